@@ -1,0 +1,64 @@
+# rftkit - GNU make (pattern rules); settings live in config.mk
+.SUFFIXES:
+
+include config.mk
+
+FILTERS = extract
+PROGS   = bin/rft $(FILTERS:%=bin/rft-%)
+
+COMMON_SRC = filters/common/util.c filters/common/strbuf.c filters/common/input.c \
+             filters/common/json.c filters/common/output.c filters/common/opt.c
+COMMON_HDR = filters/common/util.h filters/common/strbuf.h filters/common/input.h \
+             filters/common/json.h filters/common/output.h filters/common/opt.h \
+             filters/common/exitcodes.h
+
+# BUILD names the object directory; the sanitizer build sets it to build/asan
+BUILD = build/release
+BINDIR = bin
+
+all: $(PROGS)
+
+$(BINDIR)/rft: filters/rft.c $(COMMON_SRC) $(COMMON_HDR) config.mk
+	@mkdir -p $(BINDIR)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Ifilters -o $@ filters/rft.c $(COMMON_SRC) $(LDFLAGS) $(LIBS)
+
+$(BINDIR)/rft-%: filters/%.c $(COMMON_SRC) $(COMMON_HDR) config.mk
+	@mkdir -p $(BINDIR)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Ifilters -o $@ $< $(COMMON_SRC) $(LDFLAGS) $(LIBS)
+
+build/test-common: tests/unit/test_common.c $(COMMON_SRC) $(COMMON_HDR) config.mk
+	@mkdir -p build
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Ifilters -o $@ tests/unit/test_common.c $(COMMON_SRC) $(LDFLAGS) $(LIBS)
+
+# the sanitizer twins, in build/asan/bin
+asan:
+	$(MAKE) BINDIR=build/asan/bin CFLAGS="$(CFLAGS) $(SAN_FLAGS)" LDFLAGS="$(LDFLAGS) $(SAN_FLAGS)" \
+		build/asan/bin/rft $(FILTERS:%=build/asan/bin/rft-%)
+
+check: all build/test-common
+	sh tests/run.sh
+
+check-asan: asan
+	RFT_BIN=build/asan/bin sh tests/run.sh
+
+check-valgrind: all build/test-common
+	RFT_VALGRIND=1 sh tests/run.sh
+
+# the README's test command: everything CI runs
+check-all: check check-asan
+
+demo: all
+	sh tests/demo.sh
+
+bench: all
+	sh tests/bench/bench-extract
+
+clean:
+	rm -rf build $(PROGS)
+
+install: all
+	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1
+	cp $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+	cp man/*.1 $(DESTDIR)$(MANPREFIX)/man1/
+
+.PHONY: all asan check check-asan check-valgrind check-all demo bench clean install

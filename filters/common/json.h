@@ -1,0 +1,52 @@
+/*
+ * json.h - JSON in (json-c, strict, UTF-8 checked) and JSON out (strbuf).
+ *
+ * Ownership rule: rft_json_parse() returns a new json-c reference that the
+ * caller drops with json_object_put().  Getters (rft_json_get*) return
+ * borrowed references owned by their parent: never put them.  Writers append
+ * to a caller-owned strbuf.
+ *
+ * Output is compact ("key":value, no spaces), UTF-8 passed through, only '"',
+ * '\\' and control characters escaped, so a line written here is byte-equal
+ * to Python's json.dumps(..., ensure_ascii=False, separators=(',', ':')).
+ */
+#ifndef RFT_JSON_H
+#define RFT_JSON_H
+
+#include <json.h>
+#include <stddef.h>
+
+#include "strbuf.h"
+
+/*
+ * Parse exactly one JSON value from buf[0..len).  Strict JSON, invalid UTF-8
+ * rejected, trailing non-space rejected.  Returns 0 and *out, or -1 with a
+ * message (no program prefix) in err: "invalid JSON at line 3, column 7: ...".
+ * A JSON null parses to *out == NULL with return 0.  Thread-safe: each
+ * thread keeps one tokener, freed by rft_json_thread_done() (call it when a
+ * thread that parsed ends, and at the end of main, for leak checkers).
+ */
+int rft_json_parse(const char *buf, size_t len, struct json_object **out,
+		   struct strbuf *err);
+void rft_json_thread_done(void);
+
+/* Borrowed member of an object, or NULL when absent or when o is not an object. */
+struct json_object *rft_json_get(struct json_object *o, const char *key);
+/* Borrowed string member, or NULL when absent or not a string. */
+const char *rft_json_get_str(struct json_object *o, const char *key);
+
+/* JSON value names for messages: "an object", "a string", ... */
+const char *rft_json_type_name(struct json_object *o);
+
+void json_put_str(struct strbuf *sb, const char *s);
+void json_put_strn(struct strbuf *sb, const char *s, size_t len);
+/* a string, or null when s is NULL */
+void json_put_str_or_null(struct strbuf *sb, const char *s);
+/* ",\"key\":" (comma only when first is 0) */
+void json_put_key(struct strbuf *sb, const char *key, int first);
+/* a finite double as the shortest %.Nf text without trailing zeros */
+void json_put_fixed(struct strbuf *sb, double v, int decimals);
+/* re-serialise any json-c value compactly with our escaping */
+void json_put_value(struct strbuf *sb, struct json_object *v);
+
+#endif

@@ -1,0 +1,162 @@
+#include "util.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *rft_progname = "rft";
+
+static void (*hooks[16])(void);
+static int nhooks;
+
+void rft_init(const char *name)
+{
+	const char *slash = strrchr(name, '/');
+
+	rft_progname = slash ? slash + 1 : name;
+	/* Handle EPIPE ourselves so temporary outputs get removed. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+void rft_atexit(void (*fn)(void))
+{
+	if (nhooks == (int)(sizeof(hooks) / sizeof(*hooks)))
+		abort();
+	hooks[nhooks++] = fn;
+}
+
+static void run_hooks(void)
+{
+	while (nhooks > 0)
+		hooks[--nhooks]();
+}
+
+static void vmsg(const char *fmt, va_list ap)
+{
+	int saved = errno;
+	size_t len = strlen(fmt);
+
+	fflush(stdout);
+	fprintf(stderr, "%s: ", rft_progname);
+	vfprintf(stderr, fmt, ap);
+	if (len > 0 && fmt[len - 1] == ':')
+		fprintf(stderr, " %s", strerror(saved));
+	fputc('\n', stderr);
+}
+
+void die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	run_hooks();
+	exit(code);
+}
+
+int error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+}
+
+void rft_stdout_failed(void)
+{
+	if (errno == EPIPE) {
+		run_hooks();
+		_exit(RFT_EX_PIPE);
+	}
+	die(RFT_EX_IOERR, "error writing standard output:");
+}
+
+int rft_finish(int status)
+{
+	int bad = ferror(stdout);
+
+	errno = 0;
+	if (fclose(stdout) != 0 || bad) {
+		if (errno == EPIPE) {
+			run_hooks();
+			return RFT_EX_PIPE;
+		}
+		if (errno == 0)
+			errno = EIO;
+		error("error writing standard output:");
+		if (status == RFT_EX_OK)
+			status = RFT_EX_IOERR;
+	}
+	run_hooks();
+	return status;
+}
+
+void *emalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		die(RFT_EX_SOFTWARE, "out of memory (%zu bytes)", n);
+	return p;
+}
+
+void *ecalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		die(RFT_EX_SOFTWARE, "out of memory (%zu x %zu bytes)", n, size);
+	return p;
+}
+
+void *erealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		die(RFT_EX_SOFTWARE, "out of memory (%zu bytes)", n);
+	return p;
+}
+
+char *estrdup(const char *s)
+{
+	return estrndup(s, strlen(s));
+}
+
+char *estrndup(const char *s, size_t n)
+{
+	char *p = emalloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+long long rft_parse_count(const char *s)
+{
+	char *end;
+	long long v;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end)
+		return -1;
+	return v;
+}

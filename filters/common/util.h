@@ -1,0 +1,63 @@
+/*
+ * util.h - messages, dying, and allocation that cannot fail.
+ *
+ * Ownership rule: functions named e*() (emalloc, estrdup, ...) return memory
+ * the caller owns and frees with free(); they never return NULL, they die.
+ *
+ * Messages go to stderr as "PROG: text" after stdout has been flushed, so the
+ * two streams stay in order when both go to one terminal or file.  A format
+ * that ends in ':' gets ": strerror(errno)" appended (sbase's convention).
+ *
+ *   die(code, fmt, ...)   print, run the exit hooks (remove temporary
+ *                         outputs), exit with code (see exitcodes.h)
+ *   error(fmt, ...)       print, return -1:  return error("cannot open '%s'", p);
+ *   warn(fmt, ...)        print, carry on
+ */
+#ifndef RFT_UTIL_H
+#define RFT_UTIL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "exitcodes.h"
+
+#if defined(__GNUC__)
+#define RFT_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define RFT_NORETURN __attribute__((noreturn))
+#else
+#define RFT_PRINTF(a, b)
+#define RFT_NORETURN
+#endif
+
+/* Set once at the top of main: rft_init(argv[0]) or rft_init("rft-extract"). */
+void rft_init(const char *name);
+extern const char *rft_progname;
+
+void die(int code, const char *fmt, ...) RFT_PRINTF(2, 3) RFT_NORETURN;
+int error(const char *fmt, ...) RFT_PRINTF(1, 2);
+void warn(const char *fmt, ...) RFT_PRINTF(1, 2);
+
+/* Run before exiting through die() or rft_exit(); at most 16 hooks. */
+void rft_atexit(void (*fn)(void));
+
+/*
+ * Finish main: close stdout checking for errors (a full disk must not look
+ * like success), run the hooks and return the status to exit with.  A write
+ * error on stdout turns status into RFT_EX_IOERR, EPIPE into RFT_EX_PIPE
+ * without a message.
+ */
+int rft_finish(int status);
+
+/* Called when a write to stdout failed: quiet exit on EPIPE, else dies. */
+void rft_stdout_failed(void) RFT_NORETURN;
+
+void *emalloc(size_t n);
+void *ecalloc(size_t n, size_t size);
+void *erealloc(void *p, size_t n);
+char *estrdup(const char *s);
+char *estrndup(const char *s, size_t n);
+
+/* Parse a whole non-negative decimal number; -1 if s is not one. */
+long long rft_parse_count(const char *s);
+
+#endif

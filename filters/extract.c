@@ -1,0 +1,1303 @@
+/*
+ * rft-extract - phenopacket dumps in, one case line per phenopacket out.
+ *
+ * Inputs (any mix, in the order given): phenopacket-store release archives
+ * (ZIP, TGZ or any tar libarchive reads), folders (walked recursively in
+ * byte order of names), single phenopacket .json files, JSONL (one
+ * phenopacket per line, gzip or plain), and stdin ("-", sniffed likewise).
+ *
+ * Structure: the main thread reads inputs and turns every phenopacket into a
+ * job in a ring of RING slots; worker threads parse and map jobs (members are
+ * independent); the main thread writes finished jobs strictly in input order.
+ * Memory is bounded by RING records whatever the archive size.  With -j1 no
+ * thread is started and each job is mapped where it is read.
+ *
+ * The mapping itself (phenopacket -> case) is map_phenopacket() below; the
+ * case contract is documented in man/rft-extract.1 and README.md.
+ */
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/input.h"
+#include "common/json.h"
+#include "common/opt.h"
+#include "common/output.h"
+#include "common/strbuf.h"
+#include "common/util.h"
+
+#define RING 128
+
+enum job_status { JOB_OK, JOB_REJECT, JOB_BAD };
+enum slot_state { SLOT_FREE, SLOT_QUEUED, SLOT_DONE };
+
+/* why a phenopacket did not become a case; order is the order of the summary */
+enum reason { R_NO_GENE, R_NO_HGNC, R_FEW_PRESENT, R_BAD, NREASONS };
+static const char *const reason_name[NREASONS] = {
+	"no_gene", "no_hgnc_gene", "too_few_present", "bad_record"
+};
+
+struct job {
+	/* input, owned by the job */
+	struct strbuf data;
+	char *source;    /* "source" field of the case */
+	char *where;     /* for messages: "archive.zip:member", "file.jsonl:12" */
+	char *cohort;    /* NULL when unknown */
+	/* result */
+	enum job_status status;
+	enum reason reason;
+	struct strbuf out;    /* the case line, with '\n' */
+	struct strbuf msg;    /* why it was rejected or is bad */
+	char *id;
+	enum slot_state state;
+};
+
+static struct {
+	const char *output;
+	const char *rejects;
+	long long skip_bad;       /* -1: stop at the first bad record */
+	long long min_present;
+	size_t max_record;
+	int threads;
+	int stats;
+	int allow_empty;
+} opt = { NULL, NULL, -1, 0, RFT_MAX_RECORD_DEFAULT, 0, 0, 0 };
+
+static struct {
+	unsigned long long read, written, skipped_files, by_reason[NREASONS];
+} count;
+
+static struct rft_output out, rej;
+static int rej_open;
+
+/* ---------------------------------------------------------------- mapping */
+
+/*
+ * Where in the phenopacket a value sits, as a chain built on the stack while
+ * walking it: formatted ("interpretations[0].diagnosis") only for a message,
+ * so the happy path never prints.
+ */
+struct loc {
+	const struct loc *up;
+	const char *key;    /* member name, or NULL for an array index */
+	size_t idx;
+};
+
+#define LOC_KEY(up, k) { (up), (k), 0 }
+#define LOC_IDX(up, i) { (up), NULL, (i) }
+
+static void loc_format(struct strbuf *sb, const struct loc *at)
+{
+	if (!at)
+		return;
+	loc_format(sb, at->up);
+	if (at->key)
+		strbuf_addf(sb, "%s%s", sb->len ? "." : "", at->key);
+	else
+		strbuf_addf(sb, "[%zu]", at->idx);
+}
+
+struct ctx {
+	struct strbuf *err;
+	int bad;
+};
+
+/* Record the first shape error: "PATH is WHAT". */
+static void shape(struct ctx *c, const struct loc *at, const char *what)
+{
+	if (c->bad)
+		return;
+	c->bad = 1;
+	loc_format(c->err, at);
+	strbuf_addf(c->err, " %s", what);
+}
+
+static const char *type_want(enum json_type t)
+{
+	return t == json_type_object ? "an object" : t == json_type_array ? "an array" :
+		t == json_type_string ? "a string" : t == json_type_boolean ? "a boolean" :
+		"a whole number";
+}
+
+/* Member key of o with type t; NULL when o or the member is absent or null.
+ * A member of another type is a shape error. */
+static struct json_object *get(struct ctx *c, struct json_object *o, const char *key,
+			       enum json_type t, const struct loc *at)
+{
+	struct json_object *v = rft_json_get(o, key);
+
+	if (!v || json_object_is_type(v, t))
+		return v;
+	{
+		struct loc here = LOC_KEY(at, key);
+		struct strbuf what = STRBUF_INIT;
+
+		strbuf_addf(&what, "is %s, not %s", rft_json_type_name(v), type_want(t));
+		shape(c, &here, what.buf);
+		strbuf_release(&what);
+	}
+	return NULL;
+}
+
+static const char *get_str(struct ctx *c, struct json_object *o, const char *key,
+			   const struct loc *at)
+{
+	struct json_object *v = get(c, o, key, json_type_string, at);
+
+	return v ? json_object_get_string(v) : NULL;
+}
+
+/* Element i of array a, which must be an object. */
+static struct json_object *elem(struct ctx *c, struct json_object *a, size_t i,
+				const struct loc *at)
+{
+	struct json_object *v = json_object_array_get_idx(a, i);
+
+	if (!v || !json_object_is_type(v, json_type_object)) {
+		struct loc here = LOC_IDX(at, i);
+		struct strbuf what = STRBUF_INIT;
+
+		strbuf_addf(&what, "is %s, not an object", rft_json_type_name(v));
+		shape(c, &here, what.buf);
+		strbuf_release(&what);
+		return NULL;
+	}
+	return v;
+}
+
+/* An ontology class {id, label} under key: 1 found, 0 absent, -1 bad. */
+static int get_class(struct ctx *c, struct json_object *o, const char *key,
+		     const struct loc *at, const char **id, const char **label)
+{
+	struct loc here = LOC_KEY(at, key);
+	struct json_object *v = get(c, o, key, json_type_object, at);
+
+	*id = *label = NULL;
+	if (!v)
+		return c->bad ? -1 : 0;
+	*id = get_str(c, v, "id", &here);
+	*label = get_str(c, v, "label", &here);
+	if (!*id) {
+		struct loc idloc = LOC_KEY(&here, "id");
+
+		shape(c, &idloc, "is missing");
+	}
+	return c->bad ? -1 : 1;
+}
+
+/* A short list of ids already written, to drop repeats (lists are short). */
+struct seen {
+	const char *ids[32];
+	const char **more;
+	size_t n, alloc;
+};
+
+static int seen_add(struct seen *s, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		const char *x = i < 32 ? s->ids[i] : s->more[i - 32];
+
+		if (!strcmp(x, id))
+			return 0;
+	}
+	if (s->n < 32) {
+		s->ids[s->n++] = id;
+		return 1;
+	}
+	if (s->n - 32 == s->alloc) {
+		s->alloc = s->alloc ? 2 * s->alloc : 32;
+		s->more = erealloc(s->more, s->alloc * sizeof(*s->more));
+	}
+	s->more[s->n++ - 32] = id;
+	return 1;
+}
+
+#define SEEN_INIT { { NULL }, NULL, 0, 0 }
+
+/*
+ * ISO 8601 duration PnYnMnWnDTnHnMnS -> years (Y + M/12 + (7W + D)/365.25 +
+ * (H + Min/60 + S/3600)/8766).  -1 when s is not such a duration.
+ */
+static double duration_years(const char *s)
+{
+	static const char date_units[] = "YMWD", time_units[] = "HMS";
+	static const double date_f[] = { 1, 1.0 / 12, 7 / 365.25, 1 / 365.25 };
+	static const double time_f[] = { 1 / 8766.0, 1 / 525960.0, 1 / 31557600.0 };
+	const char *units = date_units;
+	const double *f = date_f;
+	double years = 0;
+	int parts = 0, last = -1;
+
+	if (*s++ != 'P' || !*s)
+		return -1;
+	while (*s) {
+		char num[32], *end;
+		size_t n = 0;
+		const char *u;
+		double v;
+
+		if (*s == 'T') {
+			if (units == time_units || !s[1])
+				return -1;
+			units = time_units;
+			f = time_f;
+			last = -1;
+			s++;
+			continue;
+		}
+		while ((*s >= '0' && *s <= '9') || *s == '.' || *s == ',') {
+			if (n + 1 >= sizeof(num))
+				return -1;
+			num[n++] = *s == ',' ? '.' : *s;
+			s++;
+		}
+		num[n] = '\0';
+		if (n == 0 || num[0] == '.' || !*s || !(u = strchr(units, *s)))
+			return -1;
+		if ((int)(u - units) <= last)
+			return -1;   /* units out of order or repeated */
+		last = (int)(u - units);
+		v = strtod(num, &end);
+		if (*end)
+			return -1;
+		years += v * f[last];
+		parts++;
+		s++;
+	}
+	return parts ? years : -1;
+}
+
+static void put_term(struct strbuf *sb, const char *id, const char *label)
+{
+	strbuf_add(sb, "{\"id\":", 6);
+	json_put_str(sb, id);
+	strbuf_add(sb, ",\"label\":", 9);
+	json_put_str_or_null(sb, label);
+	strbuf_addch(sb, '}');
+}
+
+static void map_age(struct ctx *c, struct json_object *subject, const struct loc *sl,
+		    struct strbuf *sb)
+{
+	struct loc tl = LOC_KEY(sl, "timeAtLastEncounter");
+	struct json_object *t = get(c, subject, "timeAtLastEncounter", json_type_object, sl);
+	struct json_object *v;
+	const char *id, *label, *s;
+
+	if (!t) {
+		strbuf_add(sb, "null", 4);
+		return;
+	}
+	if ((v = get(c, t, "age", json_type_object, &tl))) {
+		struct loc al = LOC_KEY(&tl, "age"), dl = LOC_KEY(&al, "iso8601duration");
+		double y;
+
+		s = get_str(c, v, "iso8601duration", &al);
+		if (!s) {
+			shape(c, &dl, "is missing");
+			return;
+		}
+		y = duration_years(s);
+		strbuf_add(sb, "{\"iso8601\":", 11);
+		json_put_str(sb, s);
+		strbuf_add(sb, ",\"years\":", 9);
+		if (y < 0)
+			strbuf_add(sb, "null", 4);
+		else
+			json_put_fixed(sb, y, 3);
+		strbuf_addch(sb, '}');
+		return;
+	}
+	strbuf_add(sb, "{\"iso8601\":null,\"years\":null,", 29);
+	if ((v = get(c, t, "gestationalAge", json_type_object, &tl))) {
+		struct loc gl = LOC_KEY(&tl, "gestationalAge"), wl = LOC_KEY(&gl, "weeks");
+		struct json_object *w = get(c, v, "weeks", json_type_int, &gl);
+		struct json_object *d = get(c, v, "days", json_type_int, &gl);
+
+		if (!w) {
+			shape(c, &wl, "is missing");
+			return;
+		}
+		strbuf_addf(sb, "\"gestational\":{\"weeks\":%d,\"days\":%d}}",
+			    json_object_get_int(w), d ? json_object_get_int(d) : 0);
+	} else if (get_class(c, t, "ontologyClass", &tl, &id, &label) > 0) {
+		strbuf_add(sb, "\"onset\":", 8);
+		put_term(sb, id, label);
+		strbuf_addch(sb, '}');
+	} else if ((v = get(c, t, "ageRange", json_type_object, &tl))) {
+		struct loc rl = LOC_KEY(&tl, "ageRange");
+		struct loc l1 = LOC_KEY(&rl, "start"), l2 = LOC_KEY(&rl, "end");
+		struct json_object *a = get(c, v, "start", json_type_object, &rl);
+		struct json_object *b = get(c, v, "end", json_type_object, &rl);
+
+		strbuf_add(sb, "\"range\":{\"start\":", 17);
+		json_put_str_or_null(sb, get_str(c, a, "iso8601duration", &l1));
+		strbuf_add(sb, ",\"end\":", 7);
+		json_put_str_or_null(sb, get_str(c, b, "iso8601duration", &l2));
+		strbuf_add(sb, "}}", 2);
+	} else if ((s = get_str(c, t, "timestamp", &tl))) {
+		strbuf_add(sb, "\"timestamp\":", 12);
+		json_put_str(sb, s);
+		strbuf_addch(sb, '}');
+	} else if ((v = get(c, t, "interval", json_type_object, &tl))) {
+		struct loc il = LOC_KEY(&tl, "interval");
+
+		strbuf_add(sb, "\"interval\":{\"start\":", 20);
+		json_put_str_or_null(sb, get_str(c, v, "start", &il));
+		strbuf_add(sb, ",\"end\":", 7);
+		json_put_str_or_null(sb, get_str(c, v, "end", &il));
+		strbuf_add(sb, "}}", 2);
+	} else {
+		shape(c, &tl, "has none of age, gestationalAge, ontologyClass, ageRange, "
+		      "timestamp, interval");
+	}
+}
+
+/*
+ * Present (absent == 0) or absent (absent == 1) features, in order, repeats
+ * dropped; returns how many were written.
+ */
+static size_t map_features(struct ctx *c, struct json_object *feats, int absent,
+			   struct strbuf *sb)
+{
+	struct loc fl = LOC_KEY(NULL, "phenotypicFeatures");
+	struct seen seen = SEEN_INIT;
+	size_t i, k = 0, n = feats ? json_object_array_length(feats) : 0;
+
+	strbuf_addch(sb, '[');
+	for (i = 0; i < n && !c->bad; i++) {
+		struct loc el = LOC_IDX(&fl, i), tl = LOC_KEY(&el, "type");
+		struct json_object *f = elem(c, feats, i, &fl), *ex;
+		const char *id, *label;
+
+		if (!f)
+			break;
+		ex = get(c, f, "excluded", json_type_boolean, &el);
+		if (get_class(c, f, "type", &el, &id, &label) <= 0) {
+			shape(c, &tl, "is missing");
+			break;
+		}
+		if ((ex && json_object_get_boolean(ex)) != absent || !seen_add(&seen, id))
+			continue;
+		if (k++)
+			strbuf_addch(sb, ',');
+		put_term(sb, id, label);
+	}
+	strbuf_addch(sb, ']');
+	free(seen.more);
+	return k;
+}
+
+/* Genes of every genomic interpretation not REJECTED, distinct by HGNC id
+ * (by symbol when there is none); counts all genes and those with an id. */
+static void map_genes(struct ctx *c, struct json_object *interps, struct strbuf *sb,
+		      size_t *ngenes, size_t *nhgnc)
+{
+	struct loc il = LOC_KEY(NULL, "interpretations");
+	struct seen seen = SEEN_INIT;
+	size_t i, j, n = interps ? json_object_array_length(interps) : 0;
+
+	*ngenes = *nhgnc = 0;
+	strbuf_addch(sb, '[');
+	for (i = 0; i < n && !c->bad; i++) {
+		struct loc el = LOC_IDX(&il, i), dl = LOC_KEY(&el, "diagnosis");
+		struct loc gl = LOC_KEY(&dl, "genomicInterpretations");
+		struct json_object *it = elem(c, interps, i, &il), *dx, *gis;
+
+		dx = get(c, it, "diagnosis", json_type_object, &el);
+		gis = get(c, dx, "genomicInterpretations", json_type_array, &dl);
+		for (j = 0; gis && j < json_object_array_length(gis) && !c->bad; j++) {
+			struct loc gel = LOC_IDX(&gl, j), vil = LOC_KEY(&gel, "variantInterpretation");
+			struct loc vdl = LOC_KEY(&vil, "variationDescriptor"), gcl;
+			struct json_object *gi = elem(c, gis, j, &gl), *vi, *vd, *gene;
+			const struct loc *at = &gel;
+			const char *status, *id, *sym;
+
+			status = get_str(c, gi, "interpretationStatus", &gel);
+			if (!gi || (status && !strcmp(status, "REJECTED")))
+				continue;
+			gene = get(c, gi, "gene", json_type_object, &gel);
+			gcl = (struct loc)LOC_KEY(&gel, "gene");
+			if (!gene) {
+				vi = get(c, gi, "variantInterpretation", json_type_object, &gel);
+				vd = get(c, vi, "variationDescriptor", json_type_object, &vil);
+				gene = get(c, vd, "geneContext", json_type_object, &vdl);
+				gcl = (struct loc)LOC_KEY(&vdl, "geneContext");
+			}
+			at = &gcl;
+			if (!gene)
+				continue;
+			id = get_str(c, gene, "valueId", at);
+			sym = get_str(c, gene, "symbol", at);
+			if (c->bad)
+				break;
+			if (id && strncmp(id, "HGNC:", 5) != 0)
+				id = NULL;
+			if ((!id && !sym) || !seen_add(&seen, id ? id : sym))
+				continue;
+			if ((*ngenes)++)
+				strbuf_addch(sb, ',');
+			*nhgnc += id != NULL;
+			strbuf_add(sb, "{\"symbol\":", 10);
+			json_put_str_or_null(sb, sym);
+			strbuf_add(sb, ",\"hgnc\":", 8);
+			json_put_str_or_null(sb, id);
+			strbuf_addch(sb, '}');
+		}
+	}
+	strbuf_addch(sb, ']');
+	free(seen.more);
+}
+
+/* diseases[] not excluded, then the interpretations' diagnoses; distinct by id */
+static void map_diseases(struct ctx *c, struct json_object *dis, struct json_object *interps,
+			 struct strbuf *sb)
+{
+	struct loc dl = LOC_KEY(NULL, "diseases"), il = LOC_KEY(NULL, "interpretations");
+	struct seen seen = SEEN_INIT;
+	size_t i, n = dis ? json_object_array_length(dis) : 0, k = 0;
+	const char *id, *label;
+
+	strbuf_addch(sb, '[');
+	for (i = 0; i < n && !c->bad; i++) {
+		struct loc el = LOC_IDX(&dl, i);
+		struct json_object *d = elem(c, dis, i, &dl), *ex;
+
+		ex = get(c, d, "excluded", json_type_boolean, &el);
+		if (get_class(c, d, "term", &el, &id, &label) <= 0)
+			continue;
+		if ((ex && json_object_get_boolean(ex)) || !seen_add(&seen, id))
+			continue;
+		if (k++)
+			strbuf_addch(sb, ',');
+		put_term(sb, id, label);
+	}
+	n = interps ? json_object_array_length(interps) : 0;
+	for (i = 0; i < n && !c->bad; i++) {
+		struct loc el = LOC_IDX(&il, i), xl = LOC_KEY(&el, "diagnosis");
+		struct json_object *dx = rft_json_get(json_object_array_get_idx(interps, i), "diagnosis");
+
+		if (get_class(c, dx, "disease", &xl, &id, &label) <= 0 || !seen_add(&seen, id))
+			continue;
+		if (k++)
+			strbuf_addch(sb, ',');
+		put_term(sb, id, label);
+	}
+	strbuf_addch(sb, ']');
+	free(seen.more);
+}
+
+static const char *map_pmid(struct ctx *c, struct json_object *meta)
+{
+	struct loc ml = LOC_KEY(NULL, "metaData");
+	struct json_object *refs = get(c, meta, "externalReferences", json_type_array, &ml);
+	size_t i, n = refs ? json_object_array_length(refs) : 0;
+
+	for (i = 0; i < n; i++) {
+		const char *id = rft_json_get_str(json_object_array_get_idx(refs, i), "id");
+
+		if (id && !strncmp(id, "PMID:", 5))
+			return id;
+	}
+	return NULL;
+}
+
+/* Parse and map one job; fills status, reason, out, msg, id. */
+static void map_job(struct job *j)
+{
+	struct json_object *pp = NULL, *subject, *feats, *interps, *dis, *meta;
+	struct ctx c = { &j->msg, 0 };
+	struct loc sl = LOC_KEY(NULL, "subject");
+	const char *id, *sex;
+	size_t ngenes, nhgnc, npresent;
+
+	strbuf_reset(&j->out);
+	strbuf_reset(&j->msg);
+	j->status = JOB_BAD;
+	j->reason = R_BAD;
+	if (rft_json_parse(j->data.buf, j->data.len, &pp, &j->msg) < 0)
+		return;
+	if (!pp || !json_object_is_type(pp, json_type_object)) {
+		strbuf_addf(&j->msg, "expected a phenopacket (a JSON object), got %s",
+			    rft_json_type_name(pp));
+		goto done;
+	}
+	subject = get(&c, pp, "subject", json_type_object, NULL);
+	feats = get(&c, pp, "phenotypicFeatures", json_type_array, NULL);
+	interps = get(&c, pp, "interpretations", json_type_array, NULL);
+	dis = get(&c, pp, "diseases", json_type_array, NULL);
+	meta = get(&c, pp, "metaData", json_type_object, NULL);
+	id = get_str(&c, pp, "id", NULL);
+	if (c.bad)
+		goto done;
+	if (!subject && !feats && !interps && !meta) {
+		strbuf_addstr(&j->msg, "not a phenopacket: no subject, phenotypicFeatures, "
+			      "interpretations or metaData");
+		goto done;
+	}
+	if (!id) {
+		strbuf_addstr(&j->msg, "not a phenopacket: no \"id\"");
+		goto done;
+	}
+	j->id = estrdup(id);
+	sex = get_str(&c, subject, "sex", &sl);
+
+	strbuf_add(&j->out, "{\"id\":", 6);
+	json_put_str(&j->out, id);
+	strbuf_add(&j->out, ",\"source\":", 10);
+	json_put_str(&j->out, j->source);
+	strbuf_add(&j->out, ",\"cohort\":", 10);
+	json_put_str_or_null(&j->out, j->cohort);
+	strbuf_add(&j->out, ",\"pmid\":", 8);
+	json_put_str_or_null(&j->out, map_pmid(&c, meta));
+	strbuf_add(&j->out, ",\"sex\":", 7);
+	/* proto3 JSON leaves out enum defaults: no sex is UNKNOWN_SEX */
+	json_put_str(&j->out, sex ? sex : "UNKNOWN_SEX");
+	strbuf_add(&j->out, ",\"age\":", 7);
+	map_age(&c, subject, &sl, &j->out);
+	strbuf_add(&j->out, ",\"present\":", 11);
+	npresent = map_features(&c, feats, 0, &j->out);
+	strbuf_add(&j->out, ",\"absent\":", 10);
+	map_features(&c, feats, 1, &j->out);
+	strbuf_add(&j->out, ",\"genes\":", 9);
+	map_genes(&c, interps, &j->out, &ngenes, &nhgnc);
+	strbuf_add(&j->out, ",\"diseases\":", 12);
+	map_diseases(&c, dis, interps, &j->out);
+	strbuf_add(&j->out, "}\n", 2);
+	if (c.bad)
+		goto done;
+
+	j->status = JOB_REJECT;
+	if (ngenes == 0) {
+		j->reason = R_NO_GENE;
+		strbuf_addstr(&j->msg, "no causal gene in any genomic interpretation");
+	} else if (nhgnc == 0) {
+		j->reason = R_NO_HGNC;
+		strbuf_addstr(&j->msg, "no causal gene with an HGNC id");
+	} else if ((long long)npresent < opt.min_present) {
+		j->reason = R_FEW_PRESENT;
+		strbuf_addf(&j->msg, "%zu present phenotypic features, fewer than --min-present %lld",
+			    npresent, opt.min_present);
+	} else {
+		j->status = JOB_OK;
+	}
+done:
+	if (j->status == JOB_BAD)
+		strbuf_reset(&j->out);
+	json_object_put(pp);
+}
+
+/* ------------------------------------------------------- ring and workers */
+
+static struct job ring[RING];
+static unsigned long long head, next_job, tail;
+static int nworkers, quitting;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t work_cv = PTHREAD_COND_INITIALIZER, done_cv = PTHREAD_COND_INITIALIZER;
+static pthread_t workers[64];
+
+static void *worker(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		struct job *j;
+
+		pthread_mutex_lock(&mu);
+		while (next_job == head && !quitting)
+			pthread_cond_wait(&work_cv, &mu);
+		if (next_job == head) {
+			pthread_mutex_unlock(&mu);
+			rft_json_thread_done();
+			return NULL;
+		}
+		j = &ring[next_job++ % RING];
+		pthread_mutex_unlock(&mu);
+		map_job(j);
+		pthread_mutex_lock(&mu);
+		j->state = SLOT_DONE;
+		pthread_cond_broadcast(&done_cv);
+		pthread_mutex_unlock(&mu);
+	}
+}
+
+static void write_reject(struct job *j)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!rej_open)
+		return;
+	strbuf_add(&sb, "{\"source\":", 10);
+	json_put_str(&sb, j->source);
+	strbuf_add(&sb, ",\"where\":", 9);
+	json_put_str(&sb, j->where);
+	strbuf_add(&sb, ",\"id\":", 6);
+	json_put_str_or_null(&sb, j->id);
+	strbuf_add(&sb, ",\"reason\":", 10);
+	json_put_str(&sb, reason_name[j->reason]);
+	strbuf_add(&sb, ",\"message\":", 11);
+	json_put_strn(&sb, j->msg.buf, j->msg.len);
+	strbuf_add(&sb, "}\n", 2);
+	rft_output_write(&rej, sb.buf, sb.len);
+	strbuf_release(&sb);
+}
+
+static void count_bad(const char *where, const char *msg)
+{
+	count.by_reason[R_BAD]++;
+	if (opt.skip_bad < 0)
+		die(RFT_EX_DATA, "%s: %s", where, msg);
+	if ((long long)count.by_reason[R_BAD] > opt.skip_bad)
+		die(RFT_EX_DATA, "%s: %s (more than %lld bad records, stopping)",
+		    where, msg, opt.skip_bad);
+	warn("%s: %s (skipped)", where, msg);
+}
+
+/* Write a finished job's result and free the slot. */
+static void finish(struct job *j)
+{
+	count.read++;
+	switch (j->status) {
+	case JOB_OK:
+		rft_output_write(&out, j->out.buf, j->out.len);
+		count.written++;
+		break;
+	case JOB_REJECT:
+		count.by_reason[j->reason]++;
+		write_reject(j);
+		break;
+	case JOB_BAD:
+		write_reject(j);
+		count_bad(j->where, j->msg.buf);
+		break;
+	}
+	free(j->source);
+	free(j->where);
+	free(j->cohort);
+	free(j->id);
+	j->source = j->where = j->cohort = j->id = NULL;
+	strbuf_reset(&j->data);
+	j->state = SLOT_FREE;
+}
+
+/* Write every finished job at the tail; with wait, until seq < upto. */
+static void drain(unsigned long long upto)
+{
+	while (tail < upto) {
+		struct job *j = &ring[tail % RING];
+
+		pthread_mutex_lock(&mu);
+		while (j->state != SLOT_DONE)
+			pthread_cond_wait(&done_cv, &mu);
+		pthread_mutex_unlock(&mu);
+		finish(j);
+		tail++;
+	}
+}
+
+/* Take a slot for the next record; the caller fills data, then submit(). */
+static struct job *slot(void)
+{
+	if (head - tail == RING)
+		drain(tail + 1);
+	return &ring[head % RING];
+}
+
+static void submit(struct job *j, char *source, char *where, char *cohort)
+{
+	j->source = source;
+	j->where = where;
+	j->cohort = cohort;
+	j->status = JOB_BAD;
+	if (nworkers == 0) {
+		map_job(j);
+		j->state = SLOT_DONE;
+		head++;
+		drain(head);
+		return;
+	}
+	pthread_mutex_lock(&mu);
+	j->state = SLOT_QUEUED;
+	head++;
+	pthread_cond_signal(&work_cv);
+	pthread_mutex_unlock(&mu);
+}
+
+/* Report a bad record found while reading (not while parsing), in order. */
+static void bad_input(char *source, char *where, const char *fmt, ...) RFT_PRINTF(3, 4);
+static void bad_input(char *source, char *where, const char *fmt, ...)
+{
+	struct job *j = slot();
+	va_list ap;
+
+	drain(head);   /* earlier records first, so errors come out in input order */
+	j->source = source;
+	j->where = where;
+	j->cohort = NULL;
+	strbuf_reset(&j->msg);
+	va_start(ap, fmt);
+	strbuf_vaddf(&j->msg, fmt, ap);
+	va_end(ap);
+	j->status = JOB_BAD;
+	j->reason = R_BAD;
+	j->state = SLOT_DONE;
+	head++;
+	drain(head);
+}
+
+static void start_workers(void)
+{
+	int i;
+
+	for (i = 0; i < nworkers; i++) {
+		int e = pthread_create(&workers[i], NULL, worker, NULL);
+
+		if (e) {
+			errno = e;
+			die(RFT_EX_SOFTWARE, "cannot start a thread:");
+		}
+	}
+}
+
+static void stop_workers(void)
+{
+	int i;
+
+	pthread_mutex_lock(&mu);
+	quitting = 1;
+	pthread_cond_broadcast(&work_cv);
+	pthread_mutex_unlock(&mu);
+	for (i = 0; i < nworkers; i++)
+		pthread_join(workers[i], NULL);
+}
+
+/* ------------------------------------------------------------ the inputs */
+
+/* Strip "./" and leading "/" from an archive member name. */
+static const char *clean_member(const char *name)
+{
+	for (;;) {
+		if (name[0] == '/')
+			name++;
+		else if (name[0] == '.' && name[1] == '/')
+			name += 2;
+		else
+			return name;
+	}
+}
+
+/* Is path (a member or a file below a folder) a phenopacket file by name?
+ * Hidden files and macOS "__MACOSX" resource forks are not. */
+static int phenopacket_name(const char *path)
+{
+	const char *p = path, *base = strrchr(path, '/');
+	size_t n;
+
+	base = base ? base + 1 : path;
+	for (;;) {
+		size_t len = strcspn(p, "/");
+
+		if (p[0] == '.' || (len == 8 && !strncmp(p, "__MACOSX", 8)))
+			return 0;
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+	n = strlen(base);
+	return n > 5 && !strcmp(base + n - 5, ".json");
+}
+
+/* The cohort: the last directory of a path, NULL when there is none. */
+static char *cohort_of(const char *path)
+{
+	const char *end = strrchr(path, '/'), *start;
+
+	if (!end || end == path)
+		return NULL;
+	for (start = end; start > path && start[-1] != '/'; start--)
+		;
+	if (end == start || (end - start == 1 && *start == '.'))
+		return NULL;
+	return estrndup(start, (size_t)(end - start));
+}
+
+static char *joinf(const char *fmt, ...) RFT_PRINTF(1, 2);
+static char *joinf(const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	return strbuf_detach(&sb, NULL);
+}
+
+struct stdin_src {
+	struct rft_input *in;
+	char buf[64 << 10];
+};
+
+static la_ssize_t stdin_read(struct archive *a, void *data, const void **buf)
+{
+	struct stdin_src *s = data;
+	long n = rft_input_read(s->in, s->buf, sizeof(s->buf));
+
+	if (n < 0) {
+		archive_set_error(a, EIO, "read error");
+		return -1;
+	}
+	*buf = s->buf;
+	return n;
+}
+
+/* Read an archive: from path, or (in != NULL) from an already opened stream. */
+static void read_archive(const char *name, struct rft_input *in)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	struct stdin_src *src = NULL;
+	int r;
+
+	if (!a)
+		die(RFT_EX_SOFTWARE, "out of memory");
+	archive_read_support_filter_all(a);
+	archive_read_support_format_zip(a);
+	archive_read_support_format_tar(a);
+	archive_read_support_format_gnutar(a);
+	archive_read_support_format_7zip(a);
+	if (in) {
+		src = emalloc(sizeof(*src));
+		src->in = in;
+		r = archive_read_open(a, src, NULL, stdin_read, NULL);
+	} else {
+		r = archive_read_open_filename(a, name, 1 << 16);
+	}
+	if (r != ARCHIVE_OK)
+		die(RFT_EX_DATA, "%s: not a readable archive: %s", name, archive_error_string(a));
+	for (;;) {
+		const char *member;
+		struct job *j;
+		int64_t size;
+
+		r = archive_read_next_header(a, &e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+			drain(head);
+			die(RFT_EX_DATA, "%s: %s", name, archive_error_string(a));
+		}
+		member = clean_member(archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
+		if (archive_entry_filetype(e) != AE_IFREG)
+			continue;
+		if (!phenopacket_name(member)) {
+			count.skipped_files++;
+			continue;
+		}
+		size = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
+		if (size > (int64_t)opt.max_record) {
+			bad_input(estrdup(member), joinf("%s:%s", name, member),
+				  "member larger than %zu bytes (raise --max-record)", opt.max_record);
+			continue;
+		}
+		j = slot();
+		strbuf_reset(&j->data);
+		if (size > 0)
+			strbuf_grow(&j->data, (size_t)size);
+		for (;;) {
+			la_ssize_t n;
+
+			strbuf_grow(&j->data, 1 << 16);
+			n = archive_read_data(a, j->data.buf + j->data.len,
+					      j->data.alloc - j->data.len - 1);
+			if (n == 0)
+				break;
+			if (n < 0) {
+				char *where = joinf("%s:%s", name, member);
+
+				strbuf_reset(&j->data);
+				if (n == ARCHIVE_FATAL) {
+					drain(head);
+					die(RFT_EX_DATA, "%s: %s", where, archive_error_string(a));
+				}
+				bad_input(estrdup(member), where, "%s", archive_error_string(a));
+				j = NULL;
+				break;
+			}
+			j->data.len += (size_t)n;
+			j->data.buf[j->data.len] = '\0';
+			if (j->data.len > opt.max_record) {
+				strbuf_reset(&j->data);
+				bad_input(estrdup(member), joinf("%s:%s", name, member),
+					  "member larger than %zu bytes (raise --max-record)",
+					  opt.max_record);
+				j = NULL;
+				break;
+			}
+		}
+		if (j)
+			submit(j, estrdup(member), joinf("%s:%s", name, member), cohort_of(member));
+	}
+	if (archive_read_free(a) != ARCHIVE_OK)
+		die(RFT_EX_IOERR, "%s: error closing archive", name);
+	free(src);
+}
+
+/* One JSON document (a single phenopacket file). */
+static void read_document(struct rft_input *in, const char *source)
+{
+	struct job *j = slot();
+
+	strbuf_reset(&j->data);
+	if (rft_input_slurp(in, &j->data, opt.max_record) < 0) {
+		strbuf_reset(&j->data);
+		drain(head);
+		die(RFT_EX_DATA, "%s: cannot read phenopacket", in->name);
+	}
+	submit(j, estrdup(source), estrdup(in->name), cohort_of(source));
+}
+
+static void read_jsonl(struct rft_input *in)
+{
+	for (;;) {
+		struct job *j = slot();
+		size_t i;
+		int r = rft_input_getline(in, &j->data);
+
+		if (r == -2) {
+			strbuf_reset(&j->data);
+			bad_input(joinf("%s:%llu", in->name, in->lineno),
+				  joinf("%s:%llu", in->name, in->lineno),
+				  "line longer than %zu bytes (raise --max-record)", in->max_record);
+			continue;
+		}
+		if (r < 0) {
+			strbuf_reset(&j->data);
+			drain(head);
+			exit(rft_finish(RFT_EX_DATA));
+		}
+		if (r == 0)
+			break;
+		for (i = 0; i < j->data.len && strchr(" \t\r", j->data.buf[i]); i++)
+			;
+		if (i == j->data.len)
+			continue;   /* blank lines carry nothing */
+		submit(j, joinf("%s:%llu", in->name, in->lineno),
+		       joinf("%s:%llu", in->name, in->lineno), NULL);
+	}
+}
+
+static int has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* JSONL or one document?  By name when it says, else by the first line. */
+static int looks_jsonl(const char *name, const char *p, long n)
+{
+	static const char *const lines[] = { ".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz" };
+	static const char *const docs[] = { ".json", ".json.gz" };
+	struct json_object *o;
+	struct strbuf err = STRBUF_INIT;
+	const char *nl;
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(lines) / sizeof(*lines); i++)
+		if (has_suffix(name, lines[i]))
+			return 1;
+	for (i = 0; i < sizeof(docs) / sizeof(*docs); i++)
+		if (has_suffix(name, docs[i]))
+			return 0;
+	nl = memchr(p, '\n', (size_t)n);
+	if (!nl)
+		return 0;   /* one line only: a document */
+	r = rft_json_parse(p, (size_t)(nl - p), &o, &err);
+	json_object_put(o);
+	strbuf_release(&err);
+	return r == 0;
+}
+
+static void read_file(const char *path, const char *source)
+{
+	struct rft_input in;
+	const char *p;
+	long n;
+	size_t i;
+
+	if (rft_input_open(&in, path) < 0)
+		exit(rft_finish(RFT_EX_NOINPUT));
+	in.max_record = opt.max_record;
+	n = rft_input_peek(&in, 4096, &p);
+	if (n < 0) {
+		drain(head);
+		exit(rft_finish(RFT_EX_DATA));
+	}
+	if (n == 0) {
+		rft_input_close(&in);
+		bad_input(estrdup(source), estrdup(in.name ? in.name : path), "empty input");
+		return;
+	}
+	for (i = 0; i < (size_t)n && strchr(" \t\r\n", p[i]); i++)
+		;
+	if (i < (size_t)n && (p[i] == '{' || p[i] == '[')) {
+		/* peek until the first line is whole, for looks_jsonl() */
+		size_t want = 4096;
+
+		while (!memchr(p, '\n', (size_t)n) && (size_t)n >= want && want < opt.max_record) {
+			want *= 4;
+			n = rft_input_peek(&in, want, &p);
+			if (n < 0) {
+				drain(head);
+				exit(rft_finish(RFT_EX_DATA));
+			}
+		}
+		if (looks_jsonl(in.name, p, n))
+			read_jsonl(&in);
+		else
+			read_document(&in, source);
+	} else if (n >= 4 && !memcmp(p, "PK", 2) && !in.compressed && strcmp(in.name, "<stdin>")) {
+		/* a ZIP file: let libarchive seek to its central directory */
+		rft_input_close(&in);
+		read_archive(path, NULL);
+		return;
+	} else {
+		read_archive(in.name, &in);
+	}
+	if (rft_input_close(&in) < 0) {
+		drain(head);
+		exit(rft_finish(RFT_EX_DATA));
+	}
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Walk dir recursively in byte order of names; rel is the path below root. */
+static void read_dir(const char *root, const char *rel)
+{
+	struct strbuf path = STRBUF_INIT;
+	char **names = NULL;
+	size_t n = 0, alloc = 0, i;
+	struct dirent *de;
+	DIR *d;
+
+	strbuf_addstr(&path, root);
+	if (*rel)
+		strbuf_addf(&path, "/%s", rel);
+	d = opendir(path.buf);
+	if (!d) {
+		drain(head);
+		die(RFT_EX_NOINPUT, "cannot open directory '%s':", path.buf);
+	}
+	errno = 0;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (n == alloc) {
+			alloc = alloc ? 2 * alloc : 64;
+			names = erealloc(names, alloc * sizeof(*names));
+		}
+		names[n++] = estrdup(de->d_name);
+	}
+	if (errno) {
+		drain(head);
+		die(RFT_EX_IOERR, "cannot read directory '%s':", path.buf);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmp_names);
+	for (i = 0; i < n; i++) {
+		char *sub = *rel ? joinf("%s/%s", rel, names[i]) : estrdup(names[i]);
+		char *full = joinf("%s/%s", root, sub);
+		struct stat st;
+
+		if (stat(full, &st) != 0) {
+			drain(head);
+			die(RFT_EX_NOINPUT, "cannot stat '%s':", full);
+		}
+		if (S_ISDIR(st.st_mode)) {
+			if (names[i][0] != '.' && strcmp(names[i], "__MACOSX"))
+				read_dir(root, sub);
+		} else if (S_ISREG(st.st_mode) && phenopacket_name(sub)) {
+			struct rft_input in;
+
+			if (rft_input_open(&in, full) < 0) {
+				drain(head);
+				exit(rft_finish(RFT_EX_NOINPUT));
+			}
+			in.max_record = opt.max_record;
+			read_document(&in, sub);
+			if (rft_input_close(&in) < 0) {
+				drain(head);
+				exit(rft_finish(RFT_EX_DATA));
+			}
+		} else {
+			count.skipped_files++;
+		}
+		free(sub);
+		free(full);
+		free(names[i]);
+	}
+	free(names);
+	strbuf_release(&path);
+}
+
+static void read_arg(const char *arg)
+{
+	struct stat st;
+
+	if (strcmp(arg, "-") != 0 && stat(arg, &st) == 0 && S_ISDIR(st.st_mode)) {
+		size_t len = strlen(arg);
+		char *root = estrdup(arg);
+
+		while (len > 1 && root[len - 1] == '/')
+			root[--len] = '\0';
+		read_dir(root, "");
+		free(root);
+		return;
+	}
+	read_file(arg, arg);
+}
+
+/* ----------------------------------------------------------------- main */
+
+enum { OPT_REJECTS = 256, OPT_SKIP_BAD, OPT_MIN_PRESENT, OPT_MAX_RECORD, OPT_STATS,
+       OPT_ALLOW_EMPTY };
+
+static const struct rft_opt options[] = {
+	{ 'o', "output", RFT_ARG_REQ, "FILE", "write cases to FILE (atomically) instead of stdout" },
+	{ OPT_REJECTS, "rejects", RFT_ARG_REQ, "FILE", "write phenopackets not made into cases, with the reason, to FILE" },
+	{ OPT_SKIP_BAD, "skip-bad", RFT_ARG_OPT, "N", "skip (and count, and reject) up to N bad records instead of stopping (no N: any number)" },
+	{ OPT_MIN_PRESENT, "min-present", RFT_ARG_REQ, "N", "reject cases with fewer than N present phenotypic features (default 0)" },
+	{ OPT_MAX_RECORD, "max-record", RFT_ARG_REQ, "BYTES", "largest phenopacket or JSONL line accepted (default 64 MiB)" },
+	{ 'j', "threads", RFT_ARG_REQ, "N", "map phenopackets on N threads (default: the number of CPUs, at most 8)" },
+	{ OPT_STATS, "stats", RFT_ARG_NONE, NULL, "print the summary on stderr (always printed when stderr is a terminal)" },
+	{ OPT_ALLOW_EMPTY, "allow-empty", RFT_ARG_NONE, NULL, "exit 0 even when the inputs hold no phenopacket" },
+	RFT_OPT_STD,
+	RFT_OPT_END
+};
+
+static const struct rft_cmd cmd = {
+	"rft-extract", "[OPTION]... [ARCHIVE|DIR|FILE|-]...",
+	"Read phenopacket dumps (release ZIP/TGZ, folders, .json, JSONL[.gz], stdin) and write\n"
+	"one case per phenopacket as JSONL.  With no input, or '-', read stdin.",
+	options,
+	"exit status: 0 ok, 64 usage, 65 bad data, 66 input missing, 74 I/O error.\n"
+	"See rft-extract(1).\n"
+};
+
+static long long count_arg(const char *name, const char *v)
+{
+	long long n = rft_parse_count(v);
+
+	if (n < 0) {
+		error("option '--%s' needs a whole number, not '%s'", name, v);
+		fprintf(stderr, "Try 'rft-extract --help' for more information.\n");
+		exit(RFT_EX_USAGE);
+	}
+	return n;
+}
+
+static void summary(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	unsigned long long rejected = 0;
+	int i;
+
+	for (i = 0; i < NREASONS; i++)
+		rejected += count.by_reason[i];
+	strbuf_addf(&sb, "%llu phenopackets read, %llu cases written, %llu rejected",
+		    count.read, count.written, rejected);
+	if (rejected) {
+		const char *sep = " (";
+
+		for (i = 0; i < NREASONS; i++) {
+			if (!count.by_reason[i])
+				continue;
+			strbuf_addf(&sb, "%s%s %llu", sep, reason_name[i], count.by_reason[i]);
+			sep = ", ";
+		}
+		strbuf_addch(&sb, ')');
+	}
+	strbuf_addf(&sb, ", %llu non-phenopacket files skipped", count.skipped_files);
+	warn("%s", sb.buf);
+	strbuf_release(&sb);
+}
+
+int main(int argc, char **argv)
+{
+	int c, i;
+	long ncpu;
+
+	rft_init("rft-extract");
+	/* libarchive converts every member's DOS time with mktime(); with TZ
+	 * unset glibc stats /etc/localtime each time (2 syscalls a member).
+	 * Nothing here prints local times, so pin the zone. */
+	setenv("TZ", "UTC", 1);
+	tzset();
+	while ((c = rft_getopt(argc, argv, &cmd)) != -1) {
+		switch (c) {
+		case 'o': opt.output = optarg; break;
+		case OPT_REJECTS: opt.rejects = optarg; break;
+		case OPT_SKIP_BAD: opt.skip_bad = optarg ? count_arg("skip-bad", optarg) : 0x7fffffffffffffffLL; break;
+		case OPT_MIN_PRESENT: opt.min_present = count_arg("min-present", optarg); break;
+		case OPT_MAX_RECORD: opt.max_record = (size_t)count_arg("max-record", optarg); break;
+		case 'j': opt.threads = (int)count_arg("threads", optarg); break;
+		case OPT_STATS: opt.stats = 1; break;
+		case OPT_ALLOW_EMPTY: opt.allow_empty = 1; break;
+		}
+	}
+	if (opt.threads == 0) {
+		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		opt.threads = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (int)ncpu;
+	}
+	if (opt.threads > 64)
+		opt.threads = 64;
+	if (opt.max_record < 1)
+		opt.max_record = 1;
+	nworkers = opt.threads > 1 ? opt.threads : 0;
+
+	if (rft_output_open(&out, opt.output) < 0)
+		return rft_finish(RFT_EX_IOERR);
+	setvbuf(out.fp, NULL, _IOFBF, 1 << 16);
+	if (opt.rejects) {
+		if (rft_output_open(&rej, opt.rejects) < 0)
+			return rft_finish(RFT_EX_IOERR);
+		rej_open = 1;
+	}
+	start_workers();
+	if (optind == argc)
+		read_arg("-");
+	for (i = optind; i < argc; i++)
+		read_arg(argv[i]);
+	drain(head);
+	stop_workers();
+	rft_json_thread_done();
+	for (i = 0; i < RING; i++) {
+		strbuf_release(&ring[i].data);
+		strbuf_release(&ring[i].out);
+		strbuf_release(&ring[i].msg);
+	}
+
+	if (opt.stats || isatty(STDERR_FILENO))
+		summary();
+	if (count.read == 0 && !opt.allow_empty)
+		die(RFT_EX_DATA, "no phenopackets in the input (--allow-empty to accept that)");
+	if (rej_open && rft_output_commit(&rej) < 0)
+		return rft_finish(RFT_EX_IOERR);
+	if (rft_output_commit(&out) < 0)
+		return rft_finish(RFT_EX_IOERR);
+	return rft_finish(RFT_EX_OK);
+}
