@@ -19,6 +19,7 @@
 #include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -748,8 +749,13 @@ static void bad_input(char *source, char *where, const char *fmt, ...)
 	va_end(ap);
 	j->status = JOB_BAD;
 	j->reason = R_BAD;
+	/* Every earlier job is finished (drained above), so no worker is behind:
+	 * move next_job past this slot too, or a worker would take it. */
+	pthread_mutex_lock(&mu);
 	j->state = SLOT_DONE;
 	head++;
+	next_job = head;
+	pthread_mutex_unlock(&mu);
 	drain(head);
 }
 
@@ -860,7 +866,14 @@ static la_ssize_t stdin_read(struct archive *a, void *data, const void **buf)
 }
 
 /* Read an archive: from path, or (in != NULL) from an already opened stream. */
-static void read_archive(const char *name, struct rft_input *in)
+/*
+ * Read an archive.  A ZIP is read through its central directory (zip_fd >= 0:
+ * a seekable file): the central directory is the ZIP's table of contents and
+ * its end record is the last thing written, so a ZIP cut short anywhere is
+ * refused instead of read in streaming mode up to the cut, which would look
+ * complete.  Anything else (tar, tar.gz, ...) streams from in.
+ */
+static void read_archive(const char *name, struct rft_input *in, int zip_fd)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
@@ -869,20 +882,25 @@ static void read_archive(const char *name, struct rft_input *in)
 
 	if (!a)
 		die(RFT_EX_SOFTWARE, "out of memory");
-	archive_read_support_filter_all(a);
-	archive_read_support_format_zip(a);
-	archive_read_support_format_tar(a);
-	archive_read_support_format_gnutar(a);
-	archive_read_support_format_7zip(a);
-	if (in) {
+	if (zip_fd >= 0) {
+		archive_read_support_format_zip_seekable(a);
+		r = archive_read_open_fd(a, zip_fd, 1 << 16);
+	} else {
+		archive_read_support_filter_all(a);
+		archive_read_support_format_tar(a);
+		archive_read_support_format_gnutar(a);
 		src = emalloc(sizeof(*src));
 		src->in = in;
 		r = archive_read_open(a, src, NULL, stdin_read, NULL);
-	} else {
-		r = archive_read_open_filename(a, name, 1 << 16);
 	}
-	if (r != ARCHIVE_OK)
-		die(RFT_EX_DATA, "%s: not a readable archive: %s", name, archive_error_string(a));
+	if (r != ARCHIVE_OK) {
+		drain(head);
+		if (zip_fd >= 0)
+			die(RFT_EX_DATA, "%s: not a complete ZIP archive (truncated? no central "
+			    "directory found): %s", name, archive_error_string(a));
+		die(RFT_EX_DATA, "%s: not a phenopacket dump (neither JSON, ZIP nor tar): %s",
+		    name, archive_error_string(a));
+	}
 	for (;;) {
 		const char *member;
 		struct job *j;
@@ -926,9 +944,11 @@ static void read_archive(const char *name, struct rft_input *in)
 				strbuf_reset(&j->data);
 				if (n == ARCHIVE_FATAL) {
 					drain(head);
-					die(RFT_EX_DATA, "%s: %s", where, archive_error_string(a));
+					die(RFT_EX_DATA, "%s: cannot read member: %s", where,
+					    archive_error_string(a));
 				}
-				bad_input(estrdup(member), where, "%s", archive_error_string(a));
+				bad_input(estrdup(member), where, "cannot read member: %s",
+					  archive_error_string(a));
 				j = NULL;
 				break;
 			}
@@ -949,6 +969,50 @@ static void read_archive(const char *name, struct rft_input *in)
 	if (archive_read_free(a) != ARCHIVE_OK)
 		die(RFT_EX_IOERR, "%s: error closing archive", name);
 	free(src);
+}
+
+/* A ZIP: from its file, or spooled from a pipe into an unlinked temporary
+ * file first, so that its central directory can be read and checked. */
+static void read_zip(const char *path, struct rft_input *in)
+{
+	char *name = estrdup(in->name);
+	struct stat st;
+	int fd = -1;
+
+	if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+		rft_input_close(in);
+		fd = open(path, O_RDONLY);
+		if (fd < 0) {
+			drain(head);
+			die(RFT_EX_NOINPUT, "cannot open '%s':", path);
+		}
+	} else {
+		struct strbuf tmp = STRBUF_INIT;
+		const char *dir = getenv("TMPDIR");
+		char buf[1 << 16];
+		long n;
+
+		strbuf_addf(&tmp, "%s/rft-extract.XXXXXX", dir && *dir ? dir : "/tmp");
+		fd = mkstemp(tmp.buf);
+		if (fd < 0)
+			die(RFT_EX_IOERR, "cannot create a temporary file '%s' for the ZIP on %s:",
+			    tmp.buf, name);
+		unlink(tmp.buf);
+		strbuf_release(&tmp);
+		while ((n = rft_input_read(in, buf, sizeof(buf))) > 0) {
+			if (write(fd, buf, (size_t)n) != n)
+				die(RFT_EX_IOERR, "cannot spool the ZIP on %s to $TMPDIR:", name);
+		}
+		if (n < 0 || rft_input_close(in) < 0) {
+			drain(head);
+			exit(rft_finish(RFT_EX_DATA));
+		}
+		if (lseek(fd, 0, SEEK_SET) != 0)
+			die(RFT_EX_IOERR, "cannot rewind the spooled ZIP:");
+	}
+	read_archive(name, NULL, fd);
+	close(fd);
+	free(name);
 }
 
 /* One JSON document (a single phenopacket file). */
@@ -1044,8 +1108,10 @@ static void read_file(const char *path, const char *source)
 		exit(rft_finish(RFT_EX_DATA));
 	}
 	if (n == 0) {
+		char *where = estrdup(in.name);
+
 		rft_input_close(&in);
-		bad_input(estrdup(source), estrdup(in.name ? in.name : path), "empty input");
+		bad_input(estrdup(source), where, "empty input");
 		return;
 	}
 	for (i = 0; i < (size_t)n && strchr(" \t\r\n", p[i]); i++)
@@ -1066,13 +1132,11 @@ static void read_file(const char *path, const char *source)
 			read_jsonl(&in);
 		else
 			read_document(&in, source);
-	} else if (n >= 4 && !memcmp(p, "PK", 2) && !in.compressed && strcmp(in.name, "<stdin>")) {
-		/* a ZIP file: let libarchive seek to its central directory */
-		rft_input_close(&in);
-		read_archive(path, NULL);
+	} else if (n >= 4 && !memcmp(p, "PK", 2) && !in.compressed) {
+		read_zip(path, &in);
 		return;
 	} else {
-		read_archive(in.name, &in);
+		read_archive(in.name, &in, -1);
 	}
 	if (rft_input_close(&in) < 0) {
 		drain(head);
@@ -1168,7 +1232,7 @@ static void read_arg(const char *arg)
 		free(root);
 		return;
 	}
-	read_file(arg, arg);
+	read_file(arg, strcmp(arg, "-") ? arg : "<stdin>");
 }
 
 /* ----------------------------------------------------------------- main */

@@ -63,8 +63,9 @@ int rft_json_parse(const char *buf, size_t len, struct json_object **out,
 		}
 	}
 	if (jerr != json_tokener_success || off < len) {
-		const char *what = jerr != json_tokener_success ?
-			json_tokener_error_desc(jerr) : "unexpected data after the JSON value";
+		const char *what = jerr == json_tokener_success ? "unexpected data after the JSON value" :
+			jerr == json_tokener_error_parse_utf8_string ? "invalid UTF-8" :
+			json_tokener_error_desc(jerr);
 
 		if (off > len)
 			off = len;
@@ -76,7 +77,10 @@ int rft_json_parse(const char *buf, size_t len, struct json_object **out,
 				col++;
 			}
 		}
-		strbuf_addf(err, "invalid JSON at line %zu, column %zu: %s", line, col, what);
+		if (memchr(buf, '\n', len))
+			strbuf_addf(err, "invalid JSON at line %zu, column %zu: %s", line, col, what);
+		else
+			strbuf_addf(err, "invalid JSON at column %zu: %s", col, what);
 		return -1;
 	}
 	*out = obj;

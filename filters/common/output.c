@@ -64,6 +64,19 @@ int rft_output_open(struct rft_output *o, const char *path)
 		o->fp = stdout;
 		return 0;
 	}
+	/* a device or FIFO (-o /dev/null, -o >(cmd)) is written in place:
+	 * renaming over it would replace the device with a plain file */
+	{
+		struct stat st;
+
+		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+			o->fp = fopen(path, "w");
+			if (!o->fp)
+				return error("cannot open '%s':", path);
+			o->path = estrdup(path);
+			return 0;
+		}
+	}
 	hook();
 	slash = strrchr(path, '/');
 	if (slash)
@@ -115,6 +128,10 @@ static void forget(struct rft_output *o)
 void rft_output_abort(struct rft_output *o)
 {
 	if (!o->tmp) {
+		if (o->path)
+			fclose(o->fp);
+		free(o->path);
+		o->path = NULL;
 		o->fp = NULL;
 		return;
 	}
@@ -125,11 +142,23 @@ void rft_output_abort(struct rft_output *o)
 
 int rft_output_commit(struct rft_output *o)
 {
-	if (!o->tmp) {
+	if (!o->tmp && !o->path) {
 		if (fflush(o->fp) != 0 || ferror(o->fp))
 			rft_stdout_failed();
 		o->fp = NULL;
 		return 0;
+	}
+	if (!o->tmp) {
+		int bad = ferror(o->fp);
+
+		if (fclose(o->fp) != 0 || bad) {
+			error("error writing '%s':", o->path);
+			bad = -1;
+		}
+		free(o->path);
+		o->path = NULL;
+		o->fp = NULL;
+		return bad ? -1 : 0;
 	}
 	if (fflush(o->fp) != 0 || ferror(o->fp) || fsync(fileno(o->fp)) != 0) {
 		error("error writing '%s':", o->path);
@@ -159,7 +188,7 @@ void rft_output_write(struct rft_output *o, const void *buf, size_t len)
 	if (len == 0)
 		return;
 	if (fwrite(buf, 1, len, o->fp) != len) {
-		if (!o->tmp)
+		if (!o->path)
 			rft_stdout_failed();
 		die(RFT_EX_IOERR, "error writing '%s':", o->path);
 	}

@@ -1,0 +1,244 @@
+/*
+ * Unit tests of filters/common: prints "ok - what" / "not ok - what" lines
+ * that tests/run.sh numbers into its TAP stream.  Exit 1 if any failed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "common/input.h"
+#include "common/json.h"
+#include "common/output.h"
+#include "common/strbuf.h"
+#include "common/util.h"
+
+static int failed;
+
+#define CHECK(cond, what) do { \
+	if (cond) printf("ok - %s\n", what); \
+	else { printf("not ok - %s\n# at %s:%d: %s\n", what, __FILE__, __LINE__, #cond); failed = 1; } \
+} while (0)
+
+static char tmpdir[] = "/tmp/rft-unit.XXXXXX";
+
+static char *path_in_tmp(const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "%s/%s", tmpdir, name);
+	return strbuf_detach(&sb, NULL);
+}
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+	FILE *fp = fopen(path, "wb");
+
+	if (!fp || fwrite(data, 1, len, fp) != len || fclose(fp) != 0)
+		die(70, "cannot write '%s':", path);
+}
+
+static void write_gz(const char *path, const char *mode, const char *data)
+{
+	gzFile gz = gzopen(path, mode);
+
+	if (!gz || gzputs(gz, data) < 0 || gzclose(gz) != Z_OK)
+		die(70, "cannot write '%s'", path);
+}
+
+static void test_strbuf(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *p;
+	size_t len;
+	int i;
+
+	CHECK(sb.len == 0 && sb.buf[0] == '\0' && sb.alloc == 0, "strbuf: STRBUF_INIT is empty and allocates nothing");
+	strbuf_addstr(&sb, "abc");
+	strbuf_addch(&sb, 'd');
+	strbuf_addf(&sb, "%d-%s", 42, "x");
+	CHECK(!strcmp(sb.buf, "abcd42-x") && sb.len == 8, "strbuf: add, addch, addf");
+	for (i = 0; i < 10000; i++)
+		strbuf_addch(&sb, 'z');
+	CHECK(sb.len == 10008 && sb.buf[sb.len] == '\0', "strbuf: grows and stays NUL-terminated");
+	strbuf_reset(&sb);
+	CHECK(sb.len == 0 && sb.buf[0] == '\0', "strbuf: reset");
+	strbuf_addstr(&sb, "keep");
+	p = strbuf_detach(&sb, &len);
+	CHECK(!strcmp(p, "keep") && len == 4 && sb.len == 0 && sb.alloc == 0, "strbuf: detach hands over the buffer");
+	free(p);
+	p = strbuf_detach(&sb, NULL);
+	CHECK(p && p[0] == '\0', "strbuf: detach of an empty buffer gives a freeable empty string");
+	free(p);
+	strbuf_release(&sb);
+}
+
+static void test_json_out(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	json_put_strn(&sb, "a\"b\\c\n\t\x01/\xc3\xa9", 11);
+	CHECK(!strcmp(sb.buf, "\"a\\\"b\\\\c\\n\\t\\u0001/\xc3\xa9\""), "json: string escaping matches Python's json.dumps(ensure_ascii=False)");
+	strbuf_reset(&sb);
+	json_put_fixed(&sb, 2.25, 3);
+	strbuf_addch(&sb, ' ');
+	json_put_fixed(&sb, 6.0, 3);
+	strbuf_addch(&sb, ' ');
+	json_put_fixed(&sb, 10 / 365.25, 3);
+	strbuf_addch(&sb, ' ');
+	json_put_fixed(&sb, -0.0001, 3);
+	CHECK(!strcmp(sb.buf, "2.25 6 0.027 0"), "json: fixed-point numbers without trailing zeros");
+	strbuf_release(&sb);
+}
+
+static void test_json_in(void)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct json_object *o;
+	int r;
+
+	r = rft_json_parse("{\"a\": [1, 2]}\n", 14, &o, &err);
+	CHECK(r == 0 && o && json_object_is_type(o, json_type_object), "json: parses an object");
+	json_object_put(o);
+
+	r = rft_json_parse("{\n \"a\": 1,\n \"b\": }", 18, &o, &err);
+	CHECK(r < 0 && strstr(err.buf, "line 3"), "json: error names the line");
+	strbuf_reset(&err);
+
+	r = rft_json_parse("{\"a\": \"\xff\"}", 10, &o, &err);
+	CHECK(r < 0 && strstr(err.buf, "UTF-8"), "json: invalid UTF-8 is refused");
+	strbuf_reset(&err);
+
+	r = rft_json_parse("{\"a\": 1} x", 10, &o, &err);
+	CHECK(r < 0 && strstr(err.buf, "column 10"), "json: trailing data is refused, with its column");
+	strbuf_reset(&err);
+
+	r = rft_json_parse("{\"a\": 1", 7, &o, &err);
+	CHECK(r < 0, "json: a truncated document is refused");
+	strbuf_reset(&err);
+
+	r = rft_json_parse("   ", 3, &o, &err);
+	CHECK(r < 0 && strstr(err.buf, "empty"), "json: empty input is refused");
+	strbuf_release(&err);
+	rft_json_thread_done();
+}
+
+static void test_input(void)
+{
+	char *plain = path_in_tmp("plain.txt"), *gz = path_in_tmp("two.gz");
+	char *trunc = path_in_tmp("trunc.gz"), *big = path_in_tmp("big.txt");
+	struct strbuf line = STRBUF_INIT;
+	struct rft_input in;
+	FILE *fp;
+	long size;
+	char *data;
+	int r, n;
+
+	write_file(plain, "one\ntwo\nthree", 13);
+	CHECK(rft_input_open(&in, plain) == 0, "input: opens a plain file");
+	n = 0;
+	while ((r = rft_input_getline(&in, &line)) == 1)
+		n += n == 2 ? !strcmp(line.buf, "three") : 1;
+	CHECK(r == 0 && n == 3 && in.lineno == 3,
+	      "input: reads lines, a last line without newline too, counts them");
+	CHECK(rft_input_close(&in) == 0, "input: closes a plain file");
+
+	/* two gzip members, one after the other */
+	write_gz(gz, "wb", "a\nb\n");
+	write_gz(trunc, "wb", "c\n");
+	fp = fopen(trunc, "rb");
+	fseek(fp, 0, SEEK_END);
+	size = ftell(fp);
+	rewind(fp);
+	data = malloc((size_t)size);
+	if (fread(data, 1, (size_t)size, fp) != (size_t)size)
+		die(70, "short read");
+	fclose(fp);
+	fp = fopen(gz, "ab");
+	fwrite(data, 1, (size_t)size, fp);
+	fclose(fp);
+	CHECK(rft_input_open(&in, gz) == 0, "input: opens a gzip file");
+	n = 0;
+	while ((r = rft_input_getline(&in, &line)) == 1)
+		n += n == 2 ? !strcmp(line.buf, "c") : 1;
+	CHECK(r == 0 && n == 3 && in.compressed,
+	      "input: reads concatenated gzip members as one stream");
+	CHECK(rft_input_close(&in) == 0, "input: closes a gzip file");
+
+	/* the same member cut short */
+	write_file(trunc, data, (size_t)size - 6);
+	free(data);
+	fprintf(stderr, "(an error about a truncated gzip stream is expected next)\n");
+	CHECK(rft_input_open(&in, trunc) == 0, "input: opens a truncated gzip file");
+	while ((r = rft_input_getline(&in, &line)) == 1)
+		;
+	CHECK(r == -1, "input: a truncated gzip stream is an error, not an end");
+	rft_input_close(&in);
+
+	write_file(big, "short\n0123456789abcdef\nok\n", 26);
+	CHECK(rft_input_open(&in, big) == 0, "input: opens a file with a long line");
+	in.max_record = 10;
+	r = rft_input_getline(&in, &line);
+	CHECK(r == 1 && !strcmp(line.buf, "short"), "input: line under the limit");
+	r = rft_input_getline(&in, &line);
+	CHECK(r == -2 && in.lineno == 2, "input: a line over the limit is reported as -2 with its number");
+	r = rft_input_getline(&in, &line);
+	CHECK(r == 1 && !strcmp(line.buf, "ok") && in.lineno == 3, "input: reading goes on after a long line");
+	rft_input_close(&in);
+
+	CHECK(rft_input_open(&in, "/nonexistent/x") == -1 && errno == ENOENT, "input: a missing file is an error with errno");
+	strbuf_release(&line);
+	unlink(plain);
+	unlink(gz);
+	unlink(trunc);
+	unlink(big);
+	free(plain);
+	free(gz);
+	free(trunc);
+	free(big);
+}
+
+static void test_output(void)
+{
+	char *path = path_in_tmp("out.txt");
+	struct rft_output o;
+	struct stat st;
+	int r;
+
+	CHECK(rft_output_open(&o, path) == 0, "output: opens a temporary file");
+	rft_output_write(&o, "hello\n", 6);
+	CHECK(stat(path, &st) != 0, "output: nothing at the final name before commit");
+	r = rft_output_commit(&o);
+	CHECK(r == 0 && stat(path, &st) == 0 && st.st_size == 6, "output: commit renames into place");
+	unlink(path);
+
+	CHECK(rft_output_open(&o, path) == 0, "output: opens again");
+	rft_output_write(&o, "partial", 7);
+	rft_output_abort(&o);
+	CHECK(stat(path, &st) != 0, "output: abort leaves nothing behind");
+	free(path);
+
+	/* a device is written in place, never renamed over */
+	CHECK(rft_output_open(&o, "/dev/null") == 0 && o.tmp == NULL, "output: /dev/null is opened in place");
+	rft_output_write(&o, "x\n", 2);
+	r = rft_output_commit(&o);
+	CHECK(r == 0 && stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode),
+	      "output: /dev/null is still a device after commit");
+}
+
+int main(void)
+{
+	rft_init("test-common");
+	if (!mkdtemp(tmpdir))
+		die(70, "mkdtemp:");
+	test_strbuf();
+	test_json_out();
+	test_json_in();
+	test_input();
+	test_output();
+	rmdir(tmpdir);
+	return rft_finish(failed ? 1 : 0);
+}
