@@ -44,11 +44,11 @@ check-asan: asan
 check-valgrind: all build/test-common
 	RFT_VALGRIND=1 sh tests/run.sh
 
-# the README's test command: everything CI runs
-check-all: check check-asan
+# the README's test command runs this: everything CI runs
+check-all: check check-asan check-valgrind
 
 demo: all
-	sh tests/demo.sh
+	sh pipelines/demo.sh
 
 bench: all
 	sh tests/bench/bench-extract

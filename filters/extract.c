@@ -255,14 +255,17 @@ static double duration_years(const char *s)
 			s++;
 			continue;
 		}
-		while ((*s >= '0' && *s <= '9') || *s == '.' || *s == ',') {
-			if (n + 1 >= sizeof(num))
-				return -1;
-			num[n++] = *s == ',' ? '.' : *s;
+		/* digits, optionally a decimal point or comma and more digits */
+		while (*s >= '0' && *s <= '9' && n + 2 < sizeof(num))
+			num[n++] = *s++;
+		if (n > 0 && (*s == '.' || *s == ',') && s[1] >= '0' && s[1] <= '9') {
+			num[n++] = '.';
 			s++;
+			while (*s >= '0' && *s <= '9' && n + 1 < sizeof(num))
+				num[n++] = *s++;
 		}
 		num[n] = '\0';
-		if (n == 0 || num[0] == '.' || !*s || !(u = strchr(units, *s)))
+		if (n == 0 || !*s || !(u = strchr(units, *s)))
 			return -1;
 		if ((int)(u - units) <= last)
 			return -1;   /* units out of order or repeated */
@@ -1181,7 +1184,8 @@ static void read_dir(const char *root, const char *rel)
 		die(RFT_EX_IOERR, "cannot read directory '%s':", path.buf);
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_names);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_names);
 	for (i = 0; i < n; i++) {
 		char *sub = *rel ? joinf("%s/%s", rel, names[i]) : estrdup(names[i]);
 		char *full = joinf("%s/%s", root, sub);
