@@ -51,7 +51,7 @@ demo: all
 	sh pipelines/demo.sh
 
 bench: all
-	sh tests/bench/bench-extract
+	bash tests/bench/bench-extract
 
 clean:
 	rm -rf build $(PROGS)
