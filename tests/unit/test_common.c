@@ -13,6 +13,7 @@
 #include "common/input.h"
 #include "common/json.h"
 #include "common/output.h"
+#include "common/records.h"
 #include "common/strbuf.h"
 #include "common/util.h"
 
@@ -229,6 +230,38 @@ static void test_output(void)
 	      "output: /dev/null is still a device after commit");
 }
 
+static void test_records(void)
+{
+	char *path = path_in_tmp("r.jsonl");
+	char *paths[1];
+	struct rft_records r;
+	struct json_object *o;
+	int n = 0;
+
+	write_file(path, "{\"a\":1}\n\n  \n{\"b\": 2.50 }\r\n{}\n", 28);
+	paths[0] = path;
+	rft_records_init(&r, paths, 1);
+	while (rft_records_next(&r, &o) > 0) {
+		n++;
+		if (n == 2) {
+			rft_record_set(&r.line, o, "split", "\"train\"");
+			CHECK(!strcmp(r.line.buf, "{\"b\": 2.50 ,\"split\":\"train\"}"), "records: a new key is spliced in, other bytes kept");
+			rft_record_set(&r.line, o, "split", "\"valid\"");
+			CHECK(!strcmp(r.line.buf, "{\"b\":2.50,\"split\":\"valid\"}"), "records: an existing key is replaced");
+			CHECK(!strcmp(r.where.buf + strlen(r.where.buf) - 2, ":4"), "records: where names file:line");
+		}
+		if (n == 3) {
+			rft_record_set(&r.line, o, "k", "[1]");
+			CHECK(!strcmp(r.line.buf, "{\"k\":[1]}"), "records: a key into an empty object");
+		}
+		json_object_put(o);
+	}
+	CHECK(n == 3 && r.nread == 3, "records: blank lines skipped, CRLF accepted");
+	rft_records_release(&r);
+	unlink(path);
+	free(path);
+}
+
 int main(void)
 {
 	rft_init("test-common");
@@ -239,6 +272,7 @@ int main(void)
 	test_json_in();
 	test_input();
 	test_output();
+	test_records();
 	rmdir(tmpdir);
 	return rft_finish(failed ? 1 : 0);
 }

@@ -1,0 +1,70 @@
+/*
+ * records.h - read JSONL records (one JSON object a line) from the inputs
+ * named on the command line, with the error rules every filter shares.
+ *
+ *   struct rft_records r;
+ *   rft_records_init(&r, argv + optind, argc - optind);   // none: stdin
+ *   r.skip_bad = opt_skip_bad;  r.rejects = &rej_or_NULL;
+ *   while (rft_records_next(&r, &obj) > 0) {
+ *       if (something is wrong with obj)
+ *           { rft_records_bad(&r, "genes is not an array"); json_object_put(obj); continue; }
+ *       ...
+ *       json_object_put(obj);
+ *   }
+ *   rft_records_release(&r);
+ *
+ * Input may be plain or gzip (see input.h); blank lines are skipped.  A bad
+ * record (invalid JSON or UTF-8, not an object, longer than max_record, or
+ * refused by the caller with rft_records_bad) stops the program with
+ * "PROG: FILE:LINE: what" and exit 65, unless skip_bad allows it: then it is
+ * warned about, counted, and written to *rejects as
+ * {"where":"FILE:LINE","message":"...","line":"<the raw line>"}.
+ * A missing input dies with 66, a read error or truncated gzip with 65.
+ *
+ * Ownership rule: records returned through obj are new references owned by
+ * the caller (json_object_put them).  r owns its buffers until
+ * rft_records_release().  rejects, if set, is borrowed.
+ */
+#ifndef RFT_RECORDS_H
+#define RFT_RECORDS_H
+
+#include <json.h>
+
+#include "input.h"
+#include "output.h"
+#include "strbuf.h"
+
+struct rft_records {
+	char **paths;
+	int npaths, next;
+	struct rft_input in;
+	int open;
+	struct strbuf line;          /* raw text of the current record */
+	struct strbuf where;         /* "FILE:LINE" of the current record */
+	long long skip_bad;          /* bad records allowed; -1: none */
+	unsigned long long nread;    /* records returned */
+	unsigned long long nbad;     /* bad records skipped */
+	size_t max_record;
+	struct rft_output *rejects;  /* where skipped records go, or NULL */
+};
+
+void rft_records_init(struct rft_records *r, char **paths, int npaths);
+/* 1: *obj is the next record; 0: no more records. */
+int rft_records_next(struct rft_records *r, struct json_object **obj);
+/* The current record is bad: skip it (if allowed) or die with 65. */
+void rft_records_bad(struct rft_records *r, const char *fmt, ...) RFT_PRINTF(2, 3);
+void rft_records_release(struct rft_records *r);
+
+/*
+ * Set key to the JSON text value in the record whose raw text is line and
+ * whose parsed form is obj (both updated).  When obj lacks key the text is
+ * spliced in before the closing brace, so every other byte of the line is
+ * kept as it was; otherwise the line is re-serialised from obj.
+ */
+void rft_record_set(struct strbuf *line, struct json_object *obj, const char *key,
+		    const char *value_json);
+
+/* parse the --skip-bad[=N] argument: NULL (no N) means any number */
+long long rft_skip_bad_arg(const char *arg);
+
+#endif
