@@ -9,10 +9,12 @@ PROGS   = bin/rft $(FILTERS:%=bin/rft-%)
 
 COMMON_SRC = filters/common/util.c filters/common/strbuf.c filters/common/input.c \
              filters/common/json.c filters/common/output.c filters/common/opt.c \
-             filters/common/records.c
+             filters/common/records.c filters/common/case.c \
+             filters/common/strmap.c
 COMMON_HDR = filters/common/util.h filters/common/strbuf.h filters/common/input.h \
              filters/common/json.h filters/common/output.h filters/common/opt.h \
-             filters/common/records.h filters/common/exitcodes.h
+             filters/common/records.h filters/common/case.h filters/common/exitcodes.h \
+             filters/common/strmap.h
 
 # BUILD names the object directory; the sanitizer build sets it to build/asan
 BUILD = build/release

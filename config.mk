@@ -9,7 +9,7 @@ CFLAGS  = -std=c11 -O2 -g -Wall -Wextra -Werror -pthread $(JSONC_CFLAGS) $(ARCHI
 LDFLAGS = -pthread
 JSONC_CFLAGS = -I/usr/include/json-c
 ARCHIVE_CFLAGS =
-LIBS    = -ljson-c -larchive -lz
+LIBS    = -ljson-c -larchive -lz -lm
 
 # sanitizer build used by `make check-asan` (objects and binaries under build/asan)
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

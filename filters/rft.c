@@ -22,6 +22,7 @@ struct command {
 /* keep sorted by name */
 static const struct command commands[] = {
 	{ "extract", "phenopacket dumps (ZIP, TGZ, folders, JSON, JSONL) -> case lines" },
+	{ "split",   "cases -> train/valid/test with no causal gene in two splits; audit" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(*commands))

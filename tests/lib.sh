@@ -7,16 +7,16 @@ test_expect_success() {  # test_expect_success 'what' 'commands'
 	_what=$1
 	_log=$(mktemp "${TMPDIR:-/tmp}/rft-t.XXXXXX")
 	if (eval "$2") > "$_log" 2>&1; then
-		echo "ok - $_what"
+		printf 'ok - %s\n' "$_what"
 	else
-		echo "not ok - $_what"
+		printf 'not ok - %s\n' "$_what"
 		head -c 3000 "$_log" | sed 's/^/# /'
 	fi
 	rm -f "$_log"
 }
 
 test_skip() {  # test_skip 'what' 'why': counted as passed, the reason shown
-	echo "ok - $1 # SKIP $2"
+	printf 'ok - %s # SKIP %s\n' "$1" "$2"
 }
 
 # test_must_fail CODE cmd args...: cmd must exit with exactly CODE

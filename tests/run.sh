@@ -49,8 +49,8 @@ export PATH T TD SHARED top scratch
 export LC_ALL=C
 
 n=0 pass=0 fail=0
-ok() { n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $1"; }
+ok() { n=$((n + 1)); pass=$((pass + 1)); printf 'ok %d - %s\n' "$n" "$1"; }
+not_ok() { n=$((n + 1)); fail=$((fail + 1)); printf 'not ok %d - %s\n' "$n" "$1"; }
 diag() { sed 's/^/# /'; }
 
 want() {  # want NAME PATTERNS...: is NAME selected?
@@ -73,7 +73,7 @@ if [ $# -eq 0 ] && [ -x "$top/build/test-common" ]; then
 		case "$line" in
 		"ok "*) ok "unit: ${line#ok - }" ;;
 		"not ok "*) not_ok "unit: ${line#not ok - }" ;;
-		*) echo "# $line" ;;
+		*) printf '# %s\n' "$line" ;;
 		esac
 	done < "$tmp"
 	if [ $status -ne 0 ] && [ $status -ne 1 ]; then
@@ -142,7 +142,7 @@ for script in "$T"/t*.sh; do
 		case "$line" in
 		"ok - "*) ok "$sname: ${line#ok - }" ;;
 		"not ok - "*) not_ok "$sname: ${line#not ok - }" ;;
-		*) echo "# $line" ;;
+		*) printf '# %s\n' "$line" ;;
 		esac
 	done < "$dir/.tap"
 	if [ $status -ne 0 ]; then
