@@ -10,11 +10,13 @@ PROGS   = bin/rft $(FILTERS:%=bin/rft-%)
 COMMON_SRC = filters/common/util.c filters/common/strbuf.c filters/common/input.c \
              filters/common/json.c filters/common/output.c filters/common/opt.c \
              filters/common/records.c filters/common/case.c \
-             filters/common/strmap.c
+             filters/common/strmap.c filters/common/stats.c filters/common/hgnc.c filters/common/template.c \
+             filters/common/hpo.c filters/common/datafile.c
 COMMON_HDR = filters/common/util.h filters/common/strbuf.h filters/common/input.h \
              filters/common/json.h filters/common/output.h filters/common/opt.h \
              filters/common/records.h filters/common/case.h filters/common/exitcodes.h \
-             filters/common/strmap.h
+             filters/common/strmap.h filters/common/stats.h filters/common/hgnc.h filters/common/template.h \
+             filters/common/hpo.h filters/common/datafile.h
 
 # BUILD names the object directory; the sanitizer build sets it to build/asan
 BUILD = build/release
@@ -64,5 +66,8 @@ install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1
 	cp $(PROGS) $(DESTDIR)$(PREFIX)/bin/
 	cp man/*.1 $(DESTDIR)$(MANPREFIX)/man1/
+	mkdir -p $(DESTDIR)$(DATADIR)/hpo $(DESTDIR)$(DATADIR)/hgnc
+	cp testdata/hpo/*.gz testdata/hpo/README.md $(DESTDIR)$(DATADIR)/hpo/
+	cp testdata/hgnc/*.gz testdata/hgnc/README.md $(DESTDIR)$(DATADIR)/hgnc/
 
 .PHONY: all asan check check-asan check-valgrind check-all demo bench clean install

@@ -241,12 +241,12 @@ static void emit(struct strbuf *line, struct json_object *kase, int s)
 
 	if (opt.folds) {
 		snprintf(val, sizeof(val), "%d", s);
-		rft_record_set(line, kase, "fold", val);
+		rft_record_put(line, kase, "fold", val);
 	} else {
 		struct strbuf q = STRBUF_INIT;
 
 		json_put_str(&q, splits[s].name);
-		rft_record_set(line, kase, "split", q.buf);
+		rft_record_put(line, kase, "split", q.buf);
 		strbuf_release(&q);
 		splits[s].ncases++;
 		if (splits[s].file)

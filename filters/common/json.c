@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* one tokener per thread, reused: allocating it per document was measurable */
@@ -245,4 +246,414 @@ void json_put_value(struct strbuf *sb, struct json_object *v)
 		break;
 	}
 	}
+}
+
+/* ------------------------------------------------ parsing only some paths */
+
+/*
+ * A validating scanner: it walks the whole document and checks it as strictly
+ * as the json-c tokener in rft_json_parse does (RFC 8259 grammar, UTF-8 in
+ * strings, nesting depth), but builds only the members selected.  Anything it
+ * does not accept is handed to rft_json_parse, so errors read the same.
+ */
+struct scan {
+	const unsigned char *p, *end;
+	int depth;
+};
+
+static void scan_ws(struct scan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+		s->p++;
+}
+
+static int hexdig(int c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* a string starting at the quote; *escaped says if it held a backslash */
+static int scan_string(struct scan *s, int *escaped)
+{
+	const unsigned char *p = s->p + 1, *end = s->end;
+
+	*escaped = 0;
+	for (;;) {
+		unsigned c;
+		int n, k;
+
+		while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+			p++;
+		if (p >= end)
+			return -1;
+		c = *p;
+		if (c == '"') {
+			s->p = p + 1;
+			return 0;
+		}
+		if (c == '\\') {
+			*escaped = 1;
+			if (p + 1 >= end)
+				return -1;
+			c = p[1];
+			if (c == 'u') {
+				if (end - p < 6 || !hexdig(p[2]) || !hexdig(p[3]) || !hexdig(p[4]) || !hexdig(p[5]))
+					return -1;
+				p += 6;
+			} else if (strchr("\"\\/bfnrt", (int)c) && c) {
+				p += 2;
+			} else {
+				return -1;
+			}
+			continue;
+		}
+		if (c < 0x80)
+			return -1;  /* a control character */
+		/* UTF-8: the shortest form, no surrogates, at most U+10FFFF */
+		if (c >= 0xC2 && c <= 0xDF)
+			n = 1;
+		else if (c >= 0xE0 && c <= 0xEF)
+			n = 2;
+		else if (c >= 0xF0 && c <= 0xF4)
+			n = 3;
+		else
+			return -1;
+		if (end - p <= n)
+			return -1;
+		for (k = 1; k <= n; k++)
+			if ((p[k] & 0xC0) != 0x80)
+				return -1;
+		if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] > 0x9F) ||
+		    (c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] > 0x8F))
+			return -1;
+		p += n + 1;
+	}
+}
+
+static int scan_number(struct scan *s)
+{
+	const unsigned char *p = s->p, *end = s->end;
+
+	if (p < end && *p == '-')
+		p++;
+	if (p >= end)
+		return -1;
+	if (*p == '0')
+		p++;
+	else if (*p >= '1' && *p <= '9')
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	else
+		return -1;
+	if (p < end && *p == '.') {
+		p++;
+		if (p >= end || *p < '0' || *p > '9')
+			return -1;
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= end || *p < '0' || *p > '9')
+			return -1;
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	s->p = p;
+	return 0;
+}
+
+static int scan_lit(struct scan *s, const char *lit, size_t n)
+{
+	if ((size_t)(s->end - s->p) < n || memcmp(s->p, lit, n))
+		return -1;
+	s->p += n;
+	return 0;
+}
+
+static int scan_value(struct scan *s);
+
+/* the members of an object: at "{"; paths/npaths select what to build into
+ * dst (paths relative to this object); dst NULL: only validate */
+static int scan_object(struct scan *s, const char *const *paths, size_t npaths,
+		       struct json_object *dst, int all);
+
+static int scan_array(struct scan *s)
+{
+	if (++s->depth >= JSON_TOKENER_DEFAULT_DEPTH)
+		return -1;
+	s->p++;
+	scan_ws(s);
+	if (s->p < s->end && *s->p == ']') {
+		s->p++;
+		s->depth--;
+		return 0;
+	}
+	for (;;) {
+		if (scan_value(s) < 0)
+			return -1;
+		scan_ws(s);
+		if (s->p >= s->end)
+			return -1;
+		if (*s->p == ']') {
+			s->p++;
+			s->depth--;
+			return 0;
+		}
+		if (*s->p != ',')
+			return -1;
+		s->p++;
+	}
+}
+
+static int scan_value(struct scan *s)
+{
+	int esc;
+
+	scan_ws(s);
+	if (s->p >= s->end)
+		return -1;
+	switch (*s->p) {
+	case '{': return scan_object(s, NULL, 0, NULL, 0);
+	case '[': return scan_array(s);
+	case '"': return scan_string(s, &esc);
+	case 't': return scan_lit(s, "true", 4);
+	case 'f': return scan_lit(s, "false", 5);
+	case 'n': return scan_lit(s, "null", 4);
+	default: return scan_number(s);
+	}
+}
+
+/* does path start with the n-byte key k, and what follows: 1 the whole path,
+ * 2 a deeper path (k.rest), 0 neither */
+static int path_match(const char *path, const unsigned char *k, size_t n)
+{
+	if (strncmp(path, (const char *)k, n))
+		return 0;
+	if (path[n] == '\0')
+		return 1;
+	return path[n] == '.' ? 2 : 0;
+}
+
+static struct json_object *new_or_die(struct json_object *o)
+{
+	if (!o)
+		die(RFT_EX_SOFTWARE, "out of memory");
+	return o;
+}
+
+/* Build the value at s->p (checked as scan_value does) into *out: plain
+ * strings, numbers and literals directly, arrays and objects member by
+ * member; what json-c must decode (escapes, huge integers) through it.
+ * 0, -1 not valid JSON, -2 ask json-c. */
+static int build_value(struct scan *s, struct json_object **out)
+{
+	const unsigned char *v;
+	int esc, rc;
+
+	*out = NULL;
+	scan_ws(s);
+	if (s->p >= s->end)
+		return -1;
+	v = s->p;
+	switch (*s->p) {
+	case '{':
+		*out = new_or_die(json_object_new_object());
+		return scan_object(s, NULL, 0, *out, 1);
+	case '[':
+		*out = new_or_die(json_object_new_array());
+		if (++s->depth >= JSON_TOKENER_DEFAULT_DEPTH)
+			return -1;
+		s->p++;
+		scan_ws(s);
+		if (s->p < s->end && *s->p == ']') {
+			s->p++;
+			s->depth--;
+			return 0;
+		}
+		for (;;) {
+			struct json_object *e;
+
+			if ((rc = build_value(s, &e)) < 0) {
+				json_object_put(e);
+				return rc;
+			}
+			json_object_array_add(*out, e);
+			scan_ws(s);
+			if (s->p >= s->end)
+				return -1;
+			if (*s->p == ']') {
+				s->p++;
+				s->depth--;
+				return 0;
+			}
+			if (*s->p != ',')
+				return -1;
+			s->p++;
+		}
+	case '"':
+		if (scan_string(s, &esc) < 0)
+			return -1;
+		if (esc)
+			return -2;
+		*out = new_or_die(json_object_new_string_len((const char *)v + 1, (int)(s->p - v - 2)));
+		return 0;
+	case 't':
+		if (scan_lit(s, "true", 4) < 0)
+			return -1;
+		*out = new_or_die(json_object_new_boolean(1));
+		return 0;
+	case 'f':
+		if (scan_lit(s, "false", 5) < 0)
+			return -1;
+		*out = new_or_die(json_object_new_boolean(0));
+		return 0;
+	case 'n':
+		return scan_lit(s, "null", 4);
+	default: {
+		char num[64];
+		size_t n;
+
+		if (scan_number(s) < 0)
+			return -1;
+		n = (size_t)(s->p - v);
+		if (n >= sizeof(num))
+			return -2;
+		memcpy(num, v, n);
+		num[n] = '\0';
+		if (!strpbrk(num, ".eE")) {
+			if (n > 18)
+				return -2;
+			*out = new_or_die(json_object_new_int64(strtoll(num, NULL, 10)));
+		} else {
+			*out = new_or_die(json_object_new_double_s(strtod(num, NULL), num));
+		}
+		return 0;
+	}
+	}
+}
+
+static int scan_object(struct scan *s, const char *const *paths, size_t npaths,
+		       struct json_object *dst, int all)
+{
+	if (++s->depth >= JSON_TOKENER_DEFAULT_DEPTH)
+		return -1;
+	s->p++;
+	scan_ws(s);
+	if (s->p < s->end && *s->p == '}') {
+		s->p++;
+		s->depth--;
+		return 0;
+	}
+	for (;;) {
+		const unsigned char *k, *v;
+		size_t kn, i, nsub = 0;
+		int esc, whole = 0;
+		const char *sub[16];
+
+		if (s->p >= s->end || *s->p != '"')
+			return -1;
+		k = s->p + 1;
+		if (scan_string(s, &esc) < 0)
+			return -1;
+		kn = (size_t)(s->p - 1 - k);
+		if (dst && esc)
+			return -2;  /* an escaped key: let json-c decode it */
+		scan_ws(s);
+		if (s->p >= s->end || *s->p != ':')
+			return -1;
+		s->p++;
+		scan_ws(s);
+		v = s->p;
+		whole = all;
+		for (i = 0; dst && !all && i < npaths; i++) {
+			int m = path_match(paths[i], k, kn);
+
+			if (m == 1)
+				whole = 1;
+			else if (m == 2 && nsub < sizeof(sub) / sizeof(*sub))
+				sub[nsub++] = paths[i] + kn + 1;
+		}
+		if (whole || (nsub && s->p < s->end && *s->p == '{')) {
+			char key[256];
+			struct json_object *val = NULL;
+			int rc;
+
+			if (kn >= sizeof(key))
+				return -2;
+			memcpy(key, k, kn);
+			key[kn] = '\0';
+			if (whole) {
+				if ((rc = build_value(s, &val)) == -2) {
+					/* what json-c must decode: check, then let it */
+					struct strbuf e = STRBUF_INIT;
+
+					json_object_put(val);
+					val = NULL;
+					s->p = v;
+					if (scan_value(s) < 0)
+						return -1;
+					rc = rft_json_parse((const char *)v, (size_t)(s->p - v), &val, &e);
+					strbuf_release(&e);
+					if (rc < 0)
+						return -2;
+				} else if (rc < 0) {
+					json_object_put(val);
+					return rc;
+				}
+			} else {
+				val = new_or_die(json_object_new_object());
+				if ((rc = scan_object(s, sub, nsub, val, 0)) < 0) {
+					json_object_put(val);
+					return rc;
+				}
+			}
+			json_object_object_add(dst, key, val);
+		} else if (scan_value(s) < 0) {
+			return -1;
+		}
+		scan_ws(s);
+		if (s->p >= s->end)
+			return -1;
+		if (*s->p == '}') {
+			s->p++;
+			s->depth--;
+			return 0;
+		}
+		if (*s->p != ',')
+			return -1;
+		s->p++;
+		scan_ws(s);
+	}
+}
+
+int rft_json_parse_paths(const char *buf, size_t len, const char *const *paths,
+			 struct json_object **out, struct strbuf *err)
+{
+	struct scan s = { (const unsigned char *)buf, (const unsigned char *)buf + len, 0 };
+	struct json_object *obj;
+	size_t npaths = 0;
+
+	while (paths[npaths])
+		npaths++;
+	*out = NULL;
+	scan_ws(&s);
+	if (len > (size_t)0x7fffffff || s.p >= s.end || *s.p != '{')
+		return rft_json_parse(buf, len, out, err);
+	obj = json_object_new_object();
+	if (!obj)
+		die(RFT_EX_SOFTWARE, "out of memory");
+	if (scan_object(&s, paths, npaths, obj, 0) < 0) {
+		json_object_put(obj);
+		return rft_json_parse(buf, len, out, err);
+	}
+	scan_ws(&s);
+	if (s.p != s.end) {
+		json_object_put(obj);
+		return rft_json_parse(buf, len, out, err);
+	}
+	*out = obj;
+	return 0;
 }

@@ -29,6 +29,13 @@
 int rft_json_parse(const char *buf, size_t len, struct json_object **out,
 		   struct strbuf *err);
 void rft_json_thread_done(void);
+/* Parse the object in buf building only the members at the dotted paths
+ * given (NULL-terminated; "sample.model" builds {"sample":{"model":..}}),
+ * while checking the whole document as rft_json_parse does: the same
+ * documents are accepted, and rejected with the same message.  For readers
+ * that need a few small fields of large lines (rft-report). */
+int rft_json_parse_paths(const char *buf, size_t len, const char *const *paths,
+			 struct json_object **out, struct strbuf *err);
 
 /* Borrowed member of an object, or NULL when absent or when o is not an object. */
 struct json_object *rft_json_get(struct json_object *o, const char *key);

@@ -145,7 +145,8 @@ int rft_records_next(struct rft_records *r, struct json_object **obj)
 		if (i == r->line.len)
 			continue;
 		strbuf_reset(&err);
-		if (rft_json_parse(r->line.buf, r->line.len, obj, &err) < 0) {
+		if ((r->select ? rft_json_parse_paths(r->line.buf, r->line.len, r->select, obj, &err) :
+		     rft_json_parse(r->line.buf, r->line.len, obj, &err)) < 0) {
 			bad(r, "%s", err.buf);
 			continue;
 		}
@@ -173,16 +174,19 @@ void rft_records_release(struct rft_records *r)
 	rft_json_thread_done();
 }
 
-void rft_record_set(struct strbuf *line, struct json_object *obj, const char *key,
-		    const char *value_json)
+static void record_set(struct strbuf *line, struct json_object *obj, const char *key,
+		       const char *value_json, int update_obj)
 {
-	struct json_object *v = json_tokener_parse(value_json);
+	struct json_object *v = NULL;
 	size_t end = line->len;
 	int had = json_object_object_get_ex(obj, key, NULL);
 
-	if (!v && strcmp(value_json, "null") != 0)
-		die(RFT_EX_SOFTWARE, "rft_record_set: bad JSON value %s", value_json);
-	json_object_object_add(obj, key, v);
+	if (had || update_obj) {
+		v = json_tokener_parse(value_json);
+		if (!v && strcmp(value_json, "null") != 0)
+			die(RFT_EX_SOFTWARE, "rft_record_set: bad JSON value %s", value_json);
+		json_object_object_add(obj, key, v);
+	}
 	while (end > 0 && strchr(" \t\r\n", line->buf[end - 1]))
 		end--;
 	if (!had && end > 0 && line->buf[end - 1] == '}') {
@@ -204,4 +208,16 @@ void rft_record_set(struct strbuf *line, struct json_object *obj, const char *ke
 	}
 	strbuf_reset(line);
 	json_put_value(line, obj);
+}
+
+void rft_record_set(struct strbuf *line, struct json_object *obj, const char *key,
+		    const char *value_json)
+{
+	record_set(line, obj, key, value_json, 1);
+}
+
+void rft_record_put(struct strbuf *line, struct json_object *obj, const char *key,
+		    const char *value_json)
+{
+	record_set(line, obj, key, value_json, 0);
 }

@@ -46,6 +46,7 @@ struct rft_records {
 	unsigned long long nbad;     /* bad records skipped */
 	size_t max_record;
 	struct rft_output *rejects;  /* where skipped records go, or NULL */
+	const char *const *select;   /* build only these members (see rft_json_parse_paths), or NULL: all */
 };
 
 void rft_records_init(struct rft_records *r, char **paths, int npaths);
@@ -62,6 +63,11 @@ void rft_records_release(struct rft_records *r);
  * kept as it was; otherwise the line is re-serialised from obj.
  */
 void rft_record_set(struct strbuf *line, struct json_object *obj, const char *key,
+		    const char *value_json);
+/* Like rft_record_set for the last change to a record: when the key is
+ * spliced in, obj is left as it was and value_json is not parsed (it must be
+ * valid JSON: the caller wrote it). */
+void rft_record_put(struct strbuf *line, struct json_object *obj, const char *key,
 		    const char *value_json);
 
 /* parse the --skip-bad[=N] argument: NULL (no N) means any number */

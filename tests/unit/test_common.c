@@ -127,6 +127,80 @@ static void test_json_in(void)
 	rft_json_thread_done();
 }
 
+/* a and b.c of o as JSON text */
+static void cut_ab(struct strbuf *sb, struct json_object *o)
+{
+	struct json_object *v, *b;
+
+	if (json_object_object_get_ex(o, "a", &v))
+		json_put_value(sb, v);
+	strbuf_addch(sb, '|');
+	if (json_object_object_get_ex(o, "b", &b) && json_object_object_get_ex(b, "c", &v))
+		json_put_value(sb, v);
+}
+
+/* rft_json_parse_paths: accepts and refuses exactly what rft_json_parse does,
+ * and builds the members selected as rft_json_parse would */
+static void test_json_paths(void)
+{
+	static const char *const docs[] = {
+		"{\"a\":1,\"b\":{\"c\":[1,2.50,-0,1e5,\"x\"],\"d\":\"long text\"},\"e\":true}",
+		"{\"a\":\"\\u00e9\\n\",\"b\":{\"c\":null}}",
+		"{\"a\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"}",
+		"{\"a\":12345678901234567890,\"b\":{}}",
+		"{\"a\":-1.5E-3,\"a\":2}",
+		"{\"b\\u0041\":1,\"a\":[]}",
+		" {\"a\" : [ ] , \"b\" : { \"c\" : { } } } ",
+		"{\"a\":01}", "{\"a\":-}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":1e}", "{\"a\":+1}",
+		"{\"a\":\"\\uZZZZ\"}", "{\"a\":\"\\x\"}", "{\"a\":\"tab\there\"}", "{\"a\":[1,]}",
+		"{\"a\":{\"b\":}}", "{\"a\":tru}", "{\"a\":nul}", "{\"a\":\"\xed\xa0\x80\"}",
+		"{\"a\":\"\xc0\xaf\"}", "{\"a\":\"\xff\"}", "{\"a\":1} x", "{\"a\":1", "{\"a\" 1}",
+		"{\"a\":1,}", "{,}", "{\"b\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+		"{\"b\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+		"{\"b\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+		"[1]", "\"a\"", "",
+	};
+	static const char *const sel[] = { "a", "b.c", NULL };
+	struct strbuf e1 = STRBUF_INIT, e2 = STRBUF_INIT, t1 = STRBUF_INIT, t2 = STRBUF_INIT;
+	size_t i;
+	int same = 1, built = 1;
+
+	for (i = 0; i < sizeof(docs) / sizeof(*docs); i++) {
+		struct json_object *full = NULL, *part = NULL;
+		int r1, r2;
+
+		strbuf_reset(&e1);
+		strbuf_reset(&e2);
+		r1 = rft_json_parse(docs[i], strlen(docs[i]), &full, &e1);
+		r2 = rft_json_parse_paths(docs[i], strlen(docs[i]), sel, &part, &e2);
+		if (r1 != r2 || strcmp(e1.buf, e2.buf)) {
+			printf("# doc %zu: parse %d '%s', parse_paths %d '%s'\n", i, r1, e1.buf, r2, e2.buf);
+			same = 0;
+		}
+		if (r1 == 0 && r2 == 0 && json_object_is_type(full, json_type_object)) {
+			/* the members at a and b.c are those of the full parse (an
+			 * escaped key makes it fall back to the full parse: more is fine) */
+			strbuf_reset(&t1);
+			strbuf_reset(&t2);
+			cut_ab(&t1, full);
+			cut_ab(&t2, part);
+			if (strcmp(t1.buf, t2.buf)) {
+				printf("# doc %zu: expected %s, built %s\n", i, t1.buf, t2.buf);
+				built = 0;
+			}
+		}
+		json_object_put(full);
+		json_object_put(part);
+	}
+	CHECK(same, "json paths: the same documents accepted and refused, with the same message");
+	CHECK(built, "json paths: the selected members are built as a full parse builds them");
+	strbuf_release(&e1);
+	strbuf_release(&e2);
+	strbuf_release(&t1);
+	strbuf_release(&t2);
+	rft_json_thread_done();
+}
+
 static void test_input(void)
 {
 	char *plain = path_in_tmp("plain.txt"), *gz = path_in_tmp("two.gz");
@@ -270,6 +344,7 @@ int main(void)
 	test_strbuf();
 	test_json_out();
 	test_json_in();
+	test_json_paths();
 	test_input();
 	test_output();
 	test_records();

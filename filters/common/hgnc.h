@@ -1,0 +1,57 @@
+/*
+ * hgnc.h - HGNC gene nomenclature: resolve the names people and models write
+ * (approved symbols, previous symbols, aliases, "KMT2D (MLL2)") to HGNC ids,
+ * and join NCBI Gene ids to HGNC ids.
+ *
+ * Resolution rule (../shared/data/README.md): an approved symbol first, then
+ * a previous symbol that belongs to exactly one gene, then an alias that
+ * belongs to exactly one gene; a name that is some other gene's approved
+ * symbol is never resolved through prev/alias (CDH3 stays CDH3 although it
+ * is a previous symbol of CDH15), and a name shared by several genes is
+ * reported as ambiguous instead of guessed.  Case-insensitive.
+ *
+ * Ownership rule: struct hgnc owns everything it loads; strings returned by
+ * hgnc_* functions are borrowed and live until hgnc_release().
+ */
+#ifndef RFT_HGNC_H
+#define RFT_HGNC_H
+
+#include <stdint.h>
+
+#include "strbuf.h"
+#include "strmap.h"
+
+struct hgnc {
+	struct strmap ids;       /* "HGNC:7133" -> gene */
+	char **symbol;           /* gene -> approved symbol */
+	struct strmap names;     /* upper-case name -> name slot */
+	int32_t *approved;       /* name slot -> gene, or -1 */
+	int32_t *prev;           /* name slot -> gene, -1 none, -2 several genes */
+	int32_t *alias;          /* likewise */
+	size_t names_alloc;
+	struct strmap entrez;    /* NCBI Gene id "8085" -> entrez slot */
+	int32_t *entrez_gene;    /* entrez slot -> gene */
+	size_t entrez_alloc;
+	size_t ngenes, genes_alloc;
+	char *source;            /* the file's name, for provenance */
+};
+
+enum hgnc_how { HGNC_APPROVED, HGNC_PREVIOUS, HGNC_ALIAS, HGNC_AMBIGUOUS, HGNC_UNKNOWN };
+
+/* Load hgnc_complete_set.txt[.gz] (columns found by their header names).
+ * 0, or -1 with the reason (naming file:line) in err. */
+int hgnc_load(struct hgnc *h, const char *path, struct strbuf *err);
+void hgnc_release(struct hgnc *h);
+
+/* Resolve one name as written; gene index or -1 (*how says why). */
+long hgnc_resolve(const struct hgnc *h, const char *name, enum hgnc_how *how);
+/* Like hgnc_resolve, tolerant of decoration: surrounding quotes, '*' and
+ * '`', trailing punctuation, "SYMBOL (ALIAS)" and "SYMBOL/ALIAS" forms. */
+long hgnc_resolve_text(const struct hgnc *h, const char *text, enum hgnc_how *how);
+
+long hgnc_by_id(const struct hgnc *h, const char *hgnc_id);
+long hgnc_by_entrez(const struct hgnc *h, const char *entrez_id);
+static inline const char *hgnc_symbol(const struct hgnc *h, long g) { return h->symbol[g]; }
+static inline const char *hgnc_id(const struct hgnc *h, long g) { return strmap_key(&h->ids, g); }
+
+#endif

@@ -1,0 +1,146 @@
+#include "stats.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+void rft_wilson(double x, double n, double z, double *lo, double *hi)
+{
+	double p, z2, d, c, h;
+
+	if (!(n > 0)) {
+		*lo = 0;
+		*hi = 1;
+		return;
+	}
+	p = x / n;
+	z2 = z * z;
+	d = 1 + z2 / n;
+	c = (p + z2 / (2 * n)) / d;
+	h = z / d * sqrt(p * (1 - p) / n + z2 / (4 * n * n));
+	*lo = c - h < 0 ? 0 : c - h;
+	*hi = c + h > 1 ? 1 : c + h;
+	if (x <= 0)
+		*lo = 0;   /* exact at the edges, free of rounding */
+	if (x >= n)
+		*hi = 1;
+}
+
+double rft_mcnemar_exact(long long b, long long c)
+{
+	long long n = b + c, k = b < c ? b : c, i;
+	double lognorm, sum = 0, p;
+
+	if (n <= 0)
+		return 1;
+	lognorm = (double)n * log(2.0);
+	for (i = 0; i <= k; i++)
+		sum += exp(lgamma((double)n + 1) - lgamma((double)i + 1) -
+			   lgamma((double)(n - i) + 1) - lognorm);
+	p = 2 * sum;
+	return p > 1 ? 1 : p;
+}
+
+void rft_rng_seed(struct rft_rng *r, uint64_t seed)
+{
+	r->s = seed;
+}
+
+uint64_t rft_rng_next(struct rft_rng *r)
+{
+	uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+uint64_t rft_rng_below(struct rft_rng *r, uint64_t n)
+{
+	uint64_t limit = UINT64_MAX - UINT64_MAX % n, x;
+
+	do
+		x = rft_rng_next(r);
+	while (x >= limit);
+	return x % n;
+}
+
+double rft_quantile_sorted(const double *v, size_t n, double q)
+{
+	double h, f;
+	size_t i;
+
+	if (n == 0)
+		return NAN;
+	h = (double)(n - 1) * q;
+	f = floor(h);
+	i = (size_t)f;
+	if (i + 1 >= n)
+		return v[n - 1];
+	return v[i] + (h - f) * (v[i + 1] - v[i]);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* one replicate: sums into sn[0..m) and the returned denominator */
+static double draw(struct rft_rng *r, const double *num, const double *den, size_t n,
+		   size_t m, double *sn)
+{
+	double sd = 0;
+	size_t i, j;
+
+	for (j = 0; j < m; j++)
+		sn[j] = 0;
+	for (i = 0; i < n; i++) {
+		size_t k = (size_t)rft_rng_below(r, n);
+
+		for (j = 0; j < m; j++)
+			sn[j] += num[k * m + j];
+		sd += den[k];
+	}
+	return sd;
+}
+
+#define MAX_STATS 16
+
+void rft_boot_ratios(const double *num, const double *den, size_t n, size_t m,
+		     const double *num2, const double *den2, size_t n2,
+		     size_t nboot, uint64_t seed, double *scratch, double *lo, double *hi)
+{
+	struct rft_rng r;
+	double sn[MAX_STATS], sn2[MAX_STATS], col_lo, col_hi;
+	size_t b, j, tries = 0;
+
+	for (j = 0; j < m; j++)
+		lo[j] = hi[j] = NAN;
+	if (nboot == 0 || n == 0 || m == 0 || m > MAX_STATS || (num2 && n2 == 0))
+		return;
+	rft_rng_seed(&r, seed);
+	for (b = 0; b < nboot; ) {
+		double sd = draw(&r, num, den, n, m, sn), sd2 = 1;
+
+		if (num2)
+			sd2 = draw(&r, num2, den2, n2, m, sn2);
+		if (!(sd > 0) || !(sd2 > 0)) {
+			if (++tries > 100 * nboot)
+				return;   /* (nearly) every denominator is 0 */
+			continue;
+		}
+		for (j = 0; j < m; j++)
+			scratch[j * nboot + b] = num2 ? sn2[j] / sd2 - sn[j] / sd : sn[j] / sd;
+		b++;
+	}
+	for (j = 0; j < m; j++) {
+		double *col = scratch + j * nboot;
+
+		qsort(col, nboot, sizeof(*col), cmp_double);
+		col_lo = rft_quantile_sorted(col, nboot, 0.025);
+		col_hi = rft_quantile_sorted(col, nboot, 0.975);
+		lo[j] = col_lo;
+		hi[j] = col_hi;
+	}
+}

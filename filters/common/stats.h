@@ -1,0 +1,69 @@
+/*
+ * stats.h - the interval estimates and tests rftkit reports use: Wilson score
+ * intervals for proportions, a seeded random generator and percentile
+ * (cluster) bootstrap intervals, and McNemar's exact test.
+ *
+ * Everything here is deterministic: the generator is splitmix64 seeded by the
+ * caller, so a report is reproducible from its --seed.
+ *
+ * Ownership rule: functions take borrowed arrays and allocate nothing the
+ * caller must free; rft_boot_ratios() works in a caller-provided
+ * scratch array.
+ */
+#ifndef RFT_STATS_H
+#define RFT_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* z for a two-sided 95% interval: the 0.975 quantile of the normal */
+#define RFT_Z95 1.959963984540054
+
+/*
+ * Wilson score interval for x successes in n trials at normal quantile z:
+ *   p = x/n, c = (p + z^2/2n) / (1 + z^2/n),
+ *   h = z / (1 + z^2/n) * sqrt(p(1-p)/n + z^2/4n^2),  interval [c-h, c+h]
+ * (clamped to [0,1]).  n == 0 gives [0,1].
+ */
+void rft_wilson(double x, double n, double z, double *lo, double *hi);
+
+/*
+ * McNemar's exact test (two-sided) for b and c discordant pairs:
+ * with n = b + c and k = min(b, c),  p = min(1, 2 * sum_{i<=k} C(n,i) / 2^n);
+ * p = 1 when n == 0.  Computed in log space, exact to double precision.
+ */
+double rft_mcnemar_exact(long long b, long long c);
+
+/* splitmix64: a tiny, seedable, well-mixed generator */
+struct rft_rng {
+	uint64_t s;
+};
+void rft_rng_seed(struct rft_rng *r, uint64_t seed);
+uint64_t rft_rng_next(struct rft_rng *r);
+/* uniform in [0, n) without modulo bias (n > 0) */
+uint64_t rft_rng_below(struct rft_rng *r, uint64_t n);
+
+/*
+ * Quantile of sorted values v[0..n) by linear interpolation between order
+ * statistics (Hyndman and Fan's type 7, R's default): h = (n-1)q,
+ * v[floor h] + (h - floor h)(v[floor h + 1] - v[floor h]).
+ */
+double rft_quantile_sorted(const double *v, size_t n, double q);
+
+/*
+ * Percentile cluster bootstrap of m ratios of sums, drawn together.  There
+ * are n clusters (genes); cluster i contributes num[i*m + j] to the
+ * numerator of statistic j and den[i] to every denominator (e.g. the sum of
+ * a gene's reciprocal ranks and its number of cases).  Each of nboot
+ * replicates draws n clusters with replacement and computes, for every j,
+ * sum(num_j)/sum(den) (a replicate whose denominator is 0 is drawn again).
+ * With num2 (not NULL) a second, independent set of n2 clusters is drawn too
+ * and the statistic is ratio2 - ratio1 (an unpaired comparison).
+ * scratch holds nboot * m doubles; lo[j], hi[j] receive the 2.5% and 97.5%
+ * quantiles (type 7).  nboot == 0 or no cluster: NaN.
+ */
+void rft_boot_ratios(const double *num, const double *den, size_t n, size_t m,
+		     const double *num2, const double *den2, size_t n2,
+		     size_t nboot, uint64_t seed, double *scratch, double *lo, double *hi);
+
+#endif
