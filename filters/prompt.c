@@ -1,0 +1,1058 @@
+/*
+ * rft-prompt - case lines in, chat prompts out (RFT training lines, Batch
+ * API request lines, or plain chat lines); --lint checks RFT files.
+ *
+ * Each case is rendered into chat messages by a template (common/template.h;
+ * the default is pipelines/templates/default.tmpl, embedded below).  The
+ * template context is {"case": the case line, "prompt": values computed
+ * here}; the names a template may use are the contract below, checked when
+ * the template is loaded.  The answer's JSON schema is defined once
+ * (put_response_format) and used by --schema and batch lines.
+ *
+ * The prompt stream and the lint rules are documented in man/rft-prompt.1.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/case.h"
+#include "common/input.h"
+#include "common/json.h"
+#include "common/opt.h"
+#include "common/output.h"
+#include "common/records.h"
+#include "common/strbuf.h"
+#include "common/strmap.h"
+#include "common/template.h"
+#include "common/util.h"
+
+/* pipelines/templates/default.tmpl, byte for byte (tests/t0300-prompt.sh
+ * checks it against the file; regenerate these lines with the sed command given there) */
+static const char default_template[] =
+	"{{! rft-prompt's default template: one user message stating the case (age,\n"
+	"    sex, present and absent features) and asking for a ranked list of\n"
+	"    candidate genes as JSON.  The syntax is in rft-prompt(1), TEMPLATES.\n"
+	"    Print it with `rft-prompt --show-template` to start your own. }}\n"
+	"{{@user}}\n"
+	"Here is the case of a patient with a suspected rare genetic disease.\n"
+	"\n"
+	"Age: {{prompt.age|unknown}}\n"
+	"Sex: {{prompt.sex|unknown}}\n"
+	"\n"
+	"Phenotypic features present (HPO terms):\n"
+	"{{#case.present}}\n"
+	"- {{label|unlabelled term}} ({{id}})\n"
+	"{{/case.present}}\n"
+	"{{^case.present}}\n"
+	"- none recorded\n"
+	"{{/case.present}}\n"
+	"{{#prompt.present_omitted}}\n"
+	"- and {{prompt.present_omitted}} more not listed\n"
+	"{{/prompt.present_omitted}}\n"
+	"\n"
+	"Phenotypic features explicitly absent (the patient was examined for these and does not have them; use them to rule genes out):\n"
+	"{{#case.absent}}\n"
+	"- {{label|unlabelled term}} ({{id}})\n"
+	"{{/case.absent}}\n"
+	"{{^case.absent}}\n"
+	"- none recorded\n"
+	"{{/case.absent}}\n"
+	"\n"
+	"Which genes could cause this patient's disease? Rank the candidate genes from most to least likely, as HGNC gene symbols (for example \"FBN1\"), and explain your reasoning: which present features point to each gene, and which absent features argue against the alternatives.\n"
+	"\n"
+	"Answer with a JSON object only, in this form:\n"
+	"{\"genes\": [\"MOST_LIKELY_SYMBOL\", \"NEXT_SYMBOL\", \"...\"], \"explanation\": \"...\"}\n"
+;
+
+/* ------------------------------------------------------------ contract */
+
+static const char *const case_names[] = {
+	"case.id", "case.pmid", "case.sex", "case.split", "case.fold",
+	"case.age.iso8601", "case.age.years",
+	"case.age.gestational.weeks", "case.age.gestational.days",
+	"case.age.onset.id", "case.age.onset.label",
+	"case.age.range.start", "case.age.range.end", "case.age.timestamp",
+	"case.age.interval.start", "case.age.interval.end",
+	"case.present[].id", "case.present[].label",
+	"case.absent[].id", "case.absent[].label",
+	"prompt.age", "prompt.sex",
+	"prompt.present_count", "prompt.present_omitted", "prompt.absent_count",
+	NULL
+};
+
+static const char *const case_refused[] = {
+	"case.genes", "it is the answer (the causal genes)",
+	"case.diseases", "it gives the answer away (the diagnosis)",
+	"case.cohort", "it gives the answer away (the store folder is named after the gene or disease)",
+	"case.source", "it gives the answer away (its path names the gene or disease)",
+	NULL
+};
+
+static const struct rft_tpl_contract contract = { case_names, case_refused };
+
+/* ------------------------------------------------------------- options */
+
+enum format { F_RFT, F_BATCH, F_CHAT };
+
+static struct {
+	const char *output, *template, *system, *system_role, *model, *keep;
+	const char *rejects, *grader, *lint_role;
+	enum format format;
+	long long skip_bad, max_terms;
+	unsigned long long seed;
+	int seeded, schema, show_template, lint, stats;
+} opt = { .skip_bad = -1, .max_terms = -1 };
+
+static struct {
+	unsigned long long read, written, bad, shown, omitted;
+} count;
+
+/* ------------------------------------------------ the answer and its schema */
+
+/* The response_format every answer is asked for: one definition, used by
+ * --schema and by batch lines. */
+static void put_response_format(struct strbuf *sb)
+{
+	strbuf_addstr(sb,
+		"{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"gene_ranking\","
+		"\"description\":\"Candidate causal genes for a rare-disease case, most likely first\","
+		"\"strict\":true,\"schema\":{\"type\":\"object\",\"properties\":{"
+		"\"genes\":{\"type\":\"array\",\"description\":"
+		"\"HGNC gene symbols, most likely first\",\"items\":{\"type\":\"string\"}},"
+		"\"explanation\":{\"type\":\"string\",\"description\":"
+		"\"Why these genes, in this order, given the present and absent features\"}},"
+		"\"required\":[\"genes\",\"explanation\"],\"additionalProperties\":false}}}");
+}
+
+/* ------------------------------------------------------------ the case */
+
+/* "what is T, not W" for a member that must have type want (or be null when
+ * nullable); 0 when fine or absent */
+static int check_type(struct json_object *o, const char *path, const char *key,
+		      enum json_type want, int nullable, struct strbuf *err)
+{
+	struct json_object *v;
+	static const char *const names[] = {
+		[json_type_null] = "null", [json_type_boolean] = "a boolean",
+		[json_type_double] = "a number", [json_type_int] = "a whole number",
+		[json_type_object] = "an object", [json_type_array] = "an array",
+		[json_type_string] = "a string"
+	};
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return 0;
+	if (!v ? nullable : json_object_is_type(v, want) ||
+	    (want == json_type_double && json_object_is_type(v, json_type_int)))
+		return 0;
+	strbuf_addf(err, "%s%s%s is %s, not %s%s", path, *path ? "." : "", key,
+		    rft_json_type_name(v), names[want], nullable ? " or null" : "");
+	return -1;
+}
+
+static int check_terms(struct json_object *kase, const char *key, struct strbuf *err)
+{
+	struct json_object *a = rft_json_get(kase, key);
+	size_t i, n;
+
+	if (check_type(kase, "", key, json_type_array, 1, err) < 0 || !a)
+		return err->len ? -1 : 0;
+	n = json_object_array_length(a);
+	for (i = 0; i < n; i++) {
+		struct json_object *t = json_object_array_get_idx(a, i);
+		char path[64];
+
+		snprintf(path, sizeof(path), "%s[%zu]", key, i);
+		if (!t || !json_object_is_type(t, json_type_object)) {
+			strbuf_addf(err, "%s is %s, not an object", path, rft_json_type_name(t));
+			return -1;
+		}
+		if (!rft_json_get_str(t, "id")) {
+			strbuf_addf(err, "%s.id is missing", path);
+			if (rft_json_get(t, "id"))
+				strbuf_addf(err, " (it is %s, not a string)",
+					    rft_json_type_name(rft_json_get(t, "id")));
+			return -1;
+		}
+		if (check_type(t, path, "label", json_type_string, 1, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The shape of the fields the prompt reads; genes are checked by the reference. */
+static int check_case(struct json_object *kase, struct strbuf *err)
+{
+	struct json_object *age = rft_json_get(kase, "age");
+
+	if (!rft_json_get(kase, "id")) {
+		strbuf_addstr(err, "id is missing");
+		return -1;
+	}
+	if (check_type(kase, "", "id", json_type_string, 0, err) < 0 ||
+	    check_type(kase, "", "sex", json_type_string, 1, err) < 0 ||
+	    check_type(kase, "", "pmid", json_type_string, 1, err) < 0 ||
+	    check_type(kase, "", "split", json_type_string, 1, err) < 0 ||
+	    check_type(kase, "", "age", json_type_object, 1, err) < 0 ||
+	    check_terms(kase, "present", err) < 0 || check_terms(kase, "absent", err) < 0)
+		return -1;
+	if (age && (check_type(age, "age", "iso8601", json_type_string, 1, err) < 0 ||
+		    check_type(age, "age", "years", json_type_double, 1, err) < 0 ||
+		    check_type(age, "age", "gestational", json_type_object, 1, err) < 0 ||
+		    check_type(age, "age", "onset", json_type_object, 1, err) < 0 ||
+		    check_type(age, "age", "range", json_type_object, 1, err) < 0 ||
+		    check_type(rft_json_get(age, "gestational"), "age.gestational", "weeks",
+			       json_type_int, 0, err) < 0 ||
+		    check_type(rft_json_get(age, "gestational"), "age.gestational", "days",
+			       json_type_int, 1, err) < 0))
+		return -1;
+	return 0;
+}
+
+/* ------------------------------------------------- values the template gets */
+
+static const char *const date_unit[] = { "year", "month", "week", "day" };
+static const char *const time_unit[] = { "hour", "minute", "second" };
+
+/* An ISO 8601 duration in words: "P1Y2M" -> "1 year 2 months" (the numbers
+ * as written).  -1 when text is not such a duration. */
+static int duration_words(const char *s, struct strbuf *sb)
+{
+	const char *units = "YMWD";
+	const char *const *names = date_unit;
+	size_t start = sb->len;
+	int last = -1, parts = 0;
+
+	if (*s++ != 'P' || !*s)
+		return -1;
+	while (*s) {
+		const char *num = s, *u;
+		size_t n;
+
+		if (*s == 'T') {
+			if (names == time_unit || !s[1])
+				goto bad;
+			units = "HMS";
+			names = time_unit;
+			last = -1;
+			s++;
+			continue;
+		}
+		while ((*s >= '0' && *s <= '9') || *s == '.' || *s == ',')
+			s++;
+		n = (size_t)(s - num);
+		if (!n || !*s || !(u = strchr(units, *s)) || (int)(u - units) <= last)
+			goto bad;
+		last = (int)(u - units);
+		s++;
+		if (strspn(num, "0.,") >= n) {
+			/* a zero part says nothing ("P0Y3M"), unless all are zero */
+			if (*s)
+				continue;
+			if (parts)
+				break;
+		}
+		strbuf_addf(sb, "%s%.*s %s%s", parts++ ? " " : "", (int)n, num, names[last],
+			    n == 1 && *num == '1' ? "" : "s");
+	}
+	return parts ? 0 : -1;
+bad:
+	strbuf_setlen(sb, start);
+	return -1;
+}
+
+/* prompt.age: words for the age, or nothing when the case does not say */
+static void age_words(struct json_object *age, struct strbuf *sb)
+{
+	struct json_object *v;
+	const char *s;
+
+	if (!age)
+		return;
+	if ((s = rft_json_get_str(age, "iso8601"))) {
+		if (duration_words(s, sb) < 0)
+			strbuf_addstr(sb, s);
+	} else if ((v = rft_json_get(age, "gestational"))) {
+		int w = json_object_get_int(rft_json_get(v, "weeks"));
+		int d = json_object_get_int(rft_json_get(v, "days"));
+
+		strbuf_addf(sb, "gestational age %d week%s", w, w == 1 ? "" : "s");
+		if (d)
+			strbuf_addf(sb, " %d day%s", d, d == 1 ? "" : "s");
+	} else if ((v = rft_json_get(age, "onset"))) {
+		s = rft_json_get_str(v, "label");
+		strbuf_addstr(sb, s ? s : rft_json_get_str(v, "id"));
+	} else if ((v = rft_json_get(age, "range"))) {
+		const char *a = rft_json_get_str(v, "start"), *b = rft_json_get_str(v, "end");
+
+		if (a && b) {
+			strbuf_addstr(sb, "between ");
+			if (duration_words(a, sb) < 0)
+				strbuf_addstr(sb, a);
+			strbuf_addstr(sb, " and ");
+			if (duration_words(b, sb) < 0)
+				strbuf_addstr(sb, b);
+		} else if (a || b) {
+			strbuf_addstr(sb, a ? "at least " : "at most ");
+			if (duration_words(a ? a : b, sb) < 0)
+				strbuf_addstr(sb, a ? a : b);
+		}
+	}
+	/* timestamps and intervals are dates, not ages: nothing */
+}
+
+static const char *sex_words(const char *sex)
+{
+	if (!sex)
+		return NULL;
+	if (!strcmp(sex, "FEMALE"))
+		return "female";
+	if (!strcmp(sex, "MALE"))
+		return "male";
+	if (!strcmp(sex, "OTHER_SEX"))
+		return "other";
+	return NULL;
+}
+
+static uint64_t splitmix64(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/*
+ * The present terms as shown: shuffled when --seed is given (Fisher-Yates
+ * driven by splitmix64 seeded with rft_hash64(case id, seed), so a case's
+ * order depends only on the seed and its id), then the first --max-terms
+ * kept.  Replaces case.present; returns how many were dropped.
+ */
+static size_t arrange_present(struct json_object *kase, const char *id)
+{
+	struct json_object *a = rft_json_get(kase, "present"), *b;
+	struct json_object **v;
+	size_t i, n, keep;
+	uint64_t state;
+
+	if (!a || (!opt.seeded && opt.max_terms < 0))
+		return 0;
+	n = json_object_array_length(a);
+	keep = opt.max_terms >= 0 && (unsigned long long)opt.max_terms < n ? (size_t)opt.max_terms : n;
+	if (!opt.seeded && keep == n)
+		return 0;
+	v = emalloc((n ? n : 1) * sizeof(*v));
+	for (i = 0; i < n; i++)
+		v[i] = json_object_array_get_idx(a, i);
+	if (opt.seeded) {
+		state = rft_hash64(id, strlen(id), opt.seed);
+		for (i = n; i > 1; i--) {
+			size_t j = (size_t)(splitmix64(&state) % i);
+			struct json_object *t = v[i - 1];
+
+			v[i - 1] = v[j];
+			v[j] = t;
+		}
+	}
+	b = json_object_new_array_ext((int)keep);
+	for (i = 0; i < keep; i++)
+		json_object_array_add(b, json_object_get(v[i]));
+	free(v);
+	json_object_object_add(kase, "present", b);
+	return n - keep;
+}
+
+static struct json_object *prompt_values(struct json_object *kase, size_t omitted)
+{
+	struct json_object *p = json_object_new_object(), *a;
+	struct strbuf sb = STRBUF_INIT;
+	const char *sex = sex_words(rft_json_get_str(kase, "sex"));
+
+	age_words(rft_json_get(kase, "age"), &sb);
+	if (sb.len)
+		json_object_object_add(p, "age", json_object_new_string_len(sb.buf, (int)sb.len));
+	if (sex)
+		json_object_object_add(p, "sex", json_object_new_string(sex));
+	a = rft_json_get(kase, "present");
+	json_object_object_add(p, "present_count",
+			       json_object_new_int64(a ? (int64_t)json_object_array_length(a) : 0));
+	a = rft_json_get(kase, "absent");
+	json_object_object_add(p, "absent_count",
+			       json_object_new_int64(a ? (int64_t)json_object_array_length(a) : 0));
+	if (omitted)
+		json_object_object_add(p, "present_omitted", json_object_new_int64((int64_t)omitted));
+	strbuf_release(&sb);
+	return p;
+}
+
+/* ------------------------------------------------------------ rendering */
+
+static struct rft_tpl *tpl, *sys_tpl;
+static struct rft_output out, rej;
+static int rej_open;
+
+/* Append {"role":R,"content":C} for message i of t, white space around C trimmed. */
+static int put_message(const struct rft_tpl *t, size_t i, const char *role,
+		       struct json_object *root, struct strbuf *sb, struct strbuf *tmp,
+		       struct strbuf *err)
+{
+	size_t a = 0, b;
+
+	strbuf_reset(tmp);
+	if (rft_tpl_render(t, i, root, tmp, err) < 0)
+		return -1;
+	b = tmp->len;
+	while (a < b && strchr(" \t\r\n", tmp->buf[a]))
+		a++;
+	while (b > a && strchr(" \t\r\n", tmp->buf[b - 1]))
+		b--;
+	if (a == b) {
+		strbuf_addf(err, "message %zu (%s) of the template renders empty", i + 1, role);
+		return -1;
+	}
+	strbuf_addstr(sb, "{\"role\":");
+	json_put_str(sb, role);
+	strbuf_addstr(sb, ",\"content\":");
+	json_put_strn(sb, tmp->buf + a, b - a);
+	strbuf_addch(sb, '}');
+	return 0;
+}
+
+static struct strbuf tmp = STRBUF_INIT;   /* one rendered message */
+
+static int put_messages(struct json_object *root, struct strbuf *sb, struct strbuf *err)
+{
+	size_t i, n = rft_tpl_count(tpl);
+	int first = 1;
+
+	strbuf_addch(sb, '[');
+	if (sys_tpl) {
+		if (put_message(sys_tpl, 0, opt.system_role, root, sb, &tmp, err) < 0)
+			goto fail;
+		first = 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (!first)
+			strbuf_addch(sb, ',');
+		first = 0;
+		if (put_message(tpl, i, rft_tpl_role(tpl, i), root, sb, &tmp, err) < 0)
+			goto fail;
+	}
+	strbuf_addch(sb, ']');
+	return 0;
+fail:
+	return -1;
+}
+
+/* --keep: the case keys copied into rft lines */
+static void put_kept(struct json_object *kase, struct strbuf *sb)
+{
+	const char *s = opt.keep;
+
+	while (s && *s) {
+		size_t n = strcspn(s, ",");
+		char key[128];
+		struct json_object *v;
+
+		if (n && n < sizeof(key)) {
+			memcpy(key, s, n);
+			key[n] = '\0';
+			if (json_object_object_get_ex(kase, key, &v)) {
+				json_put_key(sb, key, 0);
+				json_put_value(sb, v);
+			}
+		}
+		s += n + (s[n] == ',');
+	}
+}
+
+static void render_cases(char **paths, int npaths)
+{
+	struct rft_records r;
+	struct json_object *kase;
+	struct strbuf line = STRBUF_INIT, ref = STRBUF_INIT, msgs = STRBUF_INIT, err = STRBUF_INIT;
+	struct strmap ids = STRMAP_INIT;
+	long ix;
+	unsigned long long refused = 0;
+	char **first_where = NULL;   /* "FILE:LINE" of each id, by its index in ids */
+	size_t nfirst = 0;
+
+	rft_records_init(&r, paths, npaths);
+	r.skip_bad = opt.skip_bad;
+	r.rejects = rej_open ? &rej : NULL;
+	while (rft_records_next(&r, &kase) > 0) {
+		struct json_object *root;
+		const char *id;
+		size_t omitted;
+
+		strbuf_reset(&err);
+		strbuf_reset(&ref);
+		strbuf_reset(&msgs);
+		if (check_case(kase, &err) < 0 || rft_case_reference(kase, &ref, &err) < 0) {
+			rft_records_bad(&r, "%s", err.buf);
+			refused++;
+			json_object_put(kase);
+			continue;
+		}
+		id = rft_json_get_str(kase, "id");
+		if (opt.format != F_CHAT && (ix = strmap_get(&ids, id)) >= 0) {
+			rft_records_bad(&r, "id '%s' repeats the case at %s (ids must be unique: "
+					"they match answers to cases)", id, first_where[ix]);
+			refused++;
+			json_object_put(kase);
+			continue;
+		}
+		omitted = arrange_present(kase, id);
+		root = json_object_new_object();
+		json_object_object_add(root, "case", json_object_get(kase));
+		json_object_object_add(root, "prompt", prompt_values(kase, omitted));
+		if (put_messages(root, &msgs, &err) < 0) {
+			json_object_put(root);
+			json_object_put(kase);
+			rft_records_bad(&r, "%s", err.buf);
+			refused++;
+			continue;
+		}
+		if (opt.format != F_CHAT) {
+			ix = strmap_intern(&ids, id, NULL);
+			if ((size_t)ix >= nfirst) {
+				nfirst = nfirst ? 2 * nfirst : 1024;
+				first_where = erealloc(first_where, nfirst * sizeof(*first_where));
+			}
+			first_where[ix] = estrdup(r.where.buf);
+		}
+		if (rft_json_get(kase, "present"))
+			count.shown += json_object_array_length(rft_json_get(kase, "present"));
+		count.omitted += omitted;
+		strbuf_reset(&line);
+		switch (opt.format) {
+		case F_RFT:
+			strbuf_addstr(&line, "{\"messages\":");
+			strbuf_add(&line, msgs.buf, msgs.len);
+			strbuf_addstr(&line, ",\"id\":");
+			json_put_str(&line, id);
+			if (rft_json_get_str(kase, "split")) {
+				strbuf_addstr(&line, ",\"split\":");
+				json_put_str(&line, rft_json_get_str(kase, "split"));
+			}
+			strbuf_addstr(&line, ",\"reference\":");
+			strbuf_add(&line, ref.buf, ref.len);
+			put_kept(kase, &line);
+			strbuf_addch(&line, '}');
+			break;
+		case F_BATCH:
+			strbuf_addstr(&line, "{\"custom_id\":");
+			json_put_str(&line, id);
+			strbuf_addstr(&line, ",\"method\":\"POST\",\"url\":\"/v1/chat/completions\","
+				      "\"body\":{\"model\":");
+			json_put_str(&line, opt.model);
+			strbuf_addstr(&line, ",\"messages\":");
+			strbuf_add(&line, msgs.buf, msgs.len);
+			strbuf_addstr(&line, ",\"response_format\":");
+			put_response_format(&line);
+			strbuf_addstr(&line, "}}");
+			break;
+		case F_CHAT:
+			strbuf_addstr(&line, "{\"messages\":");
+			strbuf_add(&line, msgs.buf, msgs.len);
+			strbuf_addch(&line, '}');
+			break;
+		}
+		strbuf_addch(&line, '\n');
+		rft_output_write(&out, line.buf, line.len);
+		count.written++;
+		json_object_put(root);
+		json_object_put(kase);
+	}
+	/* records returned, plus lines that were not even JSON objects */
+	count.read = r.nread + (r.nbad - refused);
+	count.bad = r.nbad;
+	rft_records_release(&r);
+	for (ix = 0; ix < (long)ids.n; ix++)
+		free(first_where[ix]);
+	free(first_where);
+	strmap_release(&ids);
+	strbuf_release(&line);
+	strbuf_release(&ref);
+	strbuf_release(&msgs);
+	strbuf_release(&err);
+	strbuf_release(&tmp);
+}
+
+/* ----------------------------------------------------------------- lint */
+
+#define RFT_MAX_TRAIN 50000
+#define RFT_MAX_VALID 1000
+
+static struct {
+	unsigned long long problems, lines, files, bad_lines;
+	struct strmap ids;          /* id (as JSON text) -> index */
+	char **id_where;            /* "FILE:LINE" of each id's first line */
+	size_t id_alloc;
+	struct strmap refs;         /* item paths the grader uses */
+} lint;
+
+static void problem(const char *where, const char *fmt, ...) RFT_PRINTF(2, 3);
+static void problem(const char *where, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	error("%s: %s", where, sb.buf);
+	strbuf_release(&sb);
+	lint.problems++;
+}
+
+static void add_ref(void *arg, const char *path, size_t len)
+{
+	char *p = estrndup(path, len);
+
+	(void)arg;
+	strmap_intern(&lint.refs, p, NULL);
+	free(p);
+}
+
+static void grader_strings(struct json_object *v)
+{
+	size_t i, n;
+
+	if (!v)
+		return;
+	switch (json_object_get_type(v)) {
+	case json_type_string:
+		rft_tpl_refs(json_object_get_string(v), "item", add_ref, NULL);
+		break;
+	case json_type_array:
+		n = json_object_array_length(v);
+		for (i = 0; i < n; i++)
+			grader_strings(json_object_array_get_idx(v, i));
+		break;
+	case json_type_object: {
+		struct json_object_iterator it = json_object_iter_begin(v);
+		struct json_object_iterator end = json_object_iter_end(v);
+
+		for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
+			grader_strings(json_object_iter_peek_value(&it));
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+static void load_grader(const char *path)
+{
+	struct rft_input in;
+	struct strbuf sb = STRBUF_INIT, err = STRBUF_INIT;
+	struct json_object *g;
+
+	if (rft_input_open(&in, path) < 0)
+		exit(rft_finish(RFT_EX_NOINPUT));
+	if (rft_input_slurp(&in, &sb, RFT_MAX_RECORD_DEFAULT) < 0 || rft_input_close(&in) < 0)
+		exit(rft_finish(RFT_EX_CONFIG));
+	if (rft_json_parse(sb.buf, sb.len, &g, &err) < 0)
+		die(RFT_EX_CONFIG, "%s: not a grader: %s", path, err.buf);
+	if (!g || !json_object_is_type(g, json_type_object))
+		die(RFT_EX_CONFIG, "%s: not a grader: expected a JSON object, got %s", path,
+		    rft_json_type_name(g));
+	grader_strings(g);
+	json_object_put(g);
+	strbuf_release(&sb);
+	strbuf_release(&err);
+}
+
+static int is_role(const char *s)
+{
+	return !strcmp(s, "system") || !strcmp(s, "developer") || !strcmp(s, "user") ||
+		!strcmp(s, "assistant");
+}
+
+static void lint_messages(const char *where, struct json_object *o)
+{
+	struct json_object *m = rft_json_get(o, "messages");
+	const char *last = NULL;
+	size_t i, n;
+
+	if (!m) {
+		problem(where, "messages is missing");
+		return;
+	}
+	if (!json_object_is_type(m, json_type_array)) {
+		problem(where, "messages is %s, not an array", rft_json_type_name(m));
+		return;
+	}
+	n = json_object_array_length(m);
+	if (!n) {
+		problem(where, "messages is empty");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		struct json_object *msg = json_object_array_get_idx(m, i), *c;
+		const char *role;
+
+		last = NULL;
+		if (!msg || !json_object_is_type(msg, json_type_object)) {
+			problem(where, "messages[%zu] is %s, not an object", i, rft_json_type_name(msg));
+			continue;
+		}
+		role = rft_json_get_str(msg, "role");
+		if (!role)
+			problem(where, "messages[%zu].role is missing", i);
+		else if (!is_role(role))
+			problem(where, "messages[%zu].role '%s' is not system, developer, user or assistant",
+				i, role);
+		last = role;
+		if (!json_object_object_get_ex(msg, "content", &c))
+			problem(where, "messages[%zu].content is missing", i);
+		else if (!c || !json_object_is_type(c, json_type_string))
+			problem(where, "messages[%zu].content is %s, not text (a string)", i,
+				rft_json_type_name(c));
+		else if (!json_object_get_string_len(c))
+			problem(where, "messages[%zu].content is empty", i);
+	}
+	if (last && strcmp(last, "user"))
+		problem(where, "the last message is from the %s, not the user (RFT answers the "
+			"last user message)", last);
+}
+
+static void lint_refs(const char *where, struct json_object *o)
+{
+	long i;
+
+	for (i = 0; i < (long)lint.refs.n; i++) {
+		const char *path = strmap_key(&lint.refs, i);
+		size_t depth, k, len = strlen(path);
+		struct json_object *v = rft_tpl_lookup(o, path, len, &depth);
+		const char *s;
+
+		if (v)
+			continue;
+		/* say where the path breaks: item.reference.hgnc -> "item.reference has no 'hgnc'" */
+		for (s = path, k = 0; k < depth; k++)
+			s += strcspn(s, ".") + 1;
+		if (s == path)
+			problem(where, "{{item.%s}} in the grader does not resolve: the line has no "
+				"'%.*s' (or it is null)", path, (int)strcspn(s, "."), s);
+		else
+			problem(where, "{{item.%s}} in the grader does not resolve: item.%.*s has no "
+				"'%.*s' (or it is null)", path, (int)(s - path - 1), path,
+				(int)strcspn(s, "."), s);
+	}
+}
+
+static void lint_file(const char *path)
+{
+	struct rft_input in;
+	struct strbuf line = STRBUF_INIT, where = STRBUF_INIT, err = STRBUF_INIT, key = STRBUF_INIT;
+	unsigned long long ntrain = 0, nvalid = 0;
+	int r;
+
+	if (rft_input_open(&in, path) < 0)
+		exit(rft_finish(RFT_EX_NOINPUT));
+	lint.files++;
+	while ((r = rft_input_getline(&in, &line)) != 0) {
+		struct json_object *o = NULL;
+		const char *split, *role;
+		size_t i;
+
+		strbuf_reset(&where);
+		strbuf_addf(&where, "%s:%llu", in.name, in.lineno);
+		if (r == -1)
+			break;
+		if (r == -2) {
+			problem(where.buf, "line longer than %zu bytes", in.max_record);
+			continue;
+		}
+		for (i = 0; i < line.len && strchr(" \t\r", line.buf[i]); i++)
+			;
+		if (i == line.len)
+			continue;
+		lint.lines++;
+		strbuf_reset(&err);
+		if (rft_json_parse(line.buf, line.len, &o, &err) < 0) {
+			problem(where.buf, "%s", err.buf);
+			continue;
+		}
+		if (!o || !json_object_is_type(o, json_type_object)) {
+			problem(where.buf, "expected a JSON object, got %s", rft_json_type_name(o));
+			json_object_put(o);
+			continue;
+		}
+		lint_messages(where.buf, o);
+		/* size limits, by --lint-role or by each line's split */
+		split = rft_json_get_str(o, "split");
+		role = opt.lint_role ? opt.lint_role : split;
+		if (role && !strcmp(role, "train") && ++ntrain == RFT_MAX_TRAIN + 1)
+			problem(where.buf, "more than %d training lines (the RFT limit)", RFT_MAX_TRAIN);
+		if (role && !strcmp(role, "valid") && ++nvalid == RFT_MAX_VALID + 1)
+			problem(where.buf, "more than %d validation lines (the RFT limit)", RFT_MAX_VALID);
+		/* unique ids, across every file linted */
+		{
+			struct json_object *id;
+
+			if (json_object_object_get_ex(o, "id", &id)) {
+				long ix;
+				int added;
+
+				strbuf_reset(&key);
+				json_put_value(&key, id);
+				ix = strmap_intern(&lint.ids, key.buf, &added);
+				if (!added) {
+					problem(where.buf, "id %s repeats %s", key.buf, lint.id_where[ix]);
+				} else {
+					if ((size_t)ix >= lint.id_alloc) {
+						lint.id_alloc = lint.id_alloc ? 2 * lint.id_alloc : 1024;
+						lint.id_where = erealloc(lint.id_where,
+									 lint.id_alloc * sizeof(char *));
+					}
+					lint.id_where[ix] = estrdup(where.buf);
+				}
+			}
+		}
+		lint_refs(where.buf, o);
+		json_object_put(o);
+	}
+	if (r == -1 || rft_input_close(&in) < 0)
+		exit(rft_finish(RFT_EX_DATA));
+	strbuf_release(&line);
+	strbuf_release(&where);
+	strbuf_release(&err);
+	strbuf_release(&key);
+}
+
+static int run_lint(char **paths, int npaths)
+{
+	static char *dash[] = { (char *)"-" };
+	int i;
+	size_t k;
+
+	if (opt.grader)
+		load_grader(opt.grader);
+	if (!npaths) {
+		paths = dash;
+		npaths = 1;
+	}
+	for (i = 0; i < npaths; i++)
+		lint_file(paths[i]);
+	for (k = 0; k < lint.ids.n; k++)
+		free(lint.id_where[k]);
+	free(lint.id_where);
+	strmap_release(&lint.ids);
+	strmap_release(&lint.refs);
+	rft_json_thread_done();
+	if (lint.problems || opt.stats || isatty(STDERR_FILENO))
+		warn("lint: %llu problem%s in %llu line%s of %llu file%s", lint.problems,
+		     lint.problems == 1 ? "" : "s", lint.lines, lint.lines == 1 ? "" : "s",
+		     lint.files, lint.files == 1 ? "" : "s");
+	return rft_finish(lint.problems ? RFT_EX_DATA : RFT_EX_OK);
+}
+
+/* ----------------------------------------------------------------- main */
+
+enum { OPT_SYSTEM = 256, OPT_SYSTEM_ROLE, OPT_SEED, OPT_MAX_TERMS, OPT_KEEP, OPT_SCHEMA,
+       OPT_SHOW_TEMPLATE, OPT_LINT, OPT_LINT_ROLE, OPT_GRADER, OPT_SKIP_BAD, OPT_REJECTS,
+       OPT_STATS };
+
+static const struct rft_opt options[] = {
+	{ 'o', "output", RFT_ARG_REQ, "FILE", "write to FILE (atomically) instead of stdout" },
+	{ 'f', "format", RFT_ARG_REQ, "FMT", "rft (training lines, default), batch (Batch API requests) or chat" },
+	{ 't', "template", RFT_ARG_REQ, "FILE", "render messages with the template in FILE (default: the built-in one)" },
+	{ OPT_SYSTEM, "system", RFT_ARG_REQ, "FILE", "put the message in FILE (a template) first, as a developer/system message" },
+	{ OPT_SYSTEM_ROLE, "system-role", RFT_ARG_REQ, "ROLE", "role of the --system message: developer (default for rft, batch) or system (chat)" },
+	{ 'm', "model", RFT_ARG_REQ, "NAME", "the model batch requests name (required with --format batch)" },
+	{ OPT_SEED, "seed", RFT_ARG_REQ, "N", "shuffle each case's present terms, the order depending on N and the case id" },
+	{ OPT_MAX_TERMS, "max-terms", RFT_ARG_REQ, "N", "show at most N present terms (the first N, after any shuffle)" },
+	{ OPT_KEEP, "keep", RFT_ARG_REQ, "KEYS", "also copy these case keys (comma-separated) into rft lines, for graders" },
+	{ OPT_SCHEMA, "schema", RFT_ARG_NONE, NULL, "write the answer's JSON-schema response_format and exit" },
+	{ OPT_SHOW_TEMPLATE, "show-template", RFT_ARG_NONE, NULL, "write the template (the built-in one unless --template) and exit" },
+	{ OPT_SKIP_BAD, "skip-bad", RFT_ARG_OPT, "N", "skip (and count, and reject) up to N bad cases instead of stopping (no N: any number)" },
+	{ OPT_REJECTS, "rejects", RFT_ARG_REQ, "FILE", "write the bad cases skipped, with the reason, to FILE" },
+	{ OPT_LINT, "lint", RFT_ARG_NONE, NULL, "check the RFT files named (or stdin) instead of writing prompts" },
+	{ OPT_LINT_ROLE, "lint-role", RFT_ARG_REQ, "ROLE", "with --lint: the files are train or valid (default: each line's split)" },
+	{ OPT_GRADER, "grader", RFT_ARG_REQ, "FILE", "with --lint: every {{item.*}} in this OpenAI grader must resolve on every line" },
+	{ OPT_STATS, "stats", RFT_ARG_NONE, NULL, "print the summary on stderr (always printed when stderr is a terminal)" },
+	RFT_OPT_STD,
+	RFT_OPT_END
+};
+
+static const struct rft_cmd cmd = {
+	"rft-prompt", "[OPTION]... [CASES]...\n       rft-prompt --lint [--grader FILE] [FILE]...",
+	"Render case lines into chat prompts: RFT training lines, OpenAI Batch API requests or\n"
+	"plain chat messages.  With no input, or '-', read stdin.",
+	options,
+	"exit status: 0 ok, 64 usage, 65 bad data (or lint problems), 66 input missing,\n"
+	"74 I/O error, 78 bad template or grader file.  See rft-prompt(1).\n"
+};
+
+static RFT_NORETURN void usage_error(const char *fmt, const char *arg)
+{
+	error(fmt, arg);
+	fprintf(stderr, "Try 'rft-prompt --help' for more information.\n");
+	exit(RFT_EX_USAGE);
+}
+
+static long long count_arg(const char *name, const char *v)
+{
+	long long n = rft_parse_count(v);
+
+	if (n < 0) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addf(&sb, "option '--%s' needs a whole number, not '%%s'", name);
+		usage_error(sb.buf, v);
+	}
+	return n;
+}
+
+static void summary(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "%llu cases read, %llu prompts written, %llu bad", count.read,
+		    count.written, count.bad);
+	strbuf_addf(&sb, ", %llu present terms shown", count.shown);
+	if (opt.max_terms >= 0)
+		strbuf_addf(&sb, " (%llu left out by --max-terms)", count.omitted);
+	warn("%s", sb.buf);
+	strbuf_release(&sb);
+}
+
+static struct rft_tpl *load_template(const char *path, int flags)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct rft_tpl *t;
+	int rc;
+
+	if (!path) {
+		t = rft_tpl_parse("<built-in template>", default_template,
+				  sizeof(default_template) - 1, &contract, flags, &err);
+		if (!t)
+			die(RFT_EX_SOFTWARE, "%s", err.buf);
+		return t;
+	}
+	rc = rft_tpl_load(path, &contract, flags, &t, &err);
+	if (rc)
+		die(rc, "%s", err.buf);
+	strbuf_release(&err);
+	return t;
+}
+
+int main(int argc, char **argv)
+{
+	int c;
+
+	rft_init("rft-prompt");
+	while ((c = rft_getopt(argc, argv, &cmd)) != -1) {
+		switch (c) {
+		case 'o': opt.output = optarg; break;
+		case 'f':
+			if (!strcmp(optarg, "rft"))
+				opt.format = F_RFT;
+			else if (!strcmp(optarg, "batch"))
+				opt.format = F_BATCH;
+			else if (!strcmp(optarg, "chat"))
+				opt.format = F_CHAT;
+			else
+				usage_error("unknown format '%s' (rft, batch, chat)", optarg);
+			break;
+		case 't': opt.template = optarg; break;
+		case OPT_SYSTEM: opt.system = optarg; break;
+		case OPT_SYSTEM_ROLE:
+			if (strcmp(optarg, "developer") && strcmp(optarg, "system"))
+				usage_error("unknown --system-role '%s' (developer, system)", optarg);
+			opt.system_role = optarg;
+			break;
+		case 'm': opt.model = optarg; break;
+		case OPT_SEED: opt.seed = (unsigned long long)count_arg("seed", optarg); opt.seeded = 1; break;
+		case OPT_MAX_TERMS: opt.max_terms = count_arg("max-terms", optarg); break;
+		case OPT_KEEP: opt.keep = optarg; break;
+		case OPT_SCHEMA: opt.schema = 1; break;
+		case OPT_SHOW_TEMPLATE: opt.show_template = 1; break;
+		case OPT_SKIP_BAD: opt.skip_bad = rft_skip_bad_arg(optarg); break;
+		case OPT_REJECTS: opt.rejects = optarg; break;
+		case OPT_LINT: opt.lint = 1; break;
+		case OPT_LINT_ROLE:
+			if (strcmp(optarg, "train") && strcmp(optarg, "valid"))
+				usage_error("unknown --lint-role '%s' (train, valid)", optarg);
+			opt.lint_role = optarg;
+			break;
+		case OPT_GRADER: opt.grader = optarg; break;
+		case OPT_STATS: opt.stats = 1; break;
+		}
+	}
+	if ((opt.lint_role || opt.grader) && !opt.lint)
+		usage_error("%s needs --lint", opt.grader ? "--grader" : "--lint-role");
+	if (opt.lint)
+		return run_lint(argv + optind, argc - optind);
+	if (opt.format == F_BATCH && !opt.model)
+		usage_error("%s needs --model NAME", "--format batch");
+	if (opt.model && opt.format != F_BATCH)
+		usage_error("%s is only used with --format batch", "--model");
+	if (opt.keep && opt.format != F_RFT)
+		usage_error("%s is only used with --format rft", "--keep");
+	if (opt.keep) {
+		const char *k;
+
+		for (k = opt.keep; *k; k += strcspn(k, ",") + (k[strcspn(k, ",")] == ','))
+			if (!strncmp(k, "messages", strcspn(k, ",")) && strcspn(k, ",") == 8)
+				usage_error("--keep %s: 'messages' is written by rft-prompt", opt.keep);
+	}
+	if (!opt.system_role)
+		opt.system_role = opt.format == F_CHAT ? "system" : "developer";
+
+	if (rft_output_open(&out, opt.output) < 0)
+		return rft_finish(RFT_EX_IOERR);
+	if (opt.schema) {
+		struct strbuf sb = STRBUF_INIT;
+
+		put_response_format(&sb);
+		strbuf_addch(&sb, '\n');
+		rft_output_write(&out, sb.buf, sb.len);
+		strbuf_release(&sb);
+		return rft_finish(rft_output_commit(&out) < 0 ? RFT_EX_IOERR : RFT_EX_OK);
+	}
+	if (opt.show_template) {
+		struct rft_tpl *t = load_template(opt.template, RFT_TPL_ROLES);
+		FILE *fp;
+
+		rft_tpl_free(t);
+		if (!opt.template) {
+			rft_output_write(&out, default_template, sizeof(default_template) - 1);
+		} else if ((fp = fopen(opt.template, "r"))) {
+			char buf[8192];
+			size_t n;
+
+			while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+				rft_output_write(&out, buf, n);
+			fclose(fp);
+		}
+		return rft_finish(rft_output_commit(&out) < 0 ? RFT_EX_IOERR : RFT_EX_OK);
+	}
+	tpl = load_template(opt.template, RFT_TPL_ROLES);
+	if (strcmp(rft_tpl_role(tpl, rft_tpl_count(tpl) - 1), "user"))
+		die(RFT_EX_CONFIG, "%s: the last message is from the %s; it must be from the user",
+		    opt.template ? opt.template : "<built-in template>",
+		    rft_tpl_role(tpl, rft_tpl_count(tpl) - 1));
+	if (opt.system)
+		sys_tpl = load_template(opt.system, 0);
+	setvbuf(out.fp, NULL, _IOFBF, 1 << 16);
+	if (opt.rejects) {
+		if (rft_output_open(&rej, opt.rejects) < 0)
+			return rft_finish(RFT_EX_IOERR);
+		rej_open = 1;
+	}
+	render_cases(argv + optind, argc - optind);
+	rft_tpl_free(tpl);
+	rft_tpl_free(sys_tpl);
+	if (opt.stats || isatty(STDERR_FILENO))
+		summary();
+	if (rej_open && rft_output_commit(&rej) < 0)
+		return rft_finish(RFT_EX_IOERR);
+	if (rft_output_commit(&out) < 0)
+		return rft_finish(RFT_EX_IOERR);
+	return rft_finish(RFT_EX_OK);
+}
