@@ -58,6 +58,9 @@ demo: all
 
 bench: all
 	bash tests/bench/bench-extract
+	sh tests/bench/bench-rank
+	bash tests/bench/bench-grade
+	bash tests/bench/bench-report
 
 clean:
 	rm -rf build $(PROGS)

@@ -22,6 +22,10 @@ struct command {
 /* keep sorted by name */
 static const struct command commands[] = {
 	{ "extract", "phenopacket dumps (ZIP, TGZ, folders, JSON, JSONL) -> case lines" },
+	{ "grade",   "samples -> graded samples (OpenAI grader semantics + gene_rank); --serve for RL" },
+	{ "prompt",  "cases -> chat prompts (RFT training lines, Batch API lines, plain chat)" },
+	{ "rank",    "cases -> samples from the built-in phenotype ranker (no API key)" },
+	{ "report",  "graded samples -> Top-k, MRR, reward with intervals; comparisons; HTML" },
 	{ "split",   "cases -> train/valid/test with no causal gene in two splits; audit" },
 };
 

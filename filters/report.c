@@ -1,0 +1,1979 @@
+/*
+ * rft-report - graded samples -> Top-k, MRR and reward per run, with
+ * intervals, paired comparisons, a PhEval-style per-case table, an HTML page
+ * and a run history.
+ *
+ * One pass over the input keeps, per line, only a 16-byte record (case,
+ * gene, rank, flags, reward) and running sums per group, per (group, gene),
+ * per (group, cohort) and per (group, predicted symbol); nothing of the JSON
+ * is retained.  Figures (see rft-report(1) for the formulas):
+ *
+ *   Top-k     share of lines whose grade.rank <= k (Top-Max: rank not null),
+ *             with a 95% Wilson interval
+ *   MRR       mean of 1/rank (0 for a miss); reward: mean of grade.reward;
+ *             95% percentile intervals from a bootstrap that resamples genes
+ *             (.reference.hgnc), not cases: cases of one gene are correlated
+ *   macro     the same figures averaged over genes, each gene weighted once
+ *   compare   runs of one family (same split) against the first run: paired
+ *             differences with a paired gene-cluster bootstrap, McNemar's
+ *             exact test on Top-1, cases gained and lost
+ */
+#include <errno.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/json.h"
+#include "common/opt.h"
+#include "common/output.h"
+#include "common/records.h"
+#include "common/stats.h"
+#include "common/strbuf.h"
+#include "common/strmap.h"
+#include "common/util.h"
+
+#define MAX_BY 8
+#define RMAX 1000              /* ranks kept exactly; higher ones in hist[RMAX + 1] */
+#define NONE "(none)"
+
+/* --------------------------------------------------------------- options */
+
+enum { FMT_TABLE, FMT_JSON, FMT_TSV };
+
+#define NMETRICS 12
+static const char *const metric_name[NMETRICS] = {
+	"top1", "top3", "top5", "top10", "topmax", "mrr", "reward",
+	"macro_top1", "macro_top5", "macro_topmax", "macro_mrr", "macro_reward"
+};
+
+static struct {
+	const char *out, *html, *history, *rejects, *date;
+	const char *by[MAX_BY];
+	int nby, by_given, format, unpaired, stats;
+	unsigned long long seed;
+	long long nboot, skip_bad;
+	double floor[NMETRICS];      /* --fail-below; NaN: none */
+	long top;                    /* rows of the most-predicted table */
+} opt;
+
+/* --------------------------------------------------------- u64 -> index */
+
+struct u64map {
+	uint64_t *keys;
+	int32_t *vals;
+	size_t n, cap;
+};
+
+static uint64_t mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void u64map_grow(struct u64map *m)
+{
+	size_t cap = m->cap ? 2 * m->cap : 1024, i;
+	uint64_t *keys = emalloc(cap * sizeof(*keys));
+	int32_t *vals = emalloc(cap * sizeof(*vals));
+
+	for (i = 0; i < cap; i++)
+		vals[i] = -1;
+	for (i = 0; i < m->cap; i++) {
+		size_t j;
+
+		if (m->vals[i] < 0)
+			continue;
+		for (j = mix64(m->keys[i]) & (cap - 1); vals[j] >= 0; j = (j + 1) & (cap - 1))
+			;
+		keys[j] = m->keys[i];
+		vals[j] = m->vals[i];
+	}
+	free(m->keys);
+	free(m->vals);
+	m->keys = keys;
+	m->vals = vals;
+	m->cap = cap;
+}
+
+/* dense index of key, added (as m->n) when absent */
+static long u64map_intern(struct u64map *m, uint64_t key, int *added)
+{
+	size_t j;
+
+	if (2 * (m->n + 1) > m->cap)
+		u64map_grow(m);
+	for (j = mix64(key) & (m->cap - 1); m->vals[j] >= 0; j = (j + 1) & (m->cap - 1))
+		if (m->keys[j] == key) {
+			*added = 0;
+			return m->vals[j];
+		}
+	m->keys[j] = key;
+	m->vals[j] = (int32_t)m->n;
+	*added = 1;
+	return (long)m->n++;
+}
+
+static void u64map_release(struct u64map *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof(*m));
+}
+
+static uint64_t pair_key(long a, long b)
+{
+	return ((uint64_t)(uint32_t)a << 32) | (uint32_t)b;
+}
+
+/* ------------------------------------------------------------ the sums */
+
+/* case-level sums of a group, or of one gene or cohort within a group */
+struct agg {
+	int32_t group, id;
+	long long n, h1, h3, h5, h10, hmax;
+	double rr, reward;
+};
+
+static void agg_add(struct agg *a, long rank, double reward)
+{
+	a->n++;
+	if (rank > 0) {
+		a->hmax++;
+		a->h1 += rank <= 1;
+		a->h3 += rank <= 3;
+		a->h5 += rank <= 5;
+		a->h10 += rank <= 10;
+		a->rr += 1.0 / (double)rank;
+	}
+	a->reward += reward;
+}
+
+/* a predicted symbol within a group */
+struct pagg {
+	int32_t group, sym;
+	long long first, first_hit, listed, listed_hit;
+};
+
+/* one graded line, kept for pairing */
+struct rec {
+	int32_t kase, gene;
+	uint16_t rank;           /* 0: miss */
+	uint8_t flags;
+	float reward;
+};
+#define F_CALL 1
+#define F_PARSE 2
+
+enum { P_GRADER, P_MODEL, P_DATA, P_TEMPLATE, NPROV };
+static const char *const prov_name[NPROV] = { "grader", "model", "data versions", "prompt template" };
+static const char *const prov_paths[NPROV][4] = {
+	{ "grade.name", NULL },
+	{ "sample.model", "model", NULL },
+	{ "sample.data", "data", "versions", NULL },
+	{ "prompt.template_hash", "template_hash", "sample.template_hash", NULL },
+};
+
+struct group {
+	char *key;                /* by values joined by '\x1f' */
+	char **vals;              /* opt.nby values */
+	long family;              /* groups compared with each other */
+	struct agg a;
+	long long parse_err, call_err, noans, listlen, maxrank_seen;
+	long long hist[RMAX + 2]; /* [0] missed, [r] rank r, [RMAX + 1] beyond */
+	long max_list;
+	struct rec *recs;
+	size_t nrecs, arecs;
+	char *prov[NPROV];
+	int prov_varies[NPROV];
+	/* results */
+	size_t ngenes;
+	double mrr_lo, mrr_hi, rew_lo, rew_hi;
+	double macro[5];          /* top1 top5 topmax mrr reward */
+};
+
+static struct group *groups;
+static size_t ngroups, agroups;
+static struct strmap group_ix = STRMAP_INIT, families = STRMAP_INIT;
+static struct strmap cases = STRMAP_INIT, genes = STRMAP_INIT, cohorts = STRMAP_INIT,
+	symbols = STRMAP_INIT;
+static struct u64map gene_map, cohort_map, sym_map;
+static struct agg *gene_aggs, *cohort_aggs;
+static struct pagg *sym_aggs;
+static size_t agene, acohort, asym;
+static int split_by = -1;     /* index of "split" among the by fields */
+static struct rft_output out, rej;
+static int rej_open;
+
+static struct agg *agg_slot(struct u64map *m, struct agg **arr, size_t *alloc, long g, long id)
+{
+	int added;
+	long i = u64map_intern(m, pair_key(g, id), &added);
+
+	if (added) {
+		if ((size_t)i >= *alloc) {
+			*alloc = *alloc ? 2 * *alloc : 1024;
+			*arr = erealloc(*arr, *alloc * sizeof(**arr));
+		}
+		memset(&(*arr)[i], 0, sizeof(**arr));
+		(*arr)[i].group = (int32_t)g;
+		(*arr)[i].id = (int32_t)id;
+	}
+	return &(*arr)[i];
+}
+
+static struct pagg *sym_slot(long g, long s)
+{
+	int added;
+	long i = u64map_intern(&sym_map, pair_key(g, s), &added);
+
+	if (added) {
+		if ((size_t)i >= asym) {
+			asym = asym ? 2 * asym : 1024;
+			sym_aggs = erealloc(sym_aggs, asym * sizeof(*sym_aggs));
+		}
+		memset(&sym_aggs[i], 0, sizeof(*sym_aggs));
+		sym_aggs[i].group = (int32_t)g;
+		sym_aggs[i].sym = (int32_t)s;
+	}
+	return &sym_aggs[i];
+}
+
+/* ----------------------------------------------------------- reading */
+
+/* borrowed member at a dotted path, or NULL */
+static struct json_object *get_path(struct json_object *o, const char *path)
+{
+	char part[128];
+
+	while (o && *path) {
+		size_t n = strcspn(path, ".");
+
+		if (n >= sizeof(part))
+			return NULL;
+		memcpy(part, path, n);
+		part[n] = '\0';
+		o = rft_json_get(o, part);
+		path += n + (path[n] == '.');
+	}
+	return o;
+}
+
+/* a value as text: strings as they are, null/missing as "(none)", else JSON */
+static void put_text(struct strbuf *sb, struct json_object *v)
+{
+	if (!v)
+		strbuf_addstr(sb, NONE);
+	else if (json_object_is_type(v, json_type_string))
+		strbuf_add(sb, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+	else
+		json_put_value(sb, v);
+}
+
+static const char *line_model(struct json_object *o)
+{
+	const char *m = rft_json_get_str(rft_json_get(o, "sample"), "model");
+
+	if (!m)
+		m = rft_json_get_str(o, "model");
+	return m ? m : "(unknown)";
+}
+
+static int is_posint(struct json_object *v, long *out_)
+{
+	int64_t x;
+
+	if (!v || !json_object_is_type(v, json_type_int))
+		return 0;
+	x = json_object_get_int64(v);
+	if (x < 1 || x > 1000000000)
+		return 0;
+	*out_ = (long)x;
+	return 1;
+}
+
+static long group_of(struct json_object *o, const char *file, struct strbuf *key)
+{
+	int i, added;
+	long g;
+
+	strbuf_reset(key);
+	for (i = 0; i < opt.nby; i++) {
+		if (i)
+			strbuf_addch(key, '\x1f');
+		if (!strcmp(opt.by[i], "model"))
+			strbuf_addstr(key, line_model(o));
+		else if (!strcmp(opt.by[i], "@file"))
+			strbuf_addstr(key, file);
+		else
+			put_text(key, get_path(o, opt.by[i]));
+	}
+	g = strmap_intern(&group_ix, key->buf, &added);
+	if (added) {
+		struct group *gr;
+		const char *p = key->buf;
+
+		if (ngroups == agroups) {
+			agroups = agroups ? 2 * agroups : 16;
+			groups = erealloc(groups, agroups * sizeof(*groups));
+		}
+		gr = &groups[ngroups++];
+		memset(gr, 0, sizeof(*gr));
+		gr->key = estrdup(key->buf);
+		gr->vals = ecalloc((size_t)opt.nby, sizeof(*gr->vals));
+		for (i = 0; i < opt.nby; i++) {
+			size_t n = strcspn(p, "\x1f");
+
+			gr->vals[i] = estrndup(p, n);
+			p += n + (p[n] != '\0');
+		}
+		gr->family = strmap_intern(&families, split_by >= 0 ? gr->vals[split_by] : "", NULL);
+		gr->a.group = (int32_t)g;
+	}
+	return g;
+}
+
+static void note_provenance(struct group *g, struct json_object *o, struct strbuf *tmp)
+{
+	int p, i;
+
+	for (p = 0; p < NPROV; p++) {
+		struct json_object *v = NULL;
+
+		for (i = 0; prov_paths[p][i] && !v; i++)
+			v = get_path(o, prov_paths[p][i]);
+		if (!v)
+			continue;
+		strbuf_reset(tmp);
+		put_text(tmp, v);
+		if (!g->prov[p])
+			g->prov[p] = estrdup(tmp->buf);
+		else if (strcmp(g->prov[p], tmp->buf))
+			g->prov_varies[p] = 1;
+	}
+}
+
+static void tsv_row(struct strbuf *sb, long pos, const char *sym, const char *hgnc, int hit,
+		    const char *id, const struct group *g)
+{
+	int i;
+
+	strbuf_addf(sb, "%ld\t%.6g\t%s\t%s\t%s\t%s\t", pos, 1.0 / (double)pos, sym,
+		    hit ? hgnc : "", hit ? "True" : "False", id);
+	for (i = 0; i < opt.nby; i++)
+		strbuf_addf(sb, "%s%s", i ? "/" : "", g->vals[i]);
+	strbuf_addch(sb, '\n');
+}
+
+/* take one graded line; 0, or -1 with the reason in err */
+static int take(struct json_object *o, const char *file, struct strbuf *err,
+		struct strbuf *key, struct strbuf *tsv)
+{
+	struct json_object *grade = rft_json_get(o, "grade"), *v, *pred, *errors, *id, *ref;
+	long rank = 0, max_list = 0, g, kase, gene, cohort;
+	size_t npred = 0, i;
+	double reward;
+	int call_err, parse_err;
+	const char *hgnc, *cohort_name;
+	struct group *gr;
+	struct rec *rc;
+
+	if (!grade) {
+		strbuf_addstr(err, "no \"grade\": not a graded line (run rft-grade first)");
+		return -1;
+	}
+	if (!json_object_is_type(grade, json_type_object)) {
+		strbuf_addf(err, "grade is %s, not an object", rft_json_type_name(grade));
+		return -1;
+	}
+	v = rft_json_get(grade, "reward");
+	if (!v || !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int))) {
+		strbuf_addf(err, "grade.reward is %s, not a number", v ? rft_json_type_name(v) : "missing");
+		return -1;
+	}
+	reward = json_object_get_double(v);
+	if (!isfinite(reward)) {
+		strbuf_addstr(err, "grade.reward is not finite");
+		return -1;
+	}
+	v = rft_json_get(grade, "rank");
+	if (v && !is_posint(v, &rank)) {
+		strbuf_addf(err, "grade.rank is %s, not a positive integer or null", rft_json_type_name(v));
+		return -1;
+	}
+	pred = rft_json_get(grade, "predicted");
+	if (pred && !json_object_is_type(pred, json_type_array)) {
+		strbuf_addf(err, "grade.predicted is %s, not an array", rft_json_type_name(pred));
+		return -1;
+	}
+	npred = pred ? json_object_array_length(pred) : 0;
+	for (i = 0; i < npred; i++) {
+		v = json_object_array_get_idx(pred, i);
+		if (!v || !json_object_is_type(v, json_type_string)) {
+			strbuf_addf(err, "grade.predicted[%zu] is %s, not a string", i, rft_json_type_name(v));
+			return -1;
+		}
+	}
+	if (rank > 0 && (size_t)rank > npred) {
+		strbuf_addf(err, "grade.rank %ld is beyond the %zu predicted genes", rank, npred);
+		return -1;
+	}
+	v = rft_json_get(grade, "max_list");
+	if (v && !is_posint(v, &max_list)) {
+		strbuf_addf(err, "grade.max_list is %s, not a positive integer", rft_json_type_name(v));
+		return -1;
+	}
+	errors = rft_json_get(grade, "errors");
+	if (errors && !json_object_is_type(errors, json_type_object)) {
+		strbuf_addf(err, "grade.errors is %s, not an object", rft_json_type_name(errors));
+		return -1;
+	}
+	v = rft_json_get(errors, "sample_parse_error");
+	parse_err = v && json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
+	call_err = rft_json_get(o, "error") != NULL;
+	id = rft_json_get(o, "id");
+	if (!id || !(json_object_is_type(id, json_type_string) || json_object_is_type(id, json_type_int))) {
+		strbuf_addf(err, "id is %s, not a string (runs are paired by case id)",
+			    id ? rft_json_type_name(id) : "missing");
+		return -1;
+	}
+
+	g = group_of(o, file, key);
+	gr = &groups[g];
+	/* the case: id, and split when there is one */
+	strbuf_reset(key);
+	put_text(key, id);
+	v = rft_json_get(o, "split");
+	if (v) {
+		strbuf_addch(key, '\x1f');
+		put_text(key, v);
+	}
+	kase = strmap_intern(&cases, key->buf, NULL);
+	ref = rft_json_get(o, "reference");
+	hgnc = rft_json_get_str(ref, "hgnc");
+	if (!hgnc)
+		hgnc = rft_json_get_str(json_object_array_get_idx(rft_json_get(ref, "genes"), 0), "hgnc");
+	if (!hgnc)
+		hgnc = "(unknown)";
+	gene = strmap_intern(&genes, hgnc, NULL);
+	cohort_name = rft_json_get_str(o, "cohort");
+	cohort = strmap_intern(&cohorts, cohort_name ? cohort_name : NONE, NULL);
+
+	agg_add(&gr->a, rank, reward);
+	agg_add(agg_slot(&gene_map, &gene_aggs, &agene, g, gene), rank, reward);
+	agg_add(agg_slot(&cohort_map, &cohort_aggs, &acohort, g, cohort), rank, reward);
+	gr->hist[rank == 0 ? 0 : rank > RMAX ? RMAX + 1 : rank]++;
+	gr->parse_err += parse_err;
+	gr->call_err += call_err;
+	gr->noans += npred == 0 && !parse_err && !call_err;
+	gr->listlen += (long long)npred;
+	if (max_list > gr->max_list)
+		gr->max_list = max_list;
+	if ((long long)npred > gr->maxrank_seen)
+		gr->maxrank_seen = (long long)npred;
+	for (i = 0; i < npred; i++) {
+		v = json_object_array_get_idx(pred, i);
+		struct pagg *p = sym_slot(g, strmap_intern(&symbols, json_object_get_string(v), NULL));
+
+		p->listed++;
+		p->listed_hit += (long)i + 1 == rank;
+		if (i == 0) {
+			p->first++;
+			p->first_hit += rank == 1;
+		}
+		if (tsv)
+			tsv_row(tsv, (long)i + 1, json_object_get_string(v), hgnc, (long)i + 1 == rank,
+				json_object_is_type(id, json_type_string) ? json_object_get_string(id) : key->buf,
+				gr);
+	}
+	note_provenance(gr, o, err);
+	strbuf_reset(err);
+
+	if (gr->nrecs == gr->arecs) {
+		gr->arecs = gr->arecs ? 2 * gr->arecs : 256;
+		gr->recs = erealloc(gr->recs, gr->arecs * sizeof(*gr->recs));
+	}
+	rc = &gr->recs[gr->nrecs++];
+	rc->kase = (int32_t)kase;
+	rc->gene = (int32_t)gene;
+	rc->rank = (uint16_t)(rank > 65535 ? 65535 : rank);
+	rc->flags = (uint8_t)((call_err ? F_CALL : 0) | (parse_err ? F_PARSE : 0));
+	rc->reward = (float)reward;
+	return 0;
+}
+
+/* ------------------------------------------------------------ figures */
+
+struct prop {
+	double v, lo, hi;
+};
+
+static struct prop prop_of(long long x, long long n)
+{
+	struct prop p;
+
+	p.v = n ? (double)x / (double)n : NAN;
+	rft_wilson((double)x, (double)n, RFT_Z95, &p.lo, &p.hi);
+	return p;
+}
+
+static uint64_t seed_for(const char *what, const char *key)
+{
+	return rft_hash64(key, strlen(key), rft_hash64(what, strlen(what), opt.seed));
+}
+
+/* per group: gene count, macro averages, bootstrap of MRR and reward */
+static void compute_groups(void)
+{
+	size_t gi, i, maxg = 0;
+	size_t *count = ecalloc(ngroups ? ngroups : 1, sizeof(*count));
+	double *num, *den, *scratch = emalloc((size_t)(opt.nboot ? opt.nboot : 1) * 2 * sizeof(double));
+	size_t *fill;
+
+	for (i = 0; i < gene_map.n; i++)
+		count[gene_aggs[i].group]++;
+	for (gi = 0; gi < ngroups; gi++)
+		if (count[gi] > maxg)
+			maxg = count[gi];
+	num = emalloc((maxg ? maxg : 1) * 2 * sizeof(*num) * ngroups);
+	den = emalloc((maxg ? maxg : 1) * sizeof(*den) * ngroups);
+	fill = ecalloc(ngroups ? ngroups : 1, sizeof(*fill));
+	for (i = 0; i < gene_map.n; i++) {
+		const struct agg *a = &gene_aggs[i];
+		struct group *g = &groups[a->group];
+		size_t k = (size_t)a->group * maxg + fill[a->group]++;
+		double n = (double)a->n;
+
+		num[2 * k] = a->rr;
+		num[2 * k + 1] = a->reward;
+		den[k] = n;
+		g->macro[0] += (double)a->h1 / n;
+		g->macro[1] += (double)a->h5 / n;
+		g->macro[2] += (double)a->hmax / n;
+		g->macro[3] += a->rr / n;
+		g->macro[4] += a->reward / n;
+	}
+	for (gi = 0; gi < ngroups; gi++) {
+		struct group *g = &groups[gi];
+		double lo[2], hi[2];
+
+		g->ngenes = count[gi];
+		for (i = 0; i < 5; i++)
+			g->macro[i] = g->ngenes ? g->macro[i] / (double)g->ngenes : NAN;
+		rft_boot_ratios(num + 2 * gi * maxg, den + gi * maxg, g->ngenes, 2, NULL, NULL, 0,
+				(size_t)opt.nboot, seed_for("group", g->key), scratch, lo, hi);
+		g->mrr_lo = lo[0];
+		g->mrr_hi = hi[0];
+		g->rew_lo = lo[1];
+		g->rew_hi = hi[1];
+	}
+	free(count);
+	free(num);
+	free(den);
+	free(fill);
+	free(scratch);
+}
+
+/* comparisons: every run of a family against the family's first run */
+#define NCMP 5    /* top1 top5 topmax mrr reward */
+static const char *const cmp_name[NCMP] = { "top1", "top5", "topmax", "mrr", "reward" };
+
+struct comparison {
+	long base, run;
+	int paired;
+	long long ncases, gained, lost, only_base, only_run;
+	double base_v[NCMP], run_v[NCMP], diff[NCMP], lo[NCMP], hi[NCMP];
+	double p;                 /* McNemar, paired only */
+	int32_t *gained_ids, *lost_ids;
+};
+
+static struct comparison *cmps;
+static size_t ncmps;
+
+static void rec_vals(const struct rec *r, double *v)
+{
+	v[0] = r->rank == 1;
+	v[1] = r->rank >= 1 && r->rank <= 5;
+	v[2] = r->rank >= 1;
+	v[3] = r->rank ? 1.0 / r->rank : 0;
+	v[4] = r->reward;
+}
+
+static const char *case_id(long k, struct strbuf *sb)
+{
+	const char *s = strmap_key(&cases, k);
+
+	strbuf_reset(sb);
+	strbuf_add(sb, s, strcspn(s, "\x1f"));
+	return sb->buf;
+}
+
+static const char *group_label(const struct group *g, struct strbuf *sb)
+{
+	int i;
+
+	strbuf_reset(sb);
+	for (i = 0; i < opt.nby; i++)
+		strbuf_addf(sb, "%s%s", i ? "/" : "", g->vals[i]);
+	return sb->buf;
+}
+
+/* per-gene sums of the case values of a group's records (or of B - A) */
+static size_t gene_sums(const struct rec *recs, size_t n, const int32_t *pairs,
+			const struct rec *other, double *num, double *den, int32_t *slot)
+{
+	size_t i, used = 0;
+	int j;
+
+	for (i = 0; i < n; i++) {
+		double v[NCMP], w[NCMP];
+		int32_t s = slot[recs[i].gene];
+
+		if (s < 0) {
+			s = slot[recs[i].gene] = (int32_t)used++;
+			den[s] = 0;
+			for (j = 0; j < NCMP; j++)
+				num[(size_t)s * NCMP + j] = 0;
+		}
+		rec_vals(&recs[i], v);
+		if (pairs) {
+			rec_vals(&other[pairs[i]], w);
+			for (j = 0; j < NCMP; j++)
+				v[j] -= w[j];
+		}
+		den[s] += 1;
+		for (j = 0; j < NCMP; j++)
+			num[(size_t)s * NCMP + j] += v[j];
+	}
+	for (i = 0; i < n; i++)
+		slot[recs[i].gene] = -1;
+	return used;
+}
+
+static void compare(long bi, long ri, double *scratch)
+{
+	struct group *b = &groups[bi], *r = &groups[ri];
+	struct comparison c;
+	size_t i, ng = genes.n ? genes.n : 1, nc = cases.n ? cases.n : 1;
+	/* static: still reachable (not leaked) when a refusal dies below */
+	static int32_t *where, *pairs, *slot;
+	static double *num, *den;
+	static struct strbuf sb = STRBUF_INIT, sb2 = STRBUF_INIT;
+	int j;
+
+	where = emalloc(nc * sizeof(*where));
+	pairs = NULL;
+	slot = emalloc(ng * sizeof(*slot));
+	num = emalloc(ng * NCMP * sizeof(*num));
+	den = emalloc(ng * sizeof(*den));
+	memset(&c, 0, sizeof(c));
+	c.base = bi;
+	c.run = ri;
+	c.paired = !opt.unpaired;
+	for (i = 0; i < ng; i++)
+		slot[i] = -1;
+	for (j = 0; j < NCMP; j++) {
+		double s = 0, t = 0, v[NCMP];
+
+		for (i = 0; i < b->nrecs; i++) {
+			rec_vals(&b->recs[i], v);
+			s += v[j];
+		}
+		for (i = 0; i < r->nrecs; i++) {
+			rec_vals(&r->recs[i], v);
+			t += v[j];
+		}
+		c.base_v[j] = b->nrecs ? s / (double)b->nrecs : NAN;
+		c.run_v[j] = r->nrecs ? t / (double)r->nrecs : NAN;
+		c.diff[j] = c.run_v[j] - c.base_v[j];
+	}
+	if (c.paired) {
+		long long ei = -1, er = -1;
+
+		for (i = 0; i < nc; i++)
+			where[i] = -1;
+		for (i = 0; i < b->nrecs; i++) {
+			if (where[b->recs[i].kase] >= 0)
+				die(RFT_EX_DATA, "case %s appears twice in run '%s': pairing needs one line "
+				    "per case and run (separate repeated samples with --by, or give --unpaired)",
+				    case_id(b->recs[i].kase, &sb), group_label(b, &sb2));
+			where[b->recs[i].kase] = (int32_t)i;
+		}
+		pairs = emalloc((r->nrecs ? r->nrecs : 1) * sizeof(*pairs));
+		for (i = 0; i < r->nrecs; i++) {
+			int32_t k = r->recs[i].kase, w = where[k];
+
+			if (w == -2)
+				die(RFT_EX_DATA, "case %s appears twice in run '%s': pairing needs one line "
+				    "per case and run (separate repeated samples with --by, or give --unpaired)",
+				    case_id(k, &sb), group_label(r, &sb2));
+			if (w < 0) {
+				c.only_run++;
+				if (er < 0)
+					er = k;
+				where[k] = -2;
+				continue;
+			}
+			pairs[i] = w;
+			where[k] = -2;
+		}
+		for (i = 0; i < b->nrecs; i++)
+			if (where[b->recs[i].kase] != -2) {
+				c.only_base++;
+				if (ei < 0)
+					ei = b->recs[i].kase;
+			}
+		if (c.only_base || c.only_run) {
+			struct strbuf m = STRBUF_INIT;
+
+			strbuf_addf(&m, "runs '%s' and '%s' are not over the same cases: ",
+				    group_label(b, &sb), group_label(r, &sb2));
+			strbuf_addf(&m, "%lld only in the first", c.only_base);
+			if (ei >= 0)
+				strbuf_addf(&m, " (e.g. %s)", case_id(ei, &sb));
+			strbuf_addf(&m, ", %lld only in the second", c.only_run);
+			if (er >= 0)
+				strbuf_addf(&m, " (e.g. %s)", case_id(er, &sb));
+			strbuf_addstr(&m, "; give --unpaired to compare them as independent samples");
+			strbuf_reset(&sb);
+			strbuf_addstr(&sb, m.buf);
+			strbuf_release(&m);
+			die(RFT_EX_DATA, "%s", sb.buf);
+		}
+		c.ncases = (long long)r->nrecs;
+		for (i = 0; i < r->nrecs; i++) {
+			int hb = b->recs[pairs[i]].rank == 1, hr = r->recs[i].rank == 1;
+
+			if (hr && !hb) {
+				c.gained_ids = erealloc(c.gained_ids, (size_t)(c.gained + 1) * sizeof(int32_t));
+				c.gained_ids[c.gained++] = r->recs[i].kase;
+			} else if (hb && !hr) {
+				c.lost_ids = erealloc(c.lost_ids, (size_t)(c.lost + 1) * sizeof(int32_t));
+				c.lost_ids[c.lost++] = r->recs[i].kase;
+			}
+		}
+		c.p = rft_mcnemar_exact(c.lost, c.gained);
+		{
+			size_t n = gene_sums(r->recs, r->nrecs, pairs, b->recs, num, den, slot);
+
+			rft_boot_ratios(num, den, n, NCMP, NULL, NULL, 0, (size_t)opt.nboot,
+					seed_for(b->key, r->key), scratch, c.lo, c.hi);
+		}
+	} else {
+		double *num2 = emalloc(ng * NCMP * sizeof(*num2)), *den2 = emalloc(ng * sizeof(*den2));
+		size_t n1 = gene_sums(b->recs, b->nrecs, NULL, NULL, num, den, slot);
+		size_t n2 = gene_sums(r->recs, r->nrecs, NULL, NULL, num2, den2, slot);
+
+		c.ncases = (long long)r->nrecs;
+		c.p = NAN;
+		rft_boot_ratios(num, den, n1, NCMP, num2, den2, n2, (size_t)opt.nboot,
+				seed_for(b->key, r->key), scratch, c.lo, c.hi);
+		free(num2);
+		free(den2);
+	}
+	cmps = erealloc(cmps, (ncmps + 1) * sizeof(*cmps));
+	cmps[ncmps++] = c;
+	free(where);
+	free(pairs);
+	free(slot);
+	free(num);
+	free(den);
+	where = pairs = slot = NULL;
+	num = den = NULL;
+	strbuf_release(&sb);
+	strbuf_release(&sb2);
+}
+
+static void compute_comparisons(void)
+{
+	size_t f, gi;
+	static double *scratch;   /* static: reachable when a refusal dies */
+
+	scratch = emalloc((size_t)(opt.nboot ? opt.nboot : 1) * NCMP * sizeof(double));
+	for (f = 0; f < families.n; f++) {
+		long base = -1;
+
+		for (gi = 0; gi < ngroups; gi++) {
+			if ((size_t)groups[gi].family != f)
+				continue;
+			if (base < 0)
+				base = (long)gi;
+			else
+				compare(base, (long)gi, scratch);
+		}
+	}
+	free(scratch);
+	scratch = NULL;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static double metric(const struct group *g, int m)
+{
+	const struct agg *a = &g->a;
+	double n = (double)a->n;
+
+	switch (m) {
+	case 0: return (double)a->h1 / n;
+	case 1: return (double)a->h3 / n;
+	case 2: return (double)a->h5 / n;
+	case 3: return (double)a->h10 / n;
+	case 4: return (double)a->hmax / n;
+	case 5: return a->rr / n;
+	case 6: return a->reward / n;
+	default: return g->macro[m - 7];
+	}
+}
+
+static long long hits_of(const struct group *g, int m)
+{
+	switch (m) {
+	case 0: return g->a.h1;
+	case 1: return g->a.h3;
+	case 2: return g->a.h5;
+	case 3: return g->a.h10;
+	default: return g->a.hmax;
+	}
+}
+
+/* the k of the cumulative curve: max_list, else the longest list seen */
+static long curve_len(const struct group *g)
+{
+	long k = g->max_list ? g->max_list : (long)g->maxrank_seen;
+
+	if (k < 1)
+		k = 1;
+	return k > RMAX ? RMAX : k;
+}
+
+static long long cum_hits(const struct group *g, long k)
+{
+	long long s = 0;
+	long r;
+
+	for (r = 1; r <= k && r <= RMAX; r++)
+		s += g->hist[r];
+	return s;
+}
+
+#define NBUCKETS 6
+static const char *const bucket_name[NBUCKETS] = { "1", "2-3", "4-5", "6-10", ">10", "missed" };
+
+static void buckets(const struct group *g, long long *b)
+{
+	long r;
+
+	memset(b, 0, NBUCKETS * sizeof(*b));
+	for (r = 1; r <= RMAX + 1; r++)
+		b[r == 1 ? 0 : r <= 3 ? 1 : r <= 5 ? 2 : r <= 10 ? 3 : 4] += g->hist[r];
+	b[5] = g->hist[0];
+}
+
+static int cmp_pagg(const void *x, const void *y)
+{
+	const struct pagg *a = x, *b = y;
+
+	if (a->group != b->group)
+		return a->group < b->group ? -1 : 1;
+	if (a->first != b->first)
+		return a->first > b->first ? -1 : 1;
+	if (a->listed != b->listed)
+		return a->listed > b->listed ? -1 : 1;
+	return strcmp(strmap_key(&symbols, a->sym), strmap_key(&symbols, b->sym));
+}
+
+static int cmp_cohort(const void *x, const void *y)
+{
+	const struct agg *a = x, *b = y;
+
+	if (a->group != b->group)
+		return a->group < b->group ? -1 : 1;
+	if (a->n != b->n)
+		return a->n > b->n ? -1 : 1;
+	return strcmp(strmap_key(&cohorts, a->id), strmap_key(&cohorts, b->id));
+}
+
+/* ------------------------------------------------------------ the table */
+
+struct table {
+	char **cells;
+	size_t ncols, n, alloc;
+};
+
+static void cell(struct table *t, const char *fmt, ...) RFT_PRINTF(2, 3);
+static void cell(struct table *t, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	if (t->n == t->alloc) {
+		t->alloc = t->alloc ? 2 * t->alloc : 64;
+		t->cells = erealloc(t->cells, t->alloc * sizeof(*t->cells));
+	}
+	t->cells[t->n++] = strbuf_detach(&sb, NULL);
+}
+
+/* "25.0 [11.2, 46.9]" in percent, or "-" */
+static void cell_prop(struct table *t, struct prop p)
+{
+	if (isnan(p.v))
+		cell(t, "-");
+	else
+		cell(t, "%.1f [%.1f, %.1f]", 100 * p.v, 100 * p.lo, 100 * p.hi);
+}
+
+static void cell_est(struct table *t, double v, double lo, double hi, int pct)
+{
+	double s = pct ? 100 : 1;
+	const char *f = pct ? "%.1f" : "%.3f";
+	struct strbuf sb = STRBUF_INIT;
+
+	if (isnan(v)) {
+		cell(t, "-");
+		return;
+	}
+	strbuf_addf(&sb, f, s * v);
+	if (!isnan(lo)) {
+		strbuf_addstr(&sb, " [");
+		strbuf_addf(&sb, f, s * lo);
+		strbuf_addstr(&sb, ", ");
+		strbuf_addf(&sb, f, s * hi);
+		strbuf_addch(&sb, ']');
+	}
+	cell(t, "%s", sb.buf);
+	strbuf_release(&sb);
+}
+
+static void table_print(struct table *t, struct strbuf *sb)
+{
+	size_t *w = ecalloc(t->ncols, sizeof(*w)), i, c;
+
+	for (i = 0; i < t->n; i++)
+		if (strlen(t->cells[i]) > w[i % t->ncols])
+			w[i % t->ncols] = strlen(t->cells[i]);
+	for (i = 0; i < t->n; i += t->ncols) {
+		for (c = 0; c < t->ncols; c++)
+			strbuf_addf(sb, "| %-*s ", (int)w[c], t->cells[i + c]);
+		strbuf_addstr(sb, "|\n");
+		if (i == 0) {
+			for (c = 0; c < t->ncols; c++) {
+				strbuf_addstr(sb, "|");
+				strbuf_addch(sb, c >= (size_t)opt.nby ? '-' : ':');
+				for (size_t k = 0; k < w[c]; k++)
+					strbuf_addch(sb, '-');
+				strbuf_addch(sb, c >= (size_t)opt.nby ? ':' : '-');
+			}
+			strbuf_addstr(sb, "|\n");
+		}
+	}
+	for (i = 0; i < t->n; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	free(w);
+	memset(t, 0, sizeof(*t));
+}
+
+static void by_header(struct table *t)
+{
+	int i;
+
+	for (i = 0; i < opt.nby; i++)
+		cell(t, "%s", opt.by[i]);
+}
+
+static void by_cells(struct table *t, const struct group *g)
+{
+	int i;
+
+	for (i = 0; i < opt.nby; i++)
+		cell(t, "%s", g->vals[i]);
+}
+
+static void write_table(struct strbuf *sb)
+{
+	struct table t = { NULL, 0, 0, 0 };
+	size_t gi, i;
+	static const char *const h1[] = { "N", "Top-1 %", "Top-3 %", "Top-5 %", "Top-10 %",
+		"Top-Max %", "MRR", "reward" };
+	static const char *const h2[] = { "genes", "Top-1 %", "Top-5 %", "Top-Max %", "MRR",
+		"reward", "parse err %", "call err %", "no answer", "mean list" };
+	struct strbuf lb = STRBUF_INIT;
+
+	strbuf_addf(sb, "Case level: 95%% Wilson intervals; MRR and reward: gene-cluster bootstrap "
+		    "(%lld replicates, seed %llu)\n\n", opt.nboot, opt.seed);
+	t.ncols = (size_t)opt.nby + 8;
+	by_header(&t);
+	for (i = 0; i < 8; i++)
+		cell(&t, "%s", h1[i]);
+	for (gi = 0; gi < ngroups; gi++) {
+		struct group *g = &groups[gi];
+		int m;
+
+		by_cells(&t, g);
+		cell(&t, "%lld", g->a.n);
+		for (m = 0; m < 5; m++)
+			cell_prop(&t, prop_of(hits_of(g, m), g->a.n));
+		cell_est(&t, metric(g, 5), g->mrr_lo, g->mrr_hi, 0);
+		cell_est(&t, metric(g, 6), g->rew_lo, g->rew_hi, 0);
+	}
+	table_print(&t, sb);
+
+	strbuf_addstr(sb, "\nGene level (macro: each gene weighted once) and answers\n\n");
+	t.ncols = (size_t)opt.nby + 10;
+	by_header(&t);
+	for (i = 0; i < 10; i++)
+		cell(&t, "%s", h2[i]);
+	for (gi = 0; gi < ngroups; gi++) {
+		struct group *g = &groups[gi];
+		double n = (double)g->a.n;
+
+		by_cells(&t, g);
+		cell(&t, "%zu", g->ngenes);
+		cell_est(&t, g->macro[0], NAN, NAN, 1);
+		cell_est(&t, g->macro[1], NAN, NAN, 1);
+		cell_est(&t, g->macro[2], NAN, NAN, 1);
+		cell_est(&t, g->macro[3], NAN, NAN, 0);
+		cell_est(&t, g->macro[4], NAN, NAN, 0);
+		cell(&t, "%.1f", 100 * (double)g->parse_err / n);
+		cell(&t, "%.1f", 100 * (double)g->call_err / n);
+		cell(&t, "%lld", g->noans);
+		cell(&t, "%.2f", (double)g->listlen / n);
+	}
+	table_print(&t, sb);
+
+	if (!ncmps)
+		goto done;
+	strbuf_addf(sb, "\nComparisons (run - baseline; %s gene-cluster bootstrap; McNemar exact on Top-1)\n\n",
+		    opt.unpaired ? "unpaired" : "paired");
+	{
+		static const char *const h3[] = { "baseline", "run", "cases", "d Top-1 pp", "d Top-5 pp",
+			"d Top-Max pp", "d MRR", "d reward", "gained", "lost", "McNemar p" };
+
+		t.ncols = 11;
+		for (i = 0; i < 11; i++)
+			cell(&t, "%s", h3[i]);
+	}
+	for (i = 0; i < ncmps; i++) {
+		struct comparison *c = &cmps[i];
+		int j;
+
+		cell(&t, "%s", group_label(&groups[c->base], &lb));
+		cell(&t, "%s", group_label(&groups[c->run], &lb));
+		cell(&t, "%lld", c->ncases);
+		for (j = 0; j < NCMP; j++)
+			cell_est(&t, c->diff[j], c->lo[j], c->hi[j], j < 3);
+		if (c->paired) {
+			cell(&t, "%lld", c->gained);
+			cell(&t, "%lld", c->lost);
+			cell(&t, "%.4g", c->p);
+		} else {
+			cell(&t, "%s", "-");
+			cell(&t, "%s", "-");
+			cell(&t, "%s", "-");
+		}
+	}
+	/* the separator row aligns "baseline" and "run" left */
+	{
+		int save = opt.nby;
+
+		opt.nby = 2;
+		table_print(&t, sb);
+		opt.nby = save;
+	}
+done:
+	strbuf_release(&lb);
+}
+
+/* ------------------------------------------------------------- JSON */
+
+static void jnum(struct strbuf *sb, const char *key, double v, int first)
+{
+	json_put_key(sb, key, first);
+	json_put_fixed(sb, v, 6);
+}
+
+static void jprop(struct strbuf *sb, const char *key, long long x, long long n)
+{
+	struct prop p = prop_of(x, n);
+
+	json_put_key(sb, key, 0);
+	strbuf_addf(sb, "{\"hits\":%lld", x);
+	jnum(sb, "value", p.v, 0);
+	jnum(sb, "lo", p.lo, 0);
+	jnum(sb, "hi", p.hi, 0);
+	strbuf_addch(sb, '}');
+}
+
+static void jby(struct strbuf *sb, const struct group *g)
+{
+	int i;
+
+	strbuf_addch(sb, '{');
+	for (i = 0; i < opt.nby; i++) {
+		json_put_key(sb, opt.by[i], i == 0);
+		json_put_str(sb, g->vals[i]);
+	}
+	strbuf_addch(sb, '}');
+}
+
+static void write_json(struct strbuf *sb, const char *date)
+{
+	size_t gi, i;
+	int j;
+	struct strbuf tmp = STRBUF_INIT;
+
+	strbuf_addstr(sb, "{\"settings\":{\"by\":[");
+	for (j = 0; j < opt.nby; j++) {
+		if (j)
+			strbuf_addch(sb, ',');
+		json_put_str(sb, opt.by[j]);
+	}
+	strbuf_addf(sb, "],\"seed\":%llu,\"bootstrap\":%lld,\"confidence\":0.95,\"unpaired\":%s,\"date\":",
+		    opt.seed, opt.nboot, opt.unpaired ? "true" : "false");
+	json_put_str(sb, date);
+	strbuf_addstr(sb, "},\"groups\":[");
+	for (gi = 0; gi < ngroups; gi++) {
+		struct group *g = &groups[gi];
+		long long b[NBUCKETS];
+		long k;
+		double n = (double)g->a.n;
+
+		strbuf_addstr(sb, gi ? ",{\"by\":" : "{\"by\":");
+		jby(sb, g);
+		strbuf_addf(sb, ",\"n\":%lld,\"genes\":%zu", g->a.n, g->ngenes);
+		jprop(sb, "top1", g->a.h1, g->a.n);
+		jprop(sb, "top3", g->a.h3, g->a.n);
+		jprop(sb, "top5", g->a.h5, g->a.n);
+		jprop(sb, "top10", g->a.h10, g->a.n);
+		jprop(sb, "topmax", g->a.hmax, g->a.n);
+		strbuf_addstr(sb, ",\"mrr\":{");
+		jnum(sb, "value", metric(g, 5), 1);
+		jnum(sb, "lo", g->mrr_lo, 0);
+		jnum(sb, "hi", g->mrr_hi, 0);
+		strbuf_addstr(sb, "},\"reward\":{");
+		jnum(sb, "value", metric(g, 6), 1);
+		jnum(sb, "lo", g->rew_lo, 0);
+		jnum(sb, "hi", g->rew_hi, 0);
+		strbuf_addstr(sb, "},\"macro\":{");
+		for (j = 0; j < 5; j++)
+			jnum(sb, metric_name[7 + j] + 6, g->macro[j], j == 0);
+		strbuf_addstr(sb, "}");
+		jprop(sb, "parse_errors", g->parse_err, g->a.n);
+		jprop(sb, "call_errors", g->call_err, g->a.n);
+		strbuf_addf(sb, ",\"no_answer\":%lld", g->noans);
+		jnum(sb, "mean_list_length", (double)g->listlen / n, 0);
+		strbuf_addf(sb, ",\"max_list\":%ld,\"ranks\":{", g->max_list);
+		buckets(g, b);
+		for (j = 0; j < NBUCKETS; j++) {
+			json_put_key(sb, bucket_name[j], j == 0);
+			strbuf_addf(sb, "%lld", b[j]);
+		}
+		strbuf_addstr(sb, "},\"topk\":[");
+		for (k = 1; k <= curve_len(g); k++) {
+			if (k > 1)
+				strbuf_addch(sb, ',');
+			json_put_fixed(sb, (double)cum_hits(g, k) / n, 6);
+		}
+		strbuf_addstr(sb, "],\"cohorts\":[");
+		for (i = 0, j = 0; i < cohort_map.n; i++) {
+			struct agg *a = &cohort_aggs[i];
+
+			if ((size_t)a->group != gi)
+				continue;
+			strbuf_addstr(sb, j++ ? ",{\"cohort\":" : "{\"cohort\":");
+			json_put_str(sb, strmap_key(&cohorts, a->id));
+			strbuf_addf(sb, ",\"n\":%lld,\"top1\":%lld,\"top5\":%lld,\"topmax\":%lld", a->n,
+				    a->h1, a->h5, a->hmax);
+			jnum(sb, "mrr", a->rr / (double)a->n, 0);
+			strbuf_addch(sb, '}');
+		}
+		strbuf_addstr(sb, "],\"predicted\":[");
+		for (i = 0, j = 0; i < sym_map.n; i++) {
+			struct pagg *p = &sym_aggs[i];
+
+			if ((size_t)p->group != gi || (j >= opt.top && opt.top >= 0))
+				continue;
+			strbuf_addstr(sb, j++ ? ",{\"gene\":" : "{\"gene\":");
+			json_put_str(sb, strmap_key(&symbols, p->sym));
+			strbuf_addf(sb, ",\"first\":%lld,\"first_hit\":%lld,\"listed\":%lld,\"listed_hit\":%lld}",
+				    p->first, p->first_hit, p->listed, p->listed_hit);
+		}
+		strbuf_addstr(sb, "],\"provenance\":{");
+		for (j = 0; j < NPROV; j++) {
+			json_put_key(sb, prov_name[j], j == 0);
+			if (g->prov[j] && g->prov_varies[j])
+				strbuf_addstr(sb, "\"(varies)\"");
+			else
+				json_put_str_or_null(sb, g->prov[j]);
+		}
+		strbuf_addstr(sb, "}}");
+	}
+	strbuf_addstr(sb, "],\"comparisons\":[");
+	for (i = 0; i < ncmps; i++) {
+		struct comparison *c = &cmps[i];
+		long long x;
+
+		strbuf_addstr(sb, i ? ",{\"baseline\":" : "{\"baseline\":");
+		jby(sb, &groups[c->base]);
+		strbuf_addstr(sb, ",\"run\":");
+		jby(sb, &groups[c->run]);
+		strbuf_addf(sb, ",\"paired\":%s,\"cases\":%lld", c->paired ? "true" : "false", c->ncases);
+		for (j = 0; j < NCMP; j++) {
+			json_put_key(sb, cmp_name[j], 0);
+			strbuf_addch(sb, '{');
+			jnum(sb, "baseline", c->base_v[j], 1);
+			jnum(sb, "run", c->run_v[j], 0);
+			jnum(sb, "diff", c->diff[j], 0);
+			jnum(sb, "lo", c->lo[j], 0);
+			jnum(sb, "hi", c->hi[j], 0);
+			strbuf_addch(sb, '}');
+		}
+		if (c->paired) {
+			strbuf_addf(sb, ",\"mcnemar_top1\":{\"gained\":%lld,\"lost\":%lld", c->gained, c->lost);
+			jnum(sb, "p", c->p, 0);
+			strbuf_addstr(sb, "},\"gained\":[");
+			for (x = 0; x < c->gained; x++) {
+				if (x)
+					strbuf_addch(sb, ',');
+				json_put_str(sb, case_id(c->gained_ids[x], &tmp));
+			}
+			strbuf_addstr(sb, "],\"lost\":[");
+			for (x = 0; x < c->lost; x++) {
+				if (x)
+					strbuf_addch(sb, ',');
+				json_put_str(sb, case_id(c->lost_ids[x], &tmp));
+			}
+			strbuf_addch(sb, ']');
+		}
+		strbuf_addch(sb, '}');
+	}
+	strbuf_addstr(sb, "]}\n");
+	strbuf_release(&tmp);
+}
+
+/* ------------------------------------------------------------ history */
+
+struct point {
+	char *run, *date;
+	double top1, mrr;
+};
+static struct point *trend;
+static size_t ntrend;
+
+static void sqlite_die(sqlite3 *db, const char *what)
+{
+	die(RFT_EX_IOERR, "%s: %s: %s", opt.history, what, db ? sqlite3_errmsg(db) : "out of memory");
+}
+
+static void history(const char *date)
+{
+	static sqlite3 *db;       /* static: reachable when an error dies */
+	static sqlite3_stmt *st;
+	static struct strbuf lb = STRBUF_INIT;
+	size_t gi;
+	int j;
+
+	if (sqlite3_open_v2(opt.history, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+		sqlite_die(db, "cannot open");
+	sqlite3_busy_timeout(db, 10000);
+	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL;"
+			 "CREATE TABLE IF NOT EXISTS report_runs (date TEXT NOT NULL, run TEXT NOT NULL,"
+			 " n INTEGER, top1 REAL, top3 REAL, top5 REAL, top10 REAL, topmax REAL,"
+			 " mrr REAL, reward REAL, macro_top1 REAL, macro_top5 REAL, macro_topmax REAL,"
+			 " macro_mrr REAL, macro_reward REAL, parse_error_rate REAL, call_error_rate REAL,"
+			 " by_json TEXT);"
+			 "BEGIN IMMEDIATE;", NULL, NULL, NULL) != SQLITE_OK)
+		sqlite_die(db, "cannot prepare the history");
+	if (sqlite3_prepare_v2(db, "INSERT INTO report_runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+			       -1, &st, NULL) != SQLITE_OK)
+		sqlite_die(db, "cannot prepare the insert");
+	for (gi = 0; gi < ngroups; gi++) {
+		struct group *g = &groups[gi];
+		struct strbuf bj = STRBUF_INIT;
+		double n = (double)g->a.n;
+
+		jby(&bj, g);
+		sqlite3_bind_text(st, 1, date, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, group_label(g, &lb), -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 3, g->a.n);
+		for (j = 0; j < NMETRICS; j++)
+			sqlite3_bind_double(st, 4 + j, metric(g, j));
+		sqlite3_bind_double(st, 16, (double)g->parse_err / n);
+		sqlite3_bind_double(st, 17, (double)g->call_err / n);
+		sqlite3_bind_text(st, 18, bj.buf, -1, SQLITE_TRANSIENT);
+		strbuf_release(&bj);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			sqlite_die(db, "cannot append");
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	if (sqlite3_exec(db, "COMMIT;", NULL, NULL, NULL) != SQLITE_OK)
+		sqlite_die(db, "cannot commit");
+	if (sqlite3_prepare_v2(db, "SELECT run, date, top1, mrr FROM report_runs ORDER BY run, date, rowid",
+			       -1, &st, NULL) != SQLITE_OK)
+		sqlite_die(db, "cannot read the history");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct point *p;
+
+		trend = erealloc(trend, (ntrend + 1) * sizeof(*trend));
+		p = &trend[ntrend++];
+		p->run = estrdup((const char *)sqlite3_column_text(st, 0));
+		p->date = estrdup((const char *)sqlite3_column_text(st, 1));
+		p->top1 = sqlite3_column_double(st, 2);
+		p->mrr = sqlite3_column_double(st, 3);
+	}
+	sqlite3_finalize(st);
+	if (sqlite3_close(db) != SQLITE_OK)
+		sqlite_die(db, "cannot close");
+	strbuf_release(&lb);
+}
+
+/* --------------------------------------------------------------- HTML */
+
+static void esc(struct strbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': strbuf_addstr(sb, "&amp;"); break;
+		case '<': strbuf_addstr(sb, "&lt;"); break;
+		case '>': strbuf_addstr(sb, "&gt;"); break;
+		case '"': strbuf_addstr(sb, "&quot;"); break;
+		default: strbuf_addch(sb, *s);
+		}
+	}
+}
+
+static const char *const palette[] = { "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
+	"#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22" };
+#define NPAL (sizeof(palette) / sizeof(*palette))
+static const char *const bucket_color[NBUCKETS] = { "#1a9850", "#91cf60", "#d9ef8b", "#fee08b",
+	"#fc8d59", "#d73027" };
+
+#define CW 640
+#define CH 300
+#define ML 50
+#define MB 40
+#define MT 15
+#define MR 15
+
+static void axes(struct strbuf *sb, const char *xlabel, long kmax)
+{
+	int i;
+
+	strbuf_addf(sb, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#999\"/>\n",
+		    ML, MT, CW - ML - MR, CH - MT - MB);
+	for (i = 0; i <= 4; i++) {
+		double y = MT + (CH - MT - MB) * (1 - i / 4.0);
+
+		strbuf_addf(sb, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>"
+			    "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%d%%</text>\n",
+			    ML, CW - MR, y, y, ML - 4, y + 4, i * 25);
+	}
+	if (kmax > 0)
+		strbuf_addf(sb, "<text x=\"%d\" y=\"%d\" font-size=\"11\">1</text>"
+			    "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">%ld</text>\n",
+			    ML, CH - MB + 14, CW - MR, CH - MB + 14, kmax);
+	strbuf_addf(sb, "<text x=\"%d\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">", (CW + ML) / 2, CH - 8);
+	esc(sb, xlabel);
+	strbuf_addstr(sb, "</text>\n");
+}
+
+static void legend(struct strbuf *sb, const char *cls)
+{
+	struct strbuf lb = STRBUF_INIT;
+	size_t gi;
+
+	strbuf_addf(sb, "<p class=\"%s\">", cls);
+	for (gi = 0; gi < ngroups; gi++) {
+		strbuf_addf(sb, "<span style=\"color:%s\">&#9632;</span> ", palette[gi % NPAL]);
+		esc(sb, group_label(&groups[gi], &lb));
+		strbuf_addstr(sb, " &nbsp; ");
+	}
+	strbuf_addstr(sb, "</p>\n");
+	strbuf_release(&lb);
+}
+
+static void html_curves(struct strbuf *sb)
+{
+	long kmax = 1, k;
+	size_t gi;
+
+	for (gi = 0; gi < ngroups; gi++)
+		if (curve_len(&groups[gi]) > kmax)
+			kmax = curve_len(&groups[gi]);
+	strbuf_addf(sb, "<h2>Cumulative Top-k</h2>\n<svg id=\"topk\" xmlns=\"http://www.w3.org/2000/svg\" "
+		    "width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"cumulative Top-k\">\n", CW, CH);
+	axes(sb, "k (rank of the causal gene at most k)", kmax);
+	for (gi = 0; gi < ngroups; gi++) {
+		struct group *g = &groups[gi];
+
+		strbuf_addf(sb, "<path class=\"curve\" fill=\"none\" stroke-width=\"2\" stroke=\"%s\" d=\"",
+			    palette[gi % NPAL]);
+		for (k = 1; k <= curve_len(g); k++) {
+			double x = ML + (kmax > 1 ? (double)(CW - ML - MR) * (double)(k - 1) / (double)(kmax - 1) : 0);
+			double y = MT + (CH - MT - MB) * (1 - (double)cum_hits(g, k) / (double)g->a.n);
+
+			strbuf_addf(sb, "%s%.1f,%.1f", k == 1 ? "M" : " L", x, y);
+		}
+		strbuf_addstr(sb, "\"/>\n");
+	}
+	strbuf_addstr(sb, "</svg>\n");
+	legend(sb, "legend");
+}
+
+static void html_buckets(struct strbuf *sb)
+{
+	struct strbuf lb = STRBUF_INIT;
+	size_t gi;
+	int j, rowh = 26, h = (int)ngroups * rowh + 40, lw = 200;
+
+	strbuf_addf(sb, "<h2>Rank of the causal gene</h2>\n<svg id=\"buckets\" xmlns=\"http://www.w3.org/2000/svg\" "
+		    "width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"rank buckets\">\n", CW + lw - ML, h);
+	for (gi = 0; gi < ngroups; gi++) {
+		struct group *g = &groups[gi];
+		long long b[NBUCKETS];
+		double x = lw, y = 5 + (double)gi * rowh;
+
+		buckets(g, b);
+		strbuf_addf(sb, "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">", lw - 6, y + 15);
+		esc(sb, group_label(g, &lb));
+		strbuf_addstr(sb, "</text>\n");
+		for (j = 0; j < NBUCKETS; j++) {
+			double w = (double)(CW - ML - MR) * (double)b[j] / (double)g->a.n;
+
+			if (b[j] == 0)
+				continue;
+			strbuf_addf(sb, "<rect class=\"bucket\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" "
+				    "fill=\"%s\"><title>%s: %lld</title></rect>\n", x, y, w, rowh - 6,
+				    bucket_color[j], bucket_name[j], b[j]);
+			x += w;
+		}
+	}
+	strbuf_addf(sb, "</svg>\n<p class=\"legend\">");
+	for (j = 0; j < NBUCKETS; j++)
+		strbuf_addf(sb, "<span style=\"color:%s\">&#9632;</span> %s &nbsp; ", bucket_color[j],
+			    j == 4 ? "&gt;10" : bucket_name[j]);
+	strbuf_addstr(sb, "</p>\n");
+	strbuf_release(&lb);
+}
+
+static int strcmp_ptr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void html_trend(struct strbuf *sb)
+{
+	size_t i, s, ndates = 0;
+	char **dates = NULL;
+	int run = 0;
+
+	strbuf_addstr(sb, "<h2>Trend (history)</h2>\n");
+	if (!opt.history) {
+		strbuf_addstr(sb, "<p>no history: give <code>--history FILE</code></p>\n");
+		return;
+	}
+	/* x: the distinct dates in order */
+	for (i = 0; i < ntrend; i++) {
+		for (s = 0; s < ndates && strcmp(dates[s], trend[i].date); s++)
+			;
+		if (s == ndates) {
+			dates = erealloc(dates, (ndates + 1) * sizeof(*dates));
+			dates[ndates++] = trend[i].date;
+		}
+	}
+	qsort(dates, ndates, sizeof(*dates), strcmp_ptr);
+	strbuf_addf(sb, "<svg id=\"trend\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+		    "role=\"img\" aria-label=\"Top-1 over time\">\n", CW, CH);
+	axes(sb, "Top-1 by report date", 0);
+	if (ndates) {
+		strbuf_addf(sb, "<text x=\"%d\" y=\"%d\" font-size=\"11\">", ML, CH - MB + 14);
+		esc(sb, dates[0]);
+		strbuf_addf(sb, "</text><text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">", CW - MR, CH - MB + 14);
+		esc(sb, dates[ndates - 1]);
+		strbuf_addstr(sb, "</text>\n");
+	}
+	for (i = 0; i < ntrend; run++) {
+		size_t j = i;
+
+		strbuf_addf(sb, "<path class=\"trend\" fill=\"none\" stroke-width=\"2\" stroke=\"%s\" d=\"",
+			    palette[run % NPAL]);
+		for (; j < ntrend && !strcmp(trend[j].run, trend[i].run); j++) {
+			for (s = 0; strcmp(dates[s], trend[j].date); s++)
+				;
+			strbuf_addf(sb, "%s%.1f,%.1f", j == i ? "M" : " L",
+				    ML + (ndates > 1 ? (double)(CW - ML - MR) * (double)s / (double)(ndates - 1) : 0),
+				    MT + (CH - MT - MB) * (1 - trend[j].top1));
+		}
+		strbuf_addstr(sb, "\"><title>");
+		esc(sb, trend[i].run);
+		strbuf_addstr(sb, "</title></path>\n");
+		i = j;
+	}
+	strbuf_addstr(sb, "</svg>\n<p class=\"legend\">");
+	for (i = 0, run = 0; i < ntrend; run++) {
+		size_t j = i;
+
+		strbuf_addf(sb, "<span style=\"color:%s\">&#9632;</span> ", palette[run % NPAL]);
+		esc(sb, trend[i].run);
+		strbuf_addstr(sb, " &nbsp; ");
+		while (j < ntrend && !strcmp(trend[j].run, trend[i].run))
+			j++;
+		i = j;
+	}
+	strbuf_addstr(sb, "</p>\n<table><tr><th>run</th><th>date</th><th>Top-1 %</th><th>MRR</th></tr>\n");
+	for (i = 0; i < ntrend; i++) {
+		strbuf_addstr(sb, "<tr><td>");
+		esc(sb, trend[i].run);
+		strbuf_addstr(sb, "</td><td>");
+		esc(sb, trend[i].date);
+		strbuf_addf(sb, "</td><td>%.1f</td><td>%.3f</td></tr>\n", 100 * trend[i].top1, trend[i].mrr);
+	}
+	strbuf_addstr(sb, "</table>\n");
+	free(dates);
+}
+
+static void html_table(struct strbuf *sb, struct table *t)
+{
+	size_t i;
+
+	strbuf_addstr(sb, "<table>\n");
+	for (i = 0; i < t->n; i++) {
+		const char *td = i < t->ncols ? "th" : "td";
+
+		if (i % t->ncols == 0)
+			strbuf_addstr(sb, "<tr>");
+		strbuf_addf(sb, "<%s>", td);
+		esc(sb, t->cells[i]);
+		strbuf_addf(sb, "</%s>", td);
+		if (i % t->ncols == t->ncols - 1)
+			strbuf_addstr(sb, "</tr>\n");
+		free(t->cells[i]);
+	}
+	strbuf_addstr(sb, "</table>\n");
+	free(t->cells);
+	memset(t, 0, sizeof(*t));
+}
+
+static void write_html(struct strbuf *sb, const char *date)
+{
+	struct table t = { NULL, 0, 0, 0 };
+	struct strbuf lb = STRBUF_INIT, txt = STRBUF_INIT;
+	size_t gi, i;
+	int j, rows;
+
+	strbuf_addstr(sb, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+		      "<title>rft-report</title>\n<style>\n"
+		      "body{font-family:sans-serif;margin:2em;max-width:1100px}"
+		      "table{border-collapse:collapse;margin:0.5em 0 1.5em}"
+		      "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right;font-size:13px}"
+		      "th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}"
+		      "pre{background:#f8f8f8;padding:1em;overflow:auto}\n"
+		      "</style></head><body>\n<h1>rft-report</h1>\n<p>report date ");
+	esc(sb, date);
+	strbuf_addf(sb, "; 95%% intervals (Wilson for proportions; MRR and reward by a gene-cluster "
+		    "bootstrap, %lld replicates, seed %llu)</p>\n<h2>Summary</h2>\n<pre>", opt.nboot, opt.seed);
+	write_table(&txt);
+	esc(sb, txt.buf);
+	strbuf_addstr(sb, "</pre>\n");
+	html_curves(sb);
+	html_buckets(sb);
+	html_trend(sb);
+
+	strbuf_addstr(sb, "<h2>Per cohort</h2>\n");
+	t.ncols = 7;
+	cell(&t, "%s", "run"); cell(&t, "%s", "cohort"); cell(&t, "%s", "N"); cell(&t, "%s", "Top-1 %");
+	cell(&t, "%s", "Top-5 %"); cell(&t, "%s", "Top-Max %"); cell(&t, "%s", "MRR");
+	for (i = 0, rows = 0; i < cohort_map.n; i++) {
+		struct agg *a = &cohort_aggs[i];
+		double n = (double)a->n;
+
+		if (i && a->group != cohort_aggs[i - 1].group)
+			rows = 0;
+		if (rows++ >= 100)
+			continue;
+		cell(&t, "%s", group_label(&groups[a->group], &lb));
+		cell(&t, "%s", strmap_key(&cohorts, a->id));
+		cell(&t, "%lld", a->n);
+		cell(&t, "%.1f", 100 * (double)a->h1 / n);
+		cell(&t, "%.1f", 100 * (double)a->h5 / n);
+		cell(&t, "%.1f", 100 * (double)a->hmax / n);
+		cell(&t, "%.3f", a->rr / n);
+	}
+	html_table(sb, &t);
+
+	strbuf_addstr(sb, "<h2>Most-predicted genes</h2>\n<p>first: times ranked first; hit: the "
+		      "share of those where it was the causal gene; listed: times anywhere in the list</p>\n");
+	t.ncols = 6;
+	cell(&t, "%s", "run"); cell(&t, "%s", "gene"); cell(&t, "%s", "first"); cell(&t, "%s", "hit % when first");
+	cell(&t, "%s", "listed"); cell(&t, "%s", "hit % when listed");
+	for (i = 0, rows = 0; i < sym_map.n; i++) {
+		struct pagg *p = &sym_aggs[i];
+
+		if (i && p->group != sym_aggs[i - 1].group)
+			rows = 0;
+		if (rows++ >= (opt.top < 0 ? 1000000 : opt.top))
+			continue;
+		cell(&t, "%s", group_label(&groups[p->group], &lb));
+		cell(&t, "%s", strmap_key(&symbols, p->sym));
+		cell(&t, "%lld", p->first);
+		if (p->first)
+			cell(&t, "%.1f", 100 * (double)p->first_hit / (double)p->first);
+		else
+			cell(&t, "%s", "-");
+		cell(&t, "%lld", p->listed);
+		cell(&t, "%.1f", 100 * (double)p->listed_hit / (double)p->listed);
+	}
+	html_table(sb, &t);
+
+	strbuf_addstr(sb, "<h2>Provenance</h2>\n");
+	t.ncols = 1 + NPROV;
+	cell(&t, "%s", "run");
+	for (j = 0; j < NPROV; j++)
+		cell(&t, "%s", prov_name[j]);
+	for (gi = 0; gi < ngroups; gi++) {
+		struct group *g = &groups[gi];
+
+		cell(&t, "%s", group_label(g, &lb));
+		for (j = 0; j < NPROV; j++)
+			cell(&t, "%s%s", g->prov[j] ? g->prov[j] : "not recorded",
+			     g->prov_varies[j] ? " (and others)" : "");
+	}
+	html_table(sb, &t);
+	strbuf_addf(sb, "<p>made by rft-report (rftkit %s)</p>\n</body></html>\n", RFT_VERSION);
+	strbuf_release(&lb);
+	strbuf_release(&txt);
+}
+
+/* --------------------------------------------------------------- main */
+
+enum {
+	OPT_BY = 256, OPT_JSON, OPT_TSV, OPT_HTML, OPT_HISTORY, OPT_DATE, OPT_SEED, OPT_BOOTSTRAP,
+	OPT_UNPAIRED, OPT_FAIL_BELOW, OPT_TOP, OPT_SKIP_BAD, OPT_REJECTS, OPT_STATS
+};
+
+static const struct rft_opt options[] = {
+	{ 'o', "output", RFT_ARG_REQ, "FILE", "write the report to FILE (atomically) instead of stdout" },
+	{ OPT_BY, "by", RFT_ARG_REQ, "FIELD,...", "group by these fields (dotted paths; model, @file; default model,split)" },
+	{ OPT_JSON, "json", RFT_ARG_NONE, NULL, "write every figure as one JSON object instead of the table" },
+	{ OPT_TSV, "tsv", RFT_ARG_NONE, NULL, "write the per-case PhEval-style gene table instead" },
+	{ OPT_HTML, "html", RFT_ARG_REQ, "FILE", "also write a self-contained HTML page with charts" },
+	{ OPT_HISTORY, "history", RFT_ARG_REQ, "FILE", "append the summary to SQLite FILE; the HTML shows the trend" },
+	{ OPT_DATE, "date", RFT_ARG_REQ, "DATE", "the report's date (default: now, UTC, ISO 8601)" },
+	{ OPT_SEED, "seed", RFT_ARG_REQ, "N", "bootstrap seed (default 1)" },
+	{ OPT_BOOTSTRAP, "bootstrap", RFT_ARG_REQ, "N", "bootstrap replicates (default 1000; 0: no intervals)" },
+	{ OPT_UNPAIRED, "unpaired", RFT_ARG_NONE, NULL, "compare runs over different cases as independent samples" },
+	{ OPT_FAIL_BELOW, "fail-below", RFT_ARG_REQ, "M=F,...", "exit 1 when a figure (top1, mrr, ...) is below F" },
+	{ OPT_TOP, "top", RFT_ARG_REQ, "N", "rows of the most-predicted genes per run (default 15)" },
+	{ OPT_SKIP_BAD, "skip-bad", RFT_ARG_OPT, "N", "skip (count, reject) up to N bad records instead of stopping" },
+	{ OPT_REJECTS, "rejects", RFT_ARG_REQ, "FILE", "write skipped bad records to FILE" },
+	{ OPT_STATS, "stats", RFT_ARG_NONE, NULL, "print the number of lines read on stderr" },
+	RFT_OPT_STD,
+	RFT_OPT_END
+};
+
+static const struct rft_cmd cmd = {
+	"rft-report", "[OPTION]... [GRADED.jsonl]...",
+	"Summarise graded samples per run: Top-1/3/5/10/Max, MRR and reward with 95%\n"
+	"intervals, gene-level (macro) figures, and paired comparisons of runs.",
+	options,
+	"metrics for --fail-below: top1 top3 top5 top10 topmax mrr reward macro_top1\n"
+	"macro_top5 macro_topmax macro_mrr macro_reward (values 0..1).\n"
+	"exit status: 0 ok, 1 a figure below its --fail-below floor, 64 usage, 65 bad\n"
+	"data (or runs over different cases), 66 input missing, 74 I/O error.\n"
+	"See rft-report(1).\n"
+};
+
+static void parse_by(const char *arg)
+{
+	const char *p = arg;
+
+	opt.nby = 0;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+
+		if (n == 0 || n > 100)
+			die(RFT_EX_USAGE, "bad field list '%s'", arg);
+		if (opt.nby == MAX_BY)
+			die(RFT_EX_USAGE, "at most %d --by fields", MAX_BY);
+		opt.by[opt.nby++] = estrndup(p, n);
+		p += n + (p[n] == ',');
+	}
+	if (!opt.nby)
+		die(RFT_EX_USAGE, "--by needs at least one field");
+}
+
+static void parse_floors(const char *arg)
+{
+	const char *p = arg;
+
+	while (*p) {
+		size_t n = strcspn(p, "=,");
+		int m;
+		char *end;
+		double v;
+
+		for (m = 0; m < NMETRICS; m++)
+			if (strlen(metric_name[m]) == n && !strncmp(p, metric_name[m], n))
+				break;
+		if (m == NMETRICS || p[n] != '=')
+			die(RFT_EX_USAGE, "bad --fail-below '%s': want METRIC=VALUE,... with METRIC one of "
+			    "top1 top3 top5 top10 topmax mrr reward macro_top1 macro_top5 macro_topmax "
+			    "macro_mrr macro_reward", arg);
+		p += n + 1;
+		errno = 0;
+		v = strtod(p, &end);
+		if (errno || end == p || !(v >= 0) || v > 1)
+			die(RFT_EX_USAGE, "bad value in --fail-below '%s' (want 0..1)", arg);
+		opt.floor[m] = v;
+		p = end;
+		if (*p == ',')
+			p++;
+		else if (*p)
+			die(RFT_EX_USAGE, "bad --fail-below '%s'", arg);
+	}
+}
+
+static long long count_arg(const char *name, const char *v)
+{
+	long long n = rft_parse_count(v);
+
+	if (n < 0)
+		die(RFT_EX_USAGE, "option '--%s' needs a whole number, not '%s'", name, v);
+	return n;
+}
+
+static int check_floors(void)
+{
+	struct strbuf lb = STRBUF_INIT;
+	size_t gi;
+	int m, failed = 0;
+
+	for (gi = 0; gi < ngroups; gi++)
+		for (m = 0; m < NMETRICS; m++) {
+			double v = metric(&groups[gi], m);
+
+			if (isnan(opt.floor[m]) || !(v < opt.floor[m]))
+				continue;
+			warn("%s: %s %.4f is below %g", group_label(&groups[gi], &lb), metric_name[m], v,
+			     opt.floor[m]);
+			failed = 1;
+		}
+	strbuf_release(&lb);
+	return failed;
+}
+
+static void release_all(void)
+{
+	size_t i;
+	int j;
+
+	for (i = 0; i < ngroups; i++) {
+		for (j = 0; j < opt.nby; j++)
+			free(groups[i].vals[j]);
+		free(groups[i].vals);
+		free(groups[i].key);
+		free(groups[i].recs);
+		for (j = 0; j < NPROV; j++)
+			free(groups[i].prov[j]);
+	}
+	free(groups);
+	for (i = 0; i < ncmps; i++) {
+		free(cmps[i].gained_ids);
+		free(cmps[i].lost_ids);
+	}
+	free(cmps);
+	for (i = 0; i < ntrend; i++) {
+		free(trend[i].run);
+		free(trend[i].date);
+	}
+	free(trend);
+	for (j = 0; j < opt.nby; j++)
+		free((char *)opt.by[j]);
+	strmap_release(&group_ix);
+	strmap_release(&families);
+	strmap_release(&cases);
+	strmap_release(&genes);
+	strmap_release(&cohorts);
+	strmap_release(&symbols);
+	u64map_release(&gene_map);
+	u64map_release(&cohort_map);
+	u64map_release(&sym_map);
+	free(gene_aggs);
+	free(cohort_aggs);
+	free(sym_aggs);
+}
+
+int main(int argc, char **argv)
+{
+	struct rft_records r;
+	const char **select = NULL;
+	struct json_object *o;
+	struct strbuf err = STRBUF_INIT, key = STRBUF_INIT, tsv = STRBUF_INIT, doc = STRBUF_INIT;
+	char datebuf[32];
+	const char *date;
+	int c, m, status = RFT_EX_OK;
+
+	rft_init("rft-report");
+	opt.seed = 1;
+	opt.nboot = 1000;
+	opt.skip_bad = -1;
+	opt.top = 15;
+	for (m = 0; m < NMETRICS; m++)
+		opt.floor[m] = NAN;
+	while ((c = rft_getopt(argc, argv, &cmd)) != -1) {
+		switch (c) {
+		case 'o': opt.out = optarg; break;
+		case OPT_BY:
+			for (m = 0; m < opt.nby; m++)
+				free((char *)opt.by[m]);
+			parse_by(optarg);
+			opt.by_given = 1;
+			break;
+		case OPT_JSON: opt.format = FMT_JSON; break;
+		case OPT_TSV: opt.format = FMT_TSV; break;
+		case OPT_HTML: opt.html = optarg; break;
+		case OPT_HISTORY: opt.history = optarg; break;
+		case OPT_DATE:
+			if (!*optarg)
+				die(RFT_EX_USAGE, "--date needs a value");
+			opt.date = optarg;
+			break;
+		case OPT_SEED: opt.seed = (unsigned long long)count_arg("seed", optarg); break;
+		case OPT_BOOTSTRAP:
+			opt.nboot = count_arg("bootstrap", optarg);
+			if (opt.nboot > 1000000)
+				die(RFT_EX_USAGE, "--bootstrap wants at most 1000000 replicates");
+			break;
+		case OPT_UNPAIRED: opt.unpaired = 1; break;
+		case OPT_FAIL_BELOW: parse_floors(optarg); break;
+		case OPT_TOP: opt.top = (long)count_arg("top", optarg); break;
+		case OPT_SKIP_BAD: opt.skip_bad = rft_skip_bad_arg(optarg); break;
+		case OPT_REJECTS: opt.rejects = optarg; break;
+		case OPT_STATS: opt.stats = 1; break;
+		}
+	}
+	if (0)
+		die(RFT_EX_USAGE, "give --json or --tsv, not both");
+	if (!opt.by_given) {
+		/* several files: each is a run of its own unless --by says otherwise */
+		if (argc - optind > 1)
+			parse_by("@file,model,split");
+		else
+			parse_by("model,split");
+	}
+	for (m = 0; m < opt.nby; m++)
+		if (!strcmp(opt.by[m], "split"))
+			split_by = m;
+	if (opt.date) {
+		date = opt.date;
+	} else {
+		time_t now = time(NULL);
+		struct tm tm;
+
+		gmtime_r(&now, &tm);
+		strftime(datebuf, sizeof(datebuf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		date = datebuf;
+	}
+
+	if (rft_output_open(&out, opt.out) < 0)
+		return rft_finish(RFT_EX_IOERR);
+	if (opt.rejects) {
+		if (rft_output_open(&rej, opt.rejects) < 0)
+			return rft_finish(RFT_EX_IOERR);
+		rej_open = 1;
+	}
+	if (opt.format == FMT_TSV) {
+		static const char head[] = "rank\tscore\tgene_symbol\tgene_identifier\ttrue_positive\tcase_id\trun\n";
+
+		rft_output_write(&out, head, sizeof(head) - 1);
+	}
+	rft_records_init(&r, argv + optind, argc - optind);
+	r.skip_bad = opt.skip_bad;
+	if (rej_open)
+		r.rejects = &rej;
+	/* build only what is read: sample lines carry long texts (the answer,
+	 * the prompt) that a report never looks at */
+	{
+		static const char *const fixed[] = {
+			"grade", "error", "id", "split", "reference", "cohort", "model", "sample.model",
+		};
+		size_t nsel = 0, k;
+		int p;
+
+		select = ecalloc(sizeof(fixed) / sizeof(*fixed) + NPROV * 4 + (size_t)opt.nby + 1, sizeof(*select));
+		for (k = 0; k < sizeof(fixed) / sizeof(*fixed); k++)
+			select[nsel++] = fixed[k];
+		for (p = 0; p < NPROV; p++)
+			for (k = 0; prov_paths[p][k]; k++)
+				select[nsel++] = prov_paths[p][k];
+		for (p = 0; p < opt.nby; p++)
+			if (strcmp(opt.by[p], "@file"))
+				select[nsel++] = opt.by[p];
+		select[nsel] = NULL;
+		r.select = select;
+	}
+	while (rft_records_next(&r, &o) > 0) {
+		strbuf_reset(&err);
+		if (take(o, r.in.name, &err, &key, opt.format == FMT_TSV ? &tsv : NULL) < 0)
+			rft_records_bad(&r, "%s", err.buf);
+		json_object_put(o);
+		if (tsv.len > 65536) {
+			rft_output_write(&out, tsv.buf, tsv.len);
+			strbuf_reset(&tsv);
+		}
+	}
+	if (opt.stats)
+		warn("%llu lines read, %zu runs, %zu cases, %zu genes%s", r.nread, ngroups, cases.n, genes.n,
+		     r.nbad ? ", some bad records skipped" : "");
+	rft_records_release(&r);
+	free(select);
+	if (rej_open && rft_output_commit(&rej) < 0)
+		return rft_finish(RFT_EX_IOERR);
+	if (!ngroups)
+		die(RFT_EX_DATA, "no graded lines: nothing to report");
+
+	compute_groups();
+	compute_comparisons();
+	if (sym_map.n)
+		qsort(sym_aggs, sym_map.n, sizeof(*sym_aggs), cmp_pagg);
+	if (cohort_map.n)
+		qsort(cohort_aggs, cohort_map.n, sizeof(*cohort_aggs), cmp_cohort);
+	if (opt.history)
+		history(date);
+
+	if (opt.format == FMT_TSV)
+		strbuf_add(&doc, tsv.buf, tsv.len);
+	else if (opt.format == FMT_JSON)
+		write_json(&doc, date);
+	else
+		write_table(&doc);
+	rft_output_write(&out, doc.buf, doc.len);
+	if (opt.html) {
+		struct rft_output h;
+
+		strbuf_reset(&doc);
+		write_html(&doc, date);
+		if (rft_output_open(&h, opt.html) < 0)
+			return rft_finish(RFT_EX_IOERR);
+		rft_output_write(&h, doc.buf, doc.len);
+		if (rft_output_commit(&h) < 0)
+			return rft_finish(RFT_EX_IOERR);
+	}
+	if (rft_output_commit(&out) < 0)
+		return rft_finish(RFT_EX_IOERR);
+	if (check_floors())
+		status = RFT_EX_FAIL;
+	strbuf_release(&err);
+	strbuf_release(&key);
+	strbuf_release(&tsv);
+	strbuf_release(&doc);
+	release_all();
+	return rft_finish(status);
+}
