@@ -1,11 +1,14 @@
 #!/bin/sh
-# The main job on the bundled sample, for now: extract the real phenopackets
-# in testdata/ into cases and print what they hold.  (Later stages - split,
-# prompt, rank, grade, report - join this as they land; then it becomes
-# pipelines/demo.yaml run by rft-run.)
+# The main job on the bundled sample, with the built-in ranker as the model
+# (no API key): extract the real phenopackets in testdata/ into cases, split
+# them with no causal gene in two splits, write the RFT prompt files, rank the
+# validation cases, grade the answers and report Top-1/Top-5/Top-Max.
+# (Issue 8 turns this into pipelines/demo.yaml run by rft-run.)
 #
 #   sh pipelines/demo.sh [DUMP]     default: the bundled sample ZIP
-# Writes build/demo/cases.jsonl and build/demo/rejects.jsonl.
+# Writes build/demo/: cases.jsonl rejects.jsonl train.jsonl valid.jsonl
+# prompts-train.jsonl prompts-valid.jsonl samples.jsonl graded.jsonl
+# report.txt report.html
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,33 +17,37 @@ dump="${1:-$top/testdata/phenopacket-store/all_phenopackets-sample.zip}"
 out="$top/build/demo"
 mkdir -p "$out"
 
-rft extract --stats --rejects "$out/rejects.jsonl" -o "$out/cases.jsonl" "$dump" 2> "$out/extract.log" || {
-	cat "$out/extract.log" >&2
-	exit 1
+step() {  # step NAME CMD...: run, keep stderr in NAME.log, show it on failure
+	name=$1; shift
+	"$@" 2> "$out/$name.log" || {
+		st=$?
+		echo "rftkit demo: step '$name' failed (exit $st):" >&2
+		cat "$out/$name.log" >&2
+		exit "$st"
+	}
 }
 
-echo "rftkit demo: $(basename "$dump") -> $out/cases.jsonl"
+step extract rft extract --stats --rejects "$out/rejects.jsonl" -o "$out/cases.jsonl" "$dump"
+n=$(wc -l < "$out/cases.jsonl")
+# the published demo's scale on a full release; a fifth for validation on the sample
+if [ "$n" -ge 2000 ]; then sizes=train=1100,valid=200; else sizes=train=$((n * 4 / 5)),valid=$((n / 5)); fi
+step split rft split -m balanced --sizes "$sizes" --rest unused --max-per-gene 50 --stats \
+	-o train="$out/train.jsonl" -o valid="$out/valid.jsonl" -o unused="$out/unused.jsonl" "$out/cases.jsonl"
+step check rft split --check --stats "$out/train.jsonl" "$out/valid.jsonl"
+step prompt-train rft prompt -o "$out/prompts-train.jsonl" "$out/train.jsonl"
+step prompt-valid rft prompt -o "$out/prompts-valid.jsonl" "$out/valid.jsonl"
+step lint rft prompt --lint "$out/prompts-train.jsonl" "$out/prompts-valid.jsonl"
+step rank rft rank -o "$out/samples.jsonl" "$out/valid.jsonl"
+step grade rft grade -o "$out/graded.jsonl" "$out/samples.jsonl"
+step report rft report --by model,split --html "$out/report.html" -o "$out/report.txt" "$out/graded.jsonl"
+
+echo "rftkit demo: $(basename "$dump") -> $out/"
 sed 's/^rft-extract: /  /' "$out/extract.log"
-jq -rs '
-  def pct(a; b): if b == 0 then "-" else ((1000 * a / b | round) / 10 | tostring) + "%" end;
-  def row(k; v): "  \(k)\(" " * (34 - (k | length)))\(v)";
-  length as $n
-  | ([.[].genes[].hgnc] | unique | length) as $genes
-  | row("cases"; $n),
-    row("distinct causal genes (HGNC)"; $genes),
-    row("cohorts"; [.[].cohort] | unique | length),
-    row("publications (PMID)"; [.[].pmid | select(.)] | unique | length),
-    row("cases with more than one gene"; [.[] | select(.genes | length > 1)] | length),
-    row("present terms per case (mean)"; ([.[].present | length] | add / $n * 10 | round / 10)),
-    row("absent terms per case (mean)"; ([.[].absent | length] | add / $n * 10 | round / 10)),
-    row("cases with absent terms"; pct([.[] | select(.absent | length > 0)] | length; $n)),
-    row("age in years known"; pct([.[] | select(.age.years != null)] | length; $n)),
-    row("prenatal (gestational age)"; [.[] | select(.age.gestational)] | length),
-    row("sex F / M / unknown"; ([.[] | select(.sex == "FEMALE")] | length | tostring) + " / "
-        + ([.[] | select(.sex == "MALE")] | length | tostring) + " / "
-        + ([.[] | select(.sex != "FEMALE" and .sex != "MALE")] | length | tostring)),
-    "",
-    "  genes with most cases:",
-    ([.[].genes[0].symbol] | group_by(.) | map({g: .[0], n: length}) | sort_by(-.n, .g)[:5][]
-     | "    \(.g)\(" " * (12 - (.g | length)))\(.n)")
-' "$out/cases.jsonl"
+sed 's/^rft-split: /  /' "$out/check.log"
+echo "  RFT files: prompts-train.jsonl ($(wc -l < "$out/prompts-train.jsonl") lines)," \
+	"prompts-valid.jsonl ($(wc -l < "$out/prompts-valid.jsonl") lines), lint clean"
+echo
+echo "built-in ranker (rft-rank) on the validation split, graded by gene_rank:"
+cat "$out/report.txt"
+echo
+echo "  HTML report: $out/report.html"
