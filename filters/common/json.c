@@ -636,7 +636,7 @@ int rft_json_parse_paths(const char *buf, size_t len, const char *const *paths,
 	struct json_object *obj;
 	size_t npaths = 0;
 
-	while (paths[npaths])
+	while (paths && paths[npaths])
 		npaths++;
 	*out = NULL;
 	scan_ws(&s);
@@ -645,7 +645,7 @@ int rft_json_parse_paths(const char *buf, size_t len, const char *const *paths,
 	obj = json_object_new_object();
 	if (!obj)
 		die(RFT_EX_SOFTWARE, "out of memory");
-	if (scan_object(&s, paths, npaths, obj, 0) < 0) {
+	if (scan_object(&s, paths, npaths, obj, !paths) < 0) {
 		json_object_put(obj);
 		return rft_json_parse(buf, len, out, err);
 	}

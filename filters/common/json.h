@@ -33,7 +33,10 @@ void rft_json_thread_done(void);
  * given (NULL-terminated; "sample.model" builds {"sample":{"model":..}}),
  * while checking the whole document as rft_json_parse does: the same
  * documents are accepted, and rejected with the same message.  For readers
- * that need a few small fields of large lines (rft-report). */
+ * that need a few small fields of large lines (rft-report).  paths NULL
+ * builds the whole document: the record loop reads every line this way, as
+ * it builds plain strings and numbers without json-c's tokener (which sets
+ * up a locale for each document); escapes and huge integers go to json-c. */
 int rft_json_parse_paths(const char *buf, size_t len, const char *const *paths,
 			 struct json_object **out, struct strbuf *err);
 

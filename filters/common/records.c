@@ -145,8 +145,7 @@ int rft_records_next(struct rft_records *r, struct json_object **obj)
 		if (i == r->line.len)
 			continue;
 		strbuf_reset(&err);
-		if ((r->select ? rft_json_parse_paths(r->line.buf, r->line.len, r->select, obj, &err) :
-		     rft_json_parse(r->line.buf, r->line.len, obj, &err)) < 0) {
+		if (rft_json_parse_paths(r->line.buf, r->line.len, r->select, obj, &err) < 0) {
 			bad(r, "%s", err.buf);
 			continue;
 		}

@@ -163,7 +163,7 @@ static void test_json_paths(void)
 	static const char *const sel[] = { "a", "b.c", NULL };
 	struct strbuf e1 = STRBUF_INIT, e2 = STRBUF_INIT, t1 = STRBUF_INIT, t2 = STRBUF_INIT;
 	size_t i;
-	int same = 1, built = 1;
+	int same = 1, built = 1, whole = 1;
 
 	for (i = 0; i < sizeof(docs) / sizeof(*docs); i++) {
 		struct json_object *full = NULL, *part = NULL;
@@ -189,11 +189,28 @@ static void test_json_paths(void)
 				built = 0;
 			}
 		}
+		json_object_put(part);
+		part = NULL;
+		/* no selection: the whole document, as rft_json_parse builds it */
+		strbuf_reset(&e2);
+		r2 = rft_json_parse_paths(docs[i], strlen(docs[i]), NULL, &part, &e2);
+		strbuf_reset(&t1);
+		strbuf_reset(&t2);
+		if (r1 == 0)
+			json_put_value(&t1, full);
+		if (r2 == 0)
+			json_put_value(&t2, part);
+		if (r1 != r2 || strcmp(e1.buf, e2.buf) || strcmp(t1.buf, t2.buf)) {
+			printf("# doc %zu, whole: parse %d %s '%s', parse_paths %d %s '%s'\n", i, r1, t1.buf,
+			       e1.buf, r2, t2.buf, e2.buf);
+			whole = 0;
+		}
 		json_object_put(full);
 		json_object_put(part);
 	}
 	CHECK(same, "json paths: the same documents accepted and refused, with the same message");
 	CHECK(built, "json paths: the selected members are built as a full parse builds them");
+	CHECK(whole, "json paths: with no selection the whole document is built as a full parse builds it");
 	strbuf_release(&e1);
 	strbuf_release(&e2);
 	strbuf_release(&t1);
