@@ -430,6 +430,8 @@ static int scan_value(struct scan *s)
  * 2 a deeper path (k.rest), 0 neither */
 static int path_match(const char *path, const unsigned char *k, size_t n)
 {
+	if (n && *path != (char)*k)
+		return 0;
 	if (strncmp(path, (const char *)k, n))
 		return 0;
 	if (path[n] == '\0')
