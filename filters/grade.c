@@ -1588,20 +1588,30 @@ static void grade_line(const struct grader *g, struct json_object *line, struct 
 
 /* One request a line: {"item":..,"sample":..} or {"item":..,"output_text":..};
  * one answer a line, flushed: {"reward":..,"grade":{..}} or {"error":".."}. */
+#define RFT_SERVE_MAX ((size_t)64 << 20)  /* longest request line */
+
 static int serve(const struct grader *g)
 {
-	struct rft_input in;
+	/* getline, not the zlib reader: a coprocess gets one request at a time
+	 * and must answer it before the next comes (gzread waits for a full
+	 * buffer or the end of input) */
 	struct strbuf line = STRBUF_INIT, out = STRBUF_INIT, err = STRBUF_INIT;
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t got;
 	int r;
 
-	if (rft_input_open(&in, "-") < 0)
-		return RFT_EX_NOINPUT;
-	while ((r = rft_input_getline(&in, &line)) != 0) {
+	while ((got = getline(&buf, &cap, stdin)) >= 0) {
 		struct json_object *req = NULL, *item, *sample;
 		struct result res;
 
 		strbuf_reset(&out);
 		strbuf_reset(&err);
+		strbuf_reset(&line);
+		strbuf_add(&line, buf, (size_t)got);
+		while (line.len && (line.buf[line.len - 1] == '\n' || line.buf[line.len - 1] == '\r'))
+			strbuf_setlen(&line, line.len - 1);
+		r = line.len > RFT_SERVE_MAX ? -1 : 0;
 		if (r < 0) {
 			strbuf_addstr(&out, "{\"error\":\"request line too long\"}\n");
 		} else if (rft_json_parse(line.buf, line.len, &req, &err) < 0 ||
@@ -1636,7 +1646,9 @@ static int serve(const struct grader *g)
 		if (fwrite(out.buf, 1, out.len, stdout) != out.len || fflush(stdout) != 0)
 			rft_stdout_failed();
 	}
-	rft_input_close(&in);
+	if (ferror(stdin))
+		die(RFT_EX_IOERR, "reading requests:");
+	free(buf);
 	strbuf_release(&line);
 	strbuf_release(&out);
 	strbuf_release(&err);

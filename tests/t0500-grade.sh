@@ -32,6 +32,27 @@ test_expect_success '--serve: a bad request gets an error answer and the coproce
 	test "$(sed -n 1p two | jq -r ".error | test(\"invalid JSON\")")" = true &&
 	test "$(sed -n 2p two | jq -r .reward)" = 1
 '
+if command -v python3 > /dev/null 2>&1; then
+	# the reward function exactly as the README shows it, then a driver
+	awk '/^### The grader as an RL reward/ { on = 1 } on && /^```python/ { code = 1; next } code && /^```/ { exit } code' \
+		"$top/README.md" > reward.py
+	cat >> reward.py <<'PY'
+ref = {"gene": "KMT2D", "hgnc": "HGNC:7133", "genes": [{"symbol": "KMT2D", "hgnc": "HGNC:7133"}]}
+print(gene_rank_reward(['{"genes": ["MLL2", "KDM6A"]}',
+                        [{"role": "assistant", "content": "1. KDM6A\n2. KMT2D (MLL2)"}],
+                        "no gene named", ""], [ref] * 4))
+grader.stdin.close()
+print(grader.wait())
+PY
+	test_expect_success '--serve as a coprocess: the README reward function gets each answer before it asks again' '
+		grep -q "def gene_rank_reward" reward.py &&
+		timeout 240 python3 reward.py > got &&
+		printf "[1, 0.5, 0, 0]\n0\n" > want &&
+		test_cmp want got
+	'
+else
+	test_skip '--serve as a coprocess (README reward function)' 'no python3'
+fi
 test_expect_success '--export-openai: gene_rank becomes a python grader under 256 kB' '
 	rft-grade --export-openai exported.json --dataset "$S" &&
 	test "$(jq -r .type exported.json)" = python &&
