@@ -1307,7 +1307,6 @@ static void summary(void)
 int main(int argc, char **argv)
 {
 	int c, i;
-	long ncpu;
 
 	rft_init("rft-extract");
 	/* libarchive converts every member's DOS time with mktime(); with TZ
@@ -1327,12 +1326,7 @@ int main(int argc, char **argv)
 		case OPT_ALLOW_EMPTY: opt.allow_empty = 1; break;
 		}
 	}
-	if (opt.threads == 0) {
-		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-		opt.threads = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (int)ncpu;
-	}
-	if (opt.threads > 64)
-		opt.threads = 64;
+	opt.threads = rft_threads(opt.threads);
 	if (opt.max_record < 1)
 		opt.max_record = 1;
 	nworkers = opt.threads > 1 ? opt.threads : 0;

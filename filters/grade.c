@@ -135,11 +135,11 @@ static struct {
 	const char *output;
 	const char *export_openai;
 	const char *dataset;
-	long long skip_bad;
+	long long skip_bad, threads;
 	int validate, serve, stats;
 	double py_timeout;
 	long py_memory_mb;
-} opt = { NULL, NULL, NULL, NULL, NULL, NULL, -1, 0, 0, 0, 5.0, 1024 };
+} opt = { NULL, NULL, NULL, NULL, NULL, NULL, -1, 0, 0, 0, 0, 5.0, 1024 };
 
 static struct hgnc hgnc;
 static int have_hgnc;
@@ -504,8 +504,11 @@ static int render(const char *tpl, struct json_object *item, struct json_object 
 			strbuf_addf(err, "{{%.*s}} does not resolve", (int)(e - s), s);
 			return -1;
 		}
-		if (whole && o == tpl && !c[2])
+		if (whole && o == tpl && !c[2] && v) {
+			/* the value itself is wanted: no need to write it out */
 			*whole = v;
+			return 0;
+		}
 		if (v && json_object_is_type(v, json_type_string))
 			strbuf_add(out, json_object_get_string(v), (size_t)json_object_get_string_len(v));
 		else if (v)
@@ -575,16 +578,12 @@ static void add_name(struct name **list, size_t *n, size_t *alloc, const char *t
 
 /* genes from free text: a JSON object with "genes" anywhere, else a numbered
  * or bulleted list (first word of each item), else the first comma list */
-static int parse_text_genes(const char *text, struct name **list, size_t *n, size_t *alloc,
-			    struct result *r)
+static int text_genes(struct json_tokener *tok, const char *text, struct name **list, size_t *n,
+		      size_t *alloc, struct result *r)
 {
 	const char *p;
 	int items = 0;
 
-	static _Thread_local struct json_tokener *tok;
-
-	if (!tok && !(tok = json_tokener_new()))
-		die(RFT_EX_SOFTWARE, "out of memory");
 	for (p = strchr(text, '{'); p; p = strchr(p + 1, '{')) {
 		struct json_object *o, *genes;
 
@@ -701,6 +700,20 @@ static int parse_text_genes(const char *text, struct name **list, size_t *n, siz
 		}
 	}
 	return *n ? 0 : -1;
+}
+
+/* (a tokener of its own: lenient, unlike the strict one of common/json.c) */
+static int parse_text_genes(const char *text, struct name **list, size_t *n, size_t *alloc,
+			    struct result *r)
+{
+	struct json_tokener *tok = json_tokener_new();
+	int rc;
+
+	if (!tok)
+		die(RFT_EX_SOFTWARE, "out of memory");
+	rc = text_genes(tok, text, list, n, alloc, r);
+	json_tokener_free(tok);
+	return rc;
 }
 
 /* the reference genes: HGNC ids (or upper-case symbols without HGNC) */
@@ -1505,6 +1518,20 @@ static struct grader *load_grader_file(const char *path)
 
 /* ------------------------------------------------------------- output */
 
+static void put_long(struct strbuf *sb, long v)
+{
+	char tmp[24];
+	int i = (int)sizeof(tmp);
+	unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+
+	do
+		tmp[--i] = (char)('0' + u % 10);
+	while ((u /= 10) && i > 1);
+	if (v < 0)
+		tmp[--i] = '-';
+	strbuf_add(sb, tmp + i, sizeof(tmp) - (size_t)i);
+}
+
 static void put_grade(struct strbuf *sb, const struct grader *g, const struct result *r)
 {
 	size_t i;
@@ -1518,7 +1545,7 @@ static void put_grade(struct strbuf *sb, const struct grader *g, const struct re
 	strbuf_add(sb, r->subs.buf, r->subs.len);
 	strbuf_addstr(sb, "},\"rank\":");
 	if (r->rank > 0)
-		strbuf_addf(sb, "%ld", r->rank);
+		put_long(sb, r->rank);
 	else
 		strbuf_addstr(sb, "null");
 	strbuf_addstr(sb, ",\"predicted\":");
@@ -1526,16 +1553,21 @@ static void put_grade(struct strbuf *sb, const struct grader *g, const struct re
 		strbuf_add(sb, r->predicted.buf, r->predicted.len);
 	else
 		strbuf_addstr(sb, "[]");
-	if (r->max_list)
-		strbuf_addf(sb, ",\"max_list\":%d", r->max_list);
+	if (r->max_list) {
+		strbuf_addstr(sb, ",\"max_list\":");
+		put_long(sb, r->max_list);
+	}
 	if (r->unknown || r->ambiguous)
 		strbuf_addf(sb, ",\"names\":{\"unknown\":%d,\"ambiguous\":%d}", r->unknown, r->ambiguous);
 	strbuf_addstr(sb, ",\"errors\":{");
 	for (i = 0; i < sizeof(err_names) / sizeof(*err_names); i++) {
 		if (err_names[i].bit == E_UNRESPONSIVE)
 			continue;
-		strbuf_addf(sb, "%s\"%s\":%s", first ? "" : ",", err_names[i].name,
-			    (r->errors & err_names[i].bit) ? "true" : "false");
+		if (!first)
+			strbuf_addch(sb, ',');
+		strbuf_addch(sb, '"');
+		strbuf_addstr(sb, err_names[i].name);
+		strbuf_addstr(sb, (r->errors & err_names[i].bit) ? "\":true" : "\":false");
 		first = 0;
 	}
 	strbuf_addch(sb, '}');
@@ -1588,6 +1620,66 @@ static void grade_line(const struct grader *g, struct json_object *line, struct 
 
 /* One request a line: {"item":..,"sample":..} or {"item":..,"output_text":..};
  * one answer a line, flushed: {"reward":..,"grade":{..}} or {"error":".."}. */
+/* ------------------------------------------------------------- batch */
+
+struct graded {        /* what a worker thread leaves for the tally */
+	double reward;
+	long rank;
+	int errors;
+};
+
+struct grade_ctx {
+	const struct grader *g;
+	struct rft_output *out;
+	unsigned long long n, found, errs;
+	double total;
+};
+
+static int uses_python(const struct grader *g)
+{
+	int i;
+
+	if (g->type == G_PYTHON)
+		return 1;
+	for (i = 0; i < g->nsubs; i++)
+		if (uses_python(g->subs[i]))
+			return 1;
+	return 0;
+}
+
+/* on a worker thread: grade one line, and make it the output line */
+static void grade_job(struct rft_record_job *job, void *vctx)
+{
+	const struct grade_ctx *ctx = vctx;
+	struct graded *gd = job->user;
+	struct strbuf sb = STRBUF_INIT;
+	struct result res;
+
+	result_init(&res);
+	grade_line(ctx->g, job->obj, &res);
+	put_grade(&sb, ctx->g, &res);
+	rft_record_put(&job->line, job->obj, "grade", sb.buf);
+	strbuf_addch(&job->line, '\n');
+	gd->reward = res.reward;
+	gd->rank = res.rank;
+	gd->errors = res.errors;
+	result_release(&res);
+	strbuf_release(&sb);
+}
+
+/* in input order */
+static void grade_done(struct rft_record_job *job, void *vctx)
+{
+	struct grade_ctx *ctx = vctx;
+	const struct graded *gd = job->user;
+
+	rft_output_write(ctx->out, job->line.buf, job->line.len);
+	ctx->n++;
+	ctx->total += gd->reward;
+	ctx->found += gd->rank > 0;
+	ctx->errs += gd->errors != 0;
+}
+
 #define RFT_SERVE_MAX ((size_t)64 << 20)  /* longest request line */
 
 static int serve(const struct grader *g)
@@ -1896,6 +1988,7 @@ static const struct rft_opt options[] = {
 	{ 'o', "output", RFT_ARG_REQ, "FILE", "write graded lines to FILE (atomically)" },
 	{ OPT_REJECTS, "rejects", RFT_ARG_REQ, "FILE", "write skipped bad lines to FILE" },
 	{ OPT_SKIP_BAD, "skip-bad", RFT_ARG_OPT, "N", "skip (count, reject) up to N bad lines instead of stopping" },
+	{ 'j', "threads", RFT_ARG_REQ, "N", "grade on N threads (default: the CPUs, at most 8; a python grader uses one)" },
 	{ OPT_STATS, "stats", RFT_ARG_NONE, NULL, "print a summary on stderr" },
 	{ OPT_VALIDATE, "validate", RFT_ARG_NONE, NULL, "check the grader file and exit (78 with the reason if it is wrong)" },
 	{ OPT_SERVE, "serve", RFT_ARG_NONE, NULL, "coprocess: one JSON request a stdin line, one answer a stdout line" },
@@ -1986,11 +2079,9 @@ int main(int argc, char **argv)
 {
 	struct rft_output out, rej;
 	struct rft_records r;
-	struct json_object *line;
+	struct grade_ctx ctx;
 	struct grader *g;
 	struct strbuf sb = STRBUF_INIT;
-	unsigned long long n = 0, found = 0, errs = 0;
-	double total = 0;
 	int c, rej_open = 0, status = RFT_EX_OK;
 
 	rft_init("rft-grade");
@@ -2002,6 +2093,10 @@ int main(int argc, char **argv)
 		case OPT_REJECTS: opt.rejects = optarg; break;
 		case OPT_SKIP_BAD: opt.skip_bad = rft_skip_bad_arg(optarg); break;
 		case OPT_STATS: opt.stats = 1; break;
+		case 'j': opt.threads = rft_parse_count(optarg);
+			if (opt.threads < 1)
+				die(RFT_EX_USAGE, "option '--threads' needs a whole number above 0, not '%s'", optarg);
+			break;
 		case OPT_VALIDATE: opt.validate = 1; break;
 		case OPT_SERVE: opt.serve = 1; break;
 		case OPT_EXPORT: opt.export_openai = optarg; break;
@@ -2038,27 +2133,16 @@ int main(int argc, char **argv)
 	r.skip_bad = opt.skip_bad;
 	if (rej_open)
 		r.rejects = &rej;
-	while (rft_records_next(&r, &line) > 0) {
-		struct result res;
-
-		result_init(&res);
-		grade_line(g, line, &res);
-		strbuf_reset(&sb);
-		put_grade(&sb, g, &res);
-		rft_record_put(&r.line, line, "grade", sb.buf);
-		strbuf_addch(&r.line, '\n');
-		rft_output_write(&out, r.line.buf, r.line.len);
-		n++;
-		total += res.reward;
-		found += res.rank > 0;
-		errs += res.errors != 0;
-		result_release(&res);
-		json_object_put(line);
-	}
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.g = g;
+	ctx.out = &out;
+	/* a python grader talks to one worker process: one thread then */
+	rft_records_map(&r, uses_python(g) ? 1 : rft_threads(opt.threads), sizeof(struct graded), grade_job,
+			grade_done, &ctx);
 	if (opt.stats || isatty(STDERR_FILENO))
 		warn("%llu lines graded, mean reward %.4f, reference found in %llu, %llu with an "
-		     "error flag, %llu bad lines skipped", n, n ? total / (double)n : 0.0, found, errs,
-		     r.nbad);
+		     "error flag, %llu bad lines skipped", ctx.n, ctx.n ? ctx.total / (double)ctx.n : 0.0,
+		     ctx.found, ctx.errs, r.nbad);
 	rft_records_release(&r);
 	if (rej_open && rft_output_commit(&rej) < 0)
 		status = RFT_EX_IOERR;

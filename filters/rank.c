@@ -1193,11 +1193,7 @@ int main(int argc, char **argv)
 		case OPT_STATS: opt.stats = 1; break;
 		}
 	}
-	if (opt.threads == 0) {
-		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-
-		opt.threads = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (int)ncpu;
-	}
+	opt.threads = rft_threads(opt.threads);
 	if (opt.threads > MAX_THREADS)
 		opt.threads = MAX_THREADS;
 

@@ -80,3 +80,21 @@ PY
 else
 	test_skip 'exported python grader check' 'no python3'
 fi
+
+test_expect_success '--threads: output, bad-line messages and rejects are the same and in order for any N' '
+	# 5,000 lines (several batches of the threaded loop) with bad ones spread through them
+	cp "$S" many.jsonl &&
+	while [ $(wc -l < many.jsonl) -lt 5000 ]; do cat many.jsonl many.jsonl > m2 && mv m2 many.jsonl; done &&
+	awk "{ print } NR % 997 == 0 { print \"{not json\" } NR % 1499 == 0 { print \"[1]\" }" many.jsonl > mixed.jsonl &&
+	rft-grade -j1 --skip-bad --rejects rej1.jsonl mixed.jsonl > out1 2> err1 &&
+	rft-grade -j2 --skip-bad --rejects rej2.jsonl mixed.jsonl > out2 2> err2 &&
+	rft-grade -j7 --skip-bad --rejects rej7.jsonl mixed.jsonl > out7 2> err7 &&
+	test -s rej1.jsonl && test_cmp out1 out2 && test_cmp out1 out7 &&
+	test_cmp err1 err2 && test_cmp err1 err7 && test_cmp rej1.jsonl rej2.jsonl && test_cmp rej1.jsonl rej7.jsonl &&
+	test "$(wc -l < out1)" -eq "$(grep -c "^{\"" mixed.jsonl)" &&
+	jq -r ".where" rej2.jsonl | cut -d: -f2 > where && sort -n where | test_cmp where - &&
+	test "$(wc -l < where)" -eq "$(grep -vc "^{\"" mixed.jsonl)" &&
+	test "$(jq -r .id out2 | head -20 | tr "\n" " ")" = "$(jq -r .id many.jsonl | head -20 | tr "\n" " ")" &&
+	n=$(grep -c "^{\"" mixed.jsonl) && test_must_fail 65 rft-grade -j2 mixed.jsonl > /dev/null 2> err &&
+	grep_err "mixed.jsonl:$(grep -n "{not json" mixed.jsonl | head -1 | cut -d: -f1): invalid JSON" err
+'

@@ -185,6 +185,43 @@ void json_put_fixed(struct strbuf *sb, double v, int decimals)
 		strbuf_add(sb, "null", 4);
 		return;
 	}
+	/* the common exact cases (0, 1, 0.5, 0.25 ...) without printf: when
+	 * v x 10^decimals computes to a whole number, that number is what %.*f
+	 * rounds to (the product's error is far below one half) */
+	if (decimals >= 0 && decimals <= 9 && fabs(v) < 1e9) {
+		static const double p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };
+		double scaled = v * p10[decimals];
+
+		if (scaled == floor(scaled)) {
+			long long q = (long long)fabs(scaled), ip, fp;
+			long long div = (long long)p10[decimals];
+			char digits[16];
+			int k;
+
+			ip = q / div;
+			fp = q % div;
+			n = 0;
+			if (v < 0 && q)
+				tmp[n++] = '-';
+			k = 15;
+			do
+				digits[k--] = (char)('0' + ip % 10);
+			while ((ip /= 10) > 0);
+			memcpy(tmp + n, digits + k + 1, (size_t)(15 - k));
+			n += 15 - k;
+			if (fp) {
+				for (k = decimals - 1; k >= 0; k--, fp /= 10)
+					digits[k] = (char)('0' + fp % 10);
+				for (k = decimals; k > 0 && digits[k - 1] == '0'; k--)
+					;
+				tmp[n++] = '.';
+				memcpy(tmp + n, digits, (size_t)k);
+				n += k;
+			}
+			strbuf_add(sb, tmp, (size_t)n);
+			return;
+		}
+	}
 	n = snprintf(tmp, sizeof(tmp), "%.*f", decimals, v);
 	if (n <= 0 || (size_t)n >= sizeof(tmp)) {
 		strbuf_addf(sb, "%.17g", v);

@@ -1,9 +1,11 @@
 #include "records.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "exitcodes.h"
 #include "json.h"
 #include "util.h"
 
@@ -105,18 +107,17 @@ static void bad(struct rft_records *r, const char *fmt, ...)
 	va_end(ap);
 }
 
-int rft_records_next(struct rft_records *r, struct json_object **obj)
+/* The next non-blank line into r->line (r->where names it): 1, or 0 at the
+ * end of the inputs.  Over-long lines are bad records. */
+static int next_line(struct rft_records *r, struct strbuf *too_long)
 {
-	struct strbuf err = STRBUF_INIT;
-
-	*obj = NULL;
 	for (;;) {
 		size_t i;
 		int got;
 
 		if (!r->open) {
 			if (r->next == r->npaths)
-				break;
+				return 0;
 			if (rft_input_open(&r->in, r->paths[r->next++]) < 0)
 				exit(rft_finish(RFT_EX_NOINPUT));
 			r->in.max_record = r->max_record;
@@ -135,6 +136,10 @@ int rft_records_next(struct rft_records *r, struct json_object **obj)
 		strbuf_addf(&r->where, "%s:%llu", r->in.name, r->in.lineno);
 		if (got == -2) {
 			strbuf_reset(&r->line);
+			if (too_long) {  /* the caller reports it in its turn */
+				strbuf_addf(too_long, "line longer than %zu bytes", r->max_record);
+				return 1;
+			}
 			bad(r, "line longer than %zu bytes", r->max_record);
 			continue;
 		}
@@ -142,17 +147,35 @@ int rft_records_next(struct rft_records *r, struct json_object **obj)
 			strbuf_setlen(&r->line, r->line.len - 1);
 		for (i = 0; i < r->line.len && strchr(" \t", r->line.buf[i]); i++)
 			;
-		if (i == r->line.len)
-			continue;
+		if (i < r->line.len)
+			return 1;
+	}
+}
+
+/* Parse line into *obj: 0, or -1 with the reason in err. */
+static int parse(const struct rft_records *r, const struct strbuf *line, struct json_object **obj,
+		 struct strbuf *err)
+{
+	if (rft_json_parse_paths(line->buf, line->len, r->select, obj, err) < 0)
+		return -1;
+	if (!*obj || !json_object_is_type(*obj, json_type_object)) {
+		strbuf_addf(err, "expected a JSON object, got %s", rft_json_type_name(*obj));
+		json_object_put(*obj);
+		*obj = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int rft_records_next(struct rft_records *r, struct json_object **obj)
+{
+	struct strbuf err = STRBUF_INIT;
+
+	*obj = NULL;
+	while (next_line(r, NULL)) {
 		strbuf_reset(&err);
-		if (rft_json_parse_paths(r->line.buf, r->line.len, r->select, obj, &err) < 0) {
+		if (parse(r, &r->line, obj, &err) < 0) {
 			bad(r, "%s", err.buf);
-			continue;
-		}
-		if (!*obj || !json_object_is_type(*obj, json_type_object)) {
-			bad(r, "expected a JSON object, got %s", rft_json_type_name(*obj));
-			json_object_put(*obj);
-			*obj = NULL;
 			continue;
 		}
 		r->nread++;
@@ -161,6 +184,192 @@ int rft_records_next(struct rft_records *r, struct json_object **obj)
 	}
 	strbuf_release(&err);
 	return 0;
+}
+
+/* ------------------------------------------------------- parallel map */
+
+struct map_run {
+	struct rft_records *r;
+	struct rft_record_job *jobs;
+	size_t njobs;
+	int nthreads;
+	rft_map_fn fn;
+	void *ctx;
+};
+
+struct map_thread {
+	struct map_run *run;
+	int t;
+};
+
+static void *map_worker(void *arg)
+{
+	struct map_thread *mt = arg;
+	struct map_run *run = mt->run;
+	size_t i;
+
+	for (i = (size_t)mt->t; i < run->njobs; i += (size_t)run->nthreads) {
+		struct rft_record_job *j = &run->jobs[i];
+
+		if (j->read_err)
+			continue;
+		strbuf_reset(&j->err);
+		if (parse(run->r, &j->line, &j->obj, &j->err) == 0) {
+			run->fn(j, run->ctx);
+			/* freed here, while hot, and on the thread that built it */
+			json_object_put(j->obj);
+			j->obj = NULL;
+			j->ok = !j->err.len;
+		}
+	}
+	if (run->nthreads > 1)
+		rft_json_thread_done();
+	return NULL;
+}
+
+enum { BATCH_LINES = 2048, BATCH_BYTES = 16 << 20 };
+
+struct batch {
+	struct rft_record_job *jobs;
+	char *users;
+	size_t n;
+};
+
+static void batch_init(struct batch *b, size_t user_size)
+{
+	size_t i;
+
+	b->jobs = ecalloc(BATCH_LINES, sizeof(*b->jobs));
+	b->users = user_size ? ecalloc(BATCH_LINES, user_size) : NULL;
+	b->n = 0;
+	for (i = 0; i < BATCH_LINES; i++) {
+		strbuf_init(&b->jobs[i].line, 0);
+		strbuf_init(&b->jobs[i].where, 0);
+		strbuf_init(&b->jobs[i].err, 0);
+		b->jobs[i].user = b->users ? b->users + i * user_size : NULL;
+	}
+}
+
+static void batch_release(struct batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < BATCH_LINES; i++) {
+		strbuf_release(&b->jobs[i].line);
+		strbuf_release(&b->jobs[i].where);
+		strbuf_release(&b->jobs[i].err);
+	}
+	free(b->jobs);
+	free(b->users);
+}
+
+static void swap_strbuf(struct strbuf *a, struct strbuf *b)
+{
+	struct strbuf t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/* the next lines of the inputs into b (the buffers are swapped, not copied) */
+static void read_batch(struct rft_records *r, struct batch *b, size_t user_size)
+{
+	size_t bytes = 0;
+
+	for (b->n = 0; b->n < BATCH_LINES && bytes < BATCH_BYTES; b->n++) {
+		struct rft_record_job *j = &b->jobs[b->n];
+
+		strbuf_reset(&j->err);
+		if (!next_line(r, &j->err))
+			break;
+		swap_strbuf(&j->line, &r->line);
+		swap_strbuf(&j->where, &r->where);
+		j->obj = NULL;
+		j->ok = 0;
+		j->read_err = j->err.len > 0;
+		if (user_size)
+			memset(j->user, 0, user_size);
+		bytes += j->line.len;
+	}
+}
+
+static void run_batch(struct map_run *run, struct map_thread *mt, pthread_t *th, int from)
+{
+	int t;
+
+	for (t = from; t < run->nthreads; t++) {
+		mt[t].run = run;
+		mt[t].t = t;
+		if (pthread_create(&th[t], NULL, map_worker, &mt[t]) != 0)
+			die(RFT_EX_SOFTWARE, "cannot start a thread:");
+	}
+}
+
+static void join_batch(struct map_run *run, pthread_t *th, int from)
+{
+	int t;
+
+	for (t = from; t < run->nthreads; t++)
+		if (pthread_join(th[t], NULL) != 0)
+			die(RFT_EX_SOFTWARE, "cannot join a thread");
+}
+
+/* in input order: bad records by the usual rules, good ones to done */
+static void commit_batch(struct rft_records *r, struct batch *b, rft_done_fn done, void *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		struct rft_record_job *j = &b->jobs[i];
+
+		if (!j->ok) {
+			swap_strbuf(&j->line, &r->line);
+			swap_strbuf(&j->where, &r->where);
+			bad(r, "%s", j->err.len ? j->err.buf : "refused");
+			swap_strbuf(&j->line, &r->line);
+			swap_strbuf(&j->where, &r->where);
+		} else {
+			r->nread++;
+			done(j, ctx);
+		}
+	}
+}
+
+void rft_records_map(struct rft_records *r, int nthreads, size_t user_size,
+		     rft_map_fn fn, rft_done_fn done, void *ctx)
+{
+	struct batch cur, next, tmp;
+	struct map_thread mt[64];
+	pthread_t th[64];
+
+	if (nthreads < 1)
+		nthreads = 1;
+	if (nthreads > 64)
+		nthreads = 64;
+	batch_init(&cur, user_size);
+	batch_init(&next, user_size);
+	read_batch(r, &cur, user_size);
+	while (cur.n) {
+		struct map_run run = { r, cur.jobs, cur.n, nthreads, fn, ctx };
+
+		if (nthreads == 1) {
+			/* no threads at all: one worker, this one, then read on */
+			mt[0].run = &run;
+			mt[0].t = 0;
+			map_worker(&mt[0]);
+			read_batch(r, &next, user_size);
+		} else {
+			/* every worker parses and runs fn while this thread reads the
+			 * next batch */
+			run_batch(&run, mt, th, 0);
+			read_batch(r, &next, user_size);
+			join_batch(&run, th, 0);
+		}
+		commit_batch(r, &cur, done, ctx);
+		tmp = cur, cur = next, next = tmp;
+	}
+	batch_release(&cur);
+	batch_release(&next);
 }
 
 void rft_records_release(struct rft_records *r)

@@ -57,6 +57,32 @@ void rft_records_bad(struct rft_records *r, const char *fmt, ...) RFT_PRINTF(2, 
 void rft_records_release(struct rft_records *r);
 
 /*
+ * The record loop on several threads.  Lines are read in batches; on
+ * nthreads threads each is parsed and, when it is a JSON object, given to
+ * fn(job, ctx), which may refuse it by writing a reason into job->err and
+ * otherwise leaves what done needs in job->user (user_size bytes, zeroed)
+ * or job->line (the raw text, fn may rewrite it: the output line).  Then,
+ * on this thread and in input order, bad records go through the usual rules
+ * (skip, rejects, or die with FILE:LINE) and every good one to done(job,
+ * ctx), which writes it out.  fn must be thread-safe; job->obj is freed as
+ * soon as fn returns (done sees only line and user).  Same results as the
+ * rft_records_next loop, whatever nthreads.
+ */
+struct rft_record_job {
+	struct strbuf line;          /* the raw line; fn may replace it */
+	struct strbuf where;         /* "FILE:LINE" */
+	struct strbuf err;           /* fn: why the record is refused */
+	struct json_object *obj;     /* the parsed record (for fn only) */
+	int ok;                      /* parsed and not refused by fn */
+	int read_err;                /* refused when read (too long): err says why */
+	void *user;                  /* user_size bytes for fn to fill */
+};
+typedef void (*rft_map_fn)(struct rft_record_job *job, void *ctx);
+typedef void (*rft_done_fn)(struct rft_record_job *job, void *ctx);
+void rft_records_map(struct rft_records *r, int nthreads, size_t user_size,
+		     rft_map_fn fn, rft_done_fn done, void *ctx);
+
+/*
  * Set key to the JSON text value in the record whose raw text is line and
  * whose parsed form is obj (both updated).  When obj lacks key the text is
  * spliced in before the closing brace, so every other byte of the line is

@@ -160,3 +160,13 @@ long long rft_parse_count(const char *s)
 		return -1;
 	return v;
 }
+
+int rft_threads(long long n)
+{
+	if (n <= 0) {
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+		n = ncpu < 1 ? 1 : ncpu > 8 ? 8 : ncpu;
+	}
+	return n > 64 ? 64 : (int)n;
+}

@@ -59,5 +59,8 @@ char *estrndup(const char *s, size_t n);
 
 /* Parse a whole non-negative decimal number; -1 if s is not one. */
 long long rft_parse_count(const char *s);
+/* Threads to use: n when n > 0, else the CPUs online (at most 8); never
+ * more than 64. */
+int rft_threads(long long n);
 
 #endif

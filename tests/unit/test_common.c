@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -93,6 +94,51 @@ static void test_json_out(void)
 	json_put_fixed(&sb, -0.0001, 3);
 	CHECK(!strcmp(sb.buf, "2.25 6 0.027 0"), "json: fixed-point numbers without trailing zeros");
 	strbuf_release(&sb);
+}
+
+/* json_put_fixed against its definition: printf's %.*f, trailing zeros cut */
+static void test_json_fixed(void)
+{
+	static const double vals[] = { 0, -0.0, 1, -1, 0.5, 0.25, 0.125, 1.0 / 3, 2.0 / 3, 0.1, 0.2, 0.3,
+		0.05, 0.0000005, 0.0000015, 1e-7, 123456.5, 999999999.0, 1e12, -0.25, 0.999999, 0.9999995, 42 };
+	uint64_t x = 88172645463325252ULL;
+	int ok = 1, d;
+	size_t i;
+
+	for (d = 0; d <= 9; d++)
+		for (i = 0; i < sizeof(vals) / sizeof(*vals) + 2000; i++) {
+			double v;
+			char ref[64];
+			int n;
+			struct strbuf sb = STRBUF_INIT;
+
+			if (i < sizeof(vals) / sizeof(*vals)) {
+				v = vals[i];
+			} else {  /* xorshift: rewards 1/k, k/n and random */
+				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+				v = i % 3 == 0 ? 1.0 / (double)(x % 50 + 1) :
+				    i % 3 == 1 ? (double)(x % 1000) / (double)(x % 7 + 1) :
+				    (double)(x >> 11) / 9007199254740992.0;
+			}
+			n = snprintf(ref, sizeof(ref), "%.*f", d, v);
+			if (strchr(ref, '.')) {
+				while (n > 0 && ref[n - 1] == '0')
+					n--;
+				if (n > 0 && ref[n - 1] == '.')
+					n--;
+			}
+			ref[n] = '\0';
+			if (!strcmp(ref, "-0"))
+				strcpy(ref, "0");
+			json_put_fixed(&sb, v, d);
+			if (strcmp(sb.buf, ref)) {
+				if (ok)
+					printf("# json_put_fixed(%.17g, %d) = %s, printf gives %s\n", v, d, sb.buf, ref);
+				ok = 0;
+			}
+			strbuf_release(&sb);
+		}
+	CHECK(ok, "json: json_put_fixed writes what printf's %.*f gives, trailing zeros cut");
 }
 
 static void test_json_in(void)
@@ -360,6 +406,7 @@ int main(void)
 		die(70, "mkdtemp:");
 	test_strbuf();
 	test_json_out();
+	test_json_fixed();
 	test_json_in();
 	test_json_paths();
 	test_input();
