@@ -1879,6 +1879,19 @@ static void alias_table(struct strmap *genes, struct strbuf *out)
 	strbuf_addch(out, '}');
 }
 
+/* {"type":TYPE,"name":..,"input":..,"reference":.. (the object left open) */
+static void export_head(struct strbuf *out, const char *type, const struct grader *g)
+{
+	strbuf_addstr(out, "{\"type\":");
+	json_put_str(out, type);
+	strbuf_addstr(out, ",\"name\":");
+	json_put_str(out, g->name);
+	strbuf_addstr(out, ",\"input\":");
+	json_put_str(out, g->input);
+	strbuf_addstr(out, ",\"reference\":");
+	json_put_str(out, g->reference);
+}
+
 static void export_grader(const struct grader *g, struct strmap *genes, struct strbuf *out)
 {
 	int i;
@@ -1932,22 +1945,12 @@ static void export_grader(const struct grader *g, struct strmap *genes, struct s
 		break;
 	}
 	case G_STRING_CHECK:
-		strbuf_addstr(out, "{\"type\":\"string_check\",\"name\":");
-		json_put_str(out, g->name);
-		strbuf_addstr(out, ",\"input\":");
-		json_put_str(out, g->input);
-		strbuf_addstr(out, ",\"reference\":");
-		json_put_str(out, g->reference);
+		export_head(out, "string_check", g);
 		strbuf_addf(out, ",\"operation\":\"%s\"}", g->op == OP_EQ ? "eq" : g->op == OP_NE ? "ne" :
 			    g->op == OP_LIKE ? "like" : "ilike");
 		break;
 	case G_TEXT_SIMILARITY:
-		strbuf_addstr(out, "{\"type\":\"text_similarity\",\"name\":");
-		json_put_str(out, g->name);
-		strbuf_addstr(out, ",\"input\":");
-		json_put_str(out, g->input);
-		strbuf_addstr(out, ",\"reference\":");
-		json_put_str(out, g->reference);
+		export_head(out, "text_similarity", g);
 		strbuf_addstr(out, ",\"evaluation_metric\":\"fuzzy_match\",\"pass_threshold\":");
 		json_put_fixed(out, g->pass_threshold, 6);
 		strbuf_addch(out, '}');

@@ -58,7 +58,9 @@ test_expect_success '--export-openai: gene_rank becomes a python grader under 25
 	test "$(jq -r .type exported.json)" = python &&
 	test "$(jq -r .source exported.json | wc -c)" -lt 262144 &&
 	rft-grade -g "$TD/grade/multi.json" --export-openai exported-multi.json --dataset "$S" &&
-	test "$(jq -r ".type, .graders.rank.type, .graders.top.type" exported-multi.json | tr "\n" " ")" = "multi python string_check "
+	test "$(jq -r ".type, .graders.rank.type, .graders.top.type" exported-multi.json | tr "\n" " ")" = "multi python string_check " &&
+	test "$(jq -c ".graders.top" exported-multi.json)" = "$(jq -c ".graders.top" "$TD/grade/multi.json")" &&
+	test "$(jq -r .calculate_output exported-multi.json)" = "$(jq -r .calculate_output "$TD/grade/multi.json")"
 '
 if command -v python3 >/dev/null 2>&1; then
 test_expect_success 'the exported python grader gives the C grader'"'"'s reward on every line' '

@@ -417,8 +417,31 @@ static int scan_value(struct scan *s);
 static int scan_object(struct scan *s, const char *const *paths, size_t npaths,
 		       struct json_object *dst, int all);
 
-static int scan_array(struct scan *s)
+/* after an element or member: 1 at the closing bracket (consumed), 0 after
+ * a comma, -1 anything else */
+static int scan_sep(struct scan *s, unsigned char close)
 {
+	scan_ws(s);
+	if (s->p >= s->end)
+		return -1;
+	if (*s->p == close) {
+		s->p++;
+		s->depth--;
+		return 1;
+	}
+	if (*s->p != ',')
+		return -1;
+	s->p++;
+	return 0;
+}
+
+static int build_value(struct scan *s, struct json_object **out);
+
+/* an array at "["; its elements built into dst, or only checked (NULL) */
+static int scan_array(struct scan *s, struct json_object *dst)
+{
+	int rc;
+
 	if (++s->depth >= JSON_TOKENER_DEFAULT_DEPTH)
 		return -1;
 	s->p++;
@@ -428,21 +451,20 @@ static int scan_array(struct scan *s)
 		s->depth--;
 		return 0;
 	}
-	for (;;) {
-		if (scan_value(s) < 0)
+	do {
+		if (dst) {
+			struct json_object *e;
+
+			if ((rc = build_value(s, &e)) < 0) {
+				json_object_put(e);
+				return rc;
+			}
+			json_object_array_add(dst, e);
+		} else if (scan_value(s) < 0) {
 			return -1;
-		scan_ws(s);
-		if (s->p >= s->end)
-			return -1;
-		if (*s->p == ']') {
-			s->p++;
-			s->depth--;
-			return 0;
 		}
-		if (*s->p != ',')
-			return -1;
-		s->p++;
-	}
+	} while ((rc = scan_sep(s, ']')) == 0);
+	return rc < 0 ? -1 : 0;
 }
 
 static int scan_value(struct scan *s)
@@ -454,7 +476,7 @@ static int scan_value(struct scan *s)
 		return -1;
 	switch (*s->p) {
 	case '{': return scan_object(s, NULL, 0, NULL, 0);
-	case '[': return scan_array(s);
+	case '[': return scan_array(s, NULL);
 	case '"': return scan_string(s, &esc);
 	case 't': return scan_lit(s, "true", 4);
 	case 'f': return scan_lit(s, "false", 5);
@@ -490,7 +512,7 @@ static struct json_object *new_or_die(struct json_object *o)
 static int build_value(struct scan *s, struct json_object **out)
 {
 	const unsigned char *v;
-	int esc, rc;
+	int esc;
 
 	*out = NULL;
 	scan_ws(s);
@@ -503,35 +525,7 @@ static int build_value(struct scan *s, struct json_object **out)
 		return scan_object(s, NULL, 0, *out, 1);
 	case '[':
 		*out = new_or_die(json_object_new_array());
-		if (++s->depth >= JSON_TOKENER_DEFAULT_DEPTH)
-			return -1;
-		s->p++;
-		scan_ws(s);
-		if (s->p < s->end && *s->p == ']') {
-			s->p++;
-			s->depth--;
-			return 0;
-		}
-		for (;;) {
-			struct json_object *e;
-
-			if ((rc = build_value(s, &e)) < 0) {
-				json_object_put(e);
-				return rc;
-			}
-			json_object_array_add(*out, e);
-			scan_ws(s);
-			if (s->p >= s->end)
-				return -1;
-			if (*s->p == ']') {
-				s->p++;
-				s->depth--;
-				return 0;
-			}
-			if (*s->p != ',')
-				return -1;
-			s->p++;
-		}
+		return scan_array(s, *out);
 	case '"':
 		if (scan_string(s, &esc) < 0)
 			return -1;
@@ -589,7 +583,7 @@ static int scan_object(struct scan *s, const char *const *paths, size_t npaths,
 	for (;;) {
 		const unsigned char *k, *v;
 		size_t kn, i, nsub = 0;
-		int esc, whole = 0;
+		int esc, whole = 0, rc;
 		const char *sub[16];
 
 		if (s->p >= s->end || *s->p != '"')
@@ -618,7 +612,6 @@ static int scan_object(struct scan *s, const char *const *paths, size_t npaths,
 		if (whole || (nsub && s->p < s->end && *s->p == '{')) {
 			char key[256];
 			struct json_object *val = NULL;
-			int rc;
 
 			if (kn >= sizeof(key))
 				return -2;
@@ -653,17 +646,8 @@ static int scan_object(struct scan *s, const char *const *paths, size_t npaths,
 		} else if (scan_value(s) < 0) {
 			return -1;
 		}
-		scan_ws(s);
-		if (s->p >= s->end)
-			return -1;
-		if (*s->p == '}') {
-			s->p++;
-			s->depth--;
-			return 0;
-		}
-		if (*s->p != ',')
-			return -1;
-		s->p++;
+		if ((rc = scan_sep(s, '}')) != 0)
+			return rc < 0 ? -1 : 0;
 		scan_ws(s);
 	}
 }
