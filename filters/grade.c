@@ -2080,12 +2080,12 @@ static int export(const struct grader *g)
 
 int main(int argc, char **argv)
 {
-	struct rft_output out, rej;
+	struct rft_output out;
 	struct rft_records r;
 	struct grade_ctx ctx;
 	struct grader *g;
 	struct strbuf sb = STRBUF_INIT;
-	int c, rej_open = 0, status = RFT_EX_OK;
+	int c, status = RFT_EX_OK;
 
 	rft_init("rft-grade");
 	while ((c = rft_getopt(argc, argv, &cmd)) != -1) {
@@ -2127,15 +2127,10 @@ int main(int argc, char **argv)
 
 	if (rft_output_open(&out, opt.output) < 0)
 		return rft_finish(RFT_EX_IOERR);
-	if (opt.rejects) {
-		if (rft_output_open(&rej, opt.rejects) < 0)
-			return rft_finish(RFT_EX_IOERR);
-		rej_open = 1;
-	}
 	rft_records_init(&r, argv + optind, argc - optind);
 	r.skip_bad = opt.skip_bad;
-	if (rej_open)
-		r.rejects = &rej;
+	if (opt.rejects && rft_records_open_rejects(&r, opt.rejects) < 0)
+		return rft_finish(RFT_EX_IOERR);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.g = g;
 	ctx.out = &out;
@@ -2147,7 +2142,7 @@ int main(int argc, char **argv)
 		     "error flag, %llu bad lines skipped", ctx.n, ctx.n ? ctx.total / (double)ctx.n : 0.0,
 		     ctx.found, ctx.errs, r.nbad);
 	rft_records_release(&r);
-	if (rej_open && rft_output_commit(&rej) < 0)
+	if (rft_records_commit_rejects(&r) < 0)
 		status = RFT_EX_IOERR;
 	if (rft_output_commit(&out) < 0)
 		status = RFT_EX_IOERR;

@@ -1158,8 +1158,8 @@ static void summary(void)
 int main(int argc, char **argv)
 {
 	struct rft_records r;
-	struct rft_output out, rej;
-	int c, rej_open = 0, t;
+	struct rft_output out;
+	int c, t;
 	struct json_object *obj;
 	size_t i;
 
@@ -1205,14 +1205,10 @@ int main(int argc, char **argv)
 	if (rft_output_open(&out, opt.output) < 0)
 		return rft_finish(RFT_EX_IOERR);
 	setvbuf(out.fp, NULL, _IOFBF, 1 << 16);
-	if (opt.rejects) {
-		if (rft_output_open(&rej, opt.rejects) < 0)
-			return rft_finish(RFT_EX_IOERR);
-		rej_open = 1;
-	}
 	rft_records_init(&r, argv + optind, argc - optind);
 	r.skip_bad = opt.skip_bad;
-	r.rejects = rej_open ? &rej : NULL;
+	if (opt.rejects && rft_records_open_rejects(&r, opt.rejects) < 0)
+		return rft_finish(RFT_EX_IOERR);
 	while (rft_records_next(&r, &obj) > 0) {
 		struct item *it = &items[nitems];
 
@@ -1250,7 +1246,7 @@ int main(int argc, char **argv)
 	hgnc_release(&hgnc);
 	hpo_annotations_release(&ann);
 	hpo_ontology_release(&onto);
-	if (rej_open && rft_output_commit(&rej) < 0)
+	if (rft_records_commit_rejects(&r) < 0)
 		return rft_finish(RFT_EX_IOERR);
 	if (rft_output_commit(&out) < 0)
 		return rft_finish(RFT_EX_IOERR);

@@ -205,8 +205,7 @@ static struct agg *gene_aggs, *cohort_aggs;
 static struct pagg *sym_aggs;
 static size_t agene, acohort, asym;
 static int split_by = -1;     /* index of "split" among the by fields */
-static struct rft_output out, rej;
-static int rej_open;
+static struct rft_output out;
 
 static struct agg *agg_slot(struct u64map *m, struct agg **arr, size_t *alloc, long g, long id)
 {
@@ -1884,11 +1883,6 @@ int main(int argc, char **argv)
 
 	if (rft_output_open(&out, opt.out) < 0)
 		return rft_finish(RFT_EX_IOERR);
-	if (opt.rejects) {
-		if (rft_output_open(&rej, opt.rejects) < 0)
-			return rft_finish(RFT_EX_IOERR);
-		rej_open = 1;
-	}
 	if (opt.format == FMT_TSV) {
 		static const char head[] = "rank\tscore\tgene_symbol\tgene_identifier\ttrue_positive\tcase_id\trun\n";
 
@@ -1896,8 +1890,8 @@ int main(int argc, char **argv)
 	}
 	rft_records_init(&r, argv + optind, argc - optind);
 	r.skip_bad = opt.skip_bad;
-	if (rej_open)
-		r.rejects = &rej;
+	if (opt.rejects && rft_records_open_rejects(&r, opt.rejects) < 0)
+		return rft_finish(RFT_EX_IOERR);
 	/* build only what is read: sample lines carry long texts (the answer,
 	 * the prompt) that a report never looks at */
 	{
@@ -1934,7 +1928,7 @@ int main(int argc, char **argv)
 		     r.nbad ? ", some bad records skipped" : "");
 	rft_records_release(&r);
 	free(select);
-	if (rej_open && rft_output_commit(&rej) < 0)
+	if (rft_records_commit_rejects(&r) < 0)
 		return rft_finish(RFT_EX_IOERR);
 	if (!ngroups)
 		die(RFT_EX_DATA, "no graded lines: nothing to report");

@@ -228,10 +228,31 @@ static void clean(const char *text, char *out, size_t size)
 	out[n] = '\0';
 }
 
+/* "A (B)" and "A/B": A, else B; ambiguous when B is unknown and A was
+ * ambiguous.  A and B are cleaned; cut ends B at its first ')'. */
+static long resolve_either(const struct hgnc *h, const char *a, const char *b, int cut,
+			   enum hgnc_how *how)
+{
+	char part[256];
+	enum hgnc_how first_how;
+	long g;
+
+	clean(a, part, sizeof(part));
+	if ((g = hgnc_resolve(h, part, how)) >= 0)
+		return g;
+	first_how = *how;
+	clean(b, part, sizeof(part));
+	if (cut)
+		part[strcspn(part, ")")] = '\0';
+	g = hgnc_resolve(h, part, how);
+	if (g < 0 && first_how == HGNC_AMBIGUOUS)
+		*how = HGNC_AMBIGUOUS;
+	return g;
+}
+
 long hgnc_resolve_text(const struct hgnc *h, const char *text, enum hgnc_how *how)
 {
-	char buf[256], part[256];
-	enum hgnc_how first_how;
+	char buf[256];
 	long g;
 	char *paren, *slash;
 
@@ -241,33 +262,13 @@ long hgnc_resolve_text(const struct hgnc *h, const char *text, enum hgnc_how *ho
 		return g;
 	paren = strchr(buf, '(');
 	slash = strchr(buf, '/');
-	if (paren) {
-		/* "KMT2D (MLL2)": the name outside, else the one inside */
+	if (paren) {  /* "KMT2D (MLL2)": the name outside, else the one inside */
 		*paren = '\0';
-		clean(buf, part, sizeof(part));
-		g = hgnc_resolve(h, part, how);
-		if (g >= 0)
-			return g;
-		first_how = *how;
-		clean(paren + 1, part, sizeof(part));
-		part[strcspn(part, ")")] = '\0';
-		g = hgnc_resolve(h, part, how);
-		if (g < 0 && first_how == HGNC_AMBIGUOUS)
-			*how = HGNC_AMBIGUOUS;
-		return g;
+		return resolve_either(h, buf, paren + 1, 1, how);
 	}
 	if (slash) {
 		*slash = '\0';
-		clean(buf, part, sizeof(part));
-		g = hgnc_resolve(h, part, how);
-		if (g >= 0)
-			return g;
-		first_how = *how;
-		clean(slash + 1, part, sizeof(part));
-		g = hgnc_resolve(h, part, how);
-		if (g < 0 && first_how == HGNC_AMBIGUOUS)
-			*how = HGNC_AMBIGUOUS;
-		return g;
+		return resolve_either(h, buf, slash + 1, 0, how);
 	}
 	return -1;
 }

@@ -372,6 +372,24 @@ void rft_records_map(struct rft_records *r, int nthreads, size_t user_size,
 	batch_release(&next);
 }
 
+int rft_records_open_rejects(struct rft_records *r, const char *path)
+{
+	if (rft_output_open(&r->rej_out, path) < 0)
+		return -1;
+	r->rej_owned = 1;
+	r->rejects = &r->rej_out;
+	return 0;
+}
+
+int rft_records_commit_rejects(struct rft_records *r)
+{
+	if (!r->rej_owned)
+		return 0;
+	r->rej_owned = 0;
+	r->rejects = NULL;
+	return rft_output_commit(&r->rej_out);
+}
+
 void rft_records_release(struct rft_records *r)
 {
 	if (r->open)

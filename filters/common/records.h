@@ -4,7 +4,8 @@
  *
  *   struct rft_records r;
  *   rft_records_init(&r, argv + optind, argc - optind);   // none: stdin
- *   r.skip_bad = opt_skip_bad;  r.rejects = &rej_or_NULL;
+ *   r.skip_bad = opt_skip_bad;
+ *   if (opt_rejects && rft_records_open_rejects(&r, opt_rejects) < 0) exit(74);
  *   while (rft_records_next(&r, &obj) > 0) {
  *       if (something is wrong with obj)
  *           { rft_records_bad(&r, "genes is not an array"); json_object_put(obj); continue; }
@@ -12,6 +13,7 @@
  *       json_object_put(obj);
  *   }
  *   rft_records_release(&r);
+ *   if (rft_records_commit_rejects(&r) < 0) exit(74);
  *
  * Input may be plain or gzip (see input.h); blank lines are skipped.  A bad
  * record (invalid JSON or UTF-8, not an object, longer than max_record, or
@@ -23,7 +25,9 @@
  *
  * Ownership rule: records returned through obj are new references owned by
  * the caller (json_object_put them).  r owns its buffers until
- * rft_records_release().  rejects, if set, is borrowed.
+ * rft_records_release(), and the rejects file it opened until
+ * rft_records_commit_rejects(); a rejects output set by the caller instead
+ * is borrowed.
  */
 #ifndef RFT_RECORDS_H
 #define RFT_RECORDS_H
@@ -47,6 +51,8 @@ struct rft_records {
 	size_t max_record;
 	struct rft_output *rejects;  /* where skipped records go, or NULL */
 	const char *const *select;   /* build only these members (see rft_json_parse_paths), or NULL: all */
+	struct rft_output rej_out;   /* the --rejects file rft_records_open_rejects opened */
+	int rej_owned;
 };
 
 void rft_records_init(struct rft_records *r, char **paths, int npaths);
@@ -55,6 +61,12 @@ int rft_records_next(struct rft_records *r, struct json_object **obj);
 /* The current record is bad: skip it (if allowed) or die with 65. */
 void rft_records_bad(struct rft_records *r, const char *fmt, ...) RFT_PRINTF(2, 3);
 void rft_records_release(struct rft_records *r);
+/* Open path (atomically, as -o) for the records skipped with skip_bad and
+ * point r->rejects at it: 0, or -1 with the reason printed.  r owns it;
+ * rft_records_commit_rejects (also after rft_records_release) finishes it. */
+int rft_records_open_rejects(struct rft_records *r, const char *path);
+/* 0 (also when none was opened), or -1 with the reason printed. */
+int rft_records_commit_rejects(struct rft_records *r);
 
 /*
  * The record loop on several threads.  Lines are read in batches; on
