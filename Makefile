@@ -32,6 +32,10 @@ $(BINDIR)/rft-%: filters/%.c $(COMMON_SRC) $(COMMON_HDR) config.mk
 	@mkdir -p $(BINDIR)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Ifilters -o $@ $< $(COMMON_SRC) $(LDFLAGS) $(LIBS)
 
+# filters with a library of their own (the asan build sets BINDIR too)
+$(BINDIR)/rft-call: LIBS += $(CURL_LIBS)
+$(BINDIR)/rft-run: LIBS += $(YAML_LIBS)
+
 build/test-common: tests/unit/test_common.c $(COMMON_SRC) $(COMMON_HDR) config.mk
 	@mkdir -p build
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Ifilters -o $@ tests/unit/test_common.c $(COMMON_SRC) $(LDFLAGS) $(LIBS)

@@ -12,6 +12,9 @@ LDFLAGS = -pthread
 JSONC_CFLAGS = -I/usr/include/json-c
 ARCHIVE_CFLAGS =
 LIBS    = -ljson-c -larchive -lz -lm -lsqlite3
+# libraries only one filter links: rft-call (HTTP), rft-run (YAML)
+CURL_LIBS = -lcurl
+YAML_LIBS = -lyaml
 
 # sanitizer build used by `make check-asan` (objects and binaries under build/asan)
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
