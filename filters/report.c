@@ -76,7 +76,7 @@ static uint64_t mix64(uint64_t z)
 
 static void u64map_grow(struct u64map *m)
 {
-	size_t cap = m->cap ? 2 * m->cap : 1024, i;
+	size_t cap = m->cap ? 2 * m->cap : 16, i;
 	uint64_t *keys = emalloc(cap * sizeof(*keys));
 	int32_t *vals = emalloc(cap * sizeof(*vals));
 
@@ -99,8 +99,8 @@ static void u64map_grow(struct u64map *m)
 	m->cap = cap;
 }
 
-/* dense index of key, added (as m->n) when absent */
-static long u64map_intern(struct u64map *m, uint64_t key, int *added)
+/* the value of key; when absent, key is added with value val (*added set) */
+static long u64map_intern(struct u64map *m, uint64_t key, long val, int *added)
 {
 	size_t j;
 
@@ -112,9 +112,10 @@ static long u64map_intern(struct u64map *m, uint64_t key, int *added)
 			return m->vals[j];
 		}
 	m->keys[j] = key;
-	m->vals[j] = (int32_t)m->n;
+	m->vals[j] = (int32_t)val;
+	m->n++;
 	*added = 1;
-	return (long)m->n++;
+	return val;
 }
 
 static void u64map_release(struct u64map *m)
@@ -124,10 +125,6 @@ static void u64map_release(struct u64map *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static uint64_t pair_key(long a, long b)
-{
-	return ((uint64_t)(uint32_t)a << 32) | (uint32_t)b;
-}
 
 /* ------------------------------------------------------------ the sums */
 
@@ -184,6 +181,9 @@ struct group {
 	struct agg a;
 	long long parse_err, call_err, noans, listlen, maxrank_seen;
 	long long hist[RMAX + 2]; /* [0] missed, [r] rank r, [RMAX + 1] beyond */
+	/* gene, cohort and symbol ids -> their sums in gene_aggs, cohort_aggs and
+	 * sym_aggs (one small map a group: lines of one run come together) */
+	struct u64map gene_ix, cohort_ix, sym_ix;
 	long max_list;
 	struct rec *recs;
 	size_t nrecs, arecs;
@@ -200,23 +200,24 @@ static size_t ngroups, agroups;
 static struct strmap group_ix = STRMAP_INIT, families = STRMAP_INIT;
 static struct strmap cases = STRMAP_INIT, genes = STRMAP_INIT, cohorts = STRMAP_INIT,
 	symbols = STRMAP_INIT;
-static struct u64map gene_map, cohort_map, sym_map;
 static struct agg *gene_aggs, *cohort_aggs;
 static struct pagg *sym_aggs;
-static size_t agene, acohort, asym;
+static size_t ngene_aggs, ncohort_aggs, nsym_aggs, agene, acohort, asym;
 static int split_by = -1;     /* index of "split" among the by fields */
 static struct rft_output out;
 
-static struct agg *agg_slot(struct u64map *m, struct agg **arr, size_t *alloc, long g, long id)
+static struct agg *agg_slot(struct u64map *m, struct agg **arr, size_t *n, size_t *alloc,
+			    long g, long id)
 {
 	int added;
-	long i = u64map_intern(m, pair_key(g, id), &added);
+	long i = u64map_intern(m, (uint64_t)id, (long)*n, &added);
 
 	if (added) {
-		if ((size_t)i >= *alloc) {
+		if (*n >= *alloc) {
 			*alloc = *alloc ? 2 * *alloc : 1024;
 			*arr = erealloc(*arr, *alloc * sizeof(**arr));
 		}
+		(*n)++;
 		memset(&(*arr)[i], 0, sizeof(**arr));
 		(*arr)[i].group = (int32_t)g;
 		(*arr)[i].id = (int32_t)id;
@@ -227,13 +228,14 @@ static struct agg *agg_slot(struct u64map *m, struct agg **arr, size_t *alloc, l
 static struct pagg *sym_slot(long g, long s)
 {
 	int added;
-	long i = u64map_intern(&sym_map, pair_key(g, s), &added);
+	long i = u64map_intern(&groups[g].sym_ix, (uint64_t)s, (long)nsym_aggs, &added);
 
 	if (added) {
-		if ((size_t)i >= asym) {
+		if (nsym_aggs >= asym) {
 			asym = asym ? 2 * asym : 1024;
 			sym_aggs = erealloc(sym_aggs, asym * sizeof(*sym_aggs));
 		}
+		nsym_aggs++;
 		memset(&sym_aggs[i], 0, sizeof(*sym_aggs));
 		sym_aggs[i].group = (int32_t)g;
 		sym_aggs[i].sym = (int32_t)s;
@@ -243,77 +245,60 @@ static struct pagg *sym_slot(long g, long s)
 
 /* ----------------------------------------------------------- reading */
 
-/* borrowed member at a dotted path, or NULL */
-static struct json_object *get_path(struct json_object *o, const char *path)
+/* one text packed as its hash, its length and its bytes with a NUL, so that
+ * the main thread interns it without hashing or measuring (a text ends at a
+ * NUL, "\u0000", as C strings do) */
+struct packed {
+	uint64_t hash;
+	uint32_t len;
+};
+
+static void pack_str(struct strbuf *sb, const char *s, size_t len)
 {
-	char part[128];
+	struct packed k;
 
-	while (o && *path) {
-		size_t n = strcspn(path, ".");
-
-		if (n >= sizeof(part))
-			return NULL;
-		memcpy(part, path, n);
-		part[n] = '\0';
-		o = rft_json_get(o, part);
-		path += n + (path[n] == '.');
-	}
-	return o;
+	len = strnlen(s, len);
+	k.hash = rft_hash64(s, len, 0);
+	k.len = (uint32_t)len;
+	strbuf_add(sb, (const char *)&k, sizeof(k));
+	strbuf_add(sb, s, len);
+	strbuf_addch(sb, '\0');
 }
 
-/* a value as text: strings as they are, null/missing as "(none)", else JSON */
-static void put_text(struct strbuf *sb, struct json_object *v)
+/* the text at *off (moved past it) */
+static const char *unpack(const char *buf, uint32_t *off, struct packed *k)
 {
-	if (!v)
-		strbuf_addstr(sb, NONE);
-	else if (json_object_is_type(v, json_type_string))
-		strbuf_add(sb, json_object_get_string(v), (size_t)json_object_get_string_len(v));
-	else
-		json_put_value(sb, v);
+	const char *s = buf + *off + sizeof(*k);
+
+	memcpy(k, buf + *off, sizeof(*k));
+	*off += (uint32_t)(sizeof(*k) + k->len + 1);
+	return s;
 }
 
-static const char *line_model(struct json_object *o)
+/* intern the text at off in m */
+static long intern_packed(struct strmap *m, const char *buf, uint32_t off)
 {
-	const char *m = rft_json_get_str(rft_json_get(o, "sample"), "model");
+	struct packed k;
+	const char *s = unpack(buf, &off, &k);
 
-	if (!m)
-		m = rft_json_get_str(o, "model");
-	return m ? m : "(unknown)";
+	return strmap_intern_hashed(m, s, k.len, k.hash, NULL);
 }
 
-static int is_posint(struct json_object *v, long *out_)
+static const char *text_at(const char *buf, uint32_t off)
 {
-	int64_t x;
-
-	if (!v || !json_object_is_type(v, json_type_int))
-		return 0;
-	x = json_object_get_int64(v);
-	if (x < 1 || x > 1000000000)
-		return 0;
-	*out_ = (long)x;
-	return 1;
+	return buf + off + sizeof(struct packed);
 }
 
-static long group_of(struct json_object *o, const char *file, struct strbuf *key)
+static long group_for(const char *buf, uint32_t off)
 {
 	int i, added;
-	long g;
+	struct packed k;
+	const char *key = unpack(buf, &off, &k);
+	long g = strmap_intern_hashed(&group_ix, key, k.len, k.hash, &added);
 
-	strbuf_reset(key);
-	for (i = 0; i < opt.nby; i++) {
-		if (i)
-			strbuf_addch(key, '\x1f');
-		if (!strcmp(opt.by[i], "model"))
-			strbuf_addstr(key, line_model(o));
-		else if (!strcmp(opt.by[i], "@file"))
-			strbuf_addstr(key, file);
-		else
-			put_text(key, get_path(o, opt.by[i]));
-	}
-	g = strmap_intern(&group_ix, key->buf, &added);
 	if (added) {
 		struct group *gr;
-		const char *p = key->buf;
+		const char *p = key;
 
 		if (ngroups == agroups) {
 			agroups = agroups ? 2 * agroups : 16;
@@ -321,7 +306,7 @@ static long group_of(struct json_object *o, const char *file, struct strbuf *key
 		}
 		gr = &groups[ngroups++];
 		memset(gr, 0, sizeof(*gr));
-		gr->key = estrdup(key->buf);
+		gr->key = estrdup(key);
 		gr->vals = ecalloc((size_t)opt.nby, sizeof(*gr->vals));
 		for (i = 0; i < opt.nby; i++) {
 			size_t n = strcspn(p, "\x1f");
@@ -335,22 +320,16 @@ static long group_of(struct json_object *o, const char *file, struct strbuf *key
 	return g;
 }
 
-static void note_provenance(struct group *g, struct json_object *o, struct strbuf *tmp)
+static void note_provenance(struct group *g, const char *const *text)
 {
-	int p, i;
+	int p;
 
 	for (p = 0; p < NPROV; p++) {
-		struct json_object *v = NULL;
-
-		for (i = 0; prov_paths[p][i] && !v; i++)
-			v = get_path(o, prov_paths[p][i]);
-		if (!v)
+		if (!text[p])
 			continue;
-		strbuf_reset(tmp);
-		put_text(tmp, v);
 		if (!g->prov[p])
-			g->prov[p] = estrdup(tmp->buf);
-		else if (strcmp(g->prov[p], tmp->buf))
+			g->prov[p] = estrdup(text[p]);
+		else if (strcmp(g->prov[p], text[p]))
 			g->prov_varies[p] = 1;
 	}
 }
@@ -367,129 +346,272 @@ static void tsv_row(struct strbuf *sb, long pos, const char *sym, const char *hg
 	strbuf_addch(sb, '\n');
 }
 
-/* take one graded line; 0, or -1 with the reason in err */
-static int take(struct json_object *o, const char *file, struct strbuf *err,
-		struct strbuf *key, struct strbuf *tsv)
-{
-	struct json_object *grade = rft_json_get(o, "grade"), *v, *pred, *errors, *id, *ref;
-	long rank = 0, max_list = 0, g, kase, gene, cohort;
-	size_t npred = 0, i;
+/*
+ * A graded line is taken in two halves.  On the record loop's threads,
+ * check() validates it and packs what the sums need into the job: numbers
+ * into a struct taken, texts into job->line as NUL-terminated strings (the
+ * raw line is no longer needed).  Then take(), on the main thread and in
+ * input order, interns the texts and adds to the sums.
+ */
+enum { T_GROUP, T_CASE, T_HGNC, T_COHORT, T_ID, T_PROV, NTEXT = T_PROV + NPROV };
+
+struct taken {
 	double reward;
+	long rank, max_list;
+	size_t npred;
 	int call_err, parse_err;
-	const char *hgnc, *cohort_name;
+	uint32_t off[NTEXT];     /* where each text starts in job->line */
+	unsigned has;            /* bit t: text t is there (provenance may not be) */
+	uint32_t pred;           /* where the predicted symbols start */
+};
+
+static void pack(struct strbuf *sb, struct taken *t, int field, const char *s, size_t len)
+{
+	t->off[field] = (uint32_t)sb->len;
+	t->has |= 1u << field;
+	pack_str(sb, s, len);
+}
+
+
+/* the paths check() reads, found as spans of the line: these first, then
+ * the provenance paths (prov_first[p] ...), then the --by fields (by_first ...) */
+enum { S_GRADE, S_REWARD, S_RANK, S_PRED, S_MAXLIST, S_ERRORS, S_PERR, S_ERROR, S_ID, S_SPLIT,
+       S_REF_HGNC, S_REF_GENES, S_COHORT, S_MODEL, S_SAMPLE_MODEL, NFIXED };
+static const char *span_paths[RFT_JSON_MAX_SPANS] = {
+	"grade", "grade.reward", "grade.rank", "grade.predicted", "grade.max_list", "grade.errors",
+	"grade.errors.sample_parse_error", "error", "id", "split", "reference.hgnc",
+	"reference.genes", "cohort", "model", "sample.model",
+};
+static size_t nspan_paths = NFIXED, prov_first[NPROV + 1], by_first;
+
+/* a positive integer below 10^9 */
+static int span_posint(const struct rft_json_span *v, long *out_)
+{
+	double x;
+
+	if (rft_json_span_type(v) != json_type_int || rft_json_span_num(v, &x) < 0 || x < 1 || x > 1e9)
+		return 0;
+	*out_ = (long)x;
+	return 1;
+}
+
+/* a value as text: strings as they are, null/missing as "(none)", else JSON */
+static void span_text(struct strbuf *sb, const struct rft_json_span *v)
+{
+	if (rft_json_span_type(v) == json_type_null)
+		strbuf_addstr(sb, NONE);
+	else if (rft_json_span_str(v, sb) < 0)
+		rft_json_span_put(v, sb);
+}
+
+/* the hgnc id of a reference genes array's first element, or NULL */
+static const struct rft_json_span *first_gene_hgnc(const struct rft_json_span *genes, struct rft_json_span *buf,
+						  struct strbuf *store, struct strbuf *tmp)
+{
+	static const char *const path[] = { "hgnc" };
+	struct rft_json_paths *ps;
+	int rc;
+	struct rft_json_span first;
+	size_t pos = 0;
+
+	if (rft_json_span_type(genes) != json_type_array || !rft_json_span_next(genes, &pos, &first) ||
+	    rft_json_span_type(&first) != json_type_object)
+		return NULL;
+	/* rare (reference.hgnc is missing): compiled each time */
+	ps = rft_json_paths_new(path, 1);
+	rc = rft_json_spans(first.p, first.len, ps, buf, store, tmp);
+	rft_json_paths_free(ps);
+	if (rc < 0 || rft_json_span_type(buf) != json_type_string)
+		return NULL;
+	return buf;
+}
+
+/* check one graded line and pack it (see above); on a fault, the reason in job->err */
+static void check(struct rft_record_job *job, void *ctx)
+{
+	const struct rft_json_span *sp = job->span, *hgnc, *cohort;
+	struct rft_json_span v, gene_hgnc;
+	struct taken *t = job->user;
+	struct strbuf *err = &job->err, *sb = &job->aux, tmp = STRBUF_INIT, store = STRBUF_INIT;
+	const char *colon;
+	size_t i, pos;
+	int p, k;
+
+	(void)ctx;
+	if (rft_json_span_type(&sp[S_GRADE]) == json_type_null) {
+		strbuf_addstr(err, "no \"grade\": not a graded line (run rft-grade first)");
+		return;
+	}
+	if (rft_json_span_type(&sp[S_GRADE]) != json_type_object) {
+		strbuf_addf(err, "grade is %s, not an object", rft_json_span_type_name(&sp[S_GRADE]));
+		return;
+	}
+	if (rft_json_span_num(&sp[S_REWARD], &t->reward) < 0) {
+		strbuf_addf(err, "grade.reward is %s, not a number",
+			    sp[S_REWARD].p ? rft_json_span_type_name(&sp[S_REWARD]) : "missing");
+		return;
+	}
+	if (!isfinite(t->reward)) {
+		strbuf_addstr(err, "grade.reward is not finite");
+		return;
+	}
+	if (sp[S_RANK].p && rft_json_span_type(&sp[S_RANK]) != json_type_null &&
+	    !span_posint(&sp[S_RANK], &t->rank)) {
+		strbuf_addf(err, "grade.rank is %s, not a positive integer or null",
+			    rft_json_span_type_name(&sp[S_RANK]));
+		return;
+	}
+	if (sp[S_PRED].p && rft_json_span_type(&sp[S_PRED]) != json_type_null &&
+	    rft_json_span_type(&sp[S_PRED]) != json_type_array) {
+		strbuf_addf(err, "grade.predicted is %s, not an array", rft_json_span_type_name(&sp[S_PRED]));
+		return;
+	}
+	if (sp[S_MAXLIST].p && rft_json_span_type(&sp[S_MAXLIST]) != json_type_null &&
+	    !span_posint(&sp[S_MAXLIST], &t->max_list)) {
+		strbuf_addf(err, "grade.max_list is %s, not a positive integer",
+			    rft_json_span_type_name(&sp[S_MAXLIST]));
+		return;
+	}
+	if (sp[S_ERRORS].p && rft_json_span_type(&sp[S_ERRORS]) != json_type_null &&
+	    rft_json_span_type(&sp[S_ERRORS]) != json_type_object) {
+		strbuf_addf(err, "grade.errors is %s, not an object", rft_json_span_type_name(&sp[S_ERRORS]));
+		return;
+	}
+	t->parse_err = rft_json_span_bool(&sp[S_PERR]);
+	t->call_err = sp[S_ERROR].p && rft_json_span_type(&sp[S_ERROR]) != json_type_null;
+	if (rft_json_span_type(&sp[S_ID]) != json_type_string && rft_json_span_type(&sp[S_ID]) != json_type_int) {
+		strbuf_addf(err, "id is %s, not a string (runs are paired by case id)",
+			    sp[S_ID].p && rft_json_span_type(&sp[S_ID]) != json_type_null ?
+			    rft_json_span_type_name(&sp[S_ID]) : "missing");
+		return;
+	}
+
+	/* the texts, packed into aux; the predicted symbols last */
+	strbuf_reset(sb);
+	t->pred = 0;
+	t->npred = 0;
+	if (rft_json_span_type(&sp[S_PRED]) == json_type_array) {
+		for (pos = 0; rft_json_span_next(&sp[S_PRED], &pos, &v); t->npred++) {
+			if (rft_json_span_type(&v) != json_type_string) {
+				strbuf_addf(err, "grade.predicted[%zu] is %s, not a string", t->npred,
+					    rft_json_span_type_name(&v));
+				goto done;
+			}
+			k = (int)tmp.len;
+			rft_json_span_str(&v, &tmp);
+			strbuf_setlen(&tmp, (size_t)k + strlen(tmp.buf + k));
+			strbuf_add(&tmp, "", 1);
+		}
+	}
+	if (t->rank > 0 && (size_t)t->rank > t->npred) {
+		strbuf_addf(err, "grade.rank %ld is beyond the %zu predicted genes", t->rank, t->npred);
+		goto done;
+	}
+	for (i = 0, pos = 0; i < t->npred; i++, pos += strlen(tmp.buf + pos) + 1)
+		pack_str(sb, tmp.buf + pos, strlen(tmp.buf + pos));
+	strbuf_reset(&tmp);
+	/* the group key: the --by values */
+	for (i = 0; i < (size_t)opt.nby; i++) {
+		if (i)
+			strbuf_addch(&tmp, '\x1f');
+		if (!strcmp(opt.by[i], "model")) {
+			const struct rft_json_span *m = &sp[S_SAMPLE_MODEL];
+
+			if (rft_json_span_type(m) != json_type_string)
+				m = &sp[S_MODEL];
+			if (rft_json_span_str(m, &tmp) < 0)
+				strbuf_addstr(&tmp, "(unknown)");
+		} else if (!strcmp(opt.by[i], "@file")) {
+			colon = strrchr(job->where.buf, ':');
+			strbuf_add(&tmp, job->where.buf, colon ? (size_t)(colon - job->where.buf) : job->where.len);
+		} else {
+			span_text(&tmp, &sp[by_first + i]);
+		}
+	}
+	pack(sb, t, T_GROUP, tmp.buf, tmp.len);
+	/* the case: id, and split when there is one */
+	strbuf_reset(&tmp);
+	span_text(&tmp, &sp[S_ID]);
+	pack(sb, t, T_ID, tmp.buf, tmp.len);
+	if (sp[S_SPLIT].p) {
+		strbuf_addch(&tmp, '\x1f');
+		span_text(&tmp, &sp[S_SPLIT]);
+	}
+	pack(sb, t, T_CASE, tmp.buf, tmp.len);
+	hgnc = &sp[S_REF_HGNC];
+	if (rft_json_span_type(hgnc) != json_type_string)
+		hgnc = first_gene_hgnc(&sp[S_REF_GENES], &gene_hgnc, &store, &tmp);
+	strbuf_reset(&tmp);
+	if (!hgnc || rft_json_span_str(hgnc, &tmp) < 0)
+		strbuf_addstr(&tmp, "(unknown)");
+	pack(sb, t, T_HGNC, tmp.buf, tmp.len);
+	cohort = &sp[S_COHORT];
+	strbuf_reset(&tmp);
+	if (rft_json_span_str(cohort, &tmp) < 0)
+		strbuf_addstr(&tmp, NONE);
+	pack(sb, t, T_COHORT, tmp.buf, tmp.len);
+	for (p = 0; p < NPROV; p++)
+		for (k = (int)prov_first[p]; k < (int)prov_first[p + 1]; k++)
+			if (sp[k].p && rft_json_span_type(&sp[k]) != json_type_null) {
+				strbuf_reset(&tmp);
+				span_text(&tmp, &sp[k]);
+				pack(sb, t, T_PROV + p, tmp.buf, tmp.len);
+				break;
+			}
+done:
+	strbuf_release(&tmp);
+	strbuf_release(&store);
+}
+
+/* add one checked line to the sums (main thread, input order) */
+static void take(struct rft_record_job *job, void *ctx)
+{
+	struct taken *t = job->user;
+	struct strbuf *tsv = ctx;
+	const char *buf = job->aux.buf, *prov[NPROV];
+	uint32_t off;
+	long g, kase, gene, cohort, rank = t->rank;
+	size_t i;
+	int p;
 	struct group *gr;
 	struct rec *rc;
 
-	if (!grade) {
-		strbuf_addstr(err, "no \"grade\": not a graded line (run rft-grade first)");
-		return -1;
-	}
-	if (!json_object_is_type(grade, json_type_object)) {
-		strbuf_addf(err, "grade is %s, not an object", rft_json_type_name(grade));
-		return -1;
-	}
-	v = rft_json_get(grade, "reward");
-	if (!v || !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int))) {
-		strbuf_addf(err, "grade.reward is %s, not a number", v ? rft_json_type_name(v) : "missing");
-		return -1;
-	}
-	reward = json_object_get_double(v);
-	if (!isfinite(reward)) {
-		strbuf_addstr(err, "grade.reward is not finite");
-		return -1;
-	}
-	v = rft_json_get(grade, "rank");
-	if (v && !is_posint(v, &rank)) {
-		strbuf_addf(err, "grade.rank is %s, not a positive integer or null", rft_json_type_name(v));
-		return -1;
-	}
-	pred = rft_json_get(grade, "predicted");
-	if (pred && !json_object_is_type(pred, json_type_array)) {
-		strbuf_addf(err, "grade.predicted is %s, not an array", rft_json_type_name(pred));
-		return -1;
-	}
-	npred = pred ? json_object_array_length(pred) : 0;
-	for (i = 0; i < npred; i++) {
-		v = json_object_array_get_idx(pred, i);
-		if (!v || !json_object_is_type(v, json_type_string)) {
-			strbuf_addf(err, "grade.predicted[%zu] is %s, not a string", i, rft_json_type_name(v));
-			return -1;
-		}
-	}
-	if (rank > 0 && (size_t)rank > npred) {
-		strbuf_addf(err, "grade.rank %ld is beyond the %zu predicted genes", rank, npred);
-		return -1;
-	}
-	v = rft_json_get(grade, "max_list");
-	if (v && !is_posint(v, &max_list)) {
-		strbuf_addf(err, "grade.max_list is %s, not a positive integer", rft_json_type_name(v));
-		return -1;
-	}
-	errors = rft_json_get(grade, "errors");
-	if (errors && !json_object_is_type(errors, json_type_object)) {
-		strbuf_addf(err, "grade.errors is %s, not an object", rft_json_type_name(errors));
-		return -1;
-	}
-	v = rft_json_get(errors, "sample_parse_error");
-	parse_err = v && json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
-	call_err = rft_json_get(o, "error") != NULL;
-	id = rft_json_get(o, "id");
-	if (!id || !(json_object_is_type(id, json_type_string) || json_object_is_type(id, json_type_int))) {
-		strbuf_addf(err, "id is %s, not a string (runs are paired by case id)",
-			    id ? rft_json_type_name(id) : "missing");
-		return -1;
-	}
-
-	g = group_of(o, file, key);
+	g = group_for(buf, t->off[T_GROUP]);
 	gr = &groups[g];
-	/* the case: id, and split when there is one */
-	strbuf_reset(key);
-	put_text(key, id);
-	v = rft_json_get(o, "split");
-	if (v) {
-		strbuf_addch(key, '\x1f');
-		put_text(key, v);
-	}
-	kase = strmap_intern(&cases, key->buf, NULL);
-	ref = rft_json_get(o, "reference");
-	hgnc = rft_json_get_str(ref, "hgnc");
-	if (!hgnc)
-		hgnc = rft_json_get_str(json_object_array_get_idx(rft_json_get(ref, "genes"), 0), "hgnc");
-	if (!hgnc)
-		hgnc = "(unknown)";
-	gene = strmap_intern(&genes, hgnc, NULL);
-	cohort_name = rft_json_get_str(o, "cohort");
-	cohort = strmap_intern(&cohorts, cohort_name ? cohort_name : NONE, NULL);
+	kase = intern_packed(&cases, buf, t->off[T_CASE]);
+	gene = intern_packed(&genes, buf, t->off[T_HGNC]);
+	cohort = intern_packed(&cohorts, buf, t->off[T_COHORT]);
 
-	agg_add(&gr->a, rank, reward);
-	agg_add(agg_slot(&gene_map, &gene_aggs, &agene, g, gene), rank, reward);
-	agg_add(agg_slot(&cohort_map, &cohort_aggs, &acohort, g, cohort), rank, reward);
+	agg_add(&gr->a, rank, t->reward);
+	agg_add(agg_slot(&gr->gene_ix, &gene_aggs, &ngene_aggs, &agene, g, gene), rank, t->reward);
+	agg_add(agg_slot(&gr->cohort_ix, &cohort_aggs, &ncohort_aggs, &acohort, g, cohort), rank, t->reward);
 	gr->hist[rank == 0 ? 0 : rank > RMAX ? RMAX + 1 : rank]++;
-	gr->parse_err += parse_err;
-	gr->call_err += call_err;
-	gr->noans += npred == 0 && !parse_err && !call_err;
-	gr->listlen += (long long)npred;
-	if (max_list > gr->max_list)
-		gr->max_list = max_list;
-	if ((long long)npred > gr->maxrank_seen)
-		gr->maxrank_seen = (long long)npred;
-	for (i = 0; i < npred; i++) {
-		v = json_object_array_get_idx(pred, i);
-		struct pagg *p = sym_slot(g, strmap_intern(&symbols, json_object_get_string(v), NULL));
+	gr->parse_err += t->parse_err;
+	gr->call_err += t->call_err;
+	gr->noans += t->npred == 0 && !t->parse_err && !t->call_err;
+	gr->listlen += (long long)t->npred;
+	if (t->max_list > gr->max_list)
+		gr->max_list = t->max_list;
+	if ((long long)t->npred > gr->maxrank_seen)
+		gr->maxrank_seen = (long long)t->npred;
+	for (i = 0, off = t->pred; i < t->npred; i++) {
+		struct packed k;
+		const char *sym = unpack(buf, &off, &k);
+		struct pagg *pa = sym_slot(g, strmap_intern_hashed(&symbols, sym, k.len, k.hash, NULL));
 
-		p->listed++;
-		p->listed_hit += (long)i + 1 == rank;
+		pa->listed++;
+		pa->listed_hit += (long)i + 1 == rank;
 		if (i == 0) {
-			p->first++;
-			p->first_hit += rank == 1;
+			pa->first++;
+			pa->first_hit += rank == 1;
 		}
 		if (tsv)
-			tsv_row(tsv, (long)i + 1, json_object_get_string(v), hgnc, (long)i + 1 == rank,
-				json_object_is_type(id, json_type_string) ? json_object_get_string(id) : key->buf,
-				gr);
+			tsv_row(tsv, (long)i + 1, sym, text_at(buf, t->off[T_HGNC]), (long)i + 1 == rank,
+				text_at(buf, t->off[T_ID]), gr);
 	}
-	note_provenance(gr, o, err);
-	strbuf_reset(err);
+	for (p = 0; p < NPROV; p++)
+		prov[p] = t->has & (1u << (T_PROV + p)) ? text_at(buf, t->off[T_PROV + p]) : NULL;
+	note_provenance(gr, prov);
 
 	if (gr->nrecs == gr->arecs) {
 		gr->arecs = gr->arecs ? 2 * gr->arecs : 256;
@@ -499,9 +621,12 @@ static int take(struct json_object *o, const char *file, struct strbuf *err,
 	rc->kase = (int32_t)kase;
 	rc->gene = (int32_t)gene;
 	rc->rank = (uint16_t)(rank > 65535 ? 65535 : rank);
-	rc->flags = (uint8_t)((call_err ? F_CALL : 0) | (parse_err ? F_PARSE : 0));
-	rc->reward = (float)reward;
-	return 0;
+	rc->flags = (uint8_t)((t->call_err ? F_CALL : 0) | (t->parse_err ? F_PARSE : 0));
+	rc->reward = (float)t->reward;
+	if (tsv && tsv->len > 65536) {
+		rft_output_write(&out, tsv->buf, tsv->len);
+		strbuf_reset(tsv);
+	}
 }
 
 /* ------------------------------------------------------------ figures */
@@ -525,14 +650,36 @@ static uint64_t seed_for(const char *what, const char *key)
 }
 
 /* per group: gene count, macro averages, bootstrap of MRR and reward */
+/* the bootstrap intervals of group i's MRR and mean reward (on a thread) */
+struct boot_ctx {
+	const double *num, *den;
+	size_t maxg;
+	double **scratch;     /* one a thread */
+};
+
+static void group_boot(size_t gi, int thread, void *ctx)
+{
+	struct boot_ctx *bc = ctx;
+	struct group *g = &groups[gi];
+	double lo[2], hi[2];
+
+	rft_boot_ratios(bc->num + 2 * gi * bc->maxg, bc->den + gi * bc->maxg, g->ngenes, 2, NULL, NULL, 0,
+			(size_t)opt.nboot, seed_for("group", g->key), bc->scratch[thread], lo, hi);
+	g->mrr_lo = lo[0];
+	g->mrr_hi = hi[0];
+	g->rew_lo = lo[1];
+	g->rew_hi = hi[1];
+}
+
 static void compute_groups(void)
 {
 	size_t gi, i, maxg = 0;
 	size_t *count = ecalloc(ngroups ? ngroups : 1, sizeof(*count));
-	double *num, *den, *scratch = emalloc((size_t)(opt.nboot ? opt.nboot : 1) * 2 * sizeof(double));
+	double *num, *den;
 	size_t *fill;
+	int nthreads = rft_threads(0);
 
-	for (i = 0; i < gene_map.n; i++)
+	for (i = 0; i < ngene_aggs; i++)
 		count[gene_aggs[i].group]++;
 	for (gi = 0; gi < ngroups; gi++)
 		if (count[gi] > maxg)
@@ -540,7 +687,7 @@ static void compute_groups(void)
 	num = emalloc((maxg ? maxg : 1) * 2 * sizeof(*num) * ngroups);
 	den = emalloc((maxg ? maxg : 1) * sizeof(*den) * ngroups);
 	fill = ecalloc(ngroups ? ngroups : 1, sizeof(*fill));
-	for (i = 0; i < gene_map.n; i++) {
+	for (i = 0; i < ngene_aggs; i++) {
 		const struct agg *a = &gene_aggs[i];
 		struct group *g = &groups[a->group];
 		size_t k = (size_t)a->group * maxg + fill[a->group]++;
@@ -557,23 +704,26 @@ static void compute_groups(void)
 	}
 	for (gi = 0; gi < ngroups; gi++) {
 		struct group *g = &groups[gi];
-		double lo[2], hi[2];
 
 		g->ngenes = count[gi];
 		for (i = 0; i < 5; i++)
 			g->macro[i] = g->ngenes ? g->macro[i] / (double)g->ngenes : NAN;
-		rft_boot_ratios(num + 2 * gi * maxg, den + gi * maxg, g->ngenes, 2, NULL, NULL, 0,
-				(size_t)opt.nboot, seed_for("group", g->key), scratch, lo, hi);
-		g->mrr_lo = lo[0];
-		g->mrr_hi = hi[0];
-		g->rew_lo = lo[1];
-		g->rew_hi = hi[1];
+	}
+	{
+		struct boot_ctx bc = { num, den, maxg, NULL };
+
+		bc.scratch = emalloc((size_t)nthreads * sizeof(*bc.scratch));
+		for (i = 0; i < (size_t)nthreads; i++)
+			bc.scratch[i] = emalloc((size_t)(opt.nboot ? opt.nboot : 1) * 2 * sizeof(double));
+		rft_parallel_for(ngroups, nthreads, group_boot, &bc);
+		for (i = 0; i < (size_t)nthreads; i++)
+			free(bc.scratch[i]);
+		free(bc.scratch);
 	}
 	free(count);
 	free(num);
 	free(den);
 	free(fill);
-	free(scratch);
 }
 
 /* comparisons: every run of a family against the family's first run */
@@ -652,10 +802,19 @@ static size_t gene_sums(const struct rec *recs, size_t n, const int32_t *pairs,
 	return used;
 }
 
-static void compare(long bi, long ri, double *scratch)
+/* what a comparison's bootstrap draws from (see rft_boot_ratios) */
+struct cmp_boot {
+	double *num, *den, *num2, *den2;
+	size_t n, n2;
+	uint64_t seed;
+};
+static struct cmp_boot *cboots;   /* by comparison */
+
+static void compare(long bi, long ri)
 {
 	struct group *b = &groups[bi], *r = &groups[ri];
 	struct comparison c;
+	struct cmp_boot cb = { NULL, NULL, NULL, NULL, 0, 0, 0 };
 	size_t i, ng = genes.n ? genes.n : 1, nc = cases.n ? cases.n : 1;
 	/* static: still reachable (not leaked) when a refusal dies below */
 	static int32_t *where, *pairs, *slot;
@@ -755,25 +914,23 @@ static void compare(long bi, long ri, double *scratch)
 			}
 		}
 		c.p = rft_mcnemar_exact(c.lost, c.gained);
-		{
-			size_t n = gene_sums(r->recs, r->nrecs, pairs, b->recs, num, den, slot);
-
-			rft_boot_ratios(num, den, n, NCMP, NULL, NULL, 0, (size_t)opt.nboot,
-					seed_for(b->key, r->key), scratch, c.lo, c.hi);
-		}
+		cb.n = gene_sums(r->recs, r->nrecs, pairs, b->recs, num, den, slot);
 	} else {
-		double *num2 = emalloc(ng * NCMP * sizeof(*num2)), *den2 = emalloc(ng * sizeof(*den2));
-		size_t n1 = gene_sums(b->recs, b->nrecs, NULL, NULL, num, den, slot);
-		size_t n2 = gene_sums(r->recs, r->nrecs, NULL, NULL, num2, den2, slot);
-
+		cb.num2 = emalloc(ng * NCMP * sizeof(*cb.num2));
+		cb.den2 = emalloc(ng * sizeof(*cb.den2));
+		cb.n = gene_sums(b->recs, b->nrecs, NULL, NULL, num, den, slot);
+		cb.n2 = gene_sums(r->recs, r->nrecs, NULL, NULL, cb.num2, cb.den2, slot);
 		c.ncases = (long long)r->nrecs;
 		c.p = NAN;
-		rft_boot_ratios(num, den, n1, NCMP, num2, den2, n2, (size_t)opt.nboot,
-				seed_for(b->key, r->key), scratch, c.lo, c.hi);
-		free(num2);
-		free(den2);
 	}
+	/* the bootstrap runs later, all comparisons on threads */
+	cb.num = num;
+	cb.den = den;
+	num = den = NULL;
+	cb.seed = seed_for(b->key, r->key);
 	cmps = erealloc(cmps, (ncmps + 1) * sizeof(*cmps));
+	cboots = erealloc(cboots, (ncmps + 1) * sizeof(*cboots));
+	cboots[ncmps] = cb;
 	cmps[ncmps++] = c;
 	free(where);
 	free(pairs);
@@ -786,12 +943,21 @@ static void compare(long bi, long ri, double *scratch)
 	strbuf_release(&sb2);
 }
 
+static void cmp_boot_run(size_t i, int thread, void *ctx)
+{
+	struct cmp_boot *cb = &cboots[i];
+	double **scratch = ctx;
+
+	rft_boot_ratios(cb->num, cb->den, cb->n, NCMP, cb->num2, cb->den2, cb->n2, (size_t)opt.nboot,
+			cb->seed, scratch[thread], cmps[i].lo, cmps[i].hi);
+}
+
 static void compute_comparisons(void)
 {
-	size_t f, gi;
-	static double *scratch;   /* static: reachable when a refusal dies */
+	size_t f, gi, i;
+	int t, nthreads = rft_threads(0);
+	double **scratch;
 
-	scratch = emalloc((size_t)(opt.nboot ? opt.nboot : 1) * NCMP * sizeof(double));
 	for (f = 0; f < families.n; f++) {
 		long base = -1;
 
@@ -801,11 +967,24 @@ static void compute_comparisons(void)
 			if (base < 0)
 				base = (long)gi;
 			else
-				compare(base, (long)gi, scratch);
+				compare(base, (long)gi);
 		}
 	}
+	scratch = emalloc((size_t)nthreads * sizeof(*scratch));
+	for (t = 0; t < nthreads; t++)
+		scratch[t] = emalloc((size_t)(opt.nboot ? opt.nboot : 1) * NCMP * sizeof(double));
+	rft_parallel_for(ncmps, nthreads, cmp_boot_run, scratch);
+	for (t = 0; t < nthreads; t++)
+		free(scratch[t]);
 	free(scratch);
-	scratch = NULL;
+	for (i = 0; i < ncmps; i++) {
+		free(cboots[i].num);
+		free(cboots[i].den);
+		free(cboots[i].num2);
+		free(cboots[i].den2);
+	}
+	free(cboots);
+	cboots = NULL;
 }
 
 /* ------------------------------------------------------------ helpers */
@@ -1180,7 +1359,7 @@ static void write_json(struct strbuf *sb, const char *date)
 			json_put_fixed(sb, (double)cum_hits(g, k) / n, 6);
 		}
 		strbuf_addstr(sb, "],\"cohorts\":[");
-		for (i = 0, j = 0; i < cohort_map.n; i++) {
+		for (i = 0, j = 0; i < ncohort_aggs; i++) {
 			struct agg *a = &cohort_aggs[i];
 
 			if ((size_t)a->group != gi)
@@ -1193,7 +1372,7 @@ static void write_json(struct strbuf *sb, const char *date)
 			strbuf_addch(sb, '}');
 		}
 		strbuf_addstr(sb, "],\"predicted\":[");
-		for (i = 0, j = 0; i < sym_map.n; i++) {
+		for (i = 0, j = 0; i < nsym_aggs; i++) {
 			struct pagg *p = &sym_aggs[i];
 
 			if ((size_t)p->group != gi || (j >= opt.top && opt.top >= 0))
@@ -1589,7 +1768,7 @@ static void write_html(struct strbuf *sb, const char *date)
 	t.ncols = 7;
 	cell(&t, "%s", "run"); cell(&t, "%s", "cohort"); cell(&t, "%s", "N"); cell(&t, "%s", "Top-1 %");
 	cell(&t, "%s", "Top-5 %"); cell(&t, "%s", "Top-Max %"); cell(&t, "%s", "MRR");
-	for (i = 0, rows = 0; i < cohort_map.n; i++) {
+	for (i = 0, rows = 0; i < ncohort_aggs; i++) {
 		struct agg *a = &cohort_aggs[i];
 		double n = (double)a->n;
 
@@ -1612,7 +1791,7 @@ static void write_html(struct strbuf *sb, const char *date)
 	t.ncols = 6;
 	cell(&t, "%s", "run"); cell(&t, "%s", "gene"); cell(&t, "%s", "first"); cell(&t, "%s", "hit % when first");
 	cell(&t, "%s", "listed"); cell(&t, "%s", "hit % when listed");
-	for (i = 0, rows = 0; i < sym_map.n; i++) {
+	for (i = 0, rows = 0; i < nsym_aggs; i++) {
 		struct pagg *p = &sym_aggs[i];
 
 		if (i && p->group != sym_aggs[i - 1].group)
@@ -1781,6 +1960,9 @@ static void release_all(void)
 		free(groups[i].recs);
 		for (j = 0; j < NPROV; j++)
 			free(groups[i].prov[j]);
+		u64map_release(&groups[i].gene_ix);
+		u64map_release(&groups[i].cohort_ix);
+		u64map_release(&groups[i].sym_ix);
 	}
 	free(groups);
 	for (i = 0; i < ncmps; i++) {
@@ -1801,9 +1983,6 @@ static void release_all(void)
 	strmap_release(&genes);
 	strmap_release(&cohorts);
 	strmap_release(&symbols);
-	u64map_release(&gene_map);
-	u64map_release(&cohort_map);
-	u64map_release(&sym_map);
 	free(gene_aggs);
 	free(cohort_aggs);
 	free(sym_aggs);
@@ -1812,9 +1991,7 @@ static void release_all(void)
 int main(int argc, char **argv)
 {
 	struct rft_records r;
-	const char **select = NULL;
-	struct json_object *o;
-	struct strbuf err = STRBUF_INIT, key = STRBUF_INIT, tsv = STRBUF_INIT, doc = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT, tsv = STRBUF_INIT, doc = STRBUF_INIT;
 	char datebuf[32];
 	const char *date;
 	int c, m, status = RFT_EX_OK;
@@ -1892,42 +2069,27 @@ int main(int argc, char **argv)
 	r.skip_bad = opt.skip_bad;
 	if (opt.rejects && rft_records_open_rejects(&r, opt.rejects) < 0)
 		return rft_finish(RFT_EX_IOERR);
-	/* build only what is read: sample lines carry long texts (the answer,
-	 * the prompt) that a report never looks at */
-	{
-		static const char *const fixed[] = {
-			"grade", "error", "id", "split", "reference", "cohort", "model", "sample.model",
-		};
-		size_t nsel = 0, k;
-		int p;
+	/* find only what is read, with no tree built: sample lines carry long
+	 * texts (the answer, the prompt) that a report never looks at */
+	for (m = 0; m < NPROV; m++) {
+		int k;
 
-		select = ecalloc(sizeof(fixed) / sizeof(*fixed) + NPROV * 4 + (size_t)opt.nby + 1, sizeof(*select));
-		for (k = 0; k < sizeof(fixed) / sizeof(*fixed); k++)
-			select[nsel++] = fixed[k];
-		for (p = 0; p < NPROV; p++)
-			for (k = 0; prov_paths[p][k]; k++)
-				select[nsel++] = prov_paths[p][k];
-		for (p = 0; p < opt.nby; p++)
-			if (strcmp(opt.by[p], "@file"))
-				select[nsel++] = opt.by[p];
-		select[nsel] = NULL;
-		r.select = select;
+		prov_first[m] = nspan_paths;
+		for (k = 0; prov_paths[m][k]; k++)
+			span_paths[nspan_paths++] = prov_paths[m][k];
 	}
-	while (rft_records_next(&r, &o) > 0) {
-		strbuf_reset(&err);
-		if (take(o, r.in.name, &err, &key, opt.format == FMT_TSV ? &tsv : NULL) < 0)
-			rft_records_bad(&r, "%s", err.buf);
-		json_object_put(o);
-		if (tsv.len > 65536) {
-			rft_output_write(&out, tsv.buf, tsv.len);
-			strbuf_reset(&tsv);
-		}
-	}
+	prov_first[NPROV] = nspan_paths;
+	by_first = nspan_paths;
+	for (m = 0; m < opt.nby; m++)
+		span_paths[nspan_paths++] = opt.by[m];
+	r.spans = span_paths;
+	r.nspans = nspan_paths;
+	rft_records_map(&r, rft_threads(0), sizeof(struct taken), check, take,
+			opt.format == FMT_TSV ? &tsv : NULL);
 	if (opt.stats)
 		warn("%llu lines read, %zu runs, %zu cases, %zu genes%s", r.nread, ngroups, cases.n, genes.n,
 		     r.nbad ? ", some bad records skipped" : "");
 	rft_records_release(&r);
-	free(select);
 	if (rft_records_commit_rejects(&r) < 0)
 		return rft_finish(RFT_EX_IOERR);
 	if (!ngroups)
@@ -1935,10 +2097,10 @@ int main(int argc, char **argv)
 
 	compute_groups();
 	compute_comparisons();
-	if (sym_map.n)
-		qsort(sym_aggs, sym_map.n, sizeof(*sym_aggs), cmp_pagg);
-	if (cohort_map.n)
-		qsort(cohort_aggs, cohort_map.n, sizeof(*cohort_aggs), cmp_cohort);
+	if (nsym_aggs)
+		qsort(sym_aggs, nsym_aggs, sizeof(*sym_aggs), cmp_pagg);
+	if (ncohort_aggs)
+		qsort(cohort_aggs, ncohort_aggs, sizeof(*cohort_aggs), cmp_cohort);
 	if (opt.history)
 		history(date);
 
@@ -1965,7 +2127,6 @@ int main(int argc, char **argv)
 	if (check_floors())
 		status = RFT_EX_FAIL;
 	strbuf_release(&err);
-	strbuf_release(&key);
 	strbuf_release(&tsv);
 	strbuf_release(&doc);
 	release_all();

@@ -309,6 +309,20 @@ static int hexdig(int c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
+/* does p[0..8) hold a byte that ends a run of plain string bytes: a control
+ * character, '"', '\\' or a byte >= 0x80?  (The zero-byte tests may also
+ * flag a plain byte after a special one, never miss one.) */
+static int special8(const unsigned char *p)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	uint64_t x, q, b;
+
+	memcpy(&x, p, 8);
+	q = x ^ (ones * '"');
+	b = x ^ (ones * '\\');
+	return (((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b) | x) & highs ? 1 : 0;
+}
+
 /* a string starting at the quote; *escaped says if it held a backslash */
 static int scan_string(struct scan *s, int *escaped)
 {
@@ -319,6 +333,10 @@ static int scan_string(struct scan *s, int *escaped)
 		unsigned c;
 		int n, k;
 
+		/* eight plain bytes at a time, then one by one up to the next
+		 * quote, backslash, control or non-ASCII byte */
+		while (end - p >= 8 && !special8(p))
+			p += 8;
 		while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
 			p++;
 		if (p >= end)
@@ -568,6 +586,23 @@ static int build_value(struct scan *s, struct json_object **out)
 	}
 }
 
+/* a member's key and the colon after it, up to its value: 0, or -1 */
+static int scan_key(struct scan *s, const unsigned char **k, size_t *kn, int *esc)
+{
+	if (s->p >= s->end || *s->p != '"')
+		return -1;
+	*k = s->p + 1;
+	if (scan_string(s, esc) < 0)
+		return -1;
+	*kn = (size_t)(s->p - 1 - *k);
+	scan_ws(s);
+	if (s->p >= s->end || *s->p != ':')
+		return -1;
+	s->p++;
+	scan_ws(s);
+	return 0;
+}
+
 static int scan_object(struct scan *s, const char *const *paths, size_t npaths,
 		       struct json_object *dst, int all)
 {
@@ -586,19 +621,10 @@ static int scan_object(struct scan *s, const char *const *paths, size_t npaths,
 		int esc, whole = 0, rc;
 		const char *sub[16];
 
-		if (s->p >= s->end || *s->p != '"')
+		if (scan_key(s, &k, &kn, &esc) < 0)
 			return -1;
-		k = s->p + 1;
-		if (scan_string(s, &esc) < 0)
-			return -1;
-		kn = (size_t)(s->p - 1 - k);
 		if (dst && esc)
 			return -2;  /* an escaped key: let json-c decode it */
-		scan_ws(s);
-		if (s->p >= s->end || *s->p != ':')
-			return -1;
-		s->p++;
-		scan_ws(s);
 		v = s->p;
 		whole = all;
 		for (i = 0; dst && !all && i < npaths; i++) {
@@ -609,7 +635,11 @@ static int scan_object(struct scan *s, const char *const *paths, size_t npaths,
 			else if (m == 2 && nsub < sizeof(sub) / sizeof(*sub))
 				sub[nsub++] = paths[i] + kn + 1;
 		}
-		if (whole || (nsub && s->p < s->end && *s->p == '{')) {
+		/* a deeper path into what is not an object builds it whole, so
+		 * the reader can say what it found */
+		if (nsub && !(s->p < s->end && *s->p == '{'))
+			whole = 1;
+		if (whole || nsub) {
 			char key[256];
 			struct json_object *val = NULL;
 
@@ -679,4 +709,338 @@ int rft_json_parse_paths(const char *buf, size_t len, const char *const *paths,
 	}
 	*out = obj;
 	return 0;
+}
+
+/* ------------------------------------------------------ values as spans */
+
+/* A set of dotted paths as a tree of keys: an edge a key, with the spans
+ * it fills (the paths that end there) and the keys below it. */
+struct pedge {
+	char *key;
+	size_t len;
+	size_t *ix, nix;             /* spans filled by this member's value */
+	size_t *under, nunder;       /* spans filled somewhere below it */
+	struct pnode *child;
+};
+struct pnode {
+	struct pedge *e;
+	size_t n;
+};
+struct rft_json_paths {
+	struct pnode root;
+	char **paths;
+	size_t npaths;
+};
+
+static void paths_add(struct pnode *node, const char *path, size_t ix)
+{
+	size_t n = strcspn(path, "."), i;
+	struct pedge *e = NULL;
+
+	for (i = 0; i < node->n && !e; i++)
+		if (node->e[i].len == n && !memcmp(node->e[i].key, path, n))
+			e = &node->e[i];
+	if (!e) {
+		node->e = erealloc(node->e, (node->n + 1) * sizeof(*node->e));
+		e = &node->e[node->n++];
+		memset(e, 0, sizeof(*e));
+		e->key = estrndup(path, n);
+		e->len = n;
+	}
+	if (!path[n]) {
+		e->ix = erealloc(e->ix, (e->nix + 1) * sizeof(*e->ix));
+		e->ix[e->nix++] = ix;
+		return;
+	}
+	e->under = erealloc(e->under, (e->nunder + 1) * sizeof(*e->under));
+	e->under[e->nunder++] = ix;
+	if (!e->child)
+		e->child = ecalloc(1, sizeof(*e->child));
+	paths_add(e->child, path + n + 1, ix);
+}
+
+struct rft_json_paths *rft_json_paths_new(const char *const *paths, size_t npaths)
+{
+	struct rft_json_paths *ps = ecalloc(1, sizeof(*ps));
+	size_t i;
+
+	if (npaths > RFT_JSON_MAX_SPANS)
+		die(RFT_EX_SOFTWARE, "rft_json_paths_new: more than %d paths", RFT_JSON_MAX_SPANS);
+	ps->paths = ecalloc(npaths ? npaths : 1, sizeof(*ps->paths));
+	ps->npaths = npaths;
+	for (i = 0; i < npaths; i++) {
+		ps->paths[i] = estrdup(paths[i]);
+		paths_add(&ps->root, paths[i], i);
+	}
+	return ps;
+}
+
+static void pnode_free(struct pnode *node)
+{
+	size_t i;
+
+	for (i = 0; i < node->n; i++) {
+		free(node->e[i].key);
+		free(node->e[i].ix);
+		free(node->e[i].under);
+		if (node->e[i].child) {
+			pnode_free(node->e[i].child);
+			free(node->e[i].child);
+		}
+	}
+	free(node->e);
+}
+
+void rft_json_paths_free(struct rft_json_paths *ps)
+{
+	size_t i;
+
+	if (!ps)
+		return;
+	pnode_free(&ps->root);
+	for (i = 0; i < ps->npaths; i++)
+		free(ps->paths[i]);
+	free(ps->paths);
+	free(ps);
+}
+
+/* the members of the object at s->p, their values' texts into the spans of
+ * the paths in node.  0, -1 not valid JSON, -2 an escaped key (ask json-c). */
+static int span_object(struct scan *s, const struct pnode *node, struct rft_json_span *spans)
+{
+	if (++s->depth >= JSON_TOKENER_DEFAULT_DEPTH)
+		return -1;
+	s->p++;
+	scan_ws(s);
+	if (s->p < s->end && *s->p == '}') {
+		s->p++;
+		s->depth--;
+		return 0;
+	}
+	for (;;) {
+		const unsigned char *k, *v;
+		const struct pedge *e = NULL;
+		size_t kn, i;
+		int esc, rc;
+
+		if (scan_key(s, &k, &kn, &esc) < 0)
+			return -1;
+		if (esc && node->n)
+			return -2;
+		for (i = 0; i < node->n; i++)
+			if (node->e[i].len == kn && *node->e[i].key == (char)*k && !memcmp(node->e[i].key, k, kn)) {
+				e = &node->e[i];
+				break;
+			}
+		v = s->p;
+		if (!e) {
+			rc = scan_value(s);
+		} else {
+			/* a repeated key replaces the first (as json-c does):
+			 * forget what was found under it */
+			for (i = 0; i < e->nunder; i++)
+				spans[e->under[i]].p = NULL;
+			if (e->child && s->p < s->end && *s->p == '{')
+				rc = span_object(s, e->child, spans);
+			else
+				rc = scan_value(s);
+			for (i = 0; rc == 0 && i < e->nix; i++) {
+				spans[e->ix[i]].p = (const char *)v;
+				spans[e->ix[i]].len = (size_t)(s->p - v);
+			}
+		}
+		if (rc < 0)
+			return rc;
+		if ((rc = scan_sep(s, '}')) != 0)
+			return rc < 0 ? -1 : 0;
+		scan_ws(s);
+	}
+}
+
+/* the member at a dotted path of a json-c tree into *out (NULL: a JSON
+ * null): 1, or 0 when there is none */
+static int tree_path(struct json_object *o, const char *path, struct json_object **out)
+{
+	char part[256];
+
+	for (;;) {
+		size_t n = strcspn(path, ".");
+
+		if (n >= sizeof(part) || !o || !json_object_is_type(o, json_type_object))
+			return 0;
+		memcpy(part, path, n);
+		part[n] = '\0';
+		if (!json_object_object_get_ex(o, part, &o))
+			return 0;
+		if (!path[n])
+			break;
+		path += n + 1;
+	}
+	*out = o;
+	return 1;
+}
+
+int rft_json_spans(const char *buf, size_t len, const struct rft_json_paths *ps,
+		   struct rft_json_span *spans, struct strbuf *store, struct strbuf *err)
+{
+	struct scan s = { (const unsigned char *)buf, (const unsigned char *)buf + len, 0 };
+	size_t i, *off, npaths = ps->npaths;
+	struct json_object *o;
+
+	for (i = 0; i < npaths; i++) {
+		spans[i].p = NULL;
+		spans[i].len = 0;
+	}
+	scan_ws(&s);
+	if (len <= (size_t)0x7fffffff && s.p < s.end && *s.p == '{' && span_object(&s, &ps->root, spans) == 0) {
+		scan_ws(&s);
+		if (s.p == s.end)
+			return 0;
+	}
+	/* not ours to decide: json-c says what is wrong, or (an escaped key)
+	 * builds the tree, and the values are written out into store */
+	if (rft_json_parse(buf, len, &o, err) < 0)
+		return -1;
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		strbuf_addf(err, "expected a JSON object, got %s", rft_json_type_name(o));
+		json_object_put(o);
+		return -1;
+	}
+	strbuf_reset(store);
+	off = ecalloc(npaths ? npaths : 1, sizeof(*off));
+	for (i = 0; i < npaths; i++) {
+		struct json_object *v;
+
+		spans[i].p = NULL;
+		if (!tree_path(o, ps->paths[i], &v))
+			continue;
+		off[i] = store->len;
+		json_put_value(store, v);
+		spans[i].len = store->len - off[i];
+		spans[i].p = "";
+	}
+	for (i = 0; i < npaths; i++)
+		if (spans[i].p)
+			spans[i].p = store->buf + off[i];
+	free(off);
+	json_object_put(o);
+	return 0;
+}
+
+enum json_type rft_json_span_type(const struct rft_json_span *v)
+{
+	size_t i;
+
+	if (!v->p || !v->len)
+		return json_type_null;
+	switch (v->p[0]) {
+	case '{': return json_type_object;
+	case '[': return json_type_array;
+	case '"': return json_type_string;
+	case 't': case 'f': return json_type_boolean;
+	case 'n': return json_type_null;
+	}
+	for (i = 0; i < v->len; i++)
+		if (strchr(".eE", v->p[i]))
+			return json_type_double;
+	return json_type_int;
+}
+
+const char *rft_json_span_type_name(const struct rft_json_span *v)
+{
+	switch (rft_json_span_type(v)) {
+	case json_type_null: return "null";
+	case json_type_boolean: return "a boolean";
+	case json_type_double:
+	case json_type_int: return "a number";
+	case json_type_object: return "an object";
+	case json_type_array: return "an array";
+	case json_type_string: return "a string";
+	}
+	return "a value of unknown type";
+}
+
+int rft_json_span_str(const struct rft_json_span *v, struct strbuf *out)
+{
+	struct json_object *o;
+	struct strbuf e = STRBUF_INIT;
+
+	if (rft_json_span_type(v) != json_type_string)
+		return -1;
+	if (!memchr(v->p, '\\', v->len)) {
+		strbuf_add(out, v->p + 1, v->len - 2);
+		return 0;
+	}
+	if (rft_json_parse(v->p, v->len, &o, &e) < 0)
+		die(RFT_EX_SOFTWARE, "rft_json_span_str: %s", e.buf);
+	strbuf_release(&e);
+	strbuf_add(out, json_object_get_string(o), (size_t)json_object_get_string_len(o));
+	json_object_put(o);
+	return 0;
+}
+
+int rft_json_span_num(const struct rft_json_span *v, double *out)
+{
+	char num[400];
+	enum json_type t = rft_json_span_type(v);
+
+	if ((t != json_type_int && t != json_type_double) || v->len >= sizeof(num))
+		return -1;
+	memcpy(num, v->p, v->len);
+	num[v->len] = '\0';
+	*out = t == json_type_int ? (double)strtoll(num, NULL, 10) : strtod(num, NULL);
+	return 0;
+}
+
+int rft_json_span_bool(const struct rft_json_span *v)
+{
+	return v->p && v->len == 4 && !memcmp(v->p, "true", 4);
+}
+
+int rft_json_span_next(const struct rft_json_span *arr, size_t *pos, struct rft_json_span *elem)
+{
+	struct scan s;
+	const unsigned char *start;
+
+	if (*pos == 0)
+		*pos = 1;  /* past the '[' */
+	s.p = (const unsigned char *)arr->p + *pos;
+	s.end = (const unsigned char *)arr->p + arr->len;
+	s.depth = 0;
+	scan_ws(&s);
+	if (s.p < s.end && *s.p == ',')
+		s.p++;
+	scan_ws(&s);
+	if (s.p >= s.end || *s.p == ']')
+		return 0;
+	start = s.p;
+	if (scan_value(&s) < 0)
+		return 0;  /* cannot happen: the whole document was checked */
+	elem->p = (const char *)start;
+	elem->len = (size_t)(s.p - start);
+	*pos = (size_t)(s.p - (const unsigned char *)arr->p);
+	return 1;
+}
+
+void rft_json_span_put(const struct rft_json_span *v, struct strbuf *out)
+{
+	struct json_object *o;
+	struct strbuf e = STRBUF_INIT;
+	enum json_type t = rft_json_span_type(v);
+
+	if (!v->p) {
+		strbuf_addstr(out, "null");
+		return;
+	}
+	if (t == json_type_boolean || t == json_type_null ||
+	    (t == json_type_string && !memchr(v->p, '\\', v->len))) {
+		strbuf_add(out, v->p, v->len);
+		return;
+	}
+	/* numbers, escapes and containers: as json-c reads and we write them */
+	if (rft_json_parse(v->p, v->len, &o, &e) < 0)
+		die(RFT_EX_SOFTWARE, "rft_json_span_put: %s", e.buf);
+	strbuf_release(&e);
+	json_put_value(out, o);
+	json_object_put(o);
 }

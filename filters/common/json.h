@@ -40,6 +40,42 @@ void rft_json_thread_done(void);
 int rft_json_parse_paths(const char *buf, size_t len, const char *const *paths,
 			 struct json_object **out, struct strbuf *err);
 
+/*
+ * The values at some paths of a record, as spans of its text, with no tree
+ * built: the fastest way to read a few fields of many long lines.  The
+ * paths are compiled once (rft_json_paths_new copies them; free the set
+ * with rft_json_paths_free).  The object in buf is checked as rft_json_parse
+ * checks it (same documents accepted, same messages); spans[i] is then the
+ * raw JSON text of the value at the dotted path i, or p NULL when there is
+ * none (a repeated key counts as json-c counts it: the last one).  The spans
+ * point into buf, or (rarely: an escaped key) into store, which then owns
+ * their text.  At most RFT_JSON_MAX_SPANS paths.  0, or -1 with the message
+ * in err.  A compiled set is read-only: threads may share it.
+ */
+#define RFT_JSON_MAX_SPANS 64
+struct rft_json_span {
+	const char *p;
+	size_t len;
+};
+struct rft_json_paths;
+struct rft_json_paths *rft_json_paths_new(const char *const *paths, size_t npaths);
+void rft_json_paths_free(struct rft_json_paths *ps);
+int rft_json_spans(const char *buf, size_t len, const struct rft_json_paths *ps,
+		   struct rft_json_span *spans, struct strbuf *store, struct strbuf *err);
+/* the span's JSON type (json_type_null also when absent) and its name for messages */
+enum json_type rft_json_span_type(const struct rft_json_span *v);
+const char *rft_json_span_type_name(const struct rft_json_span *v);
+/* a string's text appended to out (escapes decoded): 0, or -1 not a string */
+int rft_json_span_str(const struct rft_json_span *v, struct strbuf *out);
+/* a number's value: 0, or -1 not a number */
+int rft_json_span_num(const struct rft_json_span *v, double *out);
+/* 1 when the value is true */
+int rft_json_span_bool(const struct rft_json_span *v);
+/* the elements of an array in turn: *pos 0 to start; 1 and *elem, or 0 at the end */
+int rft_json_span_next(const struct rft_json_span *arr, size_t *pos, struct rft_json_span *elem);
+/* the value as compact JSON (as json_put_value writes it; absent: null) */
+void rft_json_span_put(const struct rft_json_span *v, struct strbuf *out);
+
 /* Borrowed member of an object, or NULL when absent or when o is not an object. */
 struct json_object *rft_json_get(struct json_object *o, const char *key);
 /* Borrowed string member, or NULL when absent or not a string. */

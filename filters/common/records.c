@@ -195,6 +195,7 @@ struct map_run {
 	int nthreads;
 	rft_map_fn fn;
 	void *ctx;
+	const struct rft_json_paths *paths;   /* r->spans compiled */
 };
 
 struct map_thread {
@@ -214,7 +215,13 @@ static void *map_worker(void *arg)
 		if (j->read_err)
 			continue;
 		strbuf_reset(&j->err);
-		if (parse(run->r, &j->line, &j->obj, &j->err) == 0) {
+		if (run->r->spans) {
+			if (rft_json_spans(j->line.buf, j->line.len, run->paths, j->span, &j->store,
+					   &j->err) == 0) {
+				run->fn(j, run->ctx);
+				j->ok = !j->err.len;
+			}
+		} else if (parse(run->r, &j->line, &j->obj, &j->err) == 0) {
 			run->fn(j, run->ctx);
 			/* freed here, while hot, and on the thread that built it */
 			json_object_put(j->obj);
@@ -235,7 +242,7 @@ struct batch {
 	size_t n;
 };
 
-static void batch_init(struct batch *b, size_t user_size)
+static void batch_init(struct batch *b, size_t user_size, size_t nspans)
 {
 	size_t i;
 
@@ -246,6 +253,9 @@ static void batch_init(struct batch *b, size_t user_size)
 		strbuf_init(&b->jobs[i].line, 0);
 		strbuf_init(&b->jobs[i].where, 0);
 		strbuf_init(&b->jobs[i].err, 0);
+		strbuf_init(&b->jobs[i].store, 0);
+		strbuf_init(&b->jobs[i].aux, 0);
+		b->jobs[i].span = nspans ? ecalloc(nspans, sizeof(*b->jobs[i].span)) : NULL;
 		b->jobs[i].user = b->users ? b->users + i * user_size : NULL;
 	}
 }
@@ -258,6 +268,9 @@ static void batch_release(struct batch *b)
 		strbuf_release(&b->jobs[i].line);
 		strbuf_release(&b->jobs[i].where);
 		strbuf_release(&b->jobs[i].err);
+		strbuf_release(&b->jobs[i].store);
+		strbuf_release(&b->jobs[i].aux);
+		free(b->jobs[i].span);
 	}
 	free(b->jobs);
 	free(b->users);
@@ -335,41 +348,68 @@ static void commit_batch(struct rft_records *r, struct batch *b, rft_done_fn don
 	}
 }
 
+static int batch_clean(const struct batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (!b->jobs[i].ok)
+			return 0;
+	return 1;
+}
+
 void rft_records_map(struct rft_records *r, int nthreads, size_t user_size,
 		     rft_map_fn fn, rft_done_fn done, void *ctx)
 {
-	struct batch cur, next, tmp;
+	struct batch b[3], *prev = &b[0], *cur = &b[1], *next = &b[2], *tmp;
 	struct map_thread mt[64];
 	pthread_t th[64];
+	int i;
 
 	if (nthreads < 1)
 		nthreads = 1;
 	if (nthreads > 64)
 		nthreads = 64;
-	batch_init(&cur, user_size);
-	batch_init(&next, user_size);
-	read_batch(r, &cur, user_size);
-	while (cur.n) {
-		struct map_run run = { r, cur.jobs, cur.n, nthreads, fn, ctx };
+	struct rft_json_paths *paths = r->spans ? rft_json_paths_new(r->spans, r->nspans) : NULL;
+
+	for (i = 0; i < 3; i++)
+		batch_init(&b[i], user_size, r->spans ? r->nspans : 0);
+	read_batch(r, cur, user_size);
+	while (cur->n || prev->n) {
+		struct map_run run = { r, cur->jobs, cur->n, nthreads, fn, ctx, paths };
 
 		if (nthreads == 1) {
-			/* no threads at all: one worker, this one, then read on */
+			/* no threads at all: one worker, this one */
 			mt[0].run = &run;
 			mt[0].t = 0;
 			map_worker(&mt[0]);
-			read_batch(r, &next, user_size);
-		} else {
-			/* every worker parses and runs fn while this thread reads the
-			 * next batch */
-			run_batch(&run, mt, th, 0);
-			read_batch(r, &next, user_size);
-			join_batch(&run, th, 0);
+			commit_batch(r, cur, done, ctx);
+			read_batch(r, cur, user_size);
+			continue;
 		}
-		commit_batch(r, &cur, done, ctx);
-		tmp = cur, cur = next, next = tmp;
+		/* a pipeline of three batches: the workers parse cur and run fn
+		 * on it while this thread hands the previous batch to done, in
+		 * order, and reads the next */
+		if (cur->n)
+			run_batch(&run, mt, th, 0);
+		if (prev->n && !batch_clean(prev)) {
+			/* a bad record may stop the program: not with threads running */
+			if (cur->n)
+				join_batch(&run, th, 0);
+			commit_batch(r, prev, done, ctx);
+			read_batch(r, next, user_size);
+		} else {
+			commit_batch(r, prev, done, ctx);
+			read_batch(r, next, user_size);
+			if (cur->n)
+				join_batch(&run, th, 0);
+		}
+		prev->n = 0;
+		tmp = prev, prev = cur, cur = next, next = tmp;
 	}
-	batch_release(&cur);
-	batch_release(&next);
+	for (i = 0; i < 3; i++)
+		batch_release(&b[i]);
+	rft_json_paths_free(paths);
 }
 
 int rft_records_open_rejects(struct rft_records *r, const char *path)

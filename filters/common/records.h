@@ -51,6 +51,8 @@ struct rft_records {
 	size_t max_record;
 	struct rft_output *rejects;  /* where skipped records go, or NULL */
 	const char *const *select;   /* build only these members (see rft_json_parse_paths), or NULL: all */
+	const char *const *spans;    /* rft_records_map: find these paths as spans (rft_json_spans) */
+	size_t nspans;               /* instead of building a tree (job->obj is then NULL) */
 	struct rft_output rej_out;   /* the --rejects file rft_records_open_rejects opened */
 	int rej_owned;
 };
@@ -76,15 +78,20 @@ int rft_records_commit_rejects(struct rft_records *r);
  * or job->line (the raw text, fn may rewrite it: the output line).  Then,
  * on this thread and in input order, bad records go through the usual rules
  * (skip, rejects, or die with FILE:LINE) and every good one to done(job,
- * ctx), which writes it out.  fn must be thread-safe; job->obj is freed as
- * soon as fn returns (done sees only line and user).  Same results as the
- * rft_records_next loop, whatever nthreads.
+ * ctx), which writes it out.  fn must be thread-safe, and with nthreads > 1
+ * done runs while the threads run fn on the next batch, so fn must not read
+ * what done changes.  job->obj is freed as soon as fn returns (done sees
+ * only line and user).  Same results as the rft_records_next loop, whatever
+ * nthreads.
  */
 struct rft_record_job {
 	struct strbuf line;          /* the raw line; fn may replace it */
 	struct strbuf where;         /* "FILE:LINE" */
 	struct strbuf err;           /* fn: why the record is refused */
 	struct json_object *obj;     /* the parsed record (for fn only) */
+	struct rft_json_span *span;  /* with r->spans: the values found, for fn only */
+	struct strbuf store;         /* what spans may point into besides line */
+	struct strbuf aux;           /* fn's to fill for done, kept from batch to batch */
 	int ok;                      /* parsed and not refused by fn */
 	int read_err;                /* refused when read (too long): err says why */
 	void *user;                  /* user_size bytes for fn to fill */

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -169,4 +170,49 @@ int rft_threads(long long n)
 		n = ncpu < 1 ? 1 : ncpu > 8 ? 8 : ncpu;
 	}
 	return n > 64 ? 64 : (int)n;
+}
+
+struct pfor {
+	size_t n;
+	int nthreads, t;
+	void (*fn)(size_t, int, void *);
+	void *ctx;
+};
+
+static void *pfor_run(void *arg)
+{
+	struct pfor *p = arg;
+	size_t i;
+
+	for (i = (size_t)p->t; i < p->n; i += (size_t)p->nthreads)
+		p->fn(i, p->t, p->ctx);
+	return NULL;
+}
+
+void rft_parallel_for(size_t n, int nthreads, void (*fn)(size_t i, int thread, void *ctx), void *ctx)
+{
+	struct pfor p[64];
+	pthread_t th[64];
+	int t;
+
+	if (nthreads < 1)
+		nthreads = 1;
+	if (nthreads > 64)
+		nthreads = 64;
+	if ((size_t)nthreads > n)
+		nthreads = n ? (int)n : 1;
+	for (t = 0; t < nthreads; t++) {
+		p[t].n = n;
+		p[t].nthreads = nthreads;
+		p[t].t = t;
+		p[t].fn = fn;
+		p[t].ctx = ctx;
+	}
+	for (t = 1; t < nthreads; t++)
+		if (pthread_create(&th[t], NULL, pfor_run, &p[t]) != 0)
+			die(RFT_EX_SOFTWARE, "cannot start a thread:");
+	pfor_run(&p[0]);
+	for (t = 1; t < nthreads; t++)
+		if (pthread_join(th[t], NULL) != 0)
+			die(RFT_EX_SOFTWARE, "cannot join a thread");
 }

@@ -62,5 +62,8 @@ long long rft_parse_count(const char *s);
 /* Threads to use: n when n > 0, else the CPUs online (at most 8); never
  * more than 64. */
 int rft_threads(long long n);
+/* fn(i, thread, ctx) for every i in 0..n-1 on nthreads threads (thread is
+ * 0..nthreads-1; item i runs on thread i % nthreads).  fn must not die. */
+void rft_parallel_for(size_t n, int nthreads, void (*fn)(size_t i, int thread, void *ctx), void *ctx);
 
 #endif

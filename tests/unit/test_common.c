@@ -187,6 +187,78 @@ static void cut_ab(struct strbuf *sb, struct json_object *o)
 
 /* rft_json_parse_paths: accepts and refuses exactly what rft_json_parse does,
  * and builds the members selected as rft_json_parse would */
+/* the value at a dotted path of a tree as compact JSON into sb; 0 absent */
+static int tree_at(struct json_object *o, const char *path, struct strbuf *sb)
+{
+	char part[64];
+
+	for (;;) {
+		size_t n = strcspn(path, ".");
+
+		if (!o || !json_object_is_type(o, json_type_object) || n >= sizeof(part))
+			return 0;
+		memcpy(part, path, n);
+		part[n] = '\0';
+		if (!json_object_object_get_ex(o, part, &o))
+			return 0;
+		if (!path[n])
+			break;
+		path += n + 1;
+	}
+	json_put_value(sb, o);
+	return 1;
+}
+
+static int spans_agree(const char *const *docs, size_t ndocs)
+{
+	static const char *const paths[] = { "a", "b.c", "b", "a" };
+	struct rft_json_paths *ps = rft_json_paths_new(paths, 4);
+	struct rft_json_span sp[4];
+	struct strbuf e1 = STRBUF_INIT, e2 = STRBUF_INIT, t1 = STRBUF_INIT, t2 = STRBUF_INIT,
+		store = STRBUF_INIT;
+	size_t i, k;
+	int ok = 1;
+
+	for (i = 0; i < ndocs; i++) {
+		struct json_object *full = NULL;
+		int r1, r2;
+
+		strbuf_reset(&e1);
+		strbuf_reset(&e2);
+		r1 = rft_json_parse(docs[i], strlen(docs[i]), &full, &e1);
+		if (r1 == 0 && !json_object_is_type(full, json_type_object)) {
+			r1 = -1;
+			strbuf_addf(&e1, "expected a JSON object, got %s", rft_json_type_name(full));
+		}
+		r2 = rft_json_spans(docs[i], strlen(docs[i]), ps, sp, &store, &e2);
+		if (r1 != r2 || strcmp(e1.buf, e2.buf)) {
+			printf("# doc %zu: parse %d '%s', spans %d '%s'\n", i, r1, e1.buf, r2, e2.buf);
+			ok = 0;
+		}
+		for (k = 0; r1 == 0 && r2 == 0 && k < 4; k++) {
+			int h1, h2 = sp[k].p != NULL;
+
+			strbuf_reset(&t1);
+			strbuf_reset(&t2);
+			h1 = tree_at(full, paths[k], &t1);
+			if (h2)
+				rft_json_span_put(&sp[k], &t2);
+			if (h1 != h2 || strcmp(t1.buf, t2.buf)) {
+				printf("# doc %zu, %s: tree %d %s, span %d %s\n", i, paths[k], h1, t1.buf, h2, t2.buf);
+				ok = 0;
+			}
+		}
+		json_object_put(full);
+	}
+	rft_json_paths_free(ps);
+	strbuf_release(&e1);
+	strbuf_release(&e2);
+	strbuf_release(&t1);
+	strbuf_release(&t2);
+	strbuf_release(&store);
+	return ok;
+}
+
 static void test_json_paths(void)
 {
 	static const char *const docs[] = {
@@ -205,6 +277,8 @@ static void test_json_paths(void)
 		"{\"b\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
 		"{\"b\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
 		"[1]", "\"a\"", "",
+		"{\"b\":{\"c\":1},\"b\":{\"d\":2}}", "{\"b\":{\"c\":1},\"b\":5}", "{\"b\":{\"c\":\"t\\\"q\"}}",
+		"{\"b\":{\"c\":[1, {\"x\" : 2}]}}",
 	};
 	static const char *const sel[] = { "a", "b.c", NULL };
 	struct strbuf e1 = STRBUF_INIT, e2 = STRBUF_INIT, t1 = STRBUF_INIT, t2 = STRBUF_INIT;
@@ -255,6 +329,8 @@ static void test_json_paths(void)
 		json_object_put(part);
 	}
 	CHECK(same, "json paths: the same documents accepted and refused, with the same message");
+	CHECK(spans_agree(docs, sizeof(docs) / sizeof(*docs)),
+	      "json spans: the same objects accepted and refused, and each value as a full parse has it");
 	CHECK(built, "json paths: the selected members are built as a full parse builds them");
 	CHECK(whole, "json paths: with no selection the whole document is built as a full parse builds it");
 	strbuf_release(&e1);
@@ -399,6 +475,25 @@ static void test_records(void)
 	free(path);
 }
 
+static void count_item(size_t i, int thread, void *ctx)
+{
+	int *hits = ctx;
+
+	(void)thread;
+	hits[i]++;
+}
+
+static void test_parallel_for(void)
+{
+	int hits[1000] = { 0 }, i, once = 1;
+
+	rft_parallel_for(1000, 3, count_item, hits);
+	for (i = 0; i < 1000; i++)
+		once &= hits[i] == 1;
+	rft_parallel_for(0, 2, count_item, hits);
+	CHECK(once, "parallel for: every item exactly once");
+}
+
 int main(void)
 {
 	rft_init("test-common");
@@ -412,6 +507,7 @@ int main(void)
 	test_input();
 	test_output();
 	test_records();
+	test_parallel_for();
 	rmdir(tmpdir);
 	return rft_finish(failed ? 1 : 0);
 }
