@@ -183,7 +183,10 @@ struct group {
 	long long hist[RMAX + 2]; /* [0] missed, [r] rank r, [RMAX + 1] beyond */
 	/* gene, cohort and symbol ids -> their sums in gene_aggs, cohort_aggs and
 	 * sym_aggs (one small map a group: lines of one run come together) */
-	struct u64map gene_ix, cohort_ix, sym_ix;
+	struct u64map gene_ix, cohort_ix;
+	struct strmap syms;       /* predicted symbols, to their sums: */
+	int32_t *sym_agg;         /* by index in syms, the index in sym_aggs */
+	size_t asym_agg;
 	long max_list;
 	struct rec *recs;
 	size_t nrecs, arecs;
@@ -225,21 +228,30 @@ static struct agg *agg_slot(struct u64map *m, struct agg **arr, size_t *n, size_
 	return &(*arr)[i];
 }
 
-static struct pagg *sym_slot(long g, long s)
+/* the sums of predicted symbol sym (len bytes, hash) in group g: one
+ * lookup in the group's own map; the symbol is interned in symbols only
+ * the first time the group sees it */
+static struct pagg *sym_slot(long g, const char *sym, size_t len, uint64_t hash)
 {
+	struct group *gr = &groups[g];
 	int added;
-	long i = u64map_intern(&groups[g].sym_ix, (uint64_t)s, (long)nsym_aggs, &added);
+	long j = strmap_intern_hashed(&gr->syms, sym, len, hash, &added), i;
 
-	if (added) {
-		if (nsym_aggs >= asym) {
-			asym = asym ? 2 * asym : 1024;
-			sym_aggs = erealloc(sym_aggs, asym * sizeof(*sym_aggs));
-		}
-		nsym_aggs++;
-		memset(&sym_aggs[i], 0, sizeof(*sym_aggs));
-		sym_aggs[i].group = (int32_t)g;
-		sym_aggs[i].sym = (int32_t)s;
+	if (!added)
+		return &sym_aggs[gr->sym_agg[j]];
+	if ((size_t)j >= gr->asym_agg) {
+		gr->asym_agg = gr->asym_agg ? 2 * gr->asym_agg : 64;
+		gr->sym_agg = erealloc(gr->sym_agg, gr->asym_agg * sizeof(*gr->sym_agg));
 	}
+	if (nsym_aggs >= asym) {
+		asym = asym ? 2 * asym : 1024;
+		sym_aggs = erealloc(sym_aggs, asym * sizeof(*sym_aggs));
+	}
+	i = (long)nsym_aggs++;
+	gr->sym_agg[j] = (int32_t)i;
+	memset(&sym_aggs[i], 0, sizeof(*sym_aggs));
+	sym_aggs[i].group = (int32_t)g;
+	sym_aggs[i].sym = (int32_t)strmap_intern_hashed(&symbols, sym, len, hash, NULL);
 	return &sym_aggs[i];
 }
 
@@ -597,7 +609,7 @@ static void take(struct rft_record_job *job, void *ctx)
 	for (i = 0, off = t->pred; i < t->npred; i++) {
 		struct packed k;
 		const char *sym = unpack(buf, &off, &k);
-		struct pagg *pa = sym_slot(g, strmap_intern_hashed(&symbols, sym, k.len, k.hash, NULL));
+		struct pagg *pa = sym_slot(g, sym, k.len, k.hash);
 
 		pa->listed++;
 		pa->listed_hit += (long)i + 1 == rank;
@@ -1962,7 +1974,8 @@ static void release_all(void)
 			free(groups[i].prov[j]);
 		u64map_release(&groups[i].gene_ix);
 		u64map_release(&groups[i].cohort_ix);
-		u64map_release(&groups[i].sym_ix);
+		strmap_release(&groups[i].syms);
+		free(groups[i].sym_agg);
 	}
 	free(groups);
 	for (i = 0; i < ncmps; i++) {

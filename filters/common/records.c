@@ -107,6 +107,22 @@ static void bad(struct rft_records *r, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* r->where = "NAME:LINE" (once a line: no printf) */
+static void set_where(struct rft_records *r)
+{
+	char digits[24];
+	size_t n = sizeof(digits);
+	unsigned long long v = r->in.lineno;
+
+	do
+		digits[--n] = (char)('0' + v % 10);
+	while ((v /= 10) && n);
+	strbuf_reset(&r->where);
+	strbuf_addstr(&r->where, r->in.name);
+	strbuf_addch(&r->where, ':');
+	strbuf_add(&r->where, digits + n, sizeof(digits) - n);
+}
+
 /* The next non-blank line into r->line (r->where names it): 1, or 0 at the
  * end of the inputs.  Over-long lines are bad records. */
 static int next_line(struct rft_records *r, struct strbuf *too_long)
@@ -132,8 +148,7 @@ static int next_line(struct rft_records *r, struct strbuf *too_long)
 				exit(rft_finish(RFT_EX_DATA));
 			continue;
 		}
-		strbuf_reset(&r->where);
-		strbuf_addf(&r->where, "%s:%llu", r->in.name, r->in.lineno);
+		set_where(r);
 		if (got == -2) {
 			strbuf_reset(&r->line);
 			if (too_long) {  /* the caller reports it in its turn */
