@@ -1652,19 +1652,19 @@ static void grade_job(struct rft_record_job *job, void *vctx)
 {
 	const struct grade_ctx *ctx = vctx;
 	struct graded *gd = job->user;
-	struct strbuf sb = STRBUF_INIT;
+	struct strbuf *sb = &job->aux;   /* kept from line to line: no malloc */
 	struct result res;
 
 	result_init(&res);
 	grade_line(ctx->g, job->obj, &res);
-	put_grade(&sb, ctx->g, &res);
-	rft_record_put(&job->line, job->obj, "grade", sb.buf);
+	strbuf_reset(sb);
+	put_grade(sb, ctx->g, &res);
+	rft_record_put(&job->line, job->obj, "grade", sb->buf);
 	strbuf_addch(&job->line, '\n');
 	gd->reward = res.reward;
 	gd->rank = res.rank;
 	gd->errors = res.errors;
 	result_release(&res);
-	strbuf_release(&sb);
 }
 
 /* in input order */

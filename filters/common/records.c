@@ -471,20 +471,18 @@ static void record_set(struct strbuf *line, struct json_object *obj, const char 
 	while (end > 0 && strchr(" \t\r\n", line->buf[end - 1]))
 		end--;
 	if (!had && end > 0 && line->buf[end - 1] == '}') {
-		struct strbuf tail = STRBUF_INIT;
 		size_t i = end - 1;
 
+		/* splice in place: ,"key":value} over the closing brace */
 		while (i > 0 && strchr(" \t\r\n", line->buf[i - 1]))
 			i--;
-		if (line->buf[i - 1] != '{')
-			strbuf_addch(&tail, ',');
-		json_put_str(&tail, key);
-		strbuf_addch(&tail, ':');
-		strbuf_addstr(&tail, value_json);
-		strbuf_addch(&tail, '}');
 		strbuf_setlen(line, end - 1);
-		strbuf_add(line, tail.buf, tail.len);
-		strbuf_release(&tail);
+		if (line->buf[i - 1] != '{')
+			strbuf_addch(line, ',');
+		json_put_str(line, key);
+		strbuf_addch(line, ':');
+		strbuf_addstr(line, value_json);
+		strbuf_addch(line, '}');
 		return;
 	}
 	strbuf_reset(line);
