@@ -8,11 +8,29 @@
 
 #define BUFSZ (128u << 10)
 
+/* read(2) that retries on EINTR: bytes read, 0 at end, -1 error */
+static ssize_t read_some(int fd, void *dst, size_t n)
+{
+	ssize_t r;
+
+	do
+		r = read(fd, dst, n);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+static int read_failed(struct rft_input *in)
+{
+	return error("%s: read error:", in->name);
+}
+
 int rft_input_open(struct rft_input *in, const char *path)
 {
 	int fd;
+	size_t have = 0;
 
 	memset(in, 0, sizeof(*in));
+	in->fd = -1;
 	in->max_record = RFT_MAX_RECORD_DEFAULT;
 	if (!path || !strcmp(path, "-")) {
 		in->name = estrdup("<stdin>");
@@ -27,48 +45,104 @@ int rft_input_open(struct rft_input *in, const char *path)
 		in->name = NULL;
 		return -1;
 	}
-	in->gz = gzdopen(fd, "rb");
-	if (!in->gz) {
-		close(fd);
-		error("cannot open '%s': out of memory", in->name);
-		free(in->name);
-		in->name = NULL;
-		errno = ENOMEM;
-		return -1;
-	}
-	gzbuffer(in->gz, BUFSZ);
+	in->fd = fd;
 	in->cap = BUFSZ;
 	in->buf = emalloc(in->cap);
+	/* the first bytes say which it is: gzip's magic, or plain data */
+	while (have < 2) {
+		ssize_t r = read_some(fd, in->buf + have, in->cap - have);
+
+		if (r < 0) {
+			error("cannot read '%s':", in->name);
+			close(fd);
+			free(in->buf);
+			free(in->name);
+			in->buf = in->name = NULL;
+			in->fd = -1;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		have += (size_t)r;
+	}
+	if (have >= 2 && (unsigned char)in->buf[0] == 0x1f && (unsigned char)in->buf[1] == 0x8b) {
+		/* gzip: what was read is compressed input */
+		in->compressed = 1;
+		in->zcap = BUFSZ;
+		in->zbuf = emalloc(in->zcap);
+		memcpy(in->zbuf, in->buf, have);
+		in->z.next_in = in->zbuf;
+		in->z.avail_in = (uInt)have;
+		if (inflateInit2(&in->z, 15 + 16) != Z_OK)
+			die(RFT_EX_SOFTWARE, "%s: cannot start zlib", in->name);
+		in->zstate = 1;
+	} else {
+		in->end = have;
+		if (have == 0)
+			in->eof = 1;
+	}
 	return 0;
 }
 
-static int gz_failed(struct rft_input *in)
+/* gzip: inflate into dst[0..n); bytes made, 0 at the end, -1 error */
+static long inflate_some(struct rft_input *in, unsigned char *dst, size_t n)
 {
-	int errnum;
-	const char *msg = gzerror(in->gz, &errnum);
+	for (;;) {
+		int zr;
 
-	if (errnum == Z_ERRNO)
-		return error("%s: read error:", in->name);
-	return error("%s: corrupt gzip data (%s)", in->name, msg);
+		if (in->z.avail_in == 0) {
+			ssize_t r = read_some(in->fd, in->zbuf, in->zcap);
+
+			if (r < 0)
+				return read_failed(in);
+			if (r == 0) {
+				if (in->zstate == 1)
+					return error("%s: truncated gzip stream (unexpected end of file)", in->name);
+				return 0;
+			}
+			in->z.next_in = in->zbuf;
+			in->z.avail_in = (uInt)r;
+		}
+		if (in->zstate == 2) {
+			/* after a member: another one, or the end (what follows is
+			 * not gzip data and is ignored, as gzip does) */
+			if (in->z.next_in[0] != 0x1f) {
+				in->z.avail_in = 0;
+				return 0;
+			}
+			if (inflateReset(&in->z) != Z_OK)
+				return error("%s: corrupt gzip data", in->name);
+			in->zstate = 1;
+		}
+		in->z.next_out = dst;
+		in->z.avail_out = (uInt)(n > (1u << 30) ? (1u << 30) : n);
+		zr = inflate(&in->z, Z_NO_FLUSH);
+		if (zr == Z_STREAM_END)
+			in->zstate = 2;
+		else if (zr != Z_OK && zr != Z_BUF_ERROR)
+			return error("%s: corrupt gzip data (%s)", in->name, in->z.msg ? in->z.msg : "inflate failed");
+		if (in->z.next_out != dst)
+			return (long)(in->z.next_out - dst);
+	}
 }
 
-/* End of data: a gzip stream that ends mid-member is an error now, not
- * just at close, so that its partial last line is never taken as data. */
-static int hit_eof(struct rft_input *in)
+/* Read up to n bytes of data into dst: bytes read, 0 at end, -1 error */
+static long read_data(struct rft_input *in, void *dst, size_t n)
 {
-	int errnum = Z_OK;
+	ssize_t r;
 
-	in->eof = 1;
-	gzerror(in->gz, &errnum);
-	if (errnum == Z_BUF_ERROR)
-		return error("%s: truncated gzip stream (unexpected end of file)", in->name);
-	return 0;
+	if (in->compressed)
+		return inflate_some(in, dst, n);
+	r = read_some(in->fd, dst, n > (1u << 30) ? (1u << 30) : n);
+	if (r < 0)
+		return read_failed(in);
+	return (long)r;
 }
 
 /* Read more into buf after end; 1 if bytes were added, 0 at EOF, -1 error. */
 static int fill(struct rft_input *in)
 {
-	int n;
+	long n;
 
 	if (in->eof)
 		return 0;
@@ -84,13 +158,15 @@ static int fill(struct rft_input *in)
 			in->buf = erealloc(in->buf, in->cap);
 		}
 	}
-	n = gzread(in->gz, in->buf + in->end, (unsigned)(in->cap - in->end));
-	if (n < 0)
-		return gz_failed(in);
-	if (in->lineno == 0 && in->end == 0 && n > 0)
-		in->compressed = !gzdirect(in->gz);
-	if (n == 0)
-		return hit_eof(in);
+	n = read_data(in, in->buf + in->end, in->cap - in->end);
+	if (n < 0) {
+		in->eof = 1;
+		return -1;
+	}
+	if (n == 0) {
+		in->eof = 1;
+		return 0;
+	}
 	in->end += (size_t)n;
 	return 1;
 }
@@ -178,12 +254,11 @@ long rft_input_read(struct rft_input *in, void *dst, size_t n)
 			return 0;
 		/* large reads go straight through */
 		if (n >= in->cap) {
-			r = gzread(in->gz, dst, (unsigned)(n > (1u << 30) ? (1u << 30) : n));
-			if (r < 0)
-				return gz_failed(in);
-			if (r == 0)
-				return hit_eof(in);
-			return r;
+			long got = read_data(in, dst, n);
+
+			if (got <= 0)
+				in->eof = 1;
+			return got;
 		}
 		r = fill(in);
 		if (r <= 0)
@@ -221,19 +296,17 @@ int rft_input_slurp(struct rft_input *in, struct strbuf *sb, size_t max)
 
 int rft_input_close(struct rft_input *in)
 {
-	int ret = 0, errnum = Z_OK;
-
-	if (!in->gz)
+	if (in->fd < 0)
 		return 0;
-	errnum = gzclose_r(in->gz);
-	if (errnum == Z_BUF_ERROR && !in->eof)
-		ret = error("%s: truncated gzip stream", in->name);
-	else if (errnum != Z_OK && errnum != Z_BUF_ERROR)
-		ret = error("%s: error closing input", in->name);
-	in->gz = NULL;
+	if (in->compressed)
+		inflateEnd(&in->z);
+	close(in->fd);
+	in->fd = -1;
+	free(in->zbuf);
 	free(in->buf);
 	free(in->name);
+	in->zbuf = NULL;
 	in->buf = NULL;
 	in->name = NULL;
-	return ret;
+	return 0;
 }

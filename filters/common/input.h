@@ -2,14 +2,15 @@
  * input.h - read a file or stdin, plain or gzip, with file:line tracking.
  *
  * gzip is recognised by its magic bytes whatever the file is called; plain
- * input passes through; concatenated gzip members are read as one stream.  A
- * truncated or corrupt gzip stream is an error (zlib reports truncation only
- * at the end: rft_input_close() checks it, so callers must check its result).
+ * input is read with read(2) straight into the line buffer (a pipe's data is
+ * handed on as soon as it arrives); concatenated gzip members are read as one
+ * stream, and what follows the last member is ignored, as gzip(1) does.  A
+ * truncated or corrupt gzip stream is an error when its end is reached.
  *
- * Ownership rule: struct rft_input owns its buffer, its gzFile and a copy of
- * the name; rft_input_close() releases all of them (call it exactly once after
- * a successful open, also on error paths).  Lines returned through a strbuf
- * are copied into the caller's strbuf.
+ * Ownership rule: struct rft_input owns its buffers, its descriptor, its
+ * inflate state and a copy of the name; rft_input_close() releases all of
+ * them (call it exactly once after a successful open, also on error paths).
+ * Lines returned through a strbuf are copied into the caller's strbuf.
  *
  * Errors are printed (as "PROG: NAME:LINE: what") and reported as -1.
  */
@@ -24,14 +25,18 @@
 #define RFT_MAX_RECORD_DEFAULT (64u << 20)   /* 64 MiB: one line / document */
 
 struct rft_input {
-	gzFile gz;
+	int fd;                     /* -1 when closed */
+	z_stream z;                 /* gzip: the inflate state ... */
+	unsigned char *zbuf;        /* ... and its compressed input */
+	size_t zcap;
+	int zstate;                 /* 0 not gzip, 1 in a member, 2 between members */
 	char *name;                 /* for messages: path, or "<stdin>" */
 	unsigned long long lineno;  /* line of the last line returned (1-based) */
 	size_t max_record;          /* longest line accepted */
 	char *buf;
 	size_t pos, end, cap;
 	int eof;
-	int compressed;             /* gzip detected (valid after first read) */
+	int compressed;             /* gzip detected (valid after open) */
 };
 
 /* Open path ("-" or NULL is stdin).  Returns 0, or -1 with errno set and a
