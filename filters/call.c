@@ -698,6 +698,7 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
 static void start(struct job *j, double now)
 {
 	CURL *e = curl_easy_init();
+	int tls = !strncmp(url.buf, "https:", 6);
 
 	if (!e)
 		die(RFT_EX_SOFTWARE, "cannot make a curl handle");
@@ -725,7 +726,10 @@ static void start(struct job *j, double now)
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	/* over TLS, wait for the first connection's ALPN answer: if it is
+	 * HTTP/2 every request shares it.  Over plain http (h1: vLLM, Ollama)
+	 * waiting would hold every request until the first response. */
+	curl_easy_setopt(e, CURLOPT_PIPEWAIT, tls ? 1L : 0L);
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "rftkit/" RFT_VERSION " rft-call");

@@ -27,6 +27,7 @@ action Ak (the last one repeats).  Actions:
     trunc         a 200 whose body stops half-way (Content-Length says more)
     badjson       a 200 whose body is not JSON
     text          answer plain text (not JSON) as the content
+    echo          answer the request's parameters (all but messages) as JSON
 
 --log FILE gets one line per request, flushed at once, for the tests:
     <unix time>\t<count for this message>\t<action>\t<auth>\t<message>
@@ -133,9 +134,10 @@ class Server:
         if self.key and who != "key":
             self.error(writer, 401, "invalid_request_error", "invalid_api_key",
                        "Incorrect API key provided.")
-        elif act in ("ok", "text"):
+        elif act in ("ok", "text", "echo"):
             n = int(req.get("n") or 1)
             content = "plain words, no JSON" if act == "text" else json.dumps(
+                {k: v for k, v in req.items() if k != "messages"}) if act == "echo" else json.dumps(
                 {"genes": ["GENE1", "GENE2"], "explanation": "answer %d to %s" % (k, msg[:40])})
             out = {"id": "chatcmpl-fake%d" % k, "object": "chat.completion",
                    "created": int(time.time()), "model": req.get("model") or "fake-model",
