@@ -1282,7 +1282,8 @@ static void write_stats(double wall)
 
 	if (rft_output_open(&so, opt.stats) < 0)
 		exit(rft_finish(RFT_EX_IOERR));
-	qsort(count.lat, count.nlat, sizeof(*count.lat), cmp_double);
+	if (count.nlat)
+		qsort(count.lat, count.nlat, sizeof(*count.lat), cmp_double);
 	strbuf_addf(&sb, "{\"lines\":%llu,\"answered\":%llu,\"cached\":%llu,\"failed\":%llu,"
 		    "\"failed_retryable\":%llu,\"samples\":%llu,\"requests\":%llu,\"retries\":%llu,"
 		    "\"latency_ms\":{", count.lines, count.answered, count.cached, count.failed,
