@@ -65,6 +65,7 @@ bench: all
 	sh tests/bench/bench-rank
 	bash tests/bench/bench-grade
 	bash tests/bench/bench-report
+	bash tests/bench/bench-call
 
 clean:
 	rm -rf build $(PROGS)
