@@ -49,7 +49,7 @@
 
 static struct {
 	const char *output, *base_url, *api_key_env, *model, *reasoning_effort;
-	const char *response_format_file, *cache, *stats, *batch_in, *batch_errors, *rejects;
+	const char *response_format_file, *cache, *stats, *batch_in, *batch_errors, *rejects, *cacert;
 	double temperature, timeout, backoff;
 	int has_temperature, unordered, refresh;
 	long long max_completion_tokens, n, concurrency, max_attempts, rpm, tpm, skip_bad;
@@ -176,10 +176,19 @@ static void db_die(const char *what)
 static void cache_open(void)
 {
 	char *err = NULL;
+	int tries, rc;
 
 	if (sqlite3_open_v2(opt.cache, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
 		db_die("cannot open the cache");
 	sqlite3_busy_timeout(db, 30000);
+	/* shards starting together race to switch the file to WAL, and that
+	 * switch can answer SQLITE_BUSY without waiting: try again a while */
+	for (tries = 0; tries < 400; tries++) {
+		rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL;", NULL, NULL, NULL);
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			break;
+		usleep(25000);
+	}
 	if (sqlite3_exec(db,
 			 "PRAGMA journal_mode=WAL;"
 			 "PRAGMA synchronous=NORMAL;"
@@ -725,6 +734,8 @@ static void start(struct job *j, double now)
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(opt.timeout < 30 ? opt.timeout * 1000 : 30000));
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (opt.cacert)
+		curl_easy_setopt(e, CURLOPT_CAINFO, opt.cacert);
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	/* over TLS, wait for the first connection's ALPN answer: if it is
 	 * HTTP/2 every request shares it.  Over plain http (h1: vLLM, Ollama)
@@ -792,7 +803,11 @@ static void finish(struct job *j, CURLcode res, double now)
 	j->easy = NULL;
 	running--;
 	latency = (long)((now - j->t_start) * 1000 + 0.5);
-	if (status > 0 || connect_us > 0)
+	/* reached: an HTTP answer, or a connection that broke after it was
+	 * made (not a TLS handshake that failed: that endpoint is unusable) */
+	if (status > 0 || (connect_us > 0 && res != CURLE_SSL_CONNECT_ERROR &&
+			   res != CURLE_PEER_FAILED_VERIFICATION && res != CURLE_SSL_CACERT_BADFILE &&
+			   res != CURLE_SSL_CERTPROBLEM))
 		count.reachable = 1;
 
 	if (res == CURLE_OK && status == 200) {
@@ -1321,13 +1336,14 @@ static void summary(double wall)
 enum { OPT_BASE_URL = 256, OPT_KEY_ENV, OPT_CONCURRENCY, OPT_RPM, OPT_TPM, OPT_MAX_ATTEMPTS,
        OPT_TIMEOUT, OPT_BACKOFF, OPT_TEMPERATURE, OPT_MAX_TOKENS, OPT_EFFORT, OPT_N,
        OPT_RESPONSE_FORMAT, OPT_CACHE, OPT_REFRESH, OPT_UNORDERED, OPT_STATS, OPT_BATCH_IN,
-       OPT_BATCH_ERRORS, OPT_SKIP_BAD, OPT_REJECTS };
+       OPT_BATCH_ERRORS, OPT_SKIP_BAD, OPT_REJECTS, OPT_CACERT };
 
 static const struct rft_opt options[] = {
 	{ 'o', "output", RFT_ARG_REQ, "FILE", "write to FILE (atomically) instead of stdout" },
 	{ 'm', "model", RFT_ARG_REQ, "NAME", "the model (else each line's \"model\")" },
 	{ OPT_BASE_URL, "base-url", RFT_ARG_REQ, "URL", "the endpoint (default " DEFAULT_BASE_URL ")" },
 	{ OPT_KEY_ENV, "api-key-env", RFT_ARG_REQ, "NAME", "read the key from $NAME (default OPENAI_API_KEY)" },
+	{ OPT_CACERT, "cacert", RFT_ARG_REQ, "FILE", "trust the CA certificates in FILE (PEM) instead of the system's" },
 	{ 'H', "header", RFT_ARG_REQ, "'NAME: VALUE'", "add a header; ${VAR} in VALUE is read from the environment" },
 	{ 'j', "concurrency", RFT_ARG_REQ, "N", "requests in flight at once (default 16)" },
 	{ OPT_RPM, "rpm", RFT_ARG_REQ, "N", "at most N requests a minute (token bucket)" },
@@ -1506,6 +1522,11 @@ int main(int argc, char **argv)
 		case 'm': opt.model = optarg; break;
 		case OPT_BASE_URL: opt.base_url = optarg; break;
 		case OPT_KEY_ENV: opt.api_key_env = optarg; break;
+		case OPT_CACERT:
+			if (access(optarg, R_OK) != 0)
+				die(RFT_EX_NOINPUT, "cannot read '%s':", optarg);
+			opt.cacert = optarg;
+			break;
 		case 'H': add_header(optarg); break;
 		case 'j': opt.concurrency = count_arg("concurrency", optarg, 1); break;
 		case OPT_RPM: opt.rpm = count_arg("rpm", optarg, 1); break;

@@ -4,7 +4,7 @@ for rft-call's tests and benchmark (standard library only, asyncio, HTTP/1.1
 with keep-alive).
 
     python3 tests/fake-openai.py --port-file PORT [--latency MS] [--log FILE]
-                                 [--key-env NAME]
+                                 [--key-env NAME] [--tls-cert PEM --tls-key PEM]
 
 It binds 127.0.0.1 on a free port and writes the port number to PORT.  Every
 POST to .../chat/completions answers, after --latency ms, a completion whose
@@ -29,17 +29,20 @@ action Ak (the last one repeats).  Actions:
     text          answer plain text (not JSON) as the content
     echo          answer the request's parameters (all but messages) as JSON
 
+With --tls-cert and --tls-key it speaks HTTPS (ALPN: http/1.1 only).
+
 --log FILE gets one line per request, flushed at once, for the tests:
-    <unix time>\t<count for this message>\t<action>\t<auth>\t<message>
+    <unix time>\t<count for this message>\t<action>\t<auth>\t<message>\t<connection>
 where auth is "key" (Authorization matched $NAME of --key-env), "nokey" (no
 Authorization header) or "wrong"; with --key-env a wrong or missing key is
-answered 401.
+answered 401.  <connection> numbers the TCP connections (reuse shows).
 """
 import argparse
 import asyncio
 import json
 import os
 import re
+import ssl
 import socket
 import struct
 import sys
@@ -54,6 +57,7 @@ class Server:
         self.log = open(args.log, "a", buffering=1) if args.log else None
         self.key = os.environ.get(args.key_env) if args.key_env else None
         self.counts = {}
+        self.nconn = 0
 
     def action(self, msg):
         m = MARK.search(msg)
@@ -65,6 +69,8 @@ class Server:
         return k, acts[min(k, len(acts)) - 1]
 
     async def handle(self, reader, writer):
+        self.nconn += 1
+        conn = self.nconn
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -78,9 +84,9 @@ class Server:
                 body = b""
                 if "content-length" in hdrs:
                     body = await reader.readexactly(int(hdrs["content-length"]))
-                if not await self.respond(method, path, hdrs, body, writer):
+                if not await self.respond(method, path, hdrs, body, writer, conn):
                     return
-        except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError, ssl.SSLError):
             pass
         finally:
             try:
@@ -104,7 +110,7 @@ class Server:
                                      "code": code}}).encode()
         self.send(writer, status, body, extra)
 
-    async def respond(self, method, path, hdrs, body, writer):
+    async def respond(self, method, path, hdrs, body, writer, conn):
         if method != "POST" or not path.endswith("/chat/completions"):
             self.error(writer, 404, "invalid_request_error", None, "no route " + path)
             await writer.drain()
@@ -123,8 +129,8 @@ class Server:
         auth = hdrs.get("authorization")
         who = "nokey" if auth is None else ("key" if self.key and auth == "Bearer " + self.key else "wrong")
         if self.log:
-            self.log.write("%.6f\t%d\t%s\t%s\t%s\n" % (time.time(), k, act, who,
-                                                       msg.replace("\n", " ").replace("\t", " ")))
+            self.log.write("%.6f\t%d\t%s\t%s\t%s\t%d\n" % (time.time(), k, act, who,
+                                                           msg.replace("\n", " ").replace("\t", " "), conn))
         delay = self.latency
         if act.startswith("slow"):
             delay += int(act[4:]) / 1000.0
@@ -193,9 +199,16 @@ async def main():
     ap.add_argument("--latency", type=float, default=0)
     ap.add_argument("--log")
     ap.add_argument("--key-env")
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
     args = ap.parse_args()
     srv = Server(args)
-    server = await asyncio.start_server(srv.handle, "127.0.0.1", 0, backlog=1024)
+    ctx = None
+    if args.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        ctx.set_alpn_protocols(["http/1.1"])
+    server = await asyncio.start_server(srv.handle, "127.0.0.1", 0, backlog=1024, ssl=ctx)
     port = server.sockets[0].getsockname()[1]
     tmp = args.port_file + ".tmp"
     with open(tmp, "w") as f:

@@ -49,7 +49,7 @@ test_expect_success 'kill -9 mid-run, then the same command: complete output, no
 	call -j 1 --cache k.db -o k.out k.jsonl &&
 	jq -r .id k.out > got && jq -r .id k.jsonl > want && test_cmp want got &&
 	test "$(jq -r "select(.sample.cached) | .id" k.out | tr "\n" " ")" = "k1 k2 k3 k4 k5 k6 " &&
-	for i in 1 2 3 4 5 6 8 9 10 11 12; do test "$(grep -c "	kill $i $" srv.log)" = 1 || exit 1; done &&
+	for i in 1 2 3 4 5 6 8 9 10 11 12; do test "$(grep -c "	kill $i 	" srv.log)" = 1 || exit 1; done &&
 	test "$(grep -c "	kill 7 " srv.log)" = 2
 '
 test_expect_success 'two processes share one cache file (WAL): each line asked once' '
