@@ -1120,8 +1120,6 @@ static void run(void)
 			break;
 		if (got)
 			continue;   /* finished transfers free slots: start more first */
-		if (running == 0 && !fresh_head && !retry_list && !input_done)
-			continue;
 		if (wait > 1)
 			wait = 1;
 		curl_multi_poll(multi, NULL, 0, (int)(wait * 1000) + 1, NULL);
