@@ -4,6 +4,7 @@
 #   start_server [ARGS...]   start it (log in srv.log, port in srv.port);
 #                            it is stopped when the script exits
 #   call [ARGS...]           rft-call against it, model "fake", 10 ms backoff
+#                            (a function: to signal rft-call, start it directly)
 #   prompt ID TEXT           one prompt line
 #   nreq TEXT                requests the server got for that message
 #   gap TEXT                 seconds between its first two requests

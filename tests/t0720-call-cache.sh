@@ -39,7 +39,7 @@ test_expect_success 'kill -9 mid-run, then the same command: complete output, no
 		if [ $i = 7 ]; then f="[[fake:slow20000,ok]]"; else f=""; fi
 		prompt "k$i" "kill $i $f"
 	done > k.jsonl &&
-	call -j 1 --cache k.db -o k.out k.jsonl 2> k.err &
+	rft-call --base-url "$(url)" -m fake -j 1 --cache k.db -o k.out k.jsonl 2> k.err &
 	pid=$! && n=0 &&
 	while ! grep -q "kill 7 " srv.log && [ $n -lt $((200 * slow)) ]; do sleep 0.05; n=$((n + 1)); done &&
 	grep -q "kill 7 " srv.log &&
@@ -51,6 +51,20 @@ test_expect_success 'kill -9 mid-run, then the same command: complete output, no
 	test "$(jq -r "select(.sample.cached) | .id" k.out | tr "\n" " ")" = "k1 k2 k3 k4 k5 k6 " &&
 	for i in 1 2 3 4 5 6 8 9 10 11 12; do test "$(grep -c "	kill $i 	" srv.log)" = 1 || exit 1; done &&
 	test "$(grep -c "	kill 7 " srv.log)" = 2
+'
+test_expect_success 'Ctrl-C (SIGINT) mid-run: no output file, no temporary left, answers kept for the rerun' '
+	for i in $(seq 6); do
+		if [ $i = 4 ]; then f="[[fake:slow20000,ok]]"; else f=""; fi
+		prompt "i$i" "intr $i $f"
+	done > i.jsonl &&
+	rft-call --base-url "$(url)" -m fake -j 1 --cache i.db -o i.out i.jsonl 2> i.err &
+	pid=$! && n=0 &&
+	while ! grep -q "intr 4 " srv.log && [ $n -lt $((200 * slow)) ]; do sleep 0.05; n=$((n + 1)); done &&
+	kill -INT $pid && { wait $pid; test $? = 130; } &&
+	! test -e i.out && test -z "$(ls -a | grep "^\.i\.out\.tmp")" &&
+	call -j 1 --cache i.db -o i.out i.jsonl &&
+	test "$(jq -r .sample.cached i.out | tr "\n" " ")" = "true true true false false false " &&
+	test "$(grep -c "	intr 1 	" srv.log)" = 1
 '
 test_expect_success 'two processes share one cache file (WAL): each line asked once' '
 	for i in $(seq 20); do prompt "s$i" "shared $i [[fake:slow20]]"; done > s.jsonl &&
