@@ -51,7 +51,7 @@ static struct {
 	const char *output, *base_url, *api_key_env, *model, *reasoning_effort;
 	const char *response_format_file, *cache, *stats, *batch_in, *batch_errors, *rejects, *cacert;
 	double temperature, timeout, backoff;
-	int has_temperature, unordered, refresh;
+	int has_temperature, unordered, refresh, dry_run;
 	long long max_completion_tokens, n, concurrency, max_attempts, rpm, tpm, skip_bad;
 } opt = {
 	.timeout = 600, .backoff = 0.5, .max_completion_tokens = -1, .n = 0,
@@ -936,6 +936,7 @@ static void finish(struct job *j, CURLcode res, double now)
 
 static struct rft_records rec;
 static int input_done;
+static unsigned long long dry_send, dry_tokens;
 
 /* a hit answers j now; 0 when j must be sent */
 static int answer_from_cache(struct job *j)
@@ -987,10 +988,18 @@ static int read_one(void)
 		rft_records_bad(&rec, "%s", err.buf);
 	}
 	strbuf_release(&err);
+	count.lines++;
+	if (opt.dry_run) {   /* counted, never sent nor written */
+		if (!answer_from_cache(j)) {
+			dry_send++;
+			dry_tokens += (unsigned long long)j->tokens;
+		}
+		job_free(j);
+		return 1;
+	}
 	j->seq = seq_read++;
 	ring[j->seq % nring] = j;
 	live++;
-	count.lines++;
 	if (answer_from_cache(j)) {
 		job_done(j);
 	} else if (quota_gone) {
@@ -1334,7 +1343,7 @@ static void summary(double wall)
 enum { OPT_BASE_URL = 256, OPT_KEY_ENV, OPT_CONCURRENCY, OPT_RPM, OPT_TPM, OPT_MAX_ATTEMPTS,
        OPT_TIMEOUT, OPT_BACKOFF, OPT_TEMPERATURE, OPT_MAX_TOKENS, OPT_EFFORT, OPT_N,
        OPT_RESPONSE_FORMAT, OPT_CACHE, OPT_REFRESH, OPT_UNORDERED, OPT_STATS, OPT_BATCH_IN,
-       OPT_BATCH_ERRORS, OPT_SKIP_BAD, OPT_REJECTS, OPT_CACERT };
+       OPT_BATCH_ERRORS, OPT_SKIP_BAD, OPT_REJECTS, OPT_CACERT, OPT_DRY_RUN };
 
 static const struct rft_opt options[] = {
 	{ 'o', "output", RFT_ARG_REQ, "FILE", "write to FILE (atomically) instead of stdout" },
@@ -1356,6 +1365,7 @@ static const struct rft_opt options[] = {
 	{ OPT_RESPONSE_FORMAT, "response-format", RFT_ARG_REQ, "FILE", "the response_format JSON in FILE (e.g. rft-prompt --schema)" },
 	{ OPT_CACHE, "cache", RFT_ARG_REQ, "FILE", "SQLite response cache: answers kept there are not asked again" },
 	{ OPT_REFRESH, "refresh", RFT_ARG_NONE, NULL, "with --cache: ask again, and store the new answers" },
+	{ OPT_DRY_RUN, "dry-run", RFT_ARG_NONE, NULL, "send nothing: check the lines, count cache hits, requests and estimated tokens" },
 	{ OPT_UNORDERED, "unordered", RFT_ARG_NONE, NULL, "write lines as they finish, not in input order" },
 	{ OPT_STATS, "stats", RFT_ARG_REQ, "FILE", "write counts, latency percentiles and token totals as JSON" },
 	{ OPT_BATCH_IN, "batch-in", RFT_ARG_REQ, "FILE", "call nothing: join this Batch API output to the prompt lines" },
@@ -1456,6 +1466,8 @@ static void set_key(void)
 	if (!key || !*key) {
 		if (opt.api_key_env)
 			die(RFT_EX_CONFIG, "$%s is not set (--api-key-env)", name);
+		if (!opt.dry_run && strstr(url.buf, "://api.openai.com/"))
+			die(RFT_EX_CONFIG, "$OPENAI_API_KEY is not set (OpenAI needs a key; --api-key-env names another variable)");
 		return;   /* local servers need none; OpenAI answers 401 */
 	}
 	if (strpbrk(key, "\r\n"))
@@ -1545,6 +1557,7 @@ int main(int argc, char **argv)
 		case OPT_CACHE: opt.cache = optarg; break;
 		case OPT_REFRESH: opt.refresh = 1; break;
 		case OPT_UNORDERED: opt.unordered = 1; break;
+		case OPT_DRY_RUN: opt.dry_run = 1; break;
 		case OPT_STATS: opt.stats = optarg; break;
 		case OPT_BATCH_IN: opt.batch_in = optarg; break;
 		case OPT_BATCH_ERRORS: opt.batch_errors = optarg; break;
@@ -1587,6 +1600,14 @@ int main(int argc, char **argv)
 
 	if (opt.batch_in) {
 		run_batch_in();
+	} else if (opt.dry_run) {
+		if (opt.cache)
+			cache_open();
+		while (read_one())
+			;
+		cache_close();
+		warn("dry run: %llu lines, %llu in the cache, %llu to send, about %llu tokens "
+		     "(prompt estimate + max completion tokens)", count.lines, count.cached, dry_send, dry_tokens);
 	} else {
 		if (opt.cache)
 			cache_open();

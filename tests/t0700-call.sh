@@ -40,6 +40,8 @@ test_expect_success 'a wrong key is a 401, not retried; --api-key-env reads anot
 	OTHER_KEY=$OPENAI_API_KEY OPENAI_API_KEY= call --api-key-env OTHER_KEY w.jsonl > w2.out &&
 	test "$(jq -r .sample.attempts w2.out)" = 1 &&
 	test_must_fail 78 env -u NOPE rft-call --api-key-env NOPE -m x w.jsonl 2> err78 &&
+	test_must_fail 78 env -u OPENAI_API_KEY rft-call -m x w.jsonl 2> err78b &&
+	grep_err "OPENAI_API_KEY is not set" err78b &&
 	grep_err "NOPE is not set" err78 && ! grep -q SECRET err78
 '
 test_expect_success 'parameters: options win over the line, the line fills the rest; --n gives N lines with index' '

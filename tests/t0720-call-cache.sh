@@ -14,6 +14,14 @@ test_expect_success 'cache hits make no request and are marked cached' '
 	jq -c "del(.sample.cached)" c1.out > a && jq -c "del(.sample.cached)" c2.out > b && test_cmp a b &&
 	test "$(jq -r "[.cached, .requests, .usage.total_tokens] | @tsv" c.stats)" = "$(printf "6\t0\t0")"
 '
+test_expect_success '--dry-run sends and writes nothing; it counts cache hits, requests and tokens' '
+	prompt new "not cached yet" > d.jsonl && cat c.jsonl >> d.jsonl &&
+	call --cache c.db --dry-run --max-completion-tokens 100 d.jsonl > d.out 2> d.err &&
+	! test -s d.out && test "$(grep -c "not cached yet" srv.log)" = 0 &&
+	grep_err "dry run: 7 lines, 0 in the cache, 7 to send" d.err &&
+	call --cache c.db --dry-run d.jsonl 2> d2.err &&
+	grep_err "dry run: 7 lines, 6 in the cache, 1 to send, about 11 tokens" d2.err
+'
 test_expect_success 'another model or other parameters are other keys; --refresh asks again' '
 	call --cache c.db -m other c.jsonl > /dev/null &&
 	test "$(grep -c "	cache " srv.log)" = 12 &&
