@@ -1129,6 +1129,8 @@ static void run(void)
 			break;
 		if (got)
 			continue;   /* finished transfers free slots: start more first */
+		if (!input_done && live < window)
+			continue;   /* lines were written (cache hits): read on */
 		if (wait > 1)
 			wait = 1;
 		curl_multi_poll(multi, NULL, 0, (int)(wait * 1000) + 1, NULL);

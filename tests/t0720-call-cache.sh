@@ -33,6 +33,17 @@ test_expect_success 'another model or other parameters are other keys; --refresh
 	test "$(sqlite3 c.db "PRAGMA journal_mode")" = wal &&
 	test "$(sqlite3 c.db "SELECT count(*) FROM responses")" = 18
 '
+if [ "$slow" = 1 ]; then
+test_expect_success 'a run answered from the cache does not stall between input windows (2,100 lines < 1.5 s)' '
+	awk "BEGIN { for (i = 1; i <= 2100; i++) printf \"{\\\"messages\\\":[{\\\"role\\\":\\\"user\\\",\\\"content\\\":\\\"w %d\\\"}]}\\n\", i }" > w.jsonl &&
+	call -j 64 --cache w.db w.jsonl > /dev/null &&
+	start=$(date +%s.%N) && call --cache w.db -j 1 w.jsonl > w.out && end=$(date +%s.%N) &&
+	test "$(jq -r .sample.cached w.out | sort | uniq -c | tr -s " ")" = " 2100 true" &&
+	awk -v s=$start -v e=$end "BEGIN { print e - s; exit !(e - s < 1.5) }"
+'
+else
+	test_skip 'a run answered from the cache does not stall between input windows' 'a time bound: not under valgrind'
+fi
 test_expect_success 'errors are not cached: a rerun asks only for the lines that failed' '
 	prompt e1 "fails first [[fake:503,ok]]" > e.jsonl && prompt e2 "fine first" >> e.jsonl &&
 	test_must_fail 75 call --cache e.db --max-attempts 1 e.jsonl > e1.out &&
