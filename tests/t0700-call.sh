@@ -96,7 +96,7 @@ test_expect_success '-H adds headers; ${VAR} is read from the environment' '
 	test "$(jq -r .sample.attempts h.out)" = 1 &&
 	test_must_fail 78 call -H "X-Org: \${NOT_SET_HERE}" h.jsonl 2> h.err && grep_err "NOT_SET_HERE is not set" h.err
 '
-test_expect_success '--batch-in joins Batch API output and errors back onto the prompt lines' '
+test_expect_success '--batch-in joins Batch API output and errors back onto the prompt lines (custom_id, else id)' '
 	for i in 1 2 3 4; do printf "{\"custom_id\":\"c$i\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"q$i\"}]}}\n"; done > bp.jsonl &&
 	cat > bo.jsonl <<-\EOF &&
 	{"id":"batch_req_2","custom_id":"c2","response":{"status_code":200,"request_id":"r2","body":{"id":"chatcmpl-2","object":"chat.completion","model":"gpt-x","choices":[{"index":0,"message":{"role":"assistant","content":"{\"genes\":[\"KMT2D\"]}"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":3,"total_tokens":8,"completion_tokens_details":{"reasoning_tokens":0}}}},"error":null}
@@ -109,5 +109,15 @@ test_expect_success '--batch-in joins Batch API output and errors back onto the 
 	test_must_fail 75 rft-call --batch-in bo.jsonl --batch-errors be.jsonl bp.jsonl > bs.out 2> bs.err &&
 	test "$(jq -r "[.custom_id, .sample.output_json.genes[0] // .error.type] | @tsv" bs.out | tr "\t\n" ": ")" = "c1:FBN1 c2:KMT2D c3:invalid_request_error c4:missing_from_batch " &&
 	grep_err "1 batch answer matched no prompt line (first: custom_id '"'"'stray'"'"')" bs.err &&
-	test "$(jq -r .sample.model bs.out | head -1)" = gpt-x
+	test "$(jq -r .sample.model bs.out | head -1)" = gpt-x &&
+	for i in 1 2 3 4; do prompt "c$i" "q$i"; done > rp.jsonl &&
+	test_must_fail 75 rft-call --batch-in bo.jsonl --batch-errors be.jsonl rp.jsonl > rs.out 2> /dev/null &&
+	test "$(jq -r "[.id, .reference.gene, .sample.output_json.genes[0] // .error.type] | @tsv" rs.out | tr "\t\n" ": ")" = "c1:GENE1:FBN1 c2:GENE1:KMT2D c3:GENE1:invalid_request_error c4:GENE1:missing_from_batch "
+'
+test_expect_success 'the stream contract: rft-prompt lines in, samples rft-grade grades out' '
+	rft-extract "$TD/phenopackets" 2> /dev/null | head -5 | rft-prompt > rp5.jsonl &&
+	call -j 5 rp5.jsonl > s5.jsonl &&
+	rft-grade s5.jsonl > g5.jsonl &&
+	test "$(wc -l < g5.jsonl)" = 5 &&
+	test "$(jq -r "[.grade.predicted[0], .grade.errors.sample_parse_error, (.reference | type)] | @tsv" g5.jsonl | sort -u)" = "$(printf "GENE1\tfalse\tobject")"
 '
