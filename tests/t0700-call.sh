@@ -118,6 +118,6 @@ test_expect_success 'the stream contract: rft-prompt lines in, samples rft-grade
 	rft-extract "$TD/phenopackets" 2> /dev/null | head -5 | rft-prompt > rp5.jsonl &&
 	call -j 5 rp5.jsonl > s5.jsonl &&
 	rft-grade s5.jsonl > g5.jsonl &&
-	test "$(wc -l < g5.jsonl)" = 5 &&
+	test "$(wc -l < rp5.jsonl)" -ge 3 && test "$(wc -l < g5.jsonl)" = "$(wc -l < rp5.jsonl)" &&
 	test "$(jq -r "[.grade.predicted[0], .grade.errors.sample_parse_error, (.reference | type)] | @tsv" g5.jsonl | sort -u)" = "$(printf "GENE1\tfalse\tobject")"
 '
