@@ -28,6 +28,8 @@ action Ak (the last one repeats).  Actions:
     badjson       a 200 whose body is not JSON
     text          answer plain text (not JSON) as the content
     echo          answer the request's parameters (all but messages) as JSON
+    drainMS       a normal answer saying the request budget is spent:
+                  x-ratelimit-remaining-requests: 0, reset in MS ms (as "0m0.400s")
 
 With --tls-cert and --tls-key it speaks HTTPS (ALPN: http/1.1 only).
 
@@ -110,6 +112,20 @@ class Server:
                                      "code": code}}).encode()
         self.send(writer, status, body, extra)
 
+    def answer(self, writer, req, k, msg, act, extra):
+        n = int(req.get("n") or 1)
+        content = "plain words, no JSON" if act == "text" else json.dumps(
+            {k: v for k, v in req.items() if k != "messages"}) if act == "echo" else json.dumps(
+            {"genes": ["GENE1", "GENE2"], "explanation": "answer %d to %s" % (k, msg[:40])})
+        out = {"id": "chatcmpl-fake%d" % k, "object": "chat.completion",
+               "created": int(time.time()), "model": req.get("model") or "fake-model",
+               "choices": [{"index": i, "message": {"role": "assistant", "content": content},
+                            "finish_reason": "stop"} for i in range(n)],
+               "usage": {"prompt_tokens": len(msg) // 4 + 1, "completion_tokens": 12 * n,
+                         "total_tokens": len(msg) // 4 + 1 + 12 * n,
+                         "completion_tokens_details": {"reasoning_tokens": 4 * n}}}
+        self.send(writer, 200, json.dumps(out).encode(), extra)
+
     async def respond(self, method, path, hdrs, body, writer, conn):
         if method != "POST" or not path.endswith("/chat/completions"):
             self.error(writer, 404, "invalid_request_error", None, "no route " + path)
@@ -140,20 +156,13 @@ class Server:
         if self.key and who != "key":
             self.error(writer, 401, "invalid_request_error", "invalid_api_key",
                        "Incorrect API key provided.")
+        elif act.startswith("drain"):
+            ms = int(act[5:])
+            self.answer(writer, req, k, msg, "ok", {
+                "x-ratelimit-remaining-requests": "0",
+                "x-ratelimit-reset-requests": "%dm%.3fs" % (ms // 60000, (ms % 60000) / 1000.0)})
         elif act in ("ok", "text", "echo"):
-            n = int(req.get("n") or 1)
-            content = "plain words, no JSON" if act == "text" else json.dumps(
-                {k: v for k, v in req.items() if k != "messages"}) if act == "echo" else json.dumps(
-                {"genes": ["GENE1", "GENE2"], "explanation": "answer %d to %s" % (k, msg[:40])})
-            out = {"id": "chatcmpl-fake%d" % k, "object": "chat.completion",
-                   "created": int(time.time()), "model": req.get("model") or "fake-model",
-                   "choices": [{"index": i, "message": {"role": "assistant", "content": content},
-                                "finish_reason": "stop"} for i in range(n)],
-                   "usage": {"prompt_tokens": len(msg) // 4 + 1, "completion_tokens": 12 * n,
-                             "total_tokens": len(msg) // 4 + 1 + 12 * n,
-                             "completion_tokens_details": {"reasoning_tokens": 4 * n}}}
-            self.send(writer, 200, json.dumps(out).encode(),
-                      {"x-ratelimit-remaining-requests": "999"})
+            self.answer(writer, req, k, msg, act, {"x-ratelimit-remaining-requests": "999"})
         elif act.startswith("429"):
             extra = {}
             if act.startswith("429ra"):

@@ -43,6 +43,11 @@ test_expect_success 'retry-after-ms, retry-after and x-ratelimit-reset-requests 
 	awk "BEGIN { exit !($(gap "hint s [[fake:429rs1,ok]]") >= 0.99) }" &&
 	awk "BEGIN { exit !($(gap "hint reset [[fake:429reset300,ok]]") >= 0.29) }"
 '
+test_expect_success 'a success saying x-ratelimit-remaining-requests: 0 holds every request until its reset' '
+	prompt d1 "drain [[fake:drain400]]" > d.jsonl && prompt d2 "after drain" >> d.jsonl &&
+	call -j 1 d.jsonl > d.out &&
+	awk -F"\t" "\$5 ~ /drain/ { t[++n] = \$1 } END { g = t[2] - t[1]; print g; exit !(n == 2 && g >= 0.39) }" srv.log
+'
 test_expect_success 'without a hint the backoff doubles: 100, 200, 400 ms (less up to 25% jitter)' '
 	prompt bo "backoff [[fake:503,503,503,ok]]" > bo.jsonl &&
 	call --backoff 0.1 bo.jsonl > bo.out &&
