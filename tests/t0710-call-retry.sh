@@ -98,5 +98,6 @@ test_expect_success '--rpm holds: 25 requests at 600/min (10/s, 10 at once) take
 test_expect_success '--tpm holds: the estimate counts max_completion_tokens' '
 	for i in $(seq 12); do prompt "t$i" "tpm $i"; done > tpm.jsonl &&
 	call -j 12 --tpm 60000 --max-completion-tokens 200 tpm.jsonl > tpm.out &&
-	awk -F"\t" "\$5 ~ /^tpm / { t[++n] = \$1 } END { span = t[n] - t[1]; print n, span; exit !(n == 12 && span >= 1.2) }" srv.log
+	min=1.2 && if [ "$slow" -gt 1 ]; then min=0.8; fi &&
+	awk -F"\t" -v min=$min "\$5 ~ /^tpm / { t[++n] = \$1 } END { span = t[n] - t[1]; print n, span; exit !(n == 12 && span >= min) }" srv.log
 '
