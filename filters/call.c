@@ -1085,32 +1085,49 @@ static struct job *next_job(double now, double *wait)
 	}
 }
 
+/* start what may start now: free slots, due jobs, the buckets allowing;
+ * *wait says how long until something else could */
+static void start_ready(double now, double *wait)
+{
+	struct job *j;
+
+	*wait = 1;
+	while (running < opt.concurrency) {
+		if (quota_gone) {   /* nothing more is sent: the rest fail now */
+			while ((j = fresh_head)) {
+				fresh_head = j->next;
+				fail(j, 429, "insufficient_quota", quota_msg.buf, 0);
+			}
+			fresh_tail = NULL;
+			while ((j = retry_list)) {
+				retry_list = j->next;
+				fail(j, 429, "insufficient_quota", quota_msg.buf, 0);
+			}
+		}
+		if (!(j = next_job(now, wait)))
+			break;
+		start(j, now);
+	}
+}
+
 static void run(void)
 {
 	for (;;) {
 		double now = now_s(), wait = 1;
 		int still = 0, got = 0;
 		CURLMsg *m;
-		struct job *j;
 
-		while (!input_done && live < window)
-			if (!read_one())
+		start_ready(now, &wait);
+		/* read while a line read could start at once, and start it before
+		 * reading the next: a slow producer on a pipe then delays no
+		 * request it has already given (cache hits just flow through) */
+		while (!input_done && live < window && !fresh_head && running < opt.concurrency) {
+			if (!read_one()) {
 				input_done = 1;
-		while (running < opt.concurrency) {
-			if (quota_gone) {   /* nothing more is sent: the rest fail now */
-				while ((j = fresh_head)) {
-					fresh_head = j->next;
-					fail(j, 429, "insufficient_quota", quota_msg.buf, 0);
-				}
-				fresh_tail = NULL;
-				while ((j = retry_list)) {
-					retry_list = j->next;
-					fail(j, 429, "insufficient_quota", quota_msg.buf, 0);
-				}
-			}
-			if (!(j = next_job(now, &wait)))
 				break;
-			start(j, now);
+			}
+			now = now_s();
+			start_ready(now, &wait);
 		}
 		curl_multi_perform(multi, &still);
 		while ((m = curl_multi_info_read(multi, &still))) {
@@ -1129,7 +1146,7 @@ static void run(void)
 			break;
 		if (got)
 			continue;   /* finished transfers free slots: start more first */
-		if (!input_done && live < window)
+		if (!input_done && live < window && !fresh_head && running < opt.concurrency)
 			continue;   /* lines were written (cache hits): read on */
 		if (wait > 1)
 			wait = 1;
