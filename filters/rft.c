@@ -21,6 +21,7 @@ struct command {
 
 /* keep sorted by name */
 static const struct command commands[] = {
+	{ "call",    "prompts -> samples from any OpenAI-compatible endpoint (concurrent, cached, resumable)" },
 	{ "extract", "phenopacket dumps (ZIP, TGZ, folders, JSON, JSONL) -> case lines" },
 	{ "grade",   "samples -> graded samples (OpenAI grader semantics + gene_rank); --serve for RL" },
 	{ "prompt",  "cases -> chat prompts (RFT training lines, Batch API lines, plain chat)" },

@@ -15,6 +15,7 @@
 #include "common/json.h"
 #include "common/output.h"
 #include "common/records.h"
+#include "common/sha256.h"
 #include "common/strbuf.h"
 #include "common/util.h"
 
@@ -494,6 +495,40 @@ static void test_parallel_for(void)
 	CHECK(once, "parallel for: every item exactly once");
 }
 
+static void test_sha256(void)
+{
+	struct rft_sha256 c;
+	unsigned char d[32];
+	char hex[65];
+	static const char two[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	size_t i;
+
+	rft_sha256_hex("", 0, hex);
+	CHECK(!strcmp(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+	      "sha256: empty input (FIPS 180-4 vector)");
+	rft_sha256_hex("abc", 3, hex);
+	CHECK(!strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+	      "sha256: \"abc\"");
+	rft_sha256_hex(two, strlen(two), hex);
+	CHECK(!strcmp(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+	      "sha256: two blocks (56 bytes)");
+	/* one million 'a', fed in uneven pieces across block boundaries */
+	rft_sha256_init(&c);
+	for (i = 0; i < 1000000; ) {
+		static const char a[97] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+		size_t n = 1 + i % 97;
+
+		if (n > 1000000 - i)
+			n = 1000000 - i;
+		rft_sha256_update(&c, a, n);
+		i += n;
+	}
+	rft_sha256_final(&c, d);
+	rft_sha256_to_hex(d, hex);
+	CHECK(!strcmp(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"),
+	      "sha256: one million 'a' in uneven pieces");
+}
+
 int main(void)
 {
 	rft_init("test-common");
@@ -508,6 +543,7 @@ int main(void)
 	test_output();
 	test_records();
 	test_parallel_for();
+	test_sha256();
 	rmdir(tmpdir);
 	return rft_finish(failed ? 1 : 0);
 }

@@ -1,0 +1,1670 @@
+/*
+ * rft-call - prompt lines in, sample lines out, from any OpenAI-compatible
+ * /chat/completions endpoint: concurrent (libcurl multi), within rate limits,
+ * resumable through a response cache, nothing lost.
+ *
+ * One thread runs an event loop over a libcurl multi handle.  Input lines
+ * become jobs (at most `window` alive at once); a job is answered from the
+ * cache, or sent when a connection slot is free, the token buckets allow it
+ * and any pause the server asked for has passed; failures that may pass are
+ * retried after the server's hint or an exponential backoff with jitter.
+ * Every job ends as sample lines or one error line, written in input order
+ * (or as they finish with --unordered).  Each answer is cached the moment it
+ * arrives, so a killed run loses nothing it paid for.
+ *
+ * The key is read from the environment into one header list and goes
+ * nowhere else (not in argv, messages, cache, output or stats).
+ *
+ * The contract (options, token estimate, retry rules, exit codes) is in
+ * man/rft-call.1.
+ */
+#include <ctype.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/json.h"
+#include "common/opt.h"
+#include "common/output.h"
+#include "common/records.h"
+#include "common/sha256.h"
+#include "common/stats.h"
+#include "common/strbuf.h"
+#include "common/strmap.h"
+#include "common/util.h"
+
+#define DEFAULT_BASE_URL "https://api.openai.com/v1"
+#define MAX_RESPONSE (64u << 20)
+#define MAX_SERVER_WAIT 120.0   /* seconds: longest pause a server hint may ask */
+#define MAX_BACKOFF 8.0         /* seconds: the backoff cap (as the OpenAI SDK) */
+
+/* ------------------------------------------------------------- options */
+
+static struct {
+	const char *output, *base_url, *api_key_env, *model, *reasoning_effort;
+	const char *response_format_file, *cache, *stats, *batch_in, *batch_errors, *rejects, *cacert;
+	double temperature, timeout, backoff;
+	int has_temperature, unordered, refresh, dry_run;
+	long long max_completion_tokens, n, concurrency, max_attempts, rpm, tpm, skip_bad;
+} opt = {
+	.timeout = 600, .backoff = 0.5, .max_completion_tokens = -1, .n = 0,
+	.concurrency = 16, .max_attempts = 5, .skip_bad = -1,
+};
+
+static char *response_format;         /* --response-format, compact JSON */
+static struct curl_slist *headers;    /* every request's headers (holds the key) */
+static struct strbuf url = STRBUF_INIT;
+
+/* ------------------------------------------------------------ counters */
+
+static struct {
+	unsigned long long lines, answered, cached, failed, failed_retryable, samples;
+	unsigned long long requests, retries;
+	unsigned long long prompt_tokens, completion_tokens, reasoning_tokens, total_tokens;
+	int reachable;               /* some attempt reached the server */
+	double *lat;                 /* latency_ms of each answered (not cached) line */
+	size_t nlat, alat;
+} count;
+
+static double t_begin;
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---------------------------------------------------------------- jobs */
+
+struct hints {                   /* what a response's headers said */
+	double retry_after;          /* seconds, -1: none */
+	double reset_requests, reset_tokens;   /* seconds, -1: none */
+	long remaining_requests, remaining_tokens;   /* -1: none */
+};
+
+struct job {
+	unsigned long long seq;
+	struct strbuf line;          /* the input line, as read */
+	struct json_object *obj;     /* its parse */
+	struct strbuf body;          /* the request (canonical JSON) */
+	char key[65];                /* cache key */
+	long tokens;                 /* rate-limit estimate */
+	int n;                       /* completions asked for */
+	int attempts;
+	double not_before;           /* a retry waits until then */
+	double t_start;              /* this attempt's start */
+	CURL *easy;
+	struct strbuf resp;
+	struct hints hints;
+	char errbuf[CURL_ERROR_SIZE];
+	struct strbuf out;           /* the finished output lines */
+	int done;
+	struct job *next;            /* in the fresh queue or the retry list */
+};
+
+static struct job **ring;        /* alive jobs by seq % nring */
+static size_t nring;
+static unsigned long long seq_read, seq_written;   /* next to read / to write (ordered) */
+static size_t live;              /* jobs read and not yet written */
+static size_t window;
+static struct job *fresh_head, *fresh_tail, *retry_list;
+static int running;
+static double pause_until;       /* the server asked everyone to wait */
+static int quota_gone;           /* insufficient_quota seen: send nothing more */
+static struct strbuf quota_msg = STRBUF_INIT;
+static struct rft_rng rng;
+
+static struct rft_output out;
+static CURLM *multi;
+
+/* -------------------------------------------------------- token buckets */
+
+/*
+ * A bucket refills at rate per second up to cap (one second's worth, at
+ * least 1), starts full, and lets a request through when it holds
+ * min(cost, cap): the cost is then taken, possibly into debt, so a request
+ * larger than a second's worth still goes and the average holds.
+ */
+struct bucket {
+	double rate, cap, avail, last;
+};
+
+static struct bucket rpm_bucket, tpm_bucket;
+
+static void bucket_init(struct bucket *b, long long per_minute)
+{
+	b->rate = (double)per_minute / 60.0;
+	b->cap = b->rate < 1 ? 1 : b->rate;
+	b->avail = b->cap;
+	b->last = now_s();
+}
+
+/* seconds until cost can pass (0: now) */
+static double bucket_wait(struct bucket *b, double cost, double now)
+{
+	double need;
+
+	if (b->rate <= 0)
+		return 0;
+	b->avail += b->rate * (now - b->last);
+	if (b->avail > b->cap)
+		b->avail = b->cap;
+	b->last = now;
+	need = cost < b->cap ? cost : b->cap;
+	return b->avail >= need ? 0 : (need - b->avail) / b->rate;
+}
+
+/* ------------------------------------------------------------ the cache */
+
+static sqlite3 *db;
+static sqlite3_stmt *st_get, *st_put;
+
+static void db_die(const char *what)
+{
+	die(RFT_EX_IOERR, "%s: %s: %s", opt.cache, what, db ? sqlite3_errmsg(db) : "out of memory");
+}
+
+static void cache_open(void)
+{
+	char *err = NULL;
+	int tries, rc;
+
+	if (sqlite3_open_v2(opt.cache, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+		db_die("cannot open the cache");
+	sqlite3_busy_timeout(db, 30000);
+	/* shards starting together race to switch the file to WAL, and that
+	 * switch can answer SQLITE_BUSY without waiting: try again a while */
+	for (tries = 0; tries < 400; tries++) {
+		rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL;", NULL, NULL, NULL);
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			break;
+		usleep(25000);
+	}
+	if (sqlite3_exec(db,
+			 "PRAGMA journal_mode=WAL;"
+			 "PRAGMA synchronous=NORMAL;"
+			 "CREATE TABLE IF NOT EXISTS responses ("
+			 " key TEXT PRIMARY KEY,"        /* sha256 of the canonical request */
+			 " model TEXT,"
+			 " response TEXT NOT NULL,"      /* the endpoint's JSON answer */
+			 " latency_ms INTEGER,"
+			 " attempts INTEGER,"
+			 " created TEXT DEFAULT CURRENT_TIMESTAMP);",
+			 NULL, NULL, &err) != SQLITE_OK) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addstr(&sb, err ? err : "?");
+		sqlite3_free(err);
+		die(RFT_EX_IOERR, "%s: not a usable cache: %s", opt.cache, sb.buf);
+	}
+	if (sqlite3_prepare_v2(db, "SELECT response, latency_ms, attempts FROM responses WHERE key = ?",
+			       -1, &st_get, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO responses (key, model, response, latency_ms, attempts)"
+			       " VALUES (?, ?, ?, ?, ?)", -1, &st_put, NULL) != SQLITE_OK)
+		db_die("cannot prepare");
+}
+
+static void cache_close(void)
+{
+	if (!db)
+		return;
+	sqlite3_finalize(st_get);
+	sqlite3_finalize(st_put);
+	if (sqlite3_close(db) != SQLITE_OK)
+		db_die("cannot close the cache");
+	db = NULL;
+}
+
+/* 1 and the response in resp when key is cached */
+static int cache_get(const char *key, struct strbuf *resp, long *latency, int *attempts)
+{
+	int rc, found = 0;
+
+	sqlite3_bind_text(st_get, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st_get);
+	if (rc == SQLITE_ROW) {
+		strbuf_add(resp, sqlite3_column_text(st_get, 0), (size_t)sqlite3_column_bytes(st_get, 0));
+		*latency = (long)sqlite3_column_int64(st_get, 1);
+		*attempts = sqlite3_column_int(st_get, 2);
+		found = 1;
+	} else if (rc != SQLITE_DONE) {
+		db_die("cannot read");
+	}
+	sqlite3_reset(st_get);
+	return found;
+}
+
+static void cache_put(const char *key, const char *model, const struct strbuf *resp, long latency,
+		      int attempts)
+{
+	sqlite3_bind_text(st_put, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st_put, 2, model, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st_put, 3, resp->buf, (int)resp->len, SQLITE_STATIC);
+	sqlite3_bind_int64(st_put, 4, latency);
+	sqlite3_bind_int(st_put, 5, attempts);
+	if (sqlite3_step(st_put) != SQLITE_DONE)
+		db_die("cannot write");
+	sqlite3_reset(st_put);
+}
+
+/* ----------------------------------------------------- building requests */
+
+/* parameters a line may carry (top level, or in "body" for Batch API lines),
+ * in the canonical order they are sent */
+static const char *const line_params[] = {
+	"frequency_penalty", "logit_bias", "logprobs", "max_completion_tokens", "max_tokens",
+	"n", "presence_penalty", "reasoning_effort", "response_format", "seed", "stop",
+	"temperature", "top_logprobs", "top_p", "verbosity", NULL
+};
+
+/* the option's value for param as JSON into sb: 1, or 0 when not set */
+static int option_param(const char *param, struct strbuf *sb)
+{
+	if (!strcmp(param, "temperature") && opt.has_temperature) {
+		json_put_fixed(sb, opt.temperature, 6);
+		return 1;
+	}
+	if (!strcmp(param, "max_completion_tokens") && opt.max_completion_tokens >= 0) {
+		strbuf_addf(sb, "%lld", opt.max_completion_tokens);
+		return 1;
+	}
+	if (!strcmp(param, "reasoning_effort") && opt.reasoning_effort) {
+		json_put_str(sb, opt.reasoning_effort);
+		return 1;
+	}
+	if (!strcmp(param, "n") && opt.n > 0) {
+		strbuf_addf(sb, "%lld", opt.n);
+		return 1;
+	}
+	if (!strcmp(param, "response_format") && response_format) {
+		strbuf_addstr(sb, response_format);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The request body for line obj into j->body, canonical: model, messages,
+ * then the parameters in line_params order, each from its option or else
+ * from the line.  0, or -1 with the reason in err.
+ */
+static int build_request(struct job *j, struct strbuf *err)
+{
+	struct json_object *src = j->obj, *msgs, *v;
+	struct strbuf val = STRBUF_INIT;
+	const char *model = opt.model;
+	size_t i, len;
+	long max_out = 0;
+	struct rft_sha256 c;
+	unsigned char d[32];
+
+	msgs = rft_json_get(src, "messages");
+	if (!msgs && rft_json_get(src, "body")) {
+		src = rft_json_get(src, "body");
+		msgs = rft_json_get(src, "messages");
+	}
+	if (!msgs) {
+		strbuf_addstr(err, "no \"messages\" (nor \"body\".\"messages\"): not a prompt line");
+		return -1;
+	}
+	if (!json_object_is_type(msgs, json_type_array) || !(len = json_object_array_length(msgs))) {
+		strbuf_addf(err, "messages is %s, not a non-empty array",
+			    json_object_is_type(msgs, json_type_array) ? "empty" : rft_json_type_name(msgs));
+		return -1;
+	}
+	for (i = 0; i < len; i++) {
+		struct json_object *m = json_object_array_get_idx(msgs, i);
+
+		if (!m || !json_object_is_type(m, json_type_object) || !rft_json_get_str(m, "role")) {
+			strbuf_addf(err, "messages[%zu] is not an object with a \"role\"", i);
+			return -1;
+		}
+	}
+	if (!model)
+		model = rft_json_get_str(src, "model");
+	if (!model) {
+		strbuf_addstr(err, "no model: give --model or a \"model\" key");
+		return -1;
+	}
+	strbuf_reset(&j->body);
+	strbuf_addstr(&j->body, "{\"model\":");
+	json_put_str(&j->body, model);
+	strbuf_addstr(&j->body, ",\"messages\":");
+	i = j->body.len;
+	json_put_value(&j->body, msgs);
+	/* about 4 bytes a token for the prompt, counting the JSON around it */
+	j->tokens = (long)((j->body.len - i + 3) / 4);
+	j->n = 1;
+	for (i = 0; line_params[i]; i++) {
+		const char *p = line_params[i];
+
+		strbuf_reset(&val);
+		if (!option_param(p, &val)) {
+			if (!json_object_object_get_ex(src, p, &v))
+				continue;
+			json_put_value(&val, v);
+		}
+		json_put_key(&j->body, p, 0);
+		strbuf_add(&j->body, val.buf, val.len);
+		if (!strcmp(p, "n")) {
+			long n = strtol(val.buf, NULL, 10);
+
+			if (n < 1 || n > 128) {
+				strbuf_addf(err, "n is %s, not a whole number from 1 to 128", val.buf);
+				strbuf_release(&val);
+				return -1;
+			}
+			j->n = (int)n;
+		} else if (!strcmp(p, "max_completion_tokens") || (!strcmp(p, "max_tokens") && !max_out)) {
+			max_out = strtol(val.buf, NULL, 10);
+		}
+	}
+	strbuf_addch(&j->body, '}');
+	strbuf_release(&val);
+	j->tokens += (max_out > 0 ? max_out : 0) * j->n;
+	/* the cache key: the endpoint and the request, never a header */
+	rft_sha256_init(&c);
+	rft_sha256_update(&c, "POST ", 5);
+	rft_sha256_update(&c, url.buf, url.len);
+	rft_sha256_update(&c, "\n", 1);
+	rft_sha256_update(&c, j->body.buf, j->body.len);
+	rft_sha256_final(&c, d);
+	rft_sha256_to_hex(d, j->key);
+	return 0;
+}
+
+/* ------------------------------------------------------ writing results */
+
+/* the line with key set to value (an earlier "sample" or "error" dropped) */
+static void put_line(struct strbuf *dst, const struct strbuf *line, struct json_object *obj,
+		     const char *key, const char *value_json)
+{
+	struct strbuf l = STRBUF_INIT;
+
+	if (rft_json_get(obj, "sample") || rft_json_get(obj, "error")) {
+		struct json_object *copy = NULL;
+
+		json_object_deep_copy(obj, &copy, NULL);
+		json_object_object_del(copy, "sample");
+		json_object_object_del(copy, "error");
+		json_put_value(&l, copy);
+		rft_record_put(&l, copy, key, value_json);
+		json_object_put(copy);
+	} else {
+		strbuf_add(&l, line->buf, line->len);
+		rft_record_put(&l, obj, key, value_json);
+	}
+	strbuf_add(dst, l.buf, l.len);
+	strbuf_addch(dst, '\n');
+	strbuf_release(&l);
+}
+
+/* the text of a message's content: a string, or the text parts of an array */
+static int content_text(struct json_object *c, struct strbuf *sb)
+{
+	size_t i, n;
+
+	if (c && json_object_is_type(c, json_type_string)) {
+		strbuf_add(sb, json_object_get_string(c), (size_t)json_object_get_string_len(c));
+		return 1;
+	}
+	if (!c || !json_object_is_type(c, json_type_array))
+		return 0;
+	n = json_object_array_length(c);
+	for (i = 0; i < n; i++) {
+		const char *t = rft_json_get_str(json_object_array_get_idx(c, i), "text");
+
+		if (t)
+			strbuf_addstr(sb, t);
+	}
+	return 1;
+}
+
+/* output_json: the text as JSON (also inside a ``` fence), or null */
+static void put_output_json(struct strbuf *sb, const char *text, size_t len)
+{
+	struct json_object *v = NULL;
+	struct strbuf err = STRBUF_INIT;
+	const char *p = text, *e = text + len;
+
+	while (p < e && isspace((unsigned char)*p))
+		p++;
+	while (e > p && isspace((unsigned char)e[-1]))
+		e--;
+	if (e - p > 6 && !strncmp(p, "```", 3) && !strncmp(e - 3, "```", 3)) {
+		p += 3;
+		while (p < e && *p != '\n')
+			p++;
+		e -= 3;
+	}
+	if (p < e && (*p == '{' || *p == '[') && rft_json_parse(p, (size_t)(e - p), &v, &err) == 0 && v)
+		json_put_value(sb, v);
+	else
+		strbuf_addstr(sb, "null");
+	json_object_put(v);
+	strbuf_release(&err);
+}
+
+static long long get_int(struct json_object *o, const char *key)
+{
+	struct json_object *v = rft_json_get(o, key);
+
+	return v && (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)) ?
+		json_object_get_int64(v) : 0;
+}
+
+/*
+ * Sample lines for a completion resp (parsed) into dst, one per choice.
+ * latency < 0 writes null.  Returns the number of lines, or -1 with the
+ * reason in err when resp is not a completion.
+ */
+static int put_samples(struct strbuf *dst, const struct strbuf *line, struct json_object *obj,
+		       struct json_object *resp, const char *model, int nwant, long latency,
+		       int attempts, int cached, struct strbuf *err)
+{
+	struct json_object *choices = rft_json_get(resp, "choices"), *usage = rft_json_get(resp, "usage");
+	struct strbuf s = STRBUF_INIT, text = STRBUF_INIT;
+	size_t i, n;
+
+	if (!choices || !json_object_is_type(choices, json_type_array) ||
+	    !json_object_array_length(choices)) {
+		strbuf_addstr(err, "the answer has no \"choices\"");
+		return -1;
+	}
+	n = json_object_array_length(choices);
+	for (i = 0; i < n; i++) {
+		struct json_object *ch = json_object_array_get_idx(choices, i);
+		struct json_object *msg = rft_json_get(ch, "message");
+		const char *refusal = rft_json_get_str(msg, "refusal");
+		int has_text;
+
+		strbuf_reset(&s);
+		strbuf_reset(&text);
+		strbuf_addstr(&s, "{\"model\":");
+		json_put_str_or_null(&s, rft_json_get_str(resp, "model") ? rft_json_get_str(resp, "model") : model);
+		has_text = content_text(rft_json_get(msg, "content"), &text);
+		strbuf_addstr(&s, ",\"output_text\":");
+		if (has_text)
+			json_put_strn(&s, text.buf, text.len);
+		else
+			strbuf_addstr(&s, "null");
+		strbuf_addstr(&s, ",\"output_json\":");
+		put_output_json(&s, text.buf, text.len);
+		strbuf_addstr(&s, ",\"finish_reason\":");
+		json_put_str_or_null(&s, rft_json_get_str(ch, "finish_reason"));
+		if (refusal) {
+			strbuf_addstr(&s, ",\"refusal\":");
+			json_put_str(&s, refusal);
+		}
+		strbuf_addstr(&s, ",\"usage\":");
+		json_put_value(&s, usage);
+		strbuf_addstr(&s, ",\"latency_ms\":");
+		if (latency >= 0)
+			strbuf_addf(&s, "%ld", latency);
+		else
+			strbuf_addstr(&s, "null");
+		strbuf_addf(&s, ",\"attempts\":%d,\"cached\":%s", attempts, cached ? "true" : "false");
+		if (nwant > 1 || n > 1)
+			strbuf_addf(&s, ",\"index\":%lld", rft_json_get(ch, "index") ? get_int(ch, "index") : (long long)i);
+		strbuf_addch(&s, '}');
+		put_line(dst, line, obj, "sample", s.buf);
+	}
+	if (usage && !cached) {   /* tokens paid for in this run */
+		count.prompt_tokens += (unsigned long long)get_int(usage, "prompt_tokens");
+		count.completion_tokens += (unsigned long long)get_int(usage, "completion_tokens");
+		count.total_tokens += (unsigned long long)get_int(usage, "total_tokens");
+		count.reasoning_tokens += (unsigned long long)get_int(rft_json_get(usage, "completion_tokens_details"),
+								     "reasoning_tokens");
+	}
+	count.samples += n;
+	strbuf_release(&s);
+	strbuf_release(&text);
+	return (int)n;
+}
+
+static void put_error(struct strbuf *dst, const struct strbuf *line, struct json_object *obj,
+		      long status, const char *type, const char *message, int attempts, int retryable)
+{
+	struct strbuf e = STRBUF_INIT;
+
+	strbuf_addstr(&e, "{\"status\":");
+	if (status > 0)
+		strbuf_addf(&e, "%ld", status);
+	else
+		strbuf_addstr(&e, "null");
+	strbuf_addstr(&e, ",\"type\":");
+	json_put_str(&e, type);
+	strbuf_addstr(&e, ",\"message\":");
+	json_put_str(&e, message);
+	strbuf_addf(&e, ",\"attempts\":%d,\"retryable\":%s}", attempts, retryable ? "true" : "false");
+	put_line(dst, line, obj, "error", e.buf);
+	strbuf_release(&e);
+	count.failed++;
+	if (retryable)
+		count.failed_retryable++;
+}
+
+/* ------------------------------------------------------- output, in order */
+
+static void job_free(struct job *j)
+{
+	strbuf_release(&j->line);
+	strbuf_release(&j->body);
+	strbuf_release(&j->resp);
+	strbuf_release(&j->out);
+	json_object_put(j->obj);
+	free(j);
+}
+
+static void write_out(struct job *j)
+{
+	rft_output_write(&out, j->out.buf, j->out.len);
+	live--;
+	job_free(j);
+}
+
+static int wrote;   /* something written since the last flush */
+
+static void job_done(struct job *j)
+{
+	j->done = 1;
+	if (opt.unordered) {
+		ring[j->seq % nring] = NULL;
+		write_out(j);
+		wrote = 1;
+	}
+}
+
+static void flush_ordered(void)
+{
+	while (!opt.unordered && seq_written < seq_read) {
+		struct job *j = ring[seq_written % nring];
+
+		if (!j || !j->done)
+			break;
+		ring[seq_written % nring] = NULL;
+		seq_written++;
+		write_out(j);
+		wrote = 1;
+	}
+	if (wrote) {
+		if (fflush(out.fp) != 0)
+			rft_stdout_failed();
+		wrote = 0;
+	}
+}
+
+/* --------------------------------------------------------- HTTP attempts */
+
+static size_t on_body(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct job *j = arg;
+	size_t n = size * nmemb;
+
+	if (j->resp.len + n > MAX_RESPONSE)
+		return 0;
+	strbuf_add(&j->resp, p, n);
+	return n;
+}
+
+/* "1m30.5s", "20ms", "6m0s", "2h", or plain seconds: seconds, or -1 */
+static double parse_duration(const char *s)
+{
+	double total = 0;
+	int any = 0;
+
+	while (*s == ' ')
+		s++;
+	while (*s) {
+		char *end;
+		double v = strtod(s, &end);
+
+		if (end == s)
+			return any ? total : -1;
+		s = end;
+		if (!strncmp(s, "ms", 2))
+			total += v / 1000, s += 2;
+		else if (*s == 'h')
+			total += v * 3600, s++;
+		else if (*s == 'm')
+			total += v * 60, s++;
+		else if (*s == 's')
+			total += v, s++;
+		else
+			total += v;   /* plain number: seconds */
+		any = 1;
+		while (*s == ' ' || *s == '\r' || *s == '\n')
+			s++;
+	}
+	return any ? total : -1;
+}
+
+static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct job *j = arg;
+	size_t n = size * nmemb, k;
+	char name[64], val[128];
+	const char *colon = memchr(p, ':', n);
+
+	if (n >= 5 && !strncmp(p, "HTTP/", 5)) {   /* a new response (after 100, redirects) */
+		j->hints.retry_after = j->hints.reset_requests = j->hints.reset_tokens = -1;
+		j->hints.remaining_requests = j->hints.remaining_tokens = -1;
+		return n;
+	}
+	if (!colon || (size_t)(colon - p) >= sizeof(name))
+		return n;
+	k = (size_t)(colon - p);
+	memcpy(name, p, k);
+	name[k] = '\0';
+	p += k + 1;
+	n -= k + 1;
+	while (n && (*p == ' ' || *p == '\t'))
+		p++, n--;
+	while (n && (p[n - 1] == '\r' || p[n - 1] == '\n' || p[n - 1] == ' '))
+		n--;
+	if (n >= sizeof(val))
+		return size * nmemb;
+	memcpy(val, p, n);
+	val[n] = '\0';
+	if (!strcasecmp(name, "retry-after-ms")) {
+		double v = strtod(val, NULL);
+
+		if (v >= 0)
+			j->hints.retry_after = v / 1000;
+	} else if (!strcasecmp(name, "retry-after") && j->hints.retry_after < 0) {
+		char *end;
+		double v = strtod(val, &end);
+
+		if (end != val && *end == '\0' && v >= 0) {
+			j->hints.retry_after = v;
+		} else {   /* an HTTP date */
+			time_t t = curl_getdate(val, NULL);
+
+			if (t > 0)
+				j->hints.retry_after = difftime(t, time(NULL)) > 0 ? difftime(t, time(NULL)) : 0;
+		}
+	} else if (!strcasecmp(name, "x-ratelimit-reset-requests")) {
+		j->hints.reset_requests = parse_duration(val);
+	} else if (!strcasecmp(name, "x-ratelimit-reset-tokens")) {
+		j->hints.reset_tokens = parse_duration(val);
+	} else if (!strcasecmp(name, "x-ratelimit-remaining-requests")) {
+		j->hints.remaining_requests = strtol(val, NULL, 10);
+	} else if (!strcasecmp(name, "x-ratelimit-remaining-tokens")) {
+		j->hints.remaining_tokens = strtol(val, NULL, 10);
+	}
+	return size * nmemb;
+}
+
+static void start(struct job *j, double now)
+{
+	CURL *e = curl_easy_init();
+	int tls = !strncmp(url.buf, "https:", 6);
+
+	if (!e)
+		die(RFT_EX_SOFTWARE, "cannot make a curl handle");
+	j->easy = e;
+	j->attempts++;
+	j->t_start = now;
+	strbuf_reset(&j->resp);
+	j->errbuf[0] = '\0';
+	j->hints.retry_after = j->hints.reset_requests = j->hints.reset_tokens = -1;
+	j->hints.remaining_requests = j->hints.remaining_tokens = -1;
+	curl_easy_setopt(e, CURLOPT_URL, url.buf);
+	curl_easy_setopt(e, CURLOPT_POST, 1L);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDS, j->body.buf);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->body.len);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, j);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->errbuf);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, j);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(opt.timeout * 1000));
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(opt.timeout < 30 ? opt.timeout * 1000 : 30000));
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (opt.cacert)
+		curl_easy_setopt(e, CURLOPT_CAINFO, opt.cacert);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	/* over TLS, wait for the first connection's ALPN answer: if it is
+	 * HTTP/2 every request shares it.  Over plain http (h1: vLLM, Ollama)
+	 * waiting would hold every request until the first response. */
+	curl_easy_setopt(e, CURLOPT_PIPEWAIT, tls ? 1L : 0L);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "rftkit/" RFT_VERSION " rft-call");
+	if (curl_multi_add_handle(multi, e) != CURLM_OK)
+		die(RFT_EX_SOFTWARE, "cannot add a transfer");
+	running++;
+	count.requests++;
+	if (j->attempts > 1)
+		count.retries++;
+}
+
+/* the backoff before attempt k+1: base x 2^(k-1), at most 8 s, less up to 25% */
+static double backoff(int k)
+{
+	double d = opt.backoff * pow(2, k - 1);
+
+	if (d > MAX_BACKOFF)
+		d = MAX_BACKOFF;
+	return d * (1 - 0.25 * (double)rft_rng_below(&rng, 1000) / 1000.0);
+}
+
+/* the wait the server asked for, or -1 */
+static double server_wait(const struct hints *h)
+{
+	double w = -1;
+
+	if (h->retry_after >= 0)
+		w = h->retry_after;
+	else {
+		if (h->reset_requests >= 0 && h->remaining_requests <= 0)
+			w = h->reset_requests;
+		if (h->reset_tokens >= 0 && h->remaining_tokens <= 0 && h->reset_tokens > w)
+			w = h->reset_tokens;
+	}
+	return w > MAX_SERVER_WAIT ? MAX_SERVER_WAIT : w;
+}
+
+static void fail(struct job *j, long status, const char *type, const char *message, int retryable)
+{
+	strbuf_reset(&j->out);
+	put_error(&j->out, &j->line, j->obj, status, type, message, j->attempts, retryable);
+	job_done(j);
+}
+
+/* The attempt of j ended with result res: answer, retry or fail it. */
+static void finish(struct job *j, CURLcode res, double now)
+{
+	long status = 0, latency;
+	curl_off_t connect_us = 0;
+	struct json_object *resp = NULL, *e;
+	struct strbuf err = STRBUF_INIT, msg = STRBUF_INIT;
+	const char *type = NULL, *code = NULL;
+	int retryable = 0;
+	double wait;
+
+	curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(j->easy, CURLINFO_CONNECT_TIME_T, &connect_us);
+	curl_multi_remove_handle(multi, j->easy);
+	curl_easy_cleanup(j->easy);
+	j->easy = NULL;
+	running--;
+	latency = (long)((now - j->t_start) * 1000 + 0.5);
+	/* reached: an HTTP answer, or a connection that broke after it was
+	 * made (not a TLS handshake that failed: that endpoint is unusable) */
+	if (status > 0 || (connect_us > 0 && res != CURLE_SSL_CONNECT_ERROR &&
+			   res != CURLE_PEER_FAILED_VERIFICATION && res != CURLE_SSL_CACERT_BADFILE &&
+			   res != CURLE_SSL_CERTPROBLEM))
+		count.reachable = 1;
+
+	if (res == CURLE_OK && status == 200) {
+		if (rft_json_parse(j->resp.buf, j->resp.len, &resp, &err) < 0 || !resp ||
+		    !json_object_is_type(resp, json_type_object)) {
+			type = "invalid_response";
+			strbuf_addf(&msg, "the answer is not a JSON object: %s", err.len ? err.buf : "null");
+			retryable = 1;
+		} else {
+			strbuf_reset(&j->out);
+			if (put_samples(&j->out, &j->line, j->obj, resp, NULL, j->n, latency, j->attempts, 0,
+					&err) < 0) {
+				type = "invalid_response";
+				strbuf_add(&msg, err.buf, err.len);
+				retryable = 1;
+			} else {
+				if (db)
+					cache_put(j->key, rft_json_get_str(resp, "model"), &j->resp, latency,
+						  j->attempts);
+				if (count.nlat == count.alat) {
+					count.alat = count.alat ? 2 * count.alat : 1024;
+					count.lat = erealloc(count.lat, count.alat * sizeof(*count.lat));
+				}
+				count.lat[count.nlat++] = (double)latency;
+				count.answered++;
+				/* the server says the budget is spent: everyone waits for the reset */
+				if ((wait = server_wait(&j->hints)) > 0 && (j->hints.remaining_requests == 0 ||
+									    j->hints.remaining_tokens == 0) &&
+				    now + wait > pause_until)
+					pause_until = now + wait;
+				json_object_put(resp);
+				strbuf_release(&err);
+				strbuf_release(&msg);
+				job_done(j);
+				return;
+			}
+		}
+	} else if (res == CURLE_OK) {
+		/* an HTTP error: the OpenAI error body says what */
+		e = NULL;
+		if (rft_json_parse(j->resp.buf, j->resp.len, &resp, &err) == 0)
+			e = rft_json_get(resp, "error");
+		type = rft_json_get_str(e, "type");
+		code = rft_json_get_str(e, "code");
+		if (rft_json_get_str(e, "message"))
+			strbuf_addstr(&msg, rft_json_get_str(e, "message"));
+		else if (e && json_object_is_type(e, json_type_string))
+			strbuf_addstr(&msg, json_object_get_string(e));
+		else
+			strbuf_addf(&msg, "HTTP %ld", status);
+		if ((code && !strcmp(code, "insufficient_quota")) || (type && !strcmp(type, "insufficient_quota"))) {
+			type = "insufficient_quota";
+			if (!quota_gone) {
+				quota_gone = 1;
+				strbuf_addstr(&quota_msg, msg.buf);
+			}
+		} else {
+			retryable = status == 408 || status == 409 || status == 429 || status >= 500;
+			if (code && (status == 429 || !type))
+				type = code;
+			if (!type)
+				type = status == 429 ? "rate_limit_exceeded" : status >= 500 ? "server_error" :
+					"http_error";
+		}
+	} else {
+		strbuf_addstr(&msg, j->errbuf[0] ? j->errbuf : curl_easy_strerror(res));
+		switch (res) {
+		case CURLE_OPERATION_TIMEDOUT:
+			type = "timeout";
+			retryable = 1;
+			break;
+		case CURLE_COULDNT_RESOLVE_HOST:
+		case CURLE_COULDNT_RESOLVE_PROXY:
+		case CURLE_COULDNT_CONNECT:
+		case CURLE_SEND_ERROR:
+		case CURLE_RECV_ERROR:
+		case CURLE_GOT_NOTHING:
+		case CURLE_HTTP2:
+		case CURLE_HTTP2_STREAM:
+			type = "connection_error";
+			retryable = 1;
+			break;
+		case CURLE_PARTIAL_FILE:
+		case CURLE_BAD_CONTENT_ENCODING:
+			type = "truncated_response";
+			retryable = 1;
+			break;
+		case CURLE_WRITE_ERROR:
+			type = "response_too_large";
+			break;
+		case CURLE_PEER_FAILED_VERIFICATION:
+		case CURLE_SSL_CACERT_BADFILE:
+		case CURLE_SSL_CERTPROBLEM:
+		case CURLE_SSL_CONNECT_ERROR:
+			type = "tls_error";
+			break;
+		case CURLE_UNSUPPORTED_PROTOCOL:
+		case CURLE_URL_MALFORMAT:
+			type = "bad_url";
+			break;
+		default:
+			type = "network_error";
+			retryable = 1;
+		}
+		if (status == 0)
+			status = -1;
+	}
+	if (retryable && j->attempts < opt.max_attempts && !quota_gone) {
+		double hint = server_wait(&j->hints);
+
+		wait = hint >= 0 ? hint : backoff(j->attempts);
+		j->not_before = now + wait;
+		if (hint > 0 && status == 429 && j->not_before > pause_until)
+			pause_until = j->not_before;
+		j->next = retry_list;
+		retry_list = j;
+	} else {
+		fail(j, status, type, msg.buf, retryable);
+	}
+	json_object_put(resp);
+	strbuf_release(&err);
+	strbuf_release(&msg);
+}
+
+/* ------------------------------------------------------------ the input */
+
+static struct rft_records rec;
+static int input_done;
+static unsigned long long dry_send, dry_tokens;
+
+/* a hit answers j now; 0 when j must be sent */
+static int answer_from_cache(struct job *j)
+{
+	struct strbuf resp = STRBUF_INIT, err = STRBUF_INIT;
+	struct json_object *r = NULL;
+	long latency = 0;
+	int attempts = 0, ok = 0;
+
+	if (!db || opt.refresh || !cache_get(j->key, &resp, &latency, &attempts))
+		goto out;
+	if (rft_json_parse(resp.buf, resp.len, &r, &err) < 0 || !r)
+		goto out;   /* unreadable: ask again (and overwrite it) */
+	strbuf_reset(&j->out);
+	if (put_samples(&j->out, &j->line, j->obj, r, NULL, j->n, latency, attempts, 1, &err) < 0)
+		goto out;
+	count.cached++;
+	ok = 1;
+out:
+	json_object_put(r);
+	strbuf_release(&resp);
+	strbuf_release(&err);
+	return ok;
+}
+
+/* read one prompt line into a job: 1, or 0 at the end of the input */
+static int read_one(void)
+{
+	struct json_object *obj;
+	struct strbuf err = STRBUF_INIT;
+	struct job *j;
+
+	for (;;) {
+		if (rft_records_next(&rec, &obj) <= 0) {
+			strbuf_release(&err);
+			return 0;
+		}
+		j = ecalloc(1, sizeof(*j));
+		strbuf_init(&j->line, 0);
+		strbuf_init(&j->body, 0);
+		strbuf_init(&j->resp, 0);
+		strbuf_init(&j->out, 0);
+		strbuf_add(&j->line, rec.line.buf, rec.line.len);
+		j->obj = obj;
+		strbuf_reset(&err);
+		if (build_request(j, &err) == 0)
+			break;
+		job_free(j);
+		rft_records_bad(&rec, "%s", err.buf);
+	}
+	strbuf_release(&err);
+	count.lines++;
+	if (opt.dry_run) {   /* counted, never sent nor written */
+		if (!answer_from_cache(j)) {
+			dry_send++;
+			dry_tokens += (unsigned long long)j->tokens;
+		}
+		job_free(j);
+		return 1;
+	}
+	j->seq = seq_read++;
+	ring[j->seq % nring] = j;
+	live++;
+	if (answer_from_cache(j)) {
+		job_done(j);
+	} else if (quota_gone) {
+		fail(j, 429, "insufficient_quota", quota_msg.buf, 0);
+	} else {
+		if (fresh_tail)
+			fresh_tail->next = j;
+		else
+			fresh_head = j;
+		fresh_tail = j;
+		j->next = NULL;
+	}
+	return 1;
+}
+
+/* --------------------------------------------------------------- progress */
+
+static int tty;
+static double last_progress;
+
+static void progress(double now, int final)
+{
+	double el = now - t_begin, rate;
+	unsigned long long done = count.answered + count.cached + count.failed;
+
+	if (!tty || (!final && now - last_progress < 0.5))
+		return;
+	last_progress = now;
+	rate = el > 0 ? (double)(count.answered + count.failed) / el : 0;
+	fprintf(stderr, "\r%s: %llu/%llu%s done, %.1f/s, %llu tokens, %llu errors", rft_progname, done,
+		count.lines, input_done ? "" : "+", rate, count.total_tokens, count.failed);
+	if (input_done && rate > 0 && done < count.lines)
+		fprintf(stderr, ", ETA %.0fs", (double)(count.lines - done) / rate);
+	fputs(final ? "\033[K\n" : "\033[K", stderr);
+}
+
+/* ------------------------------------------------------------- the loop */
+
+/* the next job allowed to start now, taken off its list; NULL and *wait
+ * (seconds) when none can yet */
+static struct job *next_job(double now, double *wait)
+{
+	struct job **pp, **best = NULL;
+	double w;
+
+	*wait = 1;
+	if (pause_until > now) {
+		*wait = pause_until - now;
+		return NULL;
+	}
+	for (pp = &retry_list; *pp; pp = &(*pp)->next) {
+		if ((*pp)->not_before <= now) {
+			if (!best || (*pp)->seq < (*best)->seq)
+				best = pp;
+		} else if ((*pp)->not_before - now < *wait) {
+			*wait = (*pp)->not_before - now;
+		}
+	}
+	if (!best && !fresh_head)
+		return NULL;
+	{
+		struct job *j = best ? *best : fresh_head;
+		double wr = bucket_wait(&rpm_bucket, 1, now);
+		double wt = bucket_wait(&tpm_bucket, (double)j->tokens, now);
+
+		w = wr > wt ? wr : wt;
+		if (w > 0) {
+			if (w < *wait)
+				*wait = w;
+			return NULL;
+		}
+		rpm_bucket.avail -= 1;
+		tpm_bucket.avail -= (double)j->tokens;
+		if (best) {
+			*best = j->next;
+		} else {
+			fresh_head = j->next;
+			if (!fresh_head)
+				fresh_tail = NULL;
+		}
+		j->next = NULL;
+		return j;
+	}
+}
+
+/* start what may start now: free slots, due jobs, the buckets allowing;
+ * *wait says how long until something else could */
+static void start_ready(double now, double *wait)
+{
+	struct job *j;
+
+	*wait = 1;
+	while (running < opt.concurrency) {
+		if (quota_gone) {   /* nothing more is sent: the rest fail now */
+			while ((j = fresh_head)) {
+				fresh_head = j->next;
+				fail(j, 429, "insufficient_quota", quota_msg.buf, 0);
+			}
+			fresh_tail = NULL;
+			while ((j = retry_list)) {
+				retry_list = j->next;
+				fail(j, 429, "insufficient_quota", quota_msg.buf, 0);
+			}
+		}
+		if (!(j = next_job(now, wait)))
+			break;
+		start(j, now);
+	}
+}
+
+static void run(void)
+{
+	for (;;) {
+		double now = now_s(), wait = 1;
+		int still = 0, got = 0;
+		CURLMsg *m;
+
+		start_ready(now, &wait);
+		/* read while a line read could start at once, and start it before
+		 * reading the next: a slow producer on a pipe then delays no
+		 * request it has already given (cache hits just flow through) */
+		while (!input_done && live < window && !fresh_head && running < opt.concurrency) {
+			if (!read_one()) {
+				input_done = 1;
+				break;
+			}
+			now = now_s();
+			start_ready(now, &wait);
+		}
+		curl_multi_perform(multi, &still);
+		while ((m = curl_multi_info_read(multi, &still))) {
+			if (m->msg == CURLMSG_DONE) {
+				CURLcode res = m->data.result;
+				void *p = NULL;
+
+				curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&p);
+				finish(p, res, now_s());
+				got = 1;
+			}
+		}
+		flush_ordered();
+		progress(now_s(), 0);
+		if (input_done && live == 0)
+			break;
+		if (got)
+			continue;   /* finished transfers free slots: start more first */
+		if (!input_done && live < window && !fresh_head && running < opt.concurrency)
+			continue;   /* lines were written (cache hits): read on */
+		if (wait > 1)
+			wait = 1;
+		curl_multi_poll(multi, NULL, 0, (int)(wait * 1000) + 1, NULL);
+	}
+}
+
+/* --------------------------------------------------------- batch output */
+
+static struct strmap batch_ids = STRMAP_INIT;
+static char **batch_lines;
+static unsigned char *batch_used;
+
+static void batch_load(const char *path)
+{
+	struct rft_records r;
+	struct json_object *o;
+	char *paths[1];
+
+	paths[0] = (char *)path;
+	rft_records_init(&r, paths, 1);
+	while (rft_records_next(&r, &o) > 0) {
+		const char *id = rft_json_get_str(o, "custom_id");
+		int added = 0;
+		long ix;
+
+		if (!id) {
+			json_object_put(o);
+			rft_records_bad(&r, "no \"custom_id\": not a Batch API output line");
+			continue;
+		}
+		ix = strmap_intern(&batch_ids, id, &added);
+		if (added) {
+			batch_lines = erealloc(batch_lines, batch_ids.n * sizeof(*batch_lines));
+		} else {
+			warn("%s: custom_id '%s' again; the later line wins", r.where.buf, id);
+			free(batch_lines[ix]);
+		}
+		batch_lines[ix] = estrndup(r.line.buf, r.line.len);
+		json_object_put(o);
+	}
+	rft_records_release(&r);
+}
+
+/* the sample (or error) line for prompt line j from its Batch API result */
+static void batch_answer(struct job *j, const char *id)
+{
+	long ix = strmap_get(&batch_ids, id);
+	struct json_object *b = NULL, *resp, *body, *e;
+	struct strbuf err = STRBUF_INIT, msg = STRBUF_INIT;
+	long status;
+	const char *type;
+
+	if (ix < 0) {
+		strbuf_addf(&msg, "custom_id '%s' is not in the batch output (expired or not sent?)", id);
+		fail(j, 0, "missing_from_batch", msg.buf, 1);
+		strbuf_release(&msg);
+		return;
+	}
+	batch_used[ix] = 1;
+	if (rft_json_parse(batch_lines[ix], strlen(batch_lines[ix]), &b, &err) < 0)
+		die(RFT_EX_SOFTWARE, "batch line no longer parses");
+	resp = rft_json_get(b, "response");
+	body = rft_json_get(resp, "body");
+	status = resp ? (long)get_int(resp, "status_code") : 0;
+	j->attempts = 1;
+	if (status == 200 && body) {
+		strbuf_reset(&j->out);
+		if (put_samples(&j->out, &j->line, j->obj, body, NULL, j->n, -1, 1, 0, &err) >= 0) {
+			count.answered++;
+			job_done(j);
+			goto out;
+		}
+		fail(j, status, "invalid_response", err.buf, 0);
+		goto out;
+	}
+	e = rft_json_get(body, "error");
+	if (!e)
+		e = rft_json_get(b, "error");
+	type = rft_json_get_str(e, "type");
+	if (!type)
+		type = rft_json_get_str(e, "code");
+	if (!type)
+		type = "batch_error";
+	strbuf_addstr(&msg, rft_json_get_str(e, "message") ? rft_json_get_str(e, "message") : "failed in the batch");
+	fail(j, status, type, msg.buf,
+	     status == 408 || status == 409 || (status == 429 && strcmp(type, "insufficient_quota")) ||
+	     status >= 500 || !strcmp(type, "batch_expired") || !strcmp(type, "batch_cancelled"));
+out:
+	json_object_put(b);
+	strbuf_release(&err);
+	strbuf_release(&msg);
+}
+
+static void run_batch_in(void)
+{
+	struct json_object *obj;
+	struct strbuf err = STRBUF_INIT;
+	struct strmap seen = STRMAP_INIT;
+	size_t i, unused = 0;
+	long first = 0;
+
+	batch_load(opt.batch_in);
+	if (opt.batch_errors)
+		batch_load(opt.batch_errors);
+	batch_used = ecalloc(batch_ids.n + 1, 1);
+	while (rft_records_next(&rec, &obj) > 0) {
+		struct job *j = ecalloc(1, sizeof(*j));
+		const char *id = rft_json_get_str(obj, "custom_id");
+		int added;
+
+		if (!id)
+			id = rft_json_get_str(obj, "id");
+		strbuf_init(&j->line, 0);
+		strbuf_init(&j->body, 0);
+		strbuf_init(&j->resp, 0);
+		strbuf_init(&j->out, 0);
+		strbuf_add(&j->line, rec.line.buf, rec.line.len);
+		j->obj = obj;
+		j->n = 1;
+		if (!id) {
+			job_free(j);
+			rft_records_bad(&rec, "no \"custom_id\" or \"id\" to join on the batch output");
+			continue;
+		}
+		strmap_intern(&seen, id, &added);
+		if (!added) {
+			job_free(j);
+			rft_records_bad(&rec, "id '%s' again: a batch answer cannot be given to two lines", id);
+			continue;
+		}
+		j->seq = seq_read++;
+		live++;
+		count.lines++;
+		ring[0] = j;
+		batch_answer(j, id);
+		ring[0] = NULL;
+		seq_written++;
+		write_out(j);
+	}
+	for (i = batch_ids.n; i-- > 0; )
+		if (!batch_used[i]) {
+			unused++;
+			first = (long)i;
+		}
+	if (unused)
+		warn("%zu batch answer%s matched no prompt line (first: custom_id '%s')", unused,
+		     unused == 1 ? "" : "s", strmap_key(&batch_ids, first));
+	for (i = 0; i < batch_ids.n; i++)
+		free(batch_lines[i]);
+	free(batch_lines);
+	free(batch_used);
+	strmap_release(&batch_ids);
+	strmap_release(&seen);
+	strbuf_release(&err);
+}
+
+/* ------------------------------------------------------------- summary */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void write_stats(double wall)
+{
+	struct rft_output so;
+	struct strbuf sb = STRBUF_INIT;
+	static const double qs[] = { 0.5, 0.9, 0.99 };
+	static const char *const qn[] = { "p50", "p90", "p99" };
+	size_t i;
+
+	if (rft_output_open(&so, opt.stats) < 0)
+		exit(rft_finish(RFT_EX_IOERR));
+	if (count.nlat)
+		qsort(count.lat, count.nlat, sizeof(*count.lat), cmp_double);
+	strbuf_addf(&sb, "{\"lines\":%llu,\"answered\":%llu,\"cached\":%llu,\"failed\":%llu,"
+		    "\"failed_retryable\":%llu,\"samples\":%llu,\"requests\":%llu,\"retries\":%llu,"
+		    "\"latency_ms\":{", count.lines, count.answered, count.cached, count.failed,
+		    count.failed_retryable, count.samples, count.requests, count.retries);
+	for (i = 0; i < 3; i++) {
+		json_put_key(&sb, qn[i], i == 0);
+		if (count.nlat)
+			json_put_fixed(&sb, rft_quantile_sorted(count.lat, count.nlat, qs[i]), 1);
+		else
+			strbuf_addstr(&sb, "null");
+	}
+	strbuf_addf(&sb, "},\"usage\":{\"prompt_tokens\":%llu,\"completion_tokens\":%llu,"
+		    "\"reasoning_tokens\":%llu,\"total_tokens\":%llu},\"wall_s\":",
+		    count.prompt_tokens, count.completion_tokens, count.reasoning_tokens, count.total_tokens);
+	json_put_fixed(&sb, wall, 3);
+	strbuf_addstr(&sb, ",\"requests_per_s\":");
+	json_put_fixed(&sb, wall > 0 ? (double)count.requests / wall : 0, 1);
+	strbuf_addstr(&sb, "}\n");
+	rft_output_write(&so, sb.buf, sb.len);
+	if (rft_output_commit(&so) < 0)
+		exit(rft_finish(RFT_EX_IOERR));
+	strbuf_release(&sb);
+}
+
+static void summary(double wall)
+{
+	warn("%llu lines: %llu answered, %llu from the cache, %llu failed (%llu may pass on a rerun); "
+	     "%llu requests, %llu retries; %llu prompt + %llu completion tokens; %.1f s",
+	     count.lines, count.answered, count.cached, count.failed, count.failed_retryable,
+	     count.requests, count.retries, count.prompt_tokens, count.completion_tokens, wall);
+}
+
+/* ----------------------------------------------------------------- main */
+
+enum { OPT_BASE_URL = 256, OPT_KEY_ENV, OPT_CONCURRENCY, OPT_RPM, OPT_TPM, OPT_MAX_ATTEMPTS,
+       OPT_TIMEOUT, OPT_BACKOFF, OPT_TEMPERATURE, OPT_MAX_TOKENS, OPT_EFFORT, OPT_N,
+       OPT_RESPONSE_FORMAT, OPT_CACHE, OPT_REFRESH, OPT_UNORDERED, OPT_STATS, OPT_BATCH_IN,
+       OPT_BATCH_ERRORS, OPT_SKIP_BAD, OPT_REJECTS, OPT_CACERT, OPT_DRY_RUN };
+
+static const struct rft_opt options[] = {
+	{ 'o', "output", RFT_ARG_REQ, "FILE", "write to FILE (atomically) instead of stdout" },
+	{ 'm', "model", RFT_ARG_REQ, "NAME", "the model (else each line's \"model\")" },
+	{ OPT_BASE_URL, "base-url", RFT_ARG_REQ, "URL", "the endpoint (default " DEFAULT_BASE_URL ")" },
+	{ OPT_KEY_ENV, "api-key-env", RFT_ARG_REQ, "NAME", "read the key from $NAME (default OPENAI_API_KEY)" },
+	{ OPT_CACERT, "cacert", RFT_ARG_REQ, "FILE", "trust the CA certificates in FILE (PEM) instead of the system's" },
+	{ 'H', "header", RFT_ARG_REQ, "'NAME: VALUE'", "add a header; ${VAR} in VALUE is read from the environment" },
+	{ 'j', "concurrency", RFT_ARG_REQ, "N", "requests in flight at once (default 16)" },
+	{ OPT_RPM, "rpm", RFT_ARG_REQ, "N", "at most N requests a minute (token bucket)" },
+	{ OPT_TPM, "tpm", RFT_ARG_REQ, "N", "at most N estimated tokens a minute (see rft-call(1))" },
+	{ OPT_MAX_ATTEMPTS, "max-attempts", RFT_ARG_REQ, "N", "tries per line, retries included (default 5)" },
+	{ OPT_TIMEOUT, "timeout", RFT_ARG_REQ, "SECONDS", "give up an attempt after this long (default 600)" },
+	{ OPT_BACKOFF, "backoff", RFT_ARG_REQ, "SECONDS", "first retry delay, doubled each time up to 8 s (default 0.5)" },
+	{ OPT_TEMPERATURE, "temperature", RFT_ARG_REQ, "T", "sampling temperature" },
+	{ OPT_MAX_TOKENS, "max-completion-tokens", RFT_ARG_REQ, "N", "cap on output tokens, reasoning included" },
+	{ OPT_EFFORT, "reasoning-effort", RFT_ARG_REQ, "LEVEL", "minimal, low, medium or high" },
+	{ OPT_N, "n", RFT_ARG_REQ, "N", "completions per prompt: N sample lines, each with its index" },
+	{ OPT_RESPONSE_FORMAT, "response-format", RFT_ARG_REQ, "FILE", "the response_format JSON in FILE (e.g. rft-prompt --schema)" },
+	{ OPT_CACHE, "cache", RFT_ARG_REQ, "FILE", "SQLite response cache: answers kept there are not asked again" },
+	{ OPT_REFRESH, "refresh", RFT_ARG_NONE, NULL, "with --cache: ask again, and store the new answers" },
+	{ OPT_DRY_RUN, "dry-run", RFT_ARG_NONE, NULL, "send nothing: check the lines, count cache hits, requests and estimated tokens" },
+	{ OPT_UNORDERED, "unordered", RFT_ARG_NONE, NULL, "write lines as they finish, not in input order" },
+	{ OPT_STATS, "stats", RFT_ARG_REQ, "FILE", "write counts, latency percentiles and token totals as JSON" },
+	{ OPT_BATCH_IN, "batch-in", RFT_ARG_REQ, "FILE", "call nothing: join this Batch API output to the prompt lines" },
+	{ OPT_BATCH_ERRORS, "batch-errors", RFT_ARG_REQ, "FILE", "with --batch-in: the batch's error file too" },
+	{ OPT_SKIP_BAD, "skip-bad", RFT_ARG_OPT, "N", "skip (and count, and reject) up to N bad lines instead of stopping" },
+	{ OPT_REJECTS, "rejects", RFT_ARG_REQ, "FILE", "write the bad lines skipped, with the reason, to FILE" },
+	RFT_OPT_STD,
+	RFT_OPT_END
+};
+
+static const struct rft_cmd cmd = {
+	"rft-call", "[OPTION]... [PROMPTS]...",
+	"Send prompt lines to an OpenAI-compatible /chat/completions endpoint and write sample\n"
+	"lines, in input order.  With no input, or '-', read stdin.",
+	options,
+	"exit status: 0 every line written (failed calls that a retry cannot fix carry \"error\"),\n"
+	"75 some line failed for a reason that may pass (rerun: the cache keeps the rest),\n"
+	"69 the endpoint was never reached, 64 usage, 65 bad input, 66 input missing,\n"
+	"74 I/O error, 78 bad configuration.  See rft-call(1).\n"
+};
+
+static RFT_NORETURN void usage_error(const char *fmt, const char *arg)
+{
+	error(fmt, arg);
+	fprintf(stderr, "Try 'rft-call --help' for more information.\n");
+	exit(RFT_EX_USAGE);
+}
+
+static long long count_arg(const char *name, const char *v, long long min)
+{
+	long long n = rft_parse_count(v);
+
+	if (n < min) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addf(&sb, "option '--%s' needs a whole number >= %lld, not '%%s'", name, min);
+		usage_error(sb.buf, v);
+	}
+	return n;
+}
+
+static double real_arg(const char *name, const char *v, double min)
+{
+	char *end;
+	double x;
+
+	errno = 0;
+	x = strtod(v, &end);
+	if (end == v || *end || errno || !isfinite(x) || x < min) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addf(&sb, "option '--%s' needs a number >= %g, not '%%s'", name, min);
+		usage_error(sb.buf, v);
+	}
+	return x;
+}
+
+/* -H 'Name: value' with ${VAR} expanded, appended to the header list */
+static void add_header(const char *h)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p, *colon = strchr(h, ':');
+
+	if (!colon || colon == h || strpbrk(h, "\r\n"))
+		usage_error("-H needs 'Name: value', not '%s'", h);
+	for (p = h; *p; p++) {
+		if (p[0] == '$' && p[1] == '{') {
+			const char *end = strchr(p, '}');
+			char *name;
+			const char *v;
+
+			if (!end)
+				usage_error("-H: unclosed ${ in '%s'", h);
+			name = estrndup(p + 2, (size_t)(end - p - 2));
+			v = getenv(name);
+			if (!v || strpbrk(v, "\r\n"))
+				die(RFT_EX_CONFIG, "-H: $%s is not set (or holds a line break)", name);
+			free(name);
+			strbuf_addstr(&sb, v);
+			p = end;
+		} else {
+			strbuf_addch(&sb, *p);
+		}
+	}
+	headers = curl_slist_append(headers, sb.buf);
+	if (!headers)
+		die(RFT_EX_SOFTWARE, "out of memory");
+	memset(sb.buf, 0, sb.len);   /* it may hold a secret */
+	strbuf_release(&sb);
+}
+
+static void set_key(void)
+{
+	const char *name = opt.api_key_env ? opt.api_key_env : "OPENAI_API_KEY";
+	const char *key = getenv(name);
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!key || !*key) {
+		if (opt.api_key_env)
+			die(RFT_EX_CONFIG, "$%s is not set (--api-key-env)", name);
+		if (!opt.dry_run && strstr(url.buf, "://api.openai.com/"))
+			die(RFT_EX_CONFIG, "$OPENAI_API_KEY is not set (OpenAI needs a key; --api-key-env names another variable)");
+		return;   /* local servers need none; OpenAI answers 401 */
+	}
+	if (strpbrk(key, "\r\n"))
+		die(RFT_EX_CONFIG, "$%s holds a line break", name);
+	strbuf_addstr(&sb, "Authorization: Bearer ");
+	strbuf_addstr(&sb, key);
+	headers = curl_slist_append(headers, sb.buf);
+	if (!headers)
+		die(RFT_EX_SOFTWARE, "out of memory");
+	memset(sb.buf, 0, sb.len);
+	strbuf_release(&sb);
+}
+
+/* wipe the header list (it holds the key) and free it */
+static void free_headers(void)
+{
+	struct curl_slist *h;
+
+	for (h = headers; h; h = h->next)
+		memset(h->data, 0, strlen(h->data));
+	curl_slist_free_all(headers);
+	headers = NULL;
+}
+
+static void load_response_format(const char *path)
+{
+	struct rft_input in;
+	struct strbuf sb = STRBUF_INIT, err = STRBUF_INIT, val = STRBUF_INIT;
+	struct json_object *v = NULL;
+
+	if (rft_input_open(&in, path) < 0)
+		exit(rft_finish(RFT_EX_NOINPUT));
+	if (rft_input_slurp(&in, &sb, 1 << 20) < 0 || rft_input_close(&in) < 0)
+		exit(rft_finish(RFT_EX_CONFIG));
+	if (rft_json_parse(sb.buf, sb.len, &v, &err) < 0)
+		die(RFT_EX_CONFIG, "%s: %s", path, err.buf);
+	if (!v || !json_object_is_type(v, json_type_object) || !rft_json_get_str(v, "type"))
+		die(RFT_EX_CONFIG, "%s: a response_format is an object with a \"type\"", path);
+	json_put_value(&val, v);
+	response_format = strbuf_detach(&val, NULL);
+	json_object_put(v);
+	strbuf_release(&sb);
+	strbuf_release(&err);
+}
+
+int main(int argc, char **argv)
+{
+	int c, status;
+	double wall;
+
+	rft_init("rft-call");
+	/* before any other thread: libcurl's global state (and OpenSSL's) */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		die(RFT_EX_SOFTWARE, "cannot initialise libcurl");
+	atexit(curl_global_cleanup);
+	headers = curl_slist_append(NULL, "Content-Type: application/json");
+	headers = curl_slist_append(headers, "Accept: application/json");
+	headers = curl_slist_append(headers, "Expect:");
+	while ((c = rft_getopt(argc, argv, &cmd)) != -1) {
+		switch (c) {
+		case 'o': opt.output = optarg; break;
+		case 'm': opt.model = optarg; break;
+		case OPT_BASE_URL: opt.base_url = optarg; break;
+		case OPT_KEY_ENV: opt.api_key_env = optarg; break;
+		case OPT_CACERT:
+			if (access(optarg, R_OK) != 0)
+				die(RFT_EX_NOINPUT, "cannot read '%s':", optarg);
+			opt.cacert = optarg;
+			break;
+		case 'H': add_header(optarg); break;
+		case 'j': opt.concurrency = count_arg("concurrency", optarg, 1); break;
+		case OPT_RPM: opt.rpm = count_arg("rpm", optarg, 1); break;
+		case OPT_TPM: opt.tpm = count_arg("tpm", optarg, 1); break;
+		case OPT_MAX_ATTEMPTS: opt.max_attempts = count_arg("max-attempts", optarg, 1); break;
+		case OPT_TIMEOUT: opt.timeout = real_arg("timeout", optarg, 0.001); break;
+		case OPT_BACKOFF: opt.backoff = real_arg("backoff", optarg, 0); break;
+		case OPT_TEMPERATURE: opt.temperature = real_arg("temperature", optarg, 0); opt.has_temperature = 1; break;
+		case OPT_MAX_TOKENS: opt.max_completion_tokens = count_arg("max-completion-tokens", optarg, 1); break;
+		case OPT_EFFORT:
+			if (strcmp(optarg, "minimal") && strcmp(optarg, "low") && strcmp(optarg, "medium") &&
+			    strcmp(optarg, "high") && strcmp(optarg, "none"))
+				usage_error("unknown --reasoning-effort '%s' (minimal, low, medium, high)", optarg);
+			opt.reasoning_effort = optarg;
+			break;
+		case OPT_N: opt.n = count_arg("n", optarg, 1); break;
+		case OPT_RESPONSE_FORMAT: opt.response_format_file = optarg; break;
+		case OPT_CACHE: opt.cache = optarg; break;
+		case OPT_REFRESH: opt.refresh = 1; break;
+		case OPT_UNORDERED: opt.unordered = 1; break;
+		case OPT_DRY_RUN: opt.dry_run = 1; break;
+		case OPT_STATS: opt.stats = optarg; break;
+		case OPT_BATCH_IN: opt.batch_in = optarg; break;
+		case OPT_BATCH_ERRORS: opt.batch_errors = optarg; break;
+		case OPT_SKIP_BAD: opt.skip_bad = rft_skip_bad_arg(optarg); break;
+		case OPT_REJECTS: opt.rejects = optarg; break;
+		}
+	}
+	if (opt.n > 128)
+		usage_error("option '--n' is at most 128, not '%s'", "more");
+	if (opt.refresh && !opt.cache)
+		usage_error("%s needs --cache FILE", "--refresh");
+	if (opt.batch_errors && !opt.batch_in)
+		usage_error("%s needs --batch-in FILE", "--batch-errors");
+	if (opt.concurrency > 1024)
+		opt.concurrency = 1024;
+	if (opt.response_format_file)
+		load_response_format(opt.response_format_file);
+	strbuf_addstr(&url, opt.base_url ? opt.base_url : DEFAULT_BASE_URL);
+	while (url.len && url.buf[url.len - 1] == '/')
+		strbuf_setlen(&url, url.len - 1);
+	if (strncmp(url.buf, "http://", 7) && strncmp(url.buf, "https://", 8))
+		usage_error("--base-url must start with http:// or https://, not '%s'", url.buf);
+	strbuf_addstr(&url, "/chat/completions");
+	if (!opt.batch_in)
+		set_key();
+	rft_rng_seed(&rng, (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32));
+	tty = isatty(STDERR_FILENO);
+	t_begin = now_s();
+
+	rft_records_init(&rec, argv + optind, argc - optind);
+	rec.skip_bad = opt.skip_bad;
+	if (opt.rejects && rft_records_open_rejects(&rec, opt.rejects) < 0)
+		return rft_finish(RFT_EX_IOERR);
+	if (rft_output_open(&out, opt.output) < 0)
+		return rft_finish(RFT_EX_IOERR);
+	window = (size_t)(opt.concurrency * 16 > 1024 ? opt.concurrency * 16 : 1024);
+	for (nring = 1; nring < window; nring <<= 1)
+		;
+	ring = ecalloc(nring, sizeof(*ring));
+
+	if (opt.batch_in) {
+		run_batch_in();
+	} else if (opt.dry_run) {
+		if (opt.cache)
+			cache_open();
+		while (read_one())
+			;
+		cache_close();
+		warn("dry run: %llu lines, %llu in the cache, %llu to send, about %llu tokens "
+		     "(prompt estimate + max completion tokens)", count.lines, count.cached, dry_send, dry_tokens);
+	} else {
+		if (opt.cache)
+			cache_open();
+		if (opt.rpm)
+			bucket_init(&rpm_bucket, opt.rpm);
+		if (opt.tpm)
+			bucket_init(&tpm_bucket, opt.tpm);
+		multi = curl_multi_init();
+		if (!multi)
+			die(RFT_EX_SOFTWARE, "cannot make a curl multi handle");
+		curl_multi_setopt(multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+		curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)opt.concurrency);
+		curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long)opt.concurrency);
+		run();
+		curl_multi_cleanup(multi);
+		cache_close();
+	}
+	free_headers();
+	wall = now_s() - t_begin;
+	progress(now_s(), 1);
+	rft_records_release(&rec);
+	if (rft_records_commit_rejects(&rec) < 0)
+		return rft_finish(RFT_EX_IOERR);
+	if (rft_output_commit(&out) < 0)
+		return rft_finish(RFT_EX_IOERR);
+	if (opt.stats)
+		write_stats(wall);
+	if (count.failed || tty)
+		summary(wall);
+	status = RFT_EX_OK;
+	if (count.requests && !count.reachable)
+		status = RFT_EX_UNAVAILABLE;
+	else if (count.failed_retryable)
+		status = RFT_EX_TEMPFAIL;
+	free(ring);
+	free(count.lat);
+	free(response_format);
+	strbuf_release(&url);
+	strbuf_release(&quota_msg);
+	return rft_finish(status);
+}
