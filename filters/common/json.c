@@ -435,6 +435,22 @@ static int scan_value(struct scan *s);
 static int scan_object(struct scan *s, const char *const *paths, size_t npaths,
 		       struct json_object *dst, int all);
 
+/* at an opening bracket: step in; 1 when the closing one follows at once
+ * (both consumed), 0 otherwise, -1 nested too deep */
+static int scan_open(struct scan *s, unsigned char close)
+{
+	if (++s->depth >= JSON_TOKENER_DEFAULT_DEPTH)
+		return -1;
+	s->p++;
+	scan_ws(s);
+	if (s->p < s->end && *s->p == close) {
+		s->p++;
+		s->depth--;
+		return 1;
+	}
+	return 0;
+}
+
 /* after an element or member: 1 at the closing bracket (consumed), 0 after
  * a comma, -1 anything else */
 static int scan_sep(struct scan *s, unsigned char close)
@@ -460,15 +476,8 @@ static int scan_array(struct scan *s, struct json_object *dst)
 {
 	int rc;
 
-	if (++s->depth >= JSON_TOKENER_DEFAULT_DEPTH)
-		return -1;
-	s->p++;
-	scan_ws(s);
-	if (s->p < s->end && *s->p == ']') {
-		s->p++;
-		s->depth--;
-		return 0;
-	}
+	if ((rc = scan_open(s, ']')) != 0)
+		return rc < 0 ? -1 : 0;
 	do {
 		if (dst) {
 			struct json_object *e;
@@ -606,19 +615,14 @@ static int scan_key(struct scan *s, const unsigned char **k, size_t *kn, int *es
 static int scan_object(struct scan *s, const char *const *paths, size_t npaths,
 		       struct json_object *dst, int all)
 {
-	if (++s->depth >= JSON_TOKENER_DEFAULT_DEPTH)
-		return -1;
-	s->p++;
-	scan_ws(s);
-	if (s->p < s->end && *s->p == '}') {
-		s->p++;
-		s->depth--;
-		return 0;
-	}
+	int rc;
+
+	if ((rc = scan_open(s, '}')) != 0)
+		return rc < 0 ? -1 : 0;
 	for (;;) {
 		const unsigned char *k, *v;
 		size_t kn, i, nsub = 0;
-		int esc, whole = 0, rc;
+		int esc, whole = 0;
 		const char *sub[16];
 
 		if (scan_key(s, &k, &kn, &esc) < 0)
@@ -808,20 +812,15 @@ void rft_json_paths_free(struct rft_json_paths *ps)
  * the paths in node.  0, -1 not valid JSON, -2 an escaped key (ask json-c). */
 static int span_object(struct scan *s, const struct pnode *node, struct rft_json_span *spans)
 {
-	if (++s->depth >= JSON_TOKENER_DEFAULT_DEPTH)
-		return -1;
-	s->p++;
-	scan_ws(s);
-	if (s->p < s->end && *s->p == '}') {
-		s->p++;
-		s->depth--;
-		return 0;
-	}
+	int rc;
+
+	if ((rc = scan_open(s, '}')) != 0)
+		return rc < 0 ? -1 : 0;
 	for (;;) {
 		const unsigned char *k, *v;
 		const struct pedge *e = NULL;
 		size_t kn, i;
-		int esc, rc;
+		int esc;
 
 		if (scan_key(s, &k, &kn, &esc) < 0)
 			return -1;

@@ -379,13 +379,13 @@ void rft_records_map(struct rft_records *r, int nthreads, size_t user_size,
 	struct batch b[3], *prev = &b[0], *cur = &b[1], *next = &b[2], *tmp;
 	struct map_thread mt[64];
 	pthread_t th[64];
+	struct rft_json_paths *paths = r->spans ? rft_json_paths_new(r->spans, r->nspans) : NULL;
 	int i;
 
 	if (nthreads < 1)
 		nthreads = 1;
 	if (nthreads > 64)
 		nthreads = 64;
-	struct rft_json_paths *paths = r->spans ? rft_json_paths_new(r->spans, r->nspans) : NULL;
 
 	for (i = 0; i < 3; i++)
 		batch_init(&b[i], user_size, r->spans ? r->nspans : 0);
