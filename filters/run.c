@@ -2255,10 +2255,9 @@ static int run(void)
 {
 	struct sigaction sa;
 	struct strbuf rl = STRBUF_INIT;
-	int ret = 0, lockfd;
+	int ret = 0;
 	size_t oi, k;
 
-	take_lock(&lockfd);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;   /* no SA_RESTART: waitpid returns EINTR */
 	sigemptyset(&sa.sa_mask);
@@ -2343,7 +2342,6 @@ static int run(void)
 		ret = 128 + got_signal;
 	fclose(runlog);
 	runlog = NULL;
-	close(lockfd);
 	return ret;
 }
 
@@ -2376,7 +2374,7 @@ static const struct rft_cmd cmd = {
 
 int main(int argc, char **argv)
 {
-	int c, ret = 0;
+	int c, ret = 0, lockfd = -1;
 	const char *file;
 	size_t i;
 
@@ -2442,8 +2440,11 @@ int main(int argc, char **argv)
 	}
 	load(file);
 	setup_path();
-	read_lock();
 	select_stages();
+	/* a real run reads the lock file only once it holds the pipeline */
+	if (!opt.why && !opt.dry)
+		take_lock(&lockfd);
+	read_lock();
 	if (opt.why) {
 		why(opt.why_stage);
 	} else {
@@ -2453,6 +2454,8 @@ int main(int argc, char **argv)
 		else
 			ret = run();
 	}
+	if (lockfd >= 0)
+		close(lockfd);
 	for (i = 0; i < P.nst; i++)
 		free(newrec[i]);
 	free(newrec);
