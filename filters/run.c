@@ -1194,6 +1194,8 @@ static void pipeline_free(void)
 		strbuf_release(&s->inrec);
 	}
 	free(P.st);
+	P.st = NULL;        /* the exit hook (kill_running) then finds nothing */
+	P.nst = 0;
 	free(P.order);
 	free(P.lock);
 	free(P.logs);
