@@ -1003,7 +1003,8 @@ static const char *dep_file(const struct stage *a, const struct stage *b)
 	return "?";
 }
 
-static void report_cycle(const unsigned char *left)
+/* dies; takes left (to free it first: leak checkers) */
+static void report_cycle(unsigned char *left)
 {
 	size_t n = P.nst, *path = ecalloc(n + 1, sizeof(*path)), len = 0, i, cur, start;
 	unsigned char *seen = ecalloc(n, 1);
@@ -1024,10 +1025,9 @@ static void report_cycle(const unsigned char *left)
 		;
 	/* path runs consumer -> producer; print producer -> consumer */
 	for (i = len; i-- > start;) {
+		/* path[i]'s consumer: the one before it, or (closing the cycle) the last */
 		size_t from = path[i], to = i == start ? path[len - 1] : path[i - 1];
 
-		if (i == start)
-			to = path[len - 1];
 		strbuf_addf(&sb, "%s'%s' writes '%s' read by '%s'", i == len - 1 ? "" : "; ",
 			    P.st[from].name, dep_file(&P.st[to], &P.st[from]), P.st[to].name);
 	}
@@ -1035,6 +1035,7 @@ static void report_cycle(const unsigned char *left)
 	strbuf_release(&sb);
 	free(path);
 	free(seen);
+	free(left);
 	die(RFT_EX_CONFIG, "%s: the stages form a cycle: %s", P.file, msgbuf);
 }
 
