@@ -792,6 +792,11 @@ static void build_cmd(struct stage *s, char **outs, unsigned char *used, struct 
 	if (s->nhosts || s->hostfile) {
 		char *cwd = getcwd(NULL, 0);
 
+		for (i = 0; i < s->params.n; i++) {   /* params reach remote jobs too */
+			strv_push(av, estrdup("--env"));
+			strv_push(av, estrdup(s->params.v[i].name));
+		}
+
 		if (!cwd)
 			die(RFT_EX_IOERR, "cannot get the current directory:");
 		strv_push(av, estrdup("--workdir"));
@@ -1693,10 +1698,19 @@ static void check_sources(void)
 					if (!strcmp(P.st[s->deps[k]].out[b].path, s->in[a].path) &&
 					    P.st[s->deps[k]].state != S_OFF)
 						made = 1;
-			if (!made && access(s->in[a].path, F_OK) < 0)
-				die(RFT_EX_NOINPUT, "stage '%s': input '%s' does not exist%s", s->name,
-				    s->in[a].path, s->ndeps ? " (and the stage writing it is not selected)" :
-				    " and no stage writes it");
+			if (!made && access(s->in[a].path, F_OK) < 0) {
+				const char *writer = NULL;
+
+				for (k = 0; k < s->ndeps; k++)
+					for (b = 0; b < P.st[s->deps[k]].nout; b++)
+						if (!strcmp(P.st[s->deps[k]].out[b].path, s->in[a].path))
+							writer = P.st[s->deps[k]].name;
+				if (writer)
+					die(RFT_EX_NOINPUT, "stage '%s': input '%s' does not exist and stage "
+					    "'%s', which writes it, is not selected", s->name, s->in[a].path, writer);
+				die(RFT_EX_NOINPUT, "stage '%s': input '%s' does not exist and no stage "
+				    "writes it", s->name, s->in[a].path);
+			}
 		}
 	}
 }
@@ -2319,6 +2333,10 @@ static int run(void)
 		}
 		if (nrunning == 0)
 			break;
+		if (got_signal) {   /* it came while we were hashing or starting */
+			kill_running();
+			break;
+		}
 		pid = waitpid(-1, &status, 0);
 		if (pid < 0) {
 			if (errno == EINTR && got_signal) {
@@ -2341,8 +2359,11 @@ static int run(void)
 				break;
 			}
 	}
-	if (got_signal && !ret)
+	if (got_signal && !ret) {
+		fprintf(stderr, "rft-run: stopped by signal %d; no stage left a partial output\n",
+			(int)got_signal);
 		ret = 128 + got_signal;
+	}
 	fclose(runlog);
 	runlog = NULL;
 	return ret;

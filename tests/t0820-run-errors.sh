@@ -159,3 +159,20 @@ test_expect_success 'a damaged lock file costs a rerun, not the run' '
 	echo "{not json" > ok.lock && rft-run ok.yaml 2> err && grep_err "ok.lock: not a lock file" err &&
 	jq -e ".stages.a.key" ok.lock > /dev/null
 '
+y until.yaml <<'EOF'
+stages:
+  make:
+    cmd: "cat ${in} > ${out}"
+    in: in.txt
+    out: made.txt
+  use:
+    cmd: "cat ${in} > ${out}"
+    in: made.txt
+    out: used.txt
+EOF
+test_expect_success '--from a stage whose input an unselected stage writes, not yet written: 66 naming it' '
+	test_must_fail 66 rft-run --from use until.yaml 2> err &&
+	grep_err "stage '"'"'use'"'"': input '"'"'made.txt'"'"' does not exist and stage '"'"'make'"'"', which writes it, is not selected" err &&
+	rft-run --until make until.yaml && test -f made.txt && ! test -e used.txt &&
+	rft-run --from use until.yaml && test -f used.txt
+'
