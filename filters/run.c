@@ -666,7 +666,8 @@ static void find_tools(struct stage *s, char *const *argv)
 	for (i = 0; argv[i]; i++) {
 		const char *a = argv[i];
 
-		if (i == 4 && !strcmp(argv[0], "bash") && !strcmp(argv[3], "-c")) {
+		/* the text of "bash -o pipefail -c TEXT", alone or under parallel */
+		if (i >= 4 && !strcmp(argv[i - 4], "bash") && !strcmp(argv[i - 1], "-c")) {
 			const char *p = a;
 
 			while (*p) {   /* split the shell text into words, roughly */
@@ -725,8 +726,7 @@ static void build_cmd(struct stage *s, char **outs, unsigned char *used, struct 
 	if (s->kind == K_JQ) {
 		strv_push(av, estrdup("jq"));
 		strv_push(av, estrdup("-c"));
-		strv_push(av, expand_dup(s->cmd->data.scalar.value ? (const char *)s->cmd->data.scalar.value : "",
-					 &x, Q_JSON));
+		strv_push(av, expand_dup((const char *)s->cmd->data.scalar.value, &x, Q_JSON));
 		for (i = 0; i < s->nin; i++)
 			strv_push(av, estrdup(s->in[i].path));
 		*stdout_to = estrdup(outs[0]);

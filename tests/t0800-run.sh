@@ -268,3 +268,36 @@ test_expect_success '$$ is a dollar; $x and $(...) reach bash; ${in} with severa
 	EOF
 	rft-run d.yaml && test "$(cat o)" = "2 2 $HOME-less"
 '
+
+# the versions of the filters a stage runs are part of its key
+mkdir -p tools/bin && cat > tools/bin/rft-fake <<'EOF'
+#!/bin/sh
+if [ "${1:-}" = --version ]; then echo "rft-fake (rftkit) $(cat "$(dirname "$0")/../version")"; exit 0; fi
+cat
+EOF
+chmod +x tools/bin/rft-fake && echo 1 > tools/version && seq 1 10 > tools/in.txt
+cat > tools/t.yaml <<'EOF'
+stages:
+  plain:
+    cmd: "rft-fake < ${in} > ${out}"
+    in: in.txt
+    out: plain.txt
+  sharded:
+    cmd: "tr 1 x | rft-fake"
+    shards: 2
+    in: in.txt
+    out: sharded.txt
+  untouched:
+    cmd: "cat ${in} > ${out}"
+    in: in.txt
+    out: untouched.txt
+EOF
+test_expect_success 'a new version of a filter a stage runs (shell or sharded) reruns that stage' '
+	cd tools && PATH="$PWD/bin:$PATH" && rft-run t.yaml &&
+	jq -e ".stages.plain.tools[\"rft-fake\"] == \"rft-fake (rftkit) 1\" and
+		.stages.sharded.tools[\"rft-fake\"] == \"rft-fake (rftkit) 1\" and .stages.untouched.tools == {}" t.lock &&
+	echo 2 > version &&
+	rft-run why plain t.yaml > why && grep -q "^plain: rft-fake changed: .rft-fake (rftkit) 1. -> .rft-fake (rftkit) 2." why &&
+	rft-run t.yaml && jq -r .stage t.logs/run.jsonl | tr "\n" " " > ran &&
+	test "$(cat ran)" = "plain sharded untouched plain sharded "
+'
