@@ -1608,13 +1608,15 @@ static int outputs_intact(struct stage *s, struct json_object *e, const char **w
 
 static enum verdict decide(struct stage *s, const char **missing)
 {
-	struct json_object *e;
+	struct json_object *e = old_entry(s->name);
 	const char *key, *f;
 	int miss;
 
+	/* a plan needs no key (no hashing, no version probes) for a stage that runs anyway */
+	if ((opt.dry || opt.why) && (!e || opt.force))
+		return V_RUN;
 	if (compute_key(s, missing) == V_MISSING_INPUT)
 		return V_MISSING_INPUT;
-	e = old_entry(s->name);
 	key = rft_json_get_str(e, "key");
 	if (opt.force || !key || strcmp(key, s->key) || !outputs_intact(s, e, &f, &miss))
 		return V_RUN;
