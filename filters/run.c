@@ -1964,7 +1964,8 @@ static FILE *runlog;
 
 static void on_signal(int sig)
 {
-	got_signal = sig;
+	if (sig != SIGCHLD)
+		got_signal = sig;
 }
 
 static void iso_now(char *buf, size_t n)
@@ -2274,15 +2275,31 @@ static int run(void)
 {
 	struct sigaction sa;
 	struct strbuf rl = STRBUF_INIT;
+	sigset_t block, orig;
 	int ret = 0;
 	size_t oi, k;
 
+	/*
+	 * The signals that matter (a child ended; stop) stay blocked but while
+	 * sigsuspend() waits, so none can slip in between a check and the wait.
+	 */
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;   /* no SA_RESTART: waitpid returns EINTR */
+	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &block, &orig);
+	sigdelset(&orig, SIGINT);
+	sigdelset(&orig, SIGTERM);
+	sigdelset(&orig, SIGHUP);
+	sigdelset(&orig, SIGCHLD);
 	rft_atexit(kill_running);
 	mkdirs(P.logs);
 	strbuf_addf(&rl, "%s/run.jsonl", P.logs);
@@ -2335,21 +2352,15 @@ static int run(void)
 		}
 		if (nrunning == 0)
 			break;
-		if (got_signal) {   /* it came while we were hashing or starting */
+		if (got_signal) {
 			kill_running();
 			break;
 		}
-		pid = waitpid(-1, &status, 0);
-		if (pid < 0) {
-			if (errno == EINTR && got_signal) {
-				kill_running();
-				fprintf(stderr, "rft-run: stopped by signal %d; no stage left a partial output\n",
-					(int)got_signal);
-				ret = 128 + got_signal;
-				break;
-			}
-			if (errno != EINTR)
-				die(RFT_EX_SOFTWARE, "waitpid:");
+		pid = waitpid(-1, &status, WNOHANG);
+		if (pid < 0 && errno != EINTR)
+			die(RFT_EX_SOFTWARE, "waitpid:");
+		if (pid <= 0) {
+			sigsuspend(&orig);   /* until a child ends or a stop signal comes */
 			continue;
 		}
 		for (k = 0; k < P.nst; k++)
@@ -2361,7 +2372,8 @@ static int run(void)
 				break;
 			}
 	}
-	if (got_signal && !ret) {
+	sigprocmask(SIG_SETMASK, &orig, NULL);   /* a pending stop signal lands here */
+	if (got_signal) {
 		fprintf(stderr, "rft-run: stopped by signal %d; no stage left a partial output\n",
 			(int)got_signal);
 		ret = 128 + got_signal;
