@@ -39,7 +39,6 @@
 
 #include "common/json.h"
 #include "common/opt.h"
-#include "common/output.h"
 #include "common/strbuf.h"
 #include "common/util.h"
 
@@ -1213,6 +1212,28 @@ static void pipeline_free(void)
 
 /* ------------------------------------------------------------ hashing */
 
+/*
+ * While stages run, the stop signals are blocked but in sigsuspend() (see
+ * run()); long work (hashing a corpus) polls for them here.  Sets got_signal.
+ */
+static volatile sig_atomic_t got_signal;
+
+static int stop_pending(void)
+{
+	static const int stops[] = { SIGINT, SIGTERM, SIGHUP };
+	sigset_t p;
+	size_t i;
+
+	if (got_signal)
+		return 1;
+	if (sigpending(&p) < 0)
+		return 0;
+	for (i = 0; i < sizeof(stops) / sizeof(*stops); i++)
+		if (sigismember(&p, stops[i]))
+			got_signal = stops[i];
+	return got_signal != 0;
+}
+
 struct hcache {          /* path -> sha256, trusted while size and mtime agree */
 	char *path;
 	long long size, mtime_ns;
@@ -1325,8 +1346,14 @@ static int hash_path(const char *path, struct fhash *h)
 	if (fd < 0)
 		return -1;
 	sha256_init(&c);
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		sha256_update(&c, buf, (size_t)n);
+		if (stop_pending()) {
+			n = -1;
+			errno = EINTR;
+			break;
+		}
+	}
 	if (n < 0) {
 		int e = errno;
 
@@ -1443,10 +1470,10 @@ static void mkparent(const char *path)
 
 static void write_lock(void)
 {
-	struct rft_output o;
-	struct strbuf sb = STRBUF_INIT;
-	size_t i;
-	int first = 1;
+	struct strbuf sb = STRBUF_INIT, tmp = STRBUF_INIT;
+	size_t i, off;
+	ssize_t n = 0;
+	int first = 1, fd;
 
 	mkparent(P.lock);
 	strbuf_addstr(&sb, "{\"rft-run\":1,\"pipeline\":");
@@ -1462,11 +1489,31 @@ static void write_lock(void)
 		strbuf_addstr(&sb, newrec[i]);
 	}
 	strbuf_addstr(&sb, "\n}}\n");
-	if (rft_output_open(&o, P.lock) < 0)
-		die(RFT_EX_IOERR, "cannot write the lock file '%s'", P.lock);
-	rft_output_write(&o, sb.buf, sb.len);
-	if (rft_output_commit(&o) < 0)
-		die(RFT_EX_IOERR, "cannot write the lock file '%s'", P.lock);
+	/*
+	 * Temporary file and rename by hand: common/output would install its own
+	 * SIGINT/SIGTERM handlers, and ours must stay (they stop the stages).
+	 */
+	strbuf_addf(&tmp, "%s.tmp.%ld", P.lock, (long)getpid());
+	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0)
+		die(RFT_EX_IOERR, "cannot write the lock file '%s':", tmp.buf);
+	for (off = 0; off < sb.len; off += (size_t)n) {
+		n = write(fd, sb.buf + off, sb.len - off);
+		if (n < 0 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n < 0)
+			break;
+	}
+	if (n < 0 || fsync(fd) < 0 || close(fd) < 0 || rename(tmp.buf, P.lock) < 0) {
+		int e = errno;
+
+		unlink(tmp.buf);
+		errno = e;
+		die(RFT_EX_IOERR, "cannot write the lock file '%s':", P.lock);
+	}
+	strbuf_release(&tmp);
 	strbuf_release(&sb);
 }
 
@@ -1525,7 +1572,7 @@ static const char *tool_version(const char *tool)
 
 /* ------------------------------------------------------------ deciding */
 
-enum verdict { V_UPTODATE, V_RUN, V_MISSING_INPUT };
+enum verdict { V_UPTODATE, V_RUN, V_MISSING_INPUT, V_STOP };
 
 /*
  * Hash stage s's inputs (into s->inrec and s->bytes_in) and compute its key.
@@ -1547,6 +1594,8 @@ static enum verdict compute_key(struct stage *s, const char **missing)
 		struct fhash h;
 
 		if (hash_path(s->in[i].path, &h) < 0) {
+			if (errno == EINTR && got_signal)
+				return V_STOP;
 			if (errno == ENOENT) {
 				*missing = s->in[i].path;
 				return V_MISSING_INPUT;
@@ -1610,13 +1659,15 @@ static enum verdict decide(struct stage *s, const char **missing)
 {
 	struct json_object *e = old_entry(s->name);
 	const char *key, *f;
+	enum verdict v;
 	int miss;
 
 	/* a plan needs no key (no hashing, no version probes) for a stage that runs anyway */
 	if ((opt.dry || opt.why) && (!e || opt.force))
 		return V_RUN;
-	if (compute_key(s, missing) == V_MISSING_INPUT)
-		return V_MISSING_INPUT;
+	v = compute_key(s, missing);
+	if (v != V_RUN)
+		return v;
 	key = rft_json_get_str(e, "key");
 	if (opt.force || !key || strcmp(key, s->key) || !outputs_intact(s, e, &f, &miss))
 		return V_RUN;
@@ -1958,7 +2009,6 @@ out:
 
 /* ------------------------------------------------------------ running */
 
-static volatile sig_atomic_t got_signal;
 static size_t nrunning;
 static FILE *runlog;
 
@@ -2345,8 +2395,10 @@ static int run(void)
 				case V_RUN:
 					start_stage(s);
 					break;
+				case V_STOP:
+					break;
 				}
-				if (ret)
+				if (ret || stop_pending())
 					break;
 			}
 		}

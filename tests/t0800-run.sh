@@ -191,14 +191,28 @@ test_expect_success 'a second run of a running pipeline exits 75 at once, or wai
 	rft-run --wait 120 slow.yaml && wait && test "$(cat bg.status)" = 0 &&
 	test "$(cat slow.txt)" = done && test $(wc -l < slow.logs/run.jsonl) -eq 1
 '
-test_expect_success 'SIGTERM stops the running stage and leaves no temporary or finished output' '
-	cd lock && rm -f started go slow.txt || exit 1
-	{ rft-run --force slow.yaml 2> term.err; echo $? > term.status; } &
+cat > lock/term.yaml <<'EOF'
+stages:
+  quick:
+    cmd: "echo quick > ${out}"
+    out: quick.txt
+  slow:
+    cmd: "echo $$ > stage.pid; touch started; i=0; while [ ! -e go ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; cat ${in} > ${out}"
+    in: quick.txt
+    out: slow2.txt
+EOF
+test_expect_success 'SIGTERM stops the running stage (after one that finished) and leaves no temporary or finished output' '
+	cd lock && rm -f started go stage.pid || exit 1
+	{ rft-run term.yaml 2> term.err; echo $? > term.status; } &
 	i=0; while [ ! -e started ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done &&
-	pid=$(ps -eo pid,args | awk "/[r]ft-run --force slow.yaml/ && !/valgrind.*sh -c/ {print \$1}" | head -1) &&
+	pid=$(ps -eo pid,args | awk "/[r]ft-run term.yaml/ {print \$1}" | head -1) &&
 	test -n "$pid" && kill -TERM $pid && wait &&
-	test "$(cat term.status)" = 143 && ! test -e slow.txt && test -z "$(ls -a | grep "\.rft-run\.")" &&
-	grep_err "stopped by signal 15" term.err
+	test "$(cat term.status)" = 143 && test -f quick.txt && ! test -e slow2.txt &&
+	test -z "$(ls -a | grep "\.rft-run\.\|\.tmp\.")" &&
+	grep_err "stopped by signal 15" term.err &&
+	# the stage was stopped too, not left running
+	i=0; while kill -0 $(cat stage.pid) 2> /dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done &&
+	! kill -0 $(cat stage.pid) 2> /dev/null
 '
 
 test_expect_success '-j 2 runs independent stages at once' '
