@@ -197,7 +197,7 @@ stages:
     cmd: "echo quick > ${out}"
     out: quick.txt
   slow:
-    cmd: "echo $$ > stage.pid; touch started; i=0; while [ ! -e go ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; cat ${in} > ${out}"
+    cmd: "echo $$$$ > stage.pid; touch started; i=0; while [ ! -e go ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; cat ${in} > ${out}"
     in: quick.txt
     out: slow2.txt
 EOF
