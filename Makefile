@@ -57,8 +57,10 @@ check-valgrind: all build/test-common
 # the README's test command runs this: everything CI runs
 check-all: check check-asan check-valgrind
 
+# the README's main command: the demo pipeline, then what it found
 demo: all
-	sh pipelines/demo.sh
+	bin/rft-run pipelines/demo.yaml
+	@cat build/demo/summary.txt
 
 bench: all
 	bash tests/bench/bench-extract

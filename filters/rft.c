@@ -27,6 +27,7 @@ static const struct command commands[] = {
 	{ "prompt",  "cases -> chat prompts (RFT training lines, Batch API lines, plain chat)" },
 	{ "rank",    "cases -> samples from the built-in phenotype ranker (no API key)" },
 	{ "report",  "graded samples -> Top-k, MRR, reward with intervals; comparisons; HTML" },
+	{ "run",     "run a YAML pipeline: incremental, locked, resumable, sharded with GNU parallel" },
 	{ "split",   "cases -> train/valid/test with no causal gene in two splits; audit" },
 };
 

@@ -1,0 +1,77 @@
+# rft-run: shards under GNU parallel (order kept, failures propagate), hosts
+# through --sshlogin (':' is this machine), and jq stages.
+. "$T/lib.sh"
+
+seq 1 3000 | jq -c '{n: ., id: ("case" + tostring)}' > cases.jsonl
+cat > s.yaml <<'EOF'
+vars:
+  shards: ${SHARDS:-2}
+stages:
+  whole:
+    cmd: [jq, -c, '{id, sq: (.n * .n)}']
+    shards: 1
+    in: cases.jsonl
+    out: whole.jsonl
+  sharded:
+    cmd: [jq, -c, '{id, sq: (.n * .n)}']
+    shards: ${shards}
+    in: cases.jsonl
+    out: sharded.jsonl
+  plain:
+    jq: '{id, sq: (.n * .n)}'
+    in: cases.jsonl
+    out: plain.jsonl
+  seqs:
+    cmd: 'echo "$PARALLEL_SEQ $(wc -l)"' 
+    shards: ${shards}
+    in: cases.jsonl
+    out: seqs.txt
+  remote:
+    cmd: "jq -c '{id, sq: (.n * .n)}'"
+    shards: 3
+    hosts: [":"]
+    in: cases.jsonl
+    out: remote.jsonl
+EOF
+
+test_expect_success 'a 2-shard stage gives byte-identical output to the unsharded one' '
+	rft-run s.yaml &&
+	test_cmp whole.jsonl sharded.jsonl && test_cmp plain.jsonl sharded.jsonl &&
+	test $(wc -l < sharded.jsonl) -eq 3000
+'
+test_expect_success 'the shards really are separate jobs, each a part of the input, in order' '
+	test $(wc -l < seqs.txt) -eq 2 && test "$(cut -d" " -f1 seqs.txt | tr "\n" " ")" = "1 2 " &&
+	test $(awk "{s += \$2} END {print s}" seqs.txt) -eq 3000
+'
+test_expect_success 'hosts run the shards through --sshlogin (":" is this machine), same bytes' '
+	test_cmp plain.jsonl remote.jsonl &&
+	rft-run -n --force s.yaml > dry &&
+	grep -q "^parallel --will-cite --pipepart -a cases.jsonl --block -1 -k --halt now,fail=1 -j 3 --sshlogin : --workdir .* -q bash -o pipefail -c " dry &&
+	grep -q "^parallel .* -j 2 -q jq -c .{id, sq: (.n \* .n)}. > sharded.jsonl$" dry
+'
+test_expect_success '3 shards: the command changes, the stage reruns, the bytes do not change' '
+	SHARDS=3 rft-run s.yaml && test_cmp plain.jsonl sharded.jsonl && test $(wc -l < seqs.txt) -eq 3
+'
+cat > f.yaml <<'EOF'
+stages:
+  failing:
+    cmd: "while read -r l; do case $l in *case2999*) exit 4;; esac; echo $l; done"
+    shards: 2
+    in: cases.jsonl
+    out: failing.jsonl
+EOF
+test_expect_success 'a failing shard fails the stage with its status, and no output is left' '
+	test_must_fail 4 rft-run f.yaml 2> err && grep_err "stage '"'"'failing'"'"' failed (exit 4)" err &&
+	! test -e failing.jsonl && test -z "$(ls -a | grep "\.rft-run\.")"
+'
+cat > bad.yaml <<'EOF'
+stages:
+  x:
+    cmd: "cat > ${out}"
+    shards: 2
+    in: cases.jsonl
+    out: x.jsonl
+EOF
+test_expect_success 'a sharded stage writes stdout: naming ${out} is an error' '
+	test_must_fail 78 rft-run bad.yaml 2> err && grep_err "bad.yaml:3:10: stage '"'"'x'"'"': its output goes to stdout" err
+'
