@@ -39,110 +39,18 @@
 
 #include "common/json.h"
 #include "common/opt.h"
+#include "common/sha256.h"
 #include "common/strbuf.h"
 #include "common/util.h"
 
-/* ================================================================ sha256 */
-/* sha256: to be replaced by common/sha256 when merged (FIPS 180-4) */
-
-struct sha256 {
-	uint32_t h[8];
-	uint64_t len;
-	unsigned char buf[64];
-	size_t n;
-};
-
-static const uint32_t sha256_k[64] = {
-	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-	0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-	0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-	0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-	0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2
-};
-
-#define ROR32(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
-
-static void sha256_block(struct sha256 *c, const unsigned char *p)
+/* hex digest of c into hex[65] (c is finished) */
+static void sha256_hex(struct rft_sha256 *c, char hex[65])
 {
-	uint32_t w[64], a, b, d, e, f, g, h, cc, t1, t2;
-	int i;
+	unsigned char d[32];
 
-	for (i = 0; i < 16; i++)
-		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-		       (uint32_t)p[4 * i + 2] << 8 | (uint32_t)p[4 * i + 3];
-	for (i = 16; i < 64; i++) {
-		uint32_t s0 = ROR32(w[i - 15], 7) ^ ROR32(w[i - 15], 18) ^ (w[i - 15] >> 3);
-		uint32_t s1 = ROR32(w[i - 2], 17) ^ ROR32(w[i - 2], 19) ^ (w[i - 2] >> 10);
-
-		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-	}
-	a = c->h[0]; b = c->h[1]; cc = c->h[2]; d = c->h[3];
-	e = c->h[4]; f = c->h[5]; g = c->h[6]; h = c->h[7];
-	for (i = 0; i < 64; i++) {
-		t1 = h + (ROR32(e, 6) ^ ROR32(e, 11) ^ ROR32(e, 25)) + ((e & f) ^ (~e & g)) +
-		     sha256_k[i] + w[i];
-		t2 = (ROR32(a, 2) ^ ROR32(a, 13) ^ ROR32(a, 22)) + ((a & b) ^ (a & cc) ^ (b & cc));
-		h = g; g = f; f = e; e = d + t1;
-		d = cc; cc = b; b = a; a = t1 + t2;
-	}
-	c->h[0] += a; c->h[1] += b; c->h[2] += cc; c->h[3] += d;
-	c->h[4] += e; c->h[5] += f; c->h[6] += g; c->h[7] += h;
+	rft_sha256_final(c, d);
+	rft_sha256_to_hex(d, hex);
 }
-
-static void sha256_init(struct sha256 *c)
-{
-	static const uint32_t iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-					0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
-
-	memcpy(c->h, iv, sizeof(iv));
-	c->len = 0;
-	c->n = 0;
-}
-
-static void sha256_update(struct sha256 *c, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-
-	c->len += len;
-	if (c->n) {
-		size_t take = 64 - c->n < len ? 64 - c->n : len;
-
-		memcpy(c->buf + c->n, p, take);
-		c->n += take;
-		p += take;
-		len -= take;
-		if (c->n < 64)
-			return;
-		sha256_block(c, c->buf);
-		c->n = 0;
-	}
-	for (; len >= 64; p += 64, len -= 64)
-		sha256_block(c, p);
-	memcpy(c->buf, p, len);
-	c->n = len;
-}
-
-/* finish and write the digest as 64 lower-case hex digits plus NUL */
-static void sha256_hex(struct sha256 *c, char hex[65])
-{
-	uint64_t bits = c->len * 8;
-	unsigned char pad = 0x80, zero = 0, lenb[8];
-	int i;
-
-	sha256_update(c, &pad, 1);
-	while (c->n != 56)
-		sha256_update(c, &zero, 1);
-	for (i = 0; i < 8; i++)
-		lenb[i] = (unsigned char)(bits >> (56 - 8 * i));
-	sha256_update(c, lenb, 8);
-	for (i = 0; i < 8; i++)
-		sprintf(hex + 8 * i, "%08x", c->h[i]);
-	hex[64] = '\0';
-}
-/* ============================================================ end sha256 */
 
 /* ------------------------------------------------------------- the model */
 
@@ -1286,7 +1194,7 @@ static int hash_dir(const char *path, struct fhash *h)
 	DIR *d = opendir(path);
 	struct dirent *e;
 	struct strv names = { 0 };
-	struct sha256 c;
+	struct rft_sha256 c;
 	size_t i;
 	int ret = 0;
 
@@ -1298,7 +1206,7 @@ static int hash_dir(const char *path, struct fhash *h)
 	closedir(d);
 	if (names.n)
 		qsort(names.v, names.n, sizeof(*names.v), cmp_str);
-	sha256_init(&c);
+	rft_sha256_init(&c);
 	h->size = 0;
 	for (i = 0; i < names.n && ret == 0; i++) {
 		struct strbuf sub = STRBUF_INIT;
@@ -1307,9 +1215,9 @@ static int hash_dir(const char *path, struct fhash *h)
 		strbuf_addf(&sub, "%s/%s", path, names.v[i]);
 		ret = hash_path(sub.buf, &eh);
 		strbuf_release(&sub);
-		sha256_update(&c, names.v[i], strlen(names.v[i]) + 1);
-		sha256_update(&c, eh.sha, 64);
-		sha256_update(&c, "\n", 1);
+		rft_sha256_update(&c, names.v[i], strlen(names.v[i]) + 1);
+		rft_sha256_update(&c, eh.sha, 64);
+		rft_sha256_update(&c, "\n", 1);
 		h->size += eh.size;
 	}
 	strv_free(&names);
@@ -1323,7 +1231,7 @@ static int hash_dir(const char *path, struct fhash *h)
 static int hash_path(const char *path, struct fhash *h)
 {
 	struct stat st;
-	struct sha256 c;
+	struct rft_sha256 c;
 	char buf[65536];
 	ssize_t n;
 	size_t i;
@@ -1345,9 +1253,9 @@ static int hash_path(const char *path, struct fhash *h)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	sha256_init(&c);
+	rft_sha256_init(&c);
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		sha256_update(&c, buf, (size_t)n);
+		rft_sha256_update(&c, buf, (size_t)n);
 		if (stop_pending()) {
 			n = -1;
 			errno = EINTR;
@@ -1580,15 +1488,15 @@ enum verdict { V_UPTODATE, V_RUN, V_MISSING_INPUT, V_STOP };
  */
 static enum verdict compute_key(struct stage *s, const char **missing)
 {
-	struct sha256 c;
+	struct rft_sha256 c;
 	char hex[65];
 	size_t i;
 
 	strbuf_reset(&s->inrec);
 	s->bytes_in = 0;
-	sha256_init(&c);
-	sha256_update(&c, "rft-run key 1\ncmd\t", 18);
-	sha256_update(&c, s->text, strlen(s->text) + 1);
+	rft_sha256_init(&c);
+	rft_sha256_update(&c, "rft-run key 1\ncmd\t", 18);
+	rft_sha256_update(&c, s->text, strlen(s->text) + 1);
 	strbuf_addch(&s->inrec, '{');
 	for (i = 0; i < s->nin; i++) {
 		struct fhash h;
@@ -1603,9 +1511,9 @@ static enum verdict compute_key(struct stage *s, const char **missing)
 			die(RFT_EX_IOERR, "stage '%s': cannot read input '%s':", s->name, s->in[i].path);
 		}
 		s->bytes_in += (unsigned long long)h.size;
-		sha256_update(&c, "in\t", 3);
-		sha256_update(&c, s->in[i].path, strlen(s->in[i].path) + 1);
-		sha256_update(&c, h.sha, 64);
+		rft_sha256_update(&c, "in\t", 3);
+		rft_sha256_update(&c, s->in[i].path, strlen(s->in[i].path) + 1);
+		rft_sha256_update(&c, h.sha, 64);
 		json_put_key(&s->inrec, s->in[i].path, i == 0);
 		strbuf_addstr(&s->inrec, "{\"sha256\":");
 		json_put_str(&s->inrec, h.sha);
@@ -1617,14 +1525,14 @@ static enum verdict compute_key(struct stage *s, const char **missing)
 	for (i = 0; i < s->ntools; i++) {
 		const char *v = tool_version(s->tools[i]);
 
-		sha256_update(&c, "tool\t", 5);
-		sha256_update(&c, s->tools[i], strlen(s->tools[i]) + 1);
-		sha256_update(&c, v, strlen(v) + 1);
+		rft_sha256_update(&c, "tool\t", 5);
+		rft_sha256_update(&c, s->tools[i], strlen(s->tools[i]) + 1);
+		rft_sha256_update(&c, v, strlen(v) + 1);
 	}
 	for (i = 0; i < s->params.n; i++) {
-		sha256_update(&c, "param\t", 6);
-		sha256_update(&c, s->params.v[i].name, strlen(s->params.v[i].name) + 1);
-		sha256_update(&c, s->params.v[i].value, strlen(s->params.v[i].value) + 1);
+		rft_sha256_update(&c, "param\t", 6);
+		rft_sha256_update(&c, s->params.v[i].name, strlen(s->params.v[i].name) + 1);
+		rft_sha256_update(&c, s->params.v[i].value, strlen(s->params.v[i].value) + 1);
 	}
 	sha256_hex(&c, hex);
 	free(s->key);
