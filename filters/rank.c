@@ -69,6 +69,7 @@ static struct {
 
 static struct rank_model rm;
 static char *params_json;
+static char *model_label;           /* "rft-rank/disease", or "rft-rank/disease+tuned" (--model tuned.json) */
 static struct rank_weights model;   /* --model */
 
 /* ------------------------------------------------------------------ cases */
@@ -227,8 +228,8 @@ static void rank_item(struct item *it, struct rank_scratch *s)
 	if (it->c.error) {
 		strbuf_addstr(&sample, "{\"code\":\"no_known_terms\",\"message\":");
 		json_put_str(&sample, it->c.errmsg.buf);
-		strbuf_addf(&sample, ",\"model\":\"rft-rank/%s\",\"terms\":%s,\"params\":%s,\"data\":%s}",
-			    method_name[opt.method], it->c.terms.buf, params_json, rm.data_json);
+		strbuf_addf(&sample, ",\"model\":%s,\"terms\":%s,\"params\":%s,\"data\":%s}",
+			    model_label, it->c.terms.buf, params_json, rm.data_json);
 		rft_record_set(&it->line, it->obj, "reference", it->ref.buf);
 		rft_record_put(&it->line, it->obj, "error", sample.buf);
 		goto done;
@@ -308,8 +309,8 @@ scored:
 	json_put_str(&oj, ex.buf);
 	strbuf_addch(&oj, '}');
 
-	strbuf_addf(&sample, "{\"model\":\"rft-rank/%s\",\"output_json\":%s,\"output_text\":",
-		    method_name[opt.method], oj.buf);
+	strbuf_addf(&sample, "{\"model\":%s,\"output_json\":%s,\"output_text\":",
+		    model_label, oj.buf);
 	json_put_str(&sample, oj.buf);
 	strbuf_addstr(&sample, ",\"finish_reason\":\"stop\","
 		      "\"usage\":{\"prompt_tokens\":0,\"completion_tokens\":0,\"total_tokens\":0},");
@@ -552,6 +553,22 @@ int main(int argc, char **argv)
 	}
 	rank_model_load(&rm, &opt.data, opt.method, opt.threads);
 	params_json = params();
+	{
+		struct strbuf sb = STRBUF_INIT, name = STRBUF_INIT;
+		const char *b;
+
+		strbuf_addf(&name, "rft-rank/%s", method_name[opt.method]);
+		if (opt.model) {
+			b = strrchr(opt.model, '/') ? strrchr(opt.model, '/') + 1 : opt.model;
+			strbuf_addch(&name, '+');
+			strbuf_addstr(&name, b);
+			if (name.len > 5 && !strcmp(name.buf + name.len - 5, ".json"))
+				strbuf_setlen(&name, name.len - 5);
+		}
+		json_put_str(&sb, name.buf);
+		model_label = strbuf_detach(&sb, NULL);
+		strbuf_release(&name);
+	}
 	for (t = 0; t < opt.threads; t++)
 		rank_scratch_init(&scr[t], &rm);
 
@@ -595,6 +612,7 @@ int main(int argc, char **argv)
 	rank_model_release(&rm);
 	rank_weights_release(&model);
 	free(params_json);
+	free(model_label);
 	if (rft_records_commit_rejects(&r) < 0)
 		return rft_finish(RFT_EX_IOERR);
 	if (rft_output_commit(&out) < 0)

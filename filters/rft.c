@@ -27,6 +27,7 @@ static const struct command commands[] = {
 	{ "rank",    "cases -> samples from the built-in phenotype ranker (no API key)" },
 	{ "report",  "graded samples -> Top-k, MRR, reward with intervals; comparisons; HTML" },
 	{ "split",   "cases -> train/valid/test with no causal gene in two splits; audit" },
+	{ "train",   "cases -> a tuned ranker model: RL fine-tuning (GRPO) with the grader as reward" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(*commands))

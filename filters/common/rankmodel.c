@@ -24,7 +24,7 @@
 const char *const rank_method_name[2] = { "disease", "gene" };
 
 const char *const rank_feature_name[RANK_NFEAT] = {
-	"match", "breadth", "absent", "exact", "specific", "size", "genes"
+	"match", "breadth", "absent", "exact", "specific", "size", "genes", "cover"
 };
 
 const char *const rank_feature_meaning[RANK_NFEAT] = {
@@ -35,9 +35,10 @@ const char *const rank_feature_meaning[RANK_NFEAT] = {
 	"information content of the single most informative matched term",
 	"ln(1 + terms in the disease's propagated annotation profile)",
 	"ln(genes linked to the disease): a disease shared by many genes says less about each",
+	"share of the disease's own annotations (IC-weighted) that the patient shows, as the term or a more specific one (the reverse direction of match)",
 };
 
-const double rank_base_weights[RANK_NFEAT] = { 1.0, -0.75, 0.25, 0, 0, 0, 0 };
+const double rank_base_weights[RANK_NFEAT] = { 1.0, -0.75, 0.25, 0, 0, 0, 0, 0 };
 
 void u32b_push(struct u32buf *b, uint32_t x)
 {
@@ -119,6 +120,8 @@ void rank_scratch_init(struct rank_scratch *s, const struct rank_model *m)
 	s->seen = ecalloc(m->nunits ? m->nunits : 1, sizeof(*s->seen));
 	s->gscore = ecalloc(m->ngenes ? m->ngenes : 1, sizeof(*s->gscore));
 	s->mx = ecalloc(m->nunits ? m->nunits : 1, sizeof(*s->mx));
+	s->tseen = ecalloc(m->onto.n ? m->onto.n : 1, sizeof(*s->tseen));
+	s->tstamp = 0;
 	s->feat = ecalloc((m->nunits ? m->nunits : 1) * RANK_NFEAT, sizeof(*s->feat));
 	s->stamp = 0;
 }
@@ -130,6 +133,7 @@ void rank_scratch_release(struct rank_scratch *s)
 	free(s->gscore);
 	free(s->mx);
 	free(s->feat);
+	free(s->tseen);
 }
 
 /*
@@ -476,6 +480,48 @@ static void build_model(struct rank_model *m, int nthreads)
 	}
 	free(pfill);
 	m->best_cache = ecalloc(m->onto.n, sizeof(*m->best_cache));
+
+	/* direct annotations of each unit (a gene unit: its diseases' together),
+	 * their postings and summed IC, for the cover feature */
+	{
+		struct u32buf d = { NULL, 0, 0 };
+		uint32_t *dmark = ecalloc(m->onto.n, sizeof(*dmark)), dst = 0;
+		struct hpo_rows direct;
+
+		rows_from(&direct, m->nunits);
+		m->unit_direct_ic = ecalloc(m->nunits ? m->nunits : 1, sizeof(*m->unit_direct_ic));
+		for (i = 0; i < m->nunits; i++) {
+			const uint32_t *ds = m->method == RANK_DISEASE ? &m->unit_src[i] :
+				hpo_row(&m->ann.gene_dis, m->unit_src[i]);
+			size_t nds = m->method == RANK_DISEASE ? 1 : hpo_row_len(&m->ann.gene_dis, m->unit_src[i]), k;
+
+			++dst;
+			for (k = 0; k < nds; k++) {
+				const uint32_t *t = hpo_row(&m->ann.dis_terms, ds[k]);
+
+				for (j = 0; j < hpo_row_len(&m->ann.dis_terms, ds[k]); j++)
+					if (dmark[t[j]] != dst) {
+						dmark[t[j]] = dst;
+						u32b_push(&d, t[j]);
+						m->unit_direct_ic[i] += m->ic[t[j]];
+					}
+			}
+			direct.off[i + 1] = (uint32_t)d.n;
+		}
+		rows_from(&m->dpost, m->onto.n);
+		for (i = 0; i < d.n; i++)
+			m->dpost.off[d.v[i] + 1]++;
+		for (i = 0; i < m->onto.n; i++)
+			m->dpost.off[i + 1] += m->dpost.off[i];
+		m->dpost.idx = emalloc((m->dpost.off[m->onto.n] + 1) * sizeof(uint32_t));
+		memset(dmark, 0, m->onto.n * sizeof(*dmark));
+		for (i = 0; i < m->nunits; i++)
+			for (j = direct.off[i]; j < direct.off[i + 1]; j++)
+				m->dpost.idx[m->dpost.off[d.v[j]] + dmark[d.v[j]]++] = (uint32_t)i;
+		free(direct.off);
+		free(d.v);
+		free(dmark);
+	}
 	compute_mu(m, nthreads);
 
 	/* the unit features that do not depend on the case */
@@ -513,6 +559,9 @@ void rank_model_release(struct rank_model *m)
 	free(m->gene_hgnc);
 	free(m->gene_tie);
 	free(m->unit_size);
+	free(m->unit_direct_ic);
+	free(m->dpost.off);
+	free(m->dpost.idx);
 	free(m->unit_genes);
 	free(m->data_json);
 	hgnc_release(&m->hgnc);
@@ -815,8 +864,30 @@ void rank_features(const struct rank_model *m, struct rank_scratch *s, const str
 		for (u = 0; u < np; u++)
 			f[(size_t)p[u] * RANK_NFEAT + RF_ABSENT] += m->ic[e] / nq;
 	}
+	/* cover: the unit's direct terms among the ancestors of the present terms */
+	if (++s->tstamp == 0) {
+		memset(s->tseen, 0, m->onto.n * sizeof(*s->tseen));
+		s->tstamp = 1;
+	}
+	for (i = 0; i < c->present.n; i++) {
+		const uint32_t *a = hpo_row(&m->onto.ancestors, c->present.v[i]);
+		uint32_t na = hpo_row_len(&m->onto.ancestors, c->present.v[i]);
+
+		for (j = 0; j < na; j++) {
+			const uint32_t *p = hpo_row(&m->dpost, a[j]);
+			uint32_t np = hpo_row_len(&m->dpost, a[j]);
+
+			if (s->tseen[a[j]] == s->tstamp)
+				continue;
+			s->tseen[a[j]] = s->tstamp;
+			for (u = 0; u < np; u++)
+				f[(size_t)p[u] * RANK_NFEAT + RF_COVER] += m->ic[a[j]];
+		}
+	}
 	for (u = 0; u < nu; u++) {
 		double *x = f + u * RANK_NFEAT;
+
+		x[RF_COVER] = m->unit_direct_ic[u] > 0 ? x[RF_COVER] / m->unit_direct_ic[u] : 0;
 
 		x[RF_MATCH] = s->raw[u] / nq;
 		x[RF_BREADTH] = m->mu[u];
@@ -913,7 +984,7 @@ int rank_weights_load(struct rank_weights *rw, const char *path)
 					break;
 			if (k == RANK_NFEAT) {
 				error("%s:%zu: unknown feature '%s' (known: match, breadth, absent, exact, "
-				      "specific, size, genes)", path, line, name);
+				      "specific, size, genes, cover)", path, line, name);
 				goto out;
 			}
 			v = json_object_iter_peek_value(&it);

@@ -25,6 +25,8 @@
  *   specific  max over q of best(q, u): the single most informative match
  *   size      ln(1 + terms in u's propagated profile)
  *   genes     ln(genes linked to u) (0 for gene units)
+ *   cover     IC-weighted share of u's direct annotations that are
+ *             ancestors of (or are) a present term: the reverse direction
  * Dividing by |Q| keeps the order of units within a case; with the weights
  * RANK_BASE_WEIGHTS (match 1, breadth -0.75 x ..., absent 0.25) the score
  * orders units exactly as rft-rank's default formula
@@ -54,7 +56,7 @@ enum rank_method { RANK_DISEASE, RANK_GENE };
 extern const char *const rank_method_name[2];
 
 enum rank_feature { RF_MATCH, RF_BREADTH, RF_ABSENT, RF_EXACT, RF_SPECIFIC, RF_SIZE, RF_GENES,
-		    RANK_NFEAT };
+		    RF_COVER, RANK_NFEAT };
 extern const char *const rank_feature_name[RANK_NFEAT];
 extern const char *const rank_feature_meaning[RANK_NFEAT];
 /* rft-rank's defaults (--breadth 0.75 --absent-weight 0.25) as weights */
@@ -78,6 +80,8 @@ struct rank_model {
 	struct hpo_rows post;        /* term -> units holding it */
 	double *mu;                  /* by unit: the breadth correction's mean */
 	double *unit_size, *unit_genes; /* by unit: the size and genes features */
+	double *unit_direct_ic;      /* by unit: summed IC of its direct annotations */
+	struct hpo_rows dpost;       /* term -> units annotated with it directly */
 	uint32_t *unit_src;          /* unit -> disease (disease method) or gene */
 	size_t nunits;
 	struct hpo_rows gene_units;  /* gene -> units */
@@ -112,6 +116,7 @@ struct rank_scratch {
 	double *gscore;              /* by gene */
 	double *mx;                  /* by unit */
 	double *feat;                /* nunits x RANK_NFEAT, for rank_features */
+	uint32_t *tseen, tstamp;     /* by term */
 };
 void rank_scratch_init(struct rank_scratch *s, const struct rank_model *m);
 void rank_scratch_release(struct rank_scratch *s);
