@@ -1184,12 +1184,20 @@ int main(int argc, char **argv)
 		genv.hgnc = &rm.hgnc;
 		for (t = 0; t < nthreads; t++)
 			rank_scratch_init(&scr[t], &rm);
-	} else if (opt.data.hgnc) {
+	} else {
+		/* the grader normalises names with HGNC, as rft-grade does by default */
 		struct strbuf err = STRBUF_INIT;
+		char *path = rft_hgnc_path(opt.data.hgnc);
 
-		if (hgnc_load(&hgnc_only, opt.data.hgnc, &err) < 0)
-			die(access(opt.data.hgnc, R_OK) == 0 ? RFT_EX_CONFIG : RFT_EX_NOINPUT, "%s", err.buf);
-		genv.hgnc = &hgnc_only;
+		if (!path) {
+			warn("warning: no HGNC file (--hgnc or RFT_HGNC): gene names are compared as "
+			     "written, case-insensitively");
+		} else {
+			if (hgnc_load(&hgnc_only, path, &err) < 0)
+				die(access(path, R_OK) == 0 ? RFT_EX_CONFIG : RFT_EX_NOINPUT, "%s", err.buf);
+			genv.hgnc = &hgnc_only;
+		}
+		free(path);
 		strbuf_release(&err);
 	}
 	memset(&train, 0, sizeof(train));
