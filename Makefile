@@ -65,6 +65,7 @@ bench: all
 	sh tests/bench/bench-rank
 	bash tests/bench/bench-grade
 	bash tests/bench/bench-report
+	sh tests/bench/bench-train
 
 clean:
 	rm -rf build $(PROGS)

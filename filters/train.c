@@ -1176,6 +1176,7 @@ int main(int argc, char **argv)
 	if (nthreads > MAX_THREADS)
 		nthreads = MAX_THREADS;
 	load_grader();
+	t_start = now_s();
 
 	/* data: the ranker's tables, or given features */
 	if (!opt.features) {
@@ -1202,7 +1203,6 @@ int main(int argc, char **argv)
 	}
 	memset(&train, 0, sizeof(train));
 	memset(&valid, 0, sizeof(valid));
-	t_start = now_s();
 	load_set(&train, opt.train);
 	if (opt.dump) {
 		dump_pools(&train, opt.dump);
