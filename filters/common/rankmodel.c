@@ -929,9 +929,9 @@ int rank_weights_load(struct rank_weights *rw, const char *path)
 	size_t line;
 
 	memset(rw, 0, sizeof(*rw));
-	rw->name = estrdup(path);
 	if (rft_input_open(&in, path) < 0)
 		return RFT_EX_NOINPUT;
+	rw->name = estrdup(path);
 	if (rft_input_slurp(&in, &text, 16u << 20) < 0 || rft_input_close(&in) < 0)
 		goto out;
 	if (rft_json_parse(text.buf, text.len, &o, &err) < 0) {
@@ -999,6 +999,8 @@ int rank_weights_load(struct rank_weights *rw, const char *path)
 	}
 	rc = 0;
 out:
+	if (rc)
+		rank_weights_release(rw);
 	json_object_put(o);
 	strbuf_release(&text);
 	strbuf_release(&err);
