@@ -51,9 +51,6 @@
 #define BATCH 256
 #define MAX_THREADS 64
 
-#define M_DISEASE RANK_DISEASE
-#define M_GENE RANK_GENE
-#define method_name rank_method_name
 
 static struct {
 	const char *output, *rejects, *model;
@@ -63,7 +60,7 @@ static struct {
 	long long skip_bad;
 } opt = {
 	NULL, NULL, NULL, { NULL, NULL, NULL, { NULL }, 0 },
-	M_DISEASE, 20, 5, 0, 0, 0,
+	RANK_DISEASE, 20, 5, 0, 0, 0,
 	0.25, 0.75, -1   /* absent weight and breadth: chosen on a train split, see bench-rank */
 };
 
@@ -165,7 +162,7 @@ static void explain(struct strbuf *sb, const struct item *it, const struct rank_
 	if (n)
 		qsort(c, n, sizeof(*c), cmp_contrib);
 	strbuf_addf(sb, "%d. %s %.2f", rank, rm.gene_sym[g], score);
-	if (opt.method == M_DISEASE) {
+	if (opt.method == RANK_DISEASE) {
 		uint32_t d = rm.unit_src[u];
 
 		strbuf_addf(sb, " via %s", strmap_key(&rm.ann.disease, d));
@@ -324,7 +321,7 @@ scored:
 		strbuf_addstr(&sample, ",\"score\":");
 		json_put_fixed(&sample, s->gscore[top[i]], 4);
 		strbuf_addstr(&sample, ",\"via\":");
-		if (opt.method == M_DISEASE)
+		if (opt.method == RANK_DISEASE)
 			json_put_str(&sample, strmap_key(&rm.ann.disease, rm.unit_src[topu[i]]));
 		else
 			strbuf_addstr(&sample, "null");
@@ -457,7 +454,7 @@ static char *params(void)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	strbuf_addf(&sb, "{\"method\":\"%s\",\"k\":%d,", method_name[opt.method], opt.k);
+	strbuf_addf(&sb, "{\"method\":\"%s\",\"k\":%d,", rank_method_name[opt.method], opt.k);
 	if (opt.model) {
 		strbuf_addstr(&sb, "\"model\":");
 		json_put_str(&sb, model.name);
@@ -487,7 +484,7 @@ static void summary(void)
 	     tc.alt, tc.replaced, tc.unknown, tc.obsolete, tc.contradictory,
 	     tc.used_present, tc.used_absent);
 	warn("model: %s, %zu units, %zu genes (%zu without HGNC id); HPO %s (%zu terms, %zu alt ids, "
-	     "%zu obsolete); %d annotated diseases", method_name[opt.method], rm.nunits, rm.ngenes,
+	     "%zu obsolete); %d annotated diseases", rank_method_name[opt.method], rm.nunits, rm.ngenes,
 	     rm.ngenes_nohgnc, rm.onto.version ? rm.onto.version : "?", rm.onto.n, rm.onto.nalt, rm.onto.nobsolete, nd);
 	for (i = 0; i < (size_t)rm.ann.nfiles; i++)
 		warn("%s: version %s, %llu rows (%llu NOT, %llu skipped: not phenotype, %llu unknown "
@@ -511,9 +508,9 @@ int main(int argc, char **argv)
 		case 'o': opt.output = optarg; break;
 		case 'm':
 			if (!strcmp(optarg, "disease"))
-				opt.method = M_DISEASE;
+				opt.method = RANK_DISEASE;
 			else if (!strcmp(optarg, "gene"))
-				opt.method = M_GENE;
+				opt.method = RANK_GENE;
 			else
 				die(RFT_EX_USAGE, "unknown method '%s' (disease or gene)", optarg);
 			opt.method_set = 1;
@@ -548,7 +545,7 @@ int main(int argc, char **argv)
 			return rft_finish(rc);
 		if (opt.method_set && opt.method != model.method)
 			die(RFT_EX_USAGE, "--method %s, but the model '%s' was trained with --method %s",
-			    method_name[opt.method], opt.model, method_name[model.method]);
+			    rank_method_name[opt.method], opt.model, rank_method_name[model.method]);
 		opt.method = model.method;
 	}
 	rank_model_load(&rm, &opt.data, opt.method, opt.threads);
@@ -557,7 +554,7 @@ int main(int argc, char **argv)
 		struct strbuf sb = STRBUF_INIT, name = STRBUF_INIT;
 		const char *b;
 
-		strbuf_addf(&name, "rft-rank/%s", method_name[opt.method]);
+		strbuf_addf(&name, "rft-rank/%s", rank_method_name[opt.method]);
 		if (opt.model) {
 			b = strrchr(opt.model, '/') ? strrchr(opt.model, '/') + 1 : opt.model;
 			strbuf_addch(&name, '+');
