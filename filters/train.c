@@ -1114,7 +1114,7 @@ int main(int argc, char **argv)
 	struct rft_output ev;
 	FILE *evfp = NULL;
 	int c, t, k, tty = isatty(STDERR_FILENO), have_valid;
-	long steps_per_epoch, total, step;
+	long steps_per_epoch, total, step, step0;
 	double t0, t_start;
 	size_t *order = NULL, i;
 	long order_epoch = -1;
@@ -1240,6 +1240,7 @@ int main(int argc, char **argv)
 	total = steps_per_epoch * opt.epochs;
 	outs = ecalloc((size_t)opt.batch, sizeof(*outs));
 	t0 = now_s();
+	step0 = st.step;
 	for (step = st.step; step < total; step++) {
 		long epoch = step / steps_per_epoch, b0 = (step % steps_per_epoch) * opt.batch;
 		size_t nb = train.n - (size_t)b0 < (size_t)opt.batch ? train.n - (size_t)b0 : (size_t)opt.batch;
@@ -1333,7 +1334,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "\rrft-train: step %ld/%ld  train reward %.3f  valid reward %.3f "
 				"top1 %.1f%% (best %.3f at %ld)  %.1f steps/s ", st.step, total, rsum / (double)nb,
 				last.reward, 100 * last.top1, st.best.reward, st.best_step,
-				(double)(st.step - 0) / (now_s() - t0 + 1e-9));
+				(double)(st.step - step0) / (now_s() - t0 + 1e-9));
 		if (opt.stop_after > 0 && st.step == opt.stop_after)
 			break;
 	}
@@ -1348,7 +1349,7 @@ int main(int argc, char **argv)
 		write_model(&st, w, &train, have_valid ? &valid : NULL, &base_valid, &tuned, total);
 		if (tty)
 			warn("%ld steps in %.1f s (%.1f steps/s); %zu train cases (%llu with the reference in "
-			     "the pool)%s", total, now_s() - t0, (double)total / (now_s() - t0 + 1e-9), train.n,
+			     "the pool)%s", total - step0, now_s() - t0, (double)(total - step0) / (now_s() - t0 + 1e-9), train.n,
 			     train.hits, have_valid ? "" : "; no --valid: the last weights are the model");
 	}
 	if (opt.events && rft_output_commit(&ev) < 0)
