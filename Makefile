@@ -11,12 +11,14 @@ COMMON_SRC = filters/common/util.c filters/common/strbuf.c filters/common/input.
              filters/common/json.c filters/common/output.c filters/common/opt.c \
              filters/common/records.c filters/common/case.c \
              filters/common/strmap.c filters/common/stats.c filters/common/hgnc.c filters/common/template.c \
-             filters/common/hpo.c filters/common/datafile.c filters/common/sha256.c
+             filters/common/hpo.c filters/common/datafile.c filters/common/sha256.c \
+             filters/common/grader.c filters/common/rankmodel.c
 COMMON_HDR = filters/common/util.h filters/common/strbuf.h filters/common/input.h \
              filters/common/json.h filters/common/output.h filters/common/opt.h \
              filters/common/records.h filters/common/case.h filters/common/exitcodes.h \
              filters/common/strmap.h filters/common/stats.h filters/common/hgnc.h filters/common/template.h \
-             filters/common/hpo.h filters/common/datafile.h filters/common/sha256.h
+             filters/common/hpo.h filters/common/datafile.h filters/common/sha256.h \
+             filters/common/grader.h filters/common/rankmodel.h
 
 # BUILD names the object directory; the sanitizer build sets it to build/asan
 BUILD = build/release
@@ -68,6 +70,7 @@ bench: all
 	bash tests/bench/bench-grade
 	bash tests/bench/bench-report
 	bash tests/bench/bench-call
+	sh tests/bench/bench-train
 
 clean:
 	rm -rf build $(PROGS)

@@ -29,6 +29,7 @@ static const struct command commands[] = {
 	{ "report",  "graded samples -> Top-k, MRR, reward with intervals; comparisons; HTML" },
 	{ "run",     "run a YAML pipeline: incremental, locked, resumable, sharded with GNU parallel" },
 	{ "split",   "cases -> train/valid/test with no causal gene in two splits; audit" },
+	{ "train",   "cases -> a tuned ranker model: RL fine-tuning (GRPO) with the grader as reward" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(*commands))

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "common/input.h"
 #include "common/json.h"
 #include "common/output.h"
+#include "common/rankmodel.h"
 #include "common/records.h"
 #include "common/sha256.h"
 #include "common/strbuf.h"
@@ -529,6 +531,104 @@ static void test_sha256(void)
 	      "sha256: one million 'a' in uneven pieces");
 }
 
+/* the features with the base weights are rft-rank's formula divided by |Q| */
+static void test_rankmodel(void)
+{
+	const char *top = getenv("top");
+	struct strbuf dir = STRBUF_INIT, hg = STRBUF_INIT, cases = STRBUF_INIT, line = STRBUF_INIT;
+	struct rank_data_opts o = { NULL, NULL, NULL, { NULL }, 0 };
+	struct rank_model m;
+	struct rank_scratch s;
+	struct rank_term_counts tc;
+	struct rank_case c = RANK_CASE_INIT;
+	struct rank_weights rw;
+	struct rft_input in;
+	double worst = 0;
+	int ncases = 0, rc;
+	char *mp;
+	size_t i, j;
+
+	strbuf_addf(&dir, "%s/testdata/hpo/micro", top ? top : ".");
+	strbuf_addf(&hg, "%s/hgnc-micro.txt", dir.buf);
+	strbuf_addf(&cases, "%s/cases.jsonl", dir.buf);
+	if (access(cases.buf, R_OK) < 0) {
+		printf("ok - rankmodel: features # SKIP no %s\n", cases.buf);
+		goto out;
+	}
+	o.hpo_dir = dir.buf;
+	o.hgnc = hg.buf;
+	memset(&tc, 0, sizeof(tc));
+	rank_model_load(&m, &o, RANK_DISEASE, 2);
+	rank_scratch_init(&s, &m);
+	if (rft_input_open(&in, cases.buf) < 0)
+		die(70, "cannot open the micro cases");
+	while (rft_input_getline(&in, &line) > 0) {
+		struct json_object *obj = NULL;
+		struct strbuf err = STRBUF_INIT;
+		double nq;
+
+		if (rft_json_parse(line.buf, line.len, &obj, &err) < 0 ||
+		    rank_case_terms(&m, obj, &c, &tc, &err) < 0)
+			die(70, "micro case: %s", err.buf);
+		json_object_put(obj);
+		strbuf_release(&err);
+		if (c.error)
+			continue;
+		ncases++;
+		nq = (double)c.present.n;
+		rank_features(&m, &s, &c, s.feat);
+		/* the legacy formula, as rft-rank computes it */
+		memset(s.raw, 0, m.nunits * sizeof(*s.raw));
+		for (i = 0; i < c.present.n; i++)
+			rank_add_best(&m, &s, c.present.v[i], 1.0);
+		for (i = 0; i < c.absent.n; i++) {
+			const uint32_t *p = hpo_row(&m.post, c.absent.v[i]);
+
+			for (j = 0; j < hpo_row_len(&m.post, c.absent.v[i]); j++)
+				s.raw[p[j]] += 0.25 * m.ic[c.absent.v[i]];
+		}
+		for (i = 0; i < m.nunits; i++) {
+			double legacy = s.raw[i] - 0.75 * nq * m.mu[i];
+			double d = fabs(legacy - nq * rank_dot(rank_base_weights, s.feat + i * RANK_NFEAT));
+
+			if (d > worst)
+				worst = d;
+		}
+	}
+	rft_input_close(&in);
+	CHECK(ncases == 3 && worst < 1e-9, "rankmodel: base weights x features = rft-rank's formula / |Q|");
+
+	mp = path_in_tmp("model.json");
+	{
+		static const char good[] = "{\n\"format\": \"rftkit-rank-model/1\",\n\"method\": \"gene\",\n"
+			"\"weights\": {\"absent\": -1.5, \"cover\": 2}\n}\n";
+
+		write_file(mp, good, strlen(good));
+	}
+	rc = rank_weights_load(&rw, mp);
+	CHECK(rc == 0 && rw.method == RANK_GENE && rw.w[RF_ABSENT] == -1.5 && rw.w[RF_COVER] == 2 &&
+	      rw.w[RF_MATCH] == 0, "rankmodel: a model file's weights, absent ones 0");
+	if (!rc)
+		rank_weights_release(&rw);
+	{
+		static const char bad[] = "{\"format\": \"rftkit-rank-model/1\", \"method\": \"x\", \"weights\": {}}\n";
+
+		write_file(mp, bad, strlen(bad));
+	}
+	fflush(stdout);
+	CHECK(rank_weights_load(&rw, mp) == RFT_EX_CONFIG, "rankmodel: an unknown method is exit 78");
+	unlink(mp);
+	free(mp);
+	rank_case_release(&c);
+	rank_scratch_release(&s);
+	rank_model_release(&m);
+out:
+	strbuf_release(&dir);
+	strbuf_release(&hg);
+	strbuf_release(&cases);
+	strbuf_release(&line);
+}
+
 int main(void)
 {
 	rft_init("test-common");
@@ -544,6 +644,7 @@ int main(void)
 	test_records();
 	test_parallel_for();
 	test_sha256();
+	test_rankmodel();
 	rmdir(tmpdir);
 	return rft_finish(failed ? 1 : 0);
 }

@@ -1,0 +1,1553 @@
+/*
+ * grader.c - the grader engine: OpenAI's grader types plus gene_rank, shared
+ * by rft-grade (batch, --serve, --export-openai) and rft-train (the reward).
+ * See grader.h.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "grader.h"
+#include "input.h"
+#include "json.h"
+#include "template.h"
+#include "util.h"
+
+/* ------------------------------------------------------------- results */
+
+static const struct { int bit; const char *name; } err_names[] = {
+	{ GRADE_ERR_PARSE, "sample_parse_error" },
+	{ GRADE_ERR_VARIABLE, "invalid_variable_error" },
+	{ GRADE_ERR_FORMULA, "formula_parse_error" },
+	{ GRADE_ERR_PYTHON, "python_grader_runtime_error" },
+	{ GRADE_ERR_OTHER, "other_error" },
+	{ GRADE_ERR_UNRESPONSIVE, "model_grader_server_error" },
+	{ GRADE_ERR_CALL, "model_call_error" },
+};
+
+void grade_result_init(struct grade_result *r)
+{
+	r->reward = 0;
+	r->errors = 0;
+	r->rank = -1;
+	strbuf_init(&r->predicted, 0);
+	strbuf_init(&r->subs, 0);
+	strbuf_init(&r->message, 0);
+	r->max_list = 0;
+	r->unknown = r->ambiguous = 0;
+}
+
+void grade_result_release(struct grade_result *r)
+{
+	strbuf_release(&r->predicted);
+	strbuf_release(&r->subs);
+	strbuf_release(&r->message);
+}
+
+void grade_fail(struct grade_result *r, int bit, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->errors |= bit;
+	r->reward = 0;
+	if (r->message.len)
+		return;
+	va_start(ap, fmt);
+	strbuf_vaddf(&r->message, fmt, ap);
+	va_end(ap);
+}
+
+/* ------------------------------------------------------- calculate_output */
+
+enum etype { X_NUM, X_VAR, X_NEG, X_ADD, X_SUB, X_MUL, X_DIV, X_POW, X_CALL };
+
+struct expr {
+	enum etype type;
+	double num;
+	int var;                 /* index into the grader's subs */
+	const char *fn;          /* X_CALL */
+	struct expr *a, *b;      /* operands; X_CALL: a = first arg, args chained by b */
+	struct expr *next;       /* X_CALL argument list */
+};
+
+static void expr_free(struct expr *e)
+{
+	if (!e)
+		return;
+	expr_free(e->a);
+	expr_free(e->b);
+	expr_free(e->next);
+	free(e);
+}
+
+struct eparse {
+	const char *s, *p;
+	const struct grader *g;
+	struct strbuf *err;
+};
+
+static struct expr *enew(enum etype t)
+{
+	struct expr *e = ecalloc(1, sizeof(*e));
+
+	e->type = t;
+	return e;
+}
+
+static void eskip(struct eparse *ps)
+{
+	while (isspace((unsigned char)*ps->p))
+		ps->p++;
+}
+
+static struct expr *eexpr(struct eparse *ps);
+
+static struct expr *eprimary(struct eparse *ps)
+{
+	static const char *const fns[] = { "min", "max", "abs", "floor", "ceil", "exp", "sqrt", "log" };
+	struct expr *e;
+
+	eskip(ps);
+	if (*ps->p == '(') {
+		ps->p++;
+		e = eexpr(ps);
+		eskip(ps);
+		if (!e)
+			return NULL;
+		if (*ps->p != ')') {
+			strbuf_addf(ps->err, "expected ')' at column %d", (int)(ps->p - ps->s) + 1);
+			expr_free(e);
+			return NULL;
+		}
+		ps->p++;
+		return e;
+	}
+	if (isdigit((unsigned char)*ps->p) || *ps->p == '.') {
+		char *end;
+
+		e = enew(X_NUM);
+		e->num = strtod(ps->p, &end);
+		if (end == ps->p) {
+			strbuf_addf(ps->err, "bad number at column %d", (int)(ps->p - ps->s) + 1);
+			free(e);
+			return NULL;
+		}
+		ps->p = end;
+		return e;
+	}
+	if (isalpha((unsigned char)*ps->p) || *ps->p == '_') {
+		const char *start = ps->p;
+		size_t n, i;
+
+		while (isalnum((unsigned char)*ps->p) || *ps->p == '_')
+			ps->p++;
+		n = (size_t)(ps->p - start);
+		eskip(ps);
+		if (*ps->p == '(') {
+			struct expr **tail;
+
+			for (i = 0; i < sizeof(fns) / sizeof(*fns); i++)
+				if (strlen(fns[i]) == n && !strncmp(fns[i], start, n))
+					break;
+			if (i == sizeof(fns) / sizeof(*fns)) {
+				strbuf_addf(ps->err, "unknown function '%.*s'", (int)n, start);
+				return NULL;
+			}
+			e = enew(X_CALL);
+			e->fn = fns[i];
+			ps->p++;
+			tail = &e->a;
+			for (;;) {
+				struct expr *arg = eexpr(ps);
+
+				if (!arg) {
+					expr_free(e);
+					return NULL;
+				}
+				*tail = arg;
+				tail = &arg->next;
+				eskip(ps);
+				if (*ps->p == ',') {
+					ps->p++;
+					continue;
+				}
+				if (*ps->p == ')') {
+					ps->p++;
+					break;
+				}
+				strbuf_addf(ps->err, "expected ',' or ')' at column %d", (int)(ps->p - ps->s) + 1);
+				expr_free(e);
+				return NULL;
+			}
+			{
+				int nargs = 0;
+				struct expr *a;
+
+				for (a = e->a; a; a = a->next)
+					nargs++;
+				if (strcmp(e->fn, "min") && strcmp(e->fn, "max") && nargs != 1) {
+					strbuf_addf(ps->err, "%s() takes one argument", e->fn);
+					expr_free(e);
+					return NULL;
+				}
+			}
+			return e;
+		}
+		for (i = 0; i < (size_t)ps->g->nsubs; i++)
+			if (strlen(ps->g->sub_names[i]) == n && !strncmp(ps->g->sub_names[i], start, n))
+				break;
+		if (i == (size_t)ps->g->nsubs) {
+			strbuf_addf(ps->err, "'%.*s' is not one of the graders", (int)n, start);
+			return NULL;
+		}
+		e = enew(X_VAR);
+		e->var = (int)i;
+		return e;
+	}
+	if (*ps->p)
+		strbuf_addf(ps->err, "unexpected '%c' at column %d", *ps->p, (int)(ps->p - ps->s) + 1);
+	else
+		strbuf_addstr(ps->err, "unexpected end of formula");
+	return NULL;
+}
+
+static struct expr *eunary(struct eparse *ps)
+{
+	eskip(ps);
+	if (*ps->p == '-' || *ps->p == '+') {
+		int neg = *ps->p == '-';
+		struct expr *a, *e;
+
+		ps->p++;
+		a = eunary(ps);
+		if (!a || !neg)
+			return a;
+		e = enew(X_NEG);
+		e->a = a;
+		return e;
+	}
+	return eprimary(ps);
+}
+
+static struct expr *epower(struct eparse *ps)
+{
+	struct expr *a = eunary(ps), *e;
+
+	if (!a)
+		return NULL;
+	eskip(ps);
+	if (*ps->p != '^')
+		return a;
+	ps->p++;
+	e = enew(X_POW);
+	e->a = a;
+	e->b = epower(ps);   /* right-associative */
+	if (!e->b) {
+		expr_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+static struct expr *ebinary(struct eparse *ps, int level)
+{
+	struct expr *a = level ? epower(ps) : ebinary(ps, 1), *e;
+
+	while (a) {
+		char c;
+
+		eskip(ps);
+		c = *ps->p;
+		if (level ? (c != '*' && c != '/') : (c != '+' && c != '-'))
+			break;
+		ps->p++;
+		e = enew(c == '*' ? X_MUL : c == '/' ? X_DIV : c == '+' ? X_ADD : X_SUB);
+		e->a = a;
+		e->b = level ? epower(ps) : ebinary(ps, 1);
+		if (!e->b) {
+			expr_free(e);
+			return NULL;
+		}
+		a = e;
+	}
+	return a;
+}
+
+static struct expr *eexpr(struct eparse *ps)
+{
+	return ebinary(ps, 0);
+}
+
+static struct expr *expr_parse(const char *s, const struct grader *g, struct strbuf *err)
+{
+	struct eparse ps = { s, s, g, err };
+	struct expr *e = eexpr(&ps);
+
+	if (!e)
+		return NULL;
+	eskip(&ps);
+	if (*ps.p) {
+		strbuf_addf(err, "unexpected '%c' at column %d", *ps.p, (int)(ps.p - s) + 1);
+		expr_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+static double expr_eval(const struct expr *e, const double *vars)
+{
+	const struct expr *a;
+	double v;
+
+	switch (e->type) {
+	case X_NUM: return e->num;
+	case X_VAR: return vars[e->var];
+	case X_NEG: return -expr_eval(e->a, vars);
+	case X_ADD: return expr_eval(e->a, vars) + expr_eval(e->b, vars);
+	case X_SUB: return expr_eval(e->a, vars) - expr_eval(e->b, vars);
+	case X_MUL: return expr_eval(e->a, vars) * expr_eval(e->b, vars);
+	case X_DIV: return expr_eval(e->a, vars) / expr_eval(e->b, vars);
+	case X_POW: return pow(expr_eval(e->a, vars), expr_eval(e->b, vars));
+	case X_CALL:
+		v = expr_eval(e->a, vars);
+		if (!strcmp(e->fn, "min") || !strcmp(e->fn, "max")) {
+			for (a = e->a->next; a; a = a->next) {
+				double w = expr_eval(a, vars);
+
+				v = e->fn[1] == 'i' ? fmin(v, w) : fmax(v, w);
+			}
+			return v;
+		}
+		if (!strcmp(e->fn, "abs")) return fabs(v);
+		if (!strcmp(e->fn, "floor")) return floor(v);
+		if (!strcmp(e->fn, "ceil")) return ceil(v);
+		if (!strcmp(e->fn, "exp")) return exp(v);
+		if (!strcmp(e->fn, "sqrt")) return sqrt(v);
+		return log(v);
+	}
+	return NAN;
+}
+
+/* ------------------------------------------------------------- templates */
+
+/*
+ * Resolve one template reference "item.reference.hgnc" or
+ * "sample.output_json.genes[0]" (brackets or dots for list indexes).
+ */
+static struct json_object *resolve_ref(const char *ref, size_t len, struct json_object *item,
+				       struct json_object *sample, int *found)
+{
+	struct strbuf path = STRBUF_INIT;
+	struct json_object *root, *v;
+	size_t i, depth;
+
+	*found = 0;
+	for (i = 0; i < len; i++) {
+		if (ref[i] == '[')
+			strbuf_addch(&path, '.');
+		else if (ref[i] != ']' && !isspace((unsigned char)ref[i]))
+			strbuf_addch(&path, ref[i]);
+	}
+	if (!strncmp(path.buf, "item", 4) && (path.buf[4] == '.' || !path.buf[4])) {
+		root = item, i = 4;
+		/* item is the line without "sample" (and our "grade") */
+		if (!strncmp(path.buf + 4, ".sample", 7) && (!path.buf[11] || path.buf[11] == '.')) {
+			strbuf_release(&path);
+			return NULL;
+		}
+		if (!strncmp(path.buf + 4, ".grade", 6) && (!path.buf[10] || path.buf[10] == '.')) {
+			strbuf_release(&path);
+			return NULL;
+		}
+	}
+	else if (!strncmp(path.buf, "sample", 6) && (path.buf[6] == '.' || !path.buf[6]))
+		root = sample, i = 6;
+	else {
+		strbuf_release(&path);
+		return NULL;
+	}
+	if (!path.buf[i]) {
+		*found = root != NULL;
+		strbuf_release(&path);
+		return root;
+	}
+	v = rft_tpl_lookup(root, path.buf + i + 1, path.len - i - 1, &depth);
+	*found = v != NULL;
+	if (!v) {
+		/* a member that is there and null resolves (to null) */
+		const char *last = strrchr(path.buf + i, '.');
+		struct json_object *parent = last > path.buf + i ?
+			rft_tpl_lookup(root, path.buf + i + 1, (size_t)(last - path.buf - i - 1), &depth) :
+			root;
+
+		*found = parent && json_object_is_type(parent, json_type_object) &&
+			json_object_object_get_ex(parent, last + 1, NULL);
+	}
+	strbuf_release(&path);
+	return v;
+}
+
+/*
+ * Render a grader template: "{{ item.x }}" references replaced by their
+ * values (strings as they are, anything else as compact JSON).  A template
+ * that is exactly one reference returns that value itself in *whole.
+ * -1 when a reference does not resolve (message in err).
+ */
+static int render(const char *tpl, struct json_object *item, struct json_object *sample,
+		  struct strbuf *out, struct json_object **whole, struct strbuf *err)
+{
+	const char *p = tpl, *o;
+
+	if (whole)
+		*whole = NULL;
+	while ((o = strstr(p, "{{"))) {
+		const char *c = strstr(o + 2, "}}"), *s = o + 2, *e;
+		struct json_object *v;
+		int found;
+
+		if (!c)
+			break;
+		while (s < c && isspace((unsigned char)*s))
+			s++;
+		for (e = c; e > s && isspace((unsigned char)e[-1]); e--)
+			;
+		strbuf_add(out, p, (size_t)(o - p));
+		v = resolve_ref(s, (size_t)(e - s), item, sample, &found);
+		if (!found) {
+			strbuf_addf(err, "{{%.*s}} does not resolve", (int)(e - s), s);
+			return -1;
+		}
+		if (whole && o == tpl && !c[2] && v) {
+			/* the value itself is wanted: no need to write it out */
+			*whole = v;
+			return 0;
+		}
+		if (v && json_object_is_type(v, json_type_string))
+			strbuf_add(out, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+		else if (v)
+			json_put_value(out, v);
+		p = c + 2;
+	}
+	strbuf_addstr(out, p);
+	return 0;
+}
+
+/* ------------------------------------------------------------- gene_rank */
+
+/* one name of the predicted list: resolved gene, or its own upper-case text */
+struct name {
+	long gene;
+	char *text;
+};
+
+static void add_name(const struct hgnc *h, struct name **list, size_t *n, size_t *alloc, const char *text, size_t len,
+		     struct grade_result *r)
+{
+	char buf[256];
+	enum hgnc_how how = HGNC_UNKNOWN;
+	long g = -1;
+	size_t i;
+
+	while (len && isspace((unsigned char)*text))
+		text++, len--;
+	while (len && isspace((unsigned char)text[len - 1]))
+		len--;
+	if (!len)
+		return;
+	if (len >= sizeof(buf))
+		len = sizeof(buf) - 1;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	if (h) {
+		g = hgnc_resolve_text(h, buf, &how);
+		if (g < 0 && how == HGNC_AMBIGUOUS)
+			r->ambiguous++;
+		else if (g < 0)
+			r->unknown++;
+	}
+	if (*n == *alloc) {
+		*alloc = *alloc ? 2 * *alloc : 32;
+		*list = erealloc(*list, *alloc * sizeof(**list));
+	}
+	(*list)[*n].gene = g;
+	if (g >= 0) {
+		(*list)[*n].text = estrdup(hgnc_symbol(h, g));
+	} else {
+		/* unresolved: keep the name itself (cleaned, upper case) in its place */
+		char *t = estrdup(buf), *a = t, *b;
+
+		while (*a && strchr("\"'*`", *a))
+			a++;
+		b = a + strlen(a);
+		while (b > a && strchr("\"'*`.,;:", b[-1]))
+			*--b = '\0';
+		for (i = 0; a[i]; i++)
+			a[i] = (char)toupper((unsigned char)a[i]);
+		memmove(t, a, strlen(a) + 1);
+		(*list)[*n].text = t;
+	}
+	(*n)++;
+}
+
+/* genes from free text: a JSON object with "genes" anywhere, else a numbered
+ * or bulleted list (first word of each item), else the first comma list */
+static int text_genes(const struct hgnc *h, struct json_tokener *tok, const char *text, struct name **list, size_t *n,
+		      size_t *alloc, struct grade_result *r)
+{
+	const char *p;
+	int items = 0;
+
+	for (p = strchr(text, '{'); p; p = strchr(p + 1, '{')) {
+		struct json_object *o, *genes;
+
+		json_tokener_reset(tok);
+		o = json_tokener_parse_ex(tok, p, (int)strlen(p));
+		genes = rft_json_get(o, "genes");
+		if (genes && json_object_is_type(genes, json_type_array)) {
+			size_t i, len = json_object_array_length(genes);
+
+			for (i = 0; i < len; i++) {
+				struct json_object *g = json_object_array_get_idx(genes, i);
+
+				if (g && json_object_is_type(g, json_type_string))
+					add_name(h, list, n, alloc, json_object_get_string(g),
+						 (size_t)json_object_get_string_len(g), r);
+				else if (g && rft_json_get_str(g, "symbol"))
+					add_name(h, list, n, alloc, rft_json_get_str(g, "symbol"),
+						 strlen(rft_json_get_str(g, "symbol")), r);
+			}
+			json_object_put(o);
+			return 0;
+		}
+		json_object_put(o);
+	}
+	/* list items: "1. KMT2D - ...", "2) **KDM6A**", "- ZSWIM6: ..." */
+	for (p = text; *p; ) {
+		const char *eol = strchr(p, '\n'), *q = p, *w;
+
+		if (!eol)
+			eol = p + strlen(p);
+		while (q < eol && isspace((unsigned char)*q))
+			q++;
+		if (q < eol && isdigit((unsigned char)*q)) {
+			while (q < eol && isdigit((unsigned char)*q))
+				q++;
+			q = (q < eol && (*q == '.' || *q == ')')) ? q + 1 : NULL;
+		} else if (q < eol && strchr("-*+", *q) && q + 1 < eol && q[1] == ' ') {
+			q++;
+		} else if (q + 2 < eol && !memcmp(q, "\xe2\x80\xa2", 3)) {
+			q += 3;
+		} else {
+			q = NULL;
+		}
+		if (q) {
+			while (q < eol && (isspace((unsigned char)*q) || *q == '*' || *q == '`'))
+				q++;
+			for (w = q; w < eol && (isalnum((unsigned char)*w) || *w == '-' || *w == '.' || *w == '_'); w++)
+				;
+			while (w > q && w[-1] == '.')
+				w--;
+			if (w > q) {
+				add_name(h, list, n, alloc, q, (size_t)(w - q), r);
+				items++;
+			}
+		}
+		p = *eol ? eol + 1 : eol;
+	}
+	if (items)
+		return 0;
+	for (p = text; *p; ) {
+		const char *eol = strchr(p, '\n');
+
+		if (!eol)
+			eol = p + strlen(p);
+		if (memchr(p, ',', (size_t)(eol - p))) {
+			const char *s = p;
+
+			/* the text after a colon is the list: "Candidates: A, B, C" */
+			const char *colon = memchr(p, ':', (size_t)(eol - p));
+
+			if (colon)
+				s = colon + 1;
+			while (s < eol) {
+				const char *c = memchr(s, ',', (size_t)(eol - s));
+
+				if (!c)
+					c = eol;
+				add_name(h, list, n, alloc, s, (size_t)(c - s), r);
+				s = c + 1;
+			}
+			return 0;
+		}
+		p = *eol ? eol + 1 : eol;
+	}
+	/* one short line alone ("KMT2D", "KMT2D (MLL2)") is a list of one */
+	{
+		const char *a = text;
+		size_t len;
+
+		while (isspace((unsigned char)*a))
+			a++;
+		len = strlen(a);
+		while (len && isspace((unsigned char)a[len - 1]))
+			len--;
+		if (len && len < 64 && !memchr(a, '\n', len)) {
+			/* one word, once what is in parentheses is set aside */
+			size_t i, words = 0;
+			int depth = 0, inword = 0;
+
+			for (i = 0; i < len; i++) {
+				if (a[i] == '(')
+					depth++;
+				else if (a[i] == ')' && depth)
+					depth--;
+				else if (!depth && !isspace((unsigned char)a[i])) {
+					words += !inword;
+					inword = 1;
+					continue;
+				}
+				inword = 0;
+			}
+			if (words == 1)
+				add_name(h, list, n, alloc, a, len, r);
+		}
+	}
+	return *n ? 0 : -1;
+}
+
+/* (a tokener of its own: lenient, unlike the strict one of common/json.c) */
+static int parse_text_genes(const struct hgnc *h, const char *text, struct name **list, size_t *n, size_t *alloc,
+			    struct grade_result *r)
+{
+	struct json_tokener *tok = json_tokener_new();
+	int rc;
+
+	if (!tok)
+		die(RFT_EX_SOFTWARE, "out of memory");
+	rc = text_genes(h, tok, text, list, n, alloc, r);
+	json_tokener_free(tok);
+	return rc;
+}
+
+/* the reference genes: HGNC ids (or upper-case symbols without HGNC) */
+static int reference_ids(const struct hgnc *h, struct json_object *ref, char ***ids, size_t *n, struct strbuf *err)
+{
+	size_t i, len;
+
+	*n = 0;
+	*ids = NULL;
+	if (!ref) {
+		strbuf_addstr(err, "the reference is null");
+		return -1;
+	}
+	len = json_object_is_type(ref, json_type_array) ? json_object_array_length(ref) : 1;
+	*ids = ecalloc(len ? len : 1, sizeof(**ids));
+	for (i = 0; i < len; i++) {
+		struct json_object *v = json_object_is_type(ref, json_type_array) ?
+			json_object_array_get_idx(ref, i) : ref;
+		const char *s = NULL;
+
+		if (v && json_object_is_type(v, json_type_string))
+			s = json_object_get_string(v);
+		else if (v && json_object_is_type(v, json_type_object))
+			s = rft_json_get_str(v, "hgnc") ? rft_json_get_str(v, "hgnc") :
+				rft_json_get_str(v, "symbol");
+		if (!s)
+			continue;
+		if (strncmp(s, "HGNC:", 5) != 0) {
+			enum hgnc_how how;
+			long g = h ? hgnc_resolve_text(h, s, &how) : -1;
+			size_t k;
+
+			if (g >= 0) {
+				s = hgnc_id(h, g);
+			} else {
+				char *u = estrdup(s);
+
+				for (k = 0; u[k]; k++)
+					u[k] = (char)toupper((unsigned char)u[k]);
+				(*ids)[(*n)++] = u;
+				continue;
+			}
+		}
+		(*ids)[(*n)++] = estrdup(s);
+	}
+	if (*n == 0) {
+		strbuf_addstr(err, "the reference names no gene");
+		free(*ids);
+		*ids = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+double grade_curve_score(const struct grader *g, long rank)
+{
+	if (rank <= 0)
+		return 0;
+	switch (g->curve) {
+	case C_LINEAR: return (double)(g->max_list - rank + 1) / g->max_list;
+	case C_EXPONENTIAL: return pow(g->decay, (double)(rank - 1));
+	case C_RECIPROCAL: break;
+	}
+	return 1.0 / (double)rank;
+}
+
+static void grade_gene_rank(const struct grader *g, struct json_object *item,
+			    struct json_object *sample, struct grade_result *r)
+{
+	struct strbuf tmp = STRBUF_INIT, err = STRBUF_INIT;
+	struct json_object *list = NULL, *ref = NULL;
+	struct name *names = NULL;
+	size_t n = 0, alloc = 0, i, j, nref = 0, kept = 0;
+	char **refs = NULL;
+	const struct hgnc *h = g->env->hgnc;
+
+	r->max_list = g->max_list;
+	r->rank = 0;
+	if (render(g->reference, item, sample, &tmp, &ref, &err) < 0) {
+		grade_fail(r, GRADE_ERR_VARIABLE, "reference: %s", err.buf);
+		goto out;
+	}
+	if (!ref) {
+		/* a template mixing text: its rendered text is the reference */
+		ref = json_object_new_string(tmp.buf);
+		if (reference_ids(h, ref, &refs, &nref, &err) < 0)
+			grade_fail(r, GRADE_ERR_VARIABLE, "reference: %s", err.buf);
+		json_object_put(ref);
+	} else if (reference_ids(h, ref, &refs, &nref, &err) < 0) {
+		grade_fail(r, GRADE_ERR_VARIABLE, "reference: %s", err.buf);
+	}
+	if (r->errors)
+		goto out;
+
+	/* the predicted list: JSON first, else parsed out of the text */
+	strbuf_reset(&tmp);
+	strbuf_reset(&err);
+	if (render(g->input, item, sample, &tmp, &list, &err) == 0 && list &&
+	    json_object_is_type(list, json_type_array)) {
+		size_t len = json_object_array_length(list);
+
+		for (i = 0; i < len; i++) {
+			struct json_object *v = json_object_array_get_idx(list, i);
+			const char *s = v && json_object_is_type(v, json_type_string) ?
+				json_object_get_string(v) : rft_json_get_str(v, "symbol");
+
+			if (s)
+				add_name(h, &names, &n, &alloc, s, strlen(s), r);
+		}
+	} else {
+		strbuf_reset(&tmp);
+		strbuf_reset(&err);
+		if (render(g->text_input, item, sample, &tmp, NULL, &err) < 0) {
+			grade_fail(r, GRADE_ERR_PARSE, "no gene list in %s and no text: %s", g->input, err.buf);
+			goto out;
+		}
+		if (parse_text_genes(h, tmp.buf, &names, &n, &alloc, r) < 0) {
+			grade_fail(r, GRADE_ERR_PARSE, "no gene list found in the output text");
+			goto out;
+		}
+	}
+
+	/* duplicates count once, in first place; the list is cut at max_list */
+	strbuf_addch(&r->predicted, '[');
+	for (i = 0; i < n && (int)kept < g->max_list; i++) {
+		const char *key = names[i].gene >= 0 ? hgnc_id(h, names[i].gene) : names[i].text;
+
+		for (j = 0; j < i; j++) {
+			const char *k2 = names[j].gene >= 0 ? hgnc_id(h, names[j].gene) : names[j].text;
+
+			if (!strcmp(key, k2))
+				break;
+		}
+		if (j < i)
+			continue;
+		if (kept++)
+			strbuf_addch(&r->predicted, ',');
+		json_put_str(&r->predicted, names[i].text);
+		if (r->rank == 0) {
+			for (j = 0; j < nref; j++)
+				if (!strcmp(refs[j], key) ||
+				    (names[i].gene < 0 && !strcmp(refs[j], names[i].text)))
+					break;
+			if (j < nref)
+				r->rank = (long)kept;
+		}
+	}
+	strbuf_addch(&r->predicted, ']');
+	r->reward = grade_curve_score(g, r->rank);
+out:
+	for (i = 0; i < n; i++)
+		free(names[i].text);
+	free(names);
+	for (i = 0; i < nref; i++)
+		free(refs[i]);
+	free(refs);
+	strbuf_release(&tmp);
+	strbuf_release(&err);
+}
+
+/* ----------------------------------------------- string_check, similarity */
+
+static int contains(const char *hay, const char *needle, int fold)
+{
+	size_t n = strlen(needle), i;
+
+	if (!fold)
+		return strstr(hay, needle) != NULL;
+	for (; *hay; hay++) {
+		for (i = 0; i < n && hay[i] && tolower((unsigned char)hay[i]) ==
+		     tolower((unsigned char)needle[i]); i++)
+			;
+		if (i == n)
+			return 1;
+	}
+	return n == 0;
+}
+
+/* UTF-8 text -> code points (invalid bytes taken as they are) */
+static size_t codepoints(const char *s, uint32_t **out)
+{
+	size_t len = strlen(s), n = 0, i = 0;
+
+	*out = emalloc((len + 1) * sizeof(**out));
+	while (i < len) {
+		unsigned char c = (unsigned char)s[i];
+		uint32_t cp = c;
+		size_t k = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+
+		if (i + k < len && k) {
+			cp = c & (0x3F >> k);
+			for (size_t j = 1; j <= k; j++)
+				cp = (cp << 6) | ((unsigned char)s[i + j] & 0x3F);
+		} else {
+			k = 0;
+		}
+		(*out)[n++] = cp;
+		i += k + 1;
+	}
+	return n;
+}
+
+/*
+ * fuzzy_match: the normalised indel similarity of rapidfuzz's fuzz.ratio,
+ * 1 - (insertions + deletions) / (len(a) + len(b)) = 2 LCS / (len(a) + len(b)),
+ * over Unicode code points; two empty strings score 1.
+ */
+static double fuzzy_ratio(const char *a, const char *b)
+{
+	uint32_t *x, *y;
+	size_t n = codepoints(a, &x), m = codepoints(b, &y), i, j;
+	size_t *row = ecalloc(m + 1, sizeof(*row));
+	double v;
+
+	if (n + m == 0) {
+		free(x);
+		free(y);
+		free(row);
+		return 1;
+	}
+	for (i = 1; i <= n; i++) {
+		size_t diag = 0;
+
+		for (j = 1; j <= m; j++) {
+			size_t up = row[j];
+
+			row[j] = x[i - 1] == y[j - 1] ? diag + 1 : (row[j] > row[j - 1] ? row[j] : row[j - 1]);
+			diag = up;
+		}
+	}
+	v = 2.0 * (double)row[m] / (double)(n + m);
+	free(x);
+	free(y);
+	free(row);
+	return v;
+}
+
+static void grade_text(const struct grader *g, struct json_object *item,
+		       struct json_object *sample, struct grade_result *r)
+{
+	struct strbuf in = STRBUF_INIT, ref = STRBUF_INIT, err = STRBUF_INIT;
+
+	if (render(g->input, item, sample, &in, NULL, &err) < 0) {
+		grade_fail(r, GRADE_ERR_VARIABLE, "input: %s", err.buf);
+	} else if (render(g->reference, item, sample, &ref, NULL, &err) < 0) {
+		grade_fail(r, GRADE_ERR_VARIABLE, "reference: %s", err.buf);
+	} else if (g->type == G_STRING_CHECK) {
+		int yes;
+
+		switch (g->op) {
+		case OP_EQ: yes = !strcmp(in.buf, ref.buf); break;
+		case OP_NE: yes = strcmp(in.buf, ref.buf) != 0; break;
+		case OP_LIKE: yes = contains(in.buf, ref.buf, 0); break;
+		default: yes = contains(in.buf, ref.buf, 1); break;
+		}
+		r->reward = yes;
+	} else {
+		r->reward = fuzzy_ratio(in.buf, ref.buf);
+	}
+	strbuf_release(&in);
+	strbuf_release(&ref);
+	strbuf_release(&err);
+}
+
+/* ---------------------------------------------------------------- python */
+
+/* The worker: reads the grader source, then one request a line. */
+static const char py_worker[] =
+	"import json, sys, math\n"
+	"ns = {'__name__': 'rft_grader'}\n"
+	"src = json.loads(sys.stdin.readline())\n"
+	"try:\n"
+	"    exec(compile(src, 'grader.py', 'exec'), ns)\n"
+	"    grade = ns['grade']\n"
+	"    print(json.dumps({'ok': True}), flush=True)\n"
+	"except BaseException as e:\n"
+	"    print(json.dumps({'error': '%s: %s' % (type(e).__name__, e)}), flush=True)\n"
+	"    sys.exit(0)\n"
+	"for line in sys.stdin:\n"
+	"    req = json.loads(line)\n"
+	"    try:\n"
+	"        v = grade(req['sample'], req['item'])\n"
+	"        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):\n"
+	"            out = {'error': 'grade() returned %r, not a finite float' % (v,)}\n"
+	"        else:\n"
+	"            out = {'reward': float(v)}\n"
+	"    except BaseException as e:\n"
+	"        out = {'error': '%s: %s' % (type(e).__name__, e)}\n"
+	"    print(json.dumps(out), flush=True)\n";
+
+struct pyworker {
+	pid_t pid;
+	int to, from;
+	struct strbuf buf;
+	const char *source;
+	const struct grader_env *env;
+};
+
+static void py_stop(struct pyworker *w)
+{
+	if (w->pid > 0) {
+		close(w->to);
+		close(w->from);
+		kill(w->pid, SIGKILL);
+		waitpid(w->pid, NULL, 0);
+	}
+	w->pid = 0;
+	strbuf_reset(&w->buf);
+}
+
+/* one reply line within timeout seconds: 0 ok, -1 died, -2 timed out */
+static int py_read(struct pyworker *w, double timeout, struct strbuf *line)
+{
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		char *nl = memchr(w->buf.buf, '\n', w->buf.len);
+		struct pollfd pfd = { w->from, POLLIN, 0 };
+		double left;
+		char chunk[4096];
+		ssize_t got;
+		int pr;
+
+		if (nl) {
+			size_t k = (size_t)(nl - w->buf.buf);
+
+			strbuf_reset(line);
+			strbuf_add(line, w->buf.buf, k);
+			memmove(w->buf.buf, nl + 1, w->buf.len - k - 1);
+			strbuf_setlen(&w->buf, w->buf.len - k - 1);
+			return 0;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		left = timeout - (double)(t1.tv_sec - t0.tv_sec) - (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		if (left <= 0)
+			return -2;
+		pr = poll(&pfd, 1, (int)(left * 1000) + 1);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr == 0)
+			continue;
+		got = read(w->from, chunk, sizeof(chunk));
+		if (got <= 0)
+			return -1;
+		strbuf_add(&w->buf, chunk, (size_t)got);
+	}
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t k = write(fd, p, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* start the worker and load the source; 0, or -1 with the reason in err */
+static int py_start(struct pyworker *w, struct strbuf *err)
+{
+	int in[2], out[2];
+	struct strbuf msg = STRBUF_INIT, line = STRBUF_INIT;
+	struct json_object *o = NULL;
+	int ret = -1, r;
+
+	if (pipe(in) < 0 || pipe(out) < 0)
+		die(RFT_EX_SOFTWARE, "pipe:");
+	w->pid = fork();
+	if (w->pid < 0)
+		die(RFT_EX_SOFTWARE, "fork:");
+	if (w->pid == 0) {
+		struct rlimit rl;
+
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[0]); close(in[1]); close(out[0]); close(out[1]);
+		rl.rlim_cur = rl.rlim_max = (rlim_t)w->env->py_memory_mb << 20;
+		setrlimit(RLIMIT_AS, &rl);
+		signal(SIGPIPE, SIG_DFL);
+		execlp("python3", "python3", "-I", "-u", "-c", py_worker, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	w->to = in[1];
+	w->from = out[0];
+	strbuf_init(&w->buf, 0);
+	json_put_str(&msg, w->source);
+	strbuf_addch(&msg, '\n');
+	if (write_all(w->to, msg.buf, msg.len) < 0) {
+		strbuf_addstr(err, "python3 did not start (is it installed?)");
+		goto out;
+	}
+	r = py_read(w, 30, &line);
+	if (r < 0) {
+		strbuf_addstr(err, r == -2 ? "python3 did not answer in 30 s" :
+			      "python3 did not start (is it installed?)");
+		goto out;
+	}
+	o = json_tokener_parse(line.buf);
+	if (rft_json_get_str(o, "error")) {
+		strbuf_addf(err, "the python grader does not load: %s", rft_json_get_str(o, "error"));
+		goto out;
+	}
+	ret = 0;
+out:
+	json_object_put(o);
+	if (ret < 0)
+		py_stop(w);
+	strbuf_release(&msg);
+	strbuf_release(&line);
+	return ret;
+}
+
+static void grade_python(const struct grader *g, struct json_object *item,
+			 struct json_object *sample, struct grade_result *r)
+{
+	struct pyworker *w = g->py;
+	struct strbuf req = STRBUF_INIT, line = STRBUF_INIT, err = STRBUF_INIT;
+	struct json_object *o = NULL;
+	int rr;
+
+	if (!w->pid && py_start(w, &err) < 0) {
+		grade_fail(r, GRADE_ERR_PYTHON, "%s", err.buf);
+		goto out;
+	}
+	strbuf_addstr(&req, "{\"sample\":");
+	json_put_value(&req, sample);
+	strbuf_addstr(&req, ",\"item\":");
+	json_put_value(&req, item);
+	strbuf_addstr(&req, "}\n");
+	if (write_all(w->to, req.buf, req.len) < 0) {
+		py_stop(w);
+		grade_fail(r, GRADE_ERR_PYTHON, "the python worker died");
+		goto out;
+	}
+	rr = py_read(w, g->env->py_timeout, &line);
+	if (rr == -2) {
+		py_stop(w);   /* restarted for the next line */
+		grade_fail(r, GRADE_ERR_PYTHON, "grade() took longer than %g s", g->env->py_timeout);
+		goto out;
+	}
+	if (rr < 0) {
+		int st = 0;
+
+		close(w->to);
+		close(w->from);
+		waitpid(w->pid, &st, 0);
+		w->pid = 0;
+		strbuf_reset(&w->buf);
+		if (WIFSIGNALED(st))
+			grade_fail(r, GRADE_ERR_PYTHON, "the python worker was killed by signal %d", WTERMSIG(st));
+		else
+			grade_fail(r, GRADE_ERR_PYTHON, "the python worker exited with status %d", WEXITSTATUS(st));
+		goto out;
+	}
+	o = json_tokener_parse(line.buf);
+	if (rft_json_get_str(o, "error"))
+		grade_fail(r, GRADE_ERR_PYTHON, "%s", rft_json_get_str(o, "error"));
+	else if (rft_json_get(o, "reward"))
+		r->reward = json_object_get_double(rft_json_get(o, "reward"));
+	else
+		grade_fail(r, GRADE_ERR_PYTHON, "the python worker answered nonsense");
+out:
+	json_object_put(o);
+	strbuf_release(&req);
+	strbuf_release(&line);
+	strbuf_release(&err);
+}
+
+/* ----------------------------------------------------------------- dispatch */
+
+void grade_one(const struct grader *g, struct json_object *item,
+		      struct json_object *sample, struct grade_result *r)
+{
+	switch (g->type) {
+	case G_GENE_RANK:
+		grade_gene_rank(g, item, sample, r);
+		break;
+	case G_STRING_CHECK:
+	case G_TEXT_SIMILARITY:
+		grade_text(g, item, sample, r);
+		break;
+	case G_PYTHON:
+		grade_python(g, item, sample, r);
+		break;
+	case G_MULTI: {
+		double *vars = ecalloc((size_t)g->nsubs, sizeof(*vars));
+		int i;
+
+		for (i = 0; i < g->nsubs; i++) {
+			struct grade_result sub;
+
+			grade_result_init(&sub);
+			grade_one(g->subs[i], item, sample, &sub);
+			vars[i] = sub.reward;
+			r->errors |= sub.errors;
+			if (sub.message.len && !r->message.len)
+				strbuf_addf(&r->message, "%s: %s", g->sub_names[i], sub.message.buf);
+			if (sub.rank >= 0 && r->rank < 0) {
+				r->rank = sub.rank;
+				r->max_list = sub.max_list;
+				strbuf_add(&r->predicted, sub.predicted.buf, sub.predicted.len);
+			}
+			r->unknown += sub.unknown;
+			r->ambiguous += sub.ambiguous;
+			if (i)
+				strbuf_addch(&r->subs, ',');
+			json_put_str(&r->subs, g->sub_names[i]);
+			strbuf_addch(&r->subs, ':');
+			json_put_fixed(&r->subs, vars[i], 6);
+			grade_result_release(&sub);
+		}
+		r->reward = expr_eval(g->calc, vars);
+		if (!isfinite(r->reward))
+			grade_fail(r, GRADE_ERR_FORMULA, "calculate_output gave %g", r->reward);
+		free(vars);
+		break;
+	}
+	}
+}
+
+/* ------------------------------------------------------------ loading */
+
+void grader_free(struct grader *g)
+{
+	int i;
+
+	if (!g)
+		return;
+	for (i = 0; i < g->nsubs; i++) {
+		grader_free(g->subs[i]);
+		free(g->sub_names[i]);
+	}
+	free(g->subs);
+	free(g->sub_names);
+	expr_free(g->calc);
+	if (g->py) {
+		py_stop(g->py);
+		strbuf_release(&g->py->buf);
+		free(g->py);
+	}
+	free(g->name);
+	free(g->input);
+	free(g->reference);
+	free(g->text_input);
+	free(g->calc_text);
+	free(g->source);
+	free(g);
+}
+
+static const char *str_member(struct json_object *o, const char *key, const char *def,
+			      const char *where, struct strbuf *err)
+{
+	struct json_object *v = rft_json_get(o, key);
+
+	if (!v)
+		return def;
+	if (!json_object_is_type(v, json_type_string)) {
+		strbuf_addf(err, "%s: \"%s\" is %s, not a string", where, key, rft_json_type_name(v));
+		return NULL;
+	}
+	return json_object_get_string(v);
+}
+
+/* every {{ ref }} of a template must start with item or sample */
+static void check_refs(const char *tpl, const char *where, const char *what, struct strbuf *err)
+{
+	const char *p = tpl, *o;
+
+	while (!err->len && tpl && (o = strstr(p, "{{"))) {
+		const char *c = strstr(o + 2, "}}"), *s = o + 2;
+
+		if (!c) {
+			strbuf_addf(err, "%s: %s: '{{' without '}}'", where, what);
+			return;
+		}
+		while (s < c && isspace((unsigned char)*s))
+			s++;
+		if (strncmp(s, "item", 4) && strncmp(s, "sample", 6))
+			strbuf_addf(err, "%s: %s: {{%.*s}} is neither item.* nor sample.*", where, what,
+				    (int)(c - s), s);
+		p = c + 2;
+	}
+}
+
+struct grader *grader_load(struct json_object *o, const char *where, const struct grader_env *env,
+			    struct strbuf *err)
+{
+	struct grader *g = ecalloc(1, sizeof(*g));
+	const char *type, *s;
+	struct strbuf here = STRBUF_INIT;
+
+	g->env = env;
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		strbuf_addf(err, "%s: a grader must be an object", where);
+		goto bad;
+	}
+	type = str_member(o, "type", NULL, where, err);
+	if (!type) {
+		if (!err->len)
+			strbuf_addf(err, "%s: no \"type\"", where);
+		goto bad;
+	}
+	s = str_member(o, "name", type, where, err);
+	if (!s)
+		goto bad;
+	g->name = estrdup(s);
+	strbuf_addf(&here, "%s (%s)", where, g->name);
+	if (!strcmp(type, "gene_rank")) {
+		struct json_object *v;
+
+		g->type = G_GENE_RANK;
+		g->input = estrdup((s = str_member(o, "input", "{{sample.output_json.genes}}", here.buf, err)) ? s : "");
+		g->text_input = estrdup((s = str_member(o, "text_input", "{{sample.output_text}}", here.buf, err)) ? s : "");
+		g->reference = estrdup((s = str_member(o, "reference", "{{item.reference.genes}}", here.buf, err)) ? s : "");
+		g->max_list = 20;
+		if ((v = rft_json_get(o, "max_list"))) {
+			if (!json_object_is_type(v, json_type_int) || json_object_get_int(v) < 1 ||
+			    json_object_get_int(v) > 1000) {
+				strbuf_addf(err, "%s: \"max_list\" must be a whole number from 1 to 1000", here.buf);
+				goto bad;
+			}
+			g->max_list = json_object_get_int(v);
+		}
+		s = str_member(o, "curve", "reciprocal", here.buf, err);
+		if (!s)
+			goto bad;
+		if (!strcmp(s, "reciprocal"))
+			g->curve = C_RECIPROCAL;
+		else if (!strcmp(s, "linear"))
+			g->curve = C_LINEAR;
+		else if (!strcmp(s, "exponential"))
+			g->curve = C_EXPONENTIAL;
+		else {
+			strbuf_addf(err, "%s: unknown curve '%s' (reciprocal, linear, exponential)", here.buf, s);
+			goto bad;
+		}
+		g->decay = 0.7;
+		if ((v = rft_json_get(o, "decay"))) {
+			g->decay = json_object_get_double(v);
+			if (!(g->decay > 0 && g->decay < 1)) {
+				strbuf_addf(err, "%s: \"decay\" must be between 0 and 1", here.buf);
+				goto bad;
+			}
+		}
+	} else if (!strcmp(type, "string_check") || !strcmp(type, "text_similarity")) {
+		const char *in = str_member(o, "input", NULL, here.buf, err);
+		const char *ref = str_member(o, "reference", NULL, here.buf, err);
+
+		if (!in || !ref) {
+			if (!err->len)
+				strbuf_addf(err, "%s: needs \"input\" and \"reference\"", here.buf);
+			goto bad;
+		}
+		g->input = estrdup(in);
+		g->reference = estrdup(ref);
+		if (type[0] == 's') {
+			g->type = G_STRING_CHECK;
+			s = str_member(o, "operation", NULL, here.buf, err);
+			if (!s) {
+				if (!err->len)
+					strbuf_addf(err, "%s: needs \"operation\"", here.buf);
+				goto bad;
+			}
+			if (!strcmp(s, "eq")) g->op = OP_EQ;
+			else if (!strcmp(s, "ne")) g->op = OP_NE;
+			else if (!strcmp(s, "like")) g->op = OP_LIKE;
+			else if (!strcmp(s, "ilike")) g->op = OP_ILIKE;
+			else {
+				strbuf_addf(err, "%s: unknown operation '%s' (eq, ne, like, ilike)", here.buf, s);
+				goto bad;
+			}
+		} else {
+			struct json_object *t = rft_json_get(o, "pass_threshold");
+
+			g->type = G_TEXT_SIMILARITY;
+			s = str_member(o, "evaluation_metric", NULL, here.buf, err);
+			if (!s || strcmp(s, "fuzzy_match") != 0) {
+				if (!err->len)
+					strbuf_addf(err, "%s: evaluation_metric '%s' is not supported here "
+						    "(fuzzy_match is)", here.buf, s ? s : "(none)");
+				goto bad;
+			}
+			g->pass_threshold = t ? json_object_get_double(t) : 0;
+		}
+	} else if (!strcmp(type, "multi")) {
+		struct json_object *subs = rft_json_get(o, "graders");
+		struct json_object_iterator it, end;
+		const char *calc;
+
+		g->type = G_MULTI;
+		if (!subs || !json_object_is_type(subs, json_type_object)) {
+			strbuf_addf(err, "%s: \"graders\" must be a named map of graders", here.buf);
+			goto bad;
+		}
+		it = json_object_iter_begin(subs);
+		end = json_object_iter_end(subs);
+		for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+			struct strbuf sub = STRBUF_INIT;
+			struct grader *sg;
+
+			strbuf_addf(&sub, "%s.graders.%s", where, json_object_iter_peek_name(&it));
+			sg = grader_load(json_object_iter_peek_value(&it), sub.buf, env, err);
+			strbuf_release(&sub);
+			if (!sg)
+				goto bad;
+			g->subs = erealloc(g->subs, (size_t)(g->nsubs + 1) * sizeof(*g->subs));
+			g->sub_names = erealloc(g->sub_names, (size_t)(g->nsubs + 1) * sizeof(*g->sub_names));
+			g->subs[g->nsubs] = sg;
+			g->sub_names[g->nsubs++] = estrdup(json_object_iter_peek_name(&it));
+		}
+		if (!g->nsubs) {
+			strbuf_addf(err, "%s: \"graders\" is empty", here.buf);
+			goto bad;
+		}
+		calc = str_member(o, "calculate_output", NULL, here.buf, err);
+		if (!calc) {
+			if (!err->len)
+				strbuf_addf(err, "%s: needs \"calculate_output\"", here.buf);
+			goto bad;
+		}
+		g->calc_text = estrdup(calc);
+		{
+			struct strbuf why = STRBUF_INIT;
+
+			g->calc = expr_parse(calc, g, &why);
+			if (!g->calc) {
+				strbuf_addf(err, "%s: calculate_output: %s", here.buf, why.buf);
+				strbuf_release(&why);
+				goto bad;
+			}
+			strbuf_release(&why);
+		}
+	} else if (!strcmp(type, "python")) {
+		s = str_member(o, "source", NULL, here.buf, err);
+		if (!s) {
+			if (!err->len)
+				strbuf_addf(err, "%s: needs \"source\"", here.buf);
+			goto bad;
+		}
+		g->type = G_PYTHON;
+		g->source = estrdup(s);
+		g->py = ecalloc(1, sizeof(*g->py));
+		g->py->source = g->source;
+		g->py->env = env;
+		strbuf_init(&g->py->buf, 0);
+	} else if (!strcmp(type, "score_model") || !strcmp(type, "label_model")) {
+		strbuf_addf(err, "%s: %s graders call a model and are not supported by rft-grade "
+			    "(use them in the hosted job, or rft-call + a python grader)", here.buf, type);
+		goto bad;
+	} else {
+		strbuf_addf(err, "%s: unknown grader type '%s'", here.buf, type);
+		goto bad;
+	}
+	check_refs(g->input, here.buf, "input", err);
+	check_refs(g->reference, here.buf, "reference", err);
+	check_refs(g->text_input, here.buf, "text_input", err);
+	if (err->len)
+		goto bad;
+	strbuf_release(&here);
+	return g;
+bad:
+	strbuf_release(&here);
+	grader_free(g);
+	return NULL;
+}
+
+static const char default_grader[] =
+	"{\"type\":\"gene_rank\",\"name\":\"gene_rank\","
+	"\"input\":\"{{sample.output_json.genes}}\",\"text_input\":\"{{sample.output_text}}\","
+	"\"reference\":\"{{item.reference.genes}}\",\"max_list\":20,\"curve\":\"reciprocal\"}";
+
+struct grader *grader_load_file(const char *path, const struct grader_env *env)
+{
+	struct strbuf text = STRBUF_INIT, err = STRBUF_INIT;
+	struct json_object *o = NULL;
+	struct grader *g;
+
+	if (path) {
+		struct rft_input in;
+
+		if (rft_input_open(&in, path) < 0)
+			exit(rft_finish(RFT_EX_NOINPUT));
+		if (rft_input_slurp(&in, &text, 16u << 20) < 0 || rft_input_close(&in) < 0)
+			exit(rft_finish(RFT_EX_CONFIG));
+	} else {
+		strbuf_addstr(&text, default_grader);
+	}
+	if (rft_json_parse(text.buf, text.len, &o, &err) < 0)
+		die(RFT_EX_CONFIG, "%s: %s", path, err.buf);
+	g = grader_load(o, path ? path : "default grader", env, &err);
+	json_object_put(o);
+	if (!g)
+		die(RFT_EX_CONFIG, "%s", err.buf);
+	strbuf_release(&text);
+	strbuf_release(&err);
+	return g;
+}
+/* ------------------------------------------------------------- output */
+
+static void put_long(struct strbuf *sb, long v)
+{
+	char tmp[24];
+	int i = (int)sizeof(tmp);
+	unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+
+	do
+		tmp[--i] = (char)('0' + u % 10);
+	while ((u /= 10) && i > 1);
+	if (v < 0)
+		tmp[--i] = '-';
+	strbuf_add(sb, tmp + i, sizeof(tmp) - (size_t)i);
+}
+
+void grade_put(struct strbuf *sb, const struct grader *g, const struct grade_result *r)
+{
+	size_t i;
+	int first = 1;
+
+	strbuf_addstr(sb, "{\"name\":");
+	json_put_str(sb, g->name);
+	strbuf_addstr(sb, ",\"reward\":");
+	json_put_fixed(sb, r->reward, 6);
+	strbuf_addstr(sb, ",\"sub_rewards\":{");
+	strbuf_add(sb, r->subs.buf, r->subs.len);
+	strbuf_addstr(sb, "},\"rank\":");
+	if (r->rank > 0)
+		put_long(sb, r->rank);
+	else
+		strbuf_addstr(sb, "null");
+	strbuf_addstr(sb, ",\"predicted\":");
+	if (r->predicted.len)
+		strbuf_add(sb, r->predicted.buf, r->predicted.len);
+	else
+		strbuf_addstr(sb, "[]");
+	if (r->max_list) {
+		strbuf_addstr(sb, ",\"max_list\":");
+		put_long(sb, r->max_list);
+	}
+	if (r->unknown || r->ambiguous)
+		strbuf_addf(sb, ",\"names\":{\"unknown\":%d,\"ambiguous\":%d}", r->unknown, r->ambiguous);
+	strbuf_addstr(sb, ",\"errors\":{");
+	for (i = 0; i < sizeof(err_names) / sizeof(*err_names); i++) {
+		if (err_names[i].bit == GRADE_ERR_UNRESPONSIVE)
+			continue;
+		if (!first)
+			strbuf_addch(sb, ',');
+		strbuf_addch(sb, '"');
+		strbuf_addstr(sb, err_names[i].name);
+		strbuf_addstr(sb, (r->errors & err_names[i].bit) ? "\":true" : "\":false");
+		first = 0;
+	}
+	strbuf_addch(sb, '}');
+	if (r->message.len) {
+		strbuf_addstr(sb, ",\"message\":");
+		json_put_str(sb, r->message.buf);
+	}
+	strbuf_addch(sb, '}');
+}
+
+/* grade a sample line: item is the line without "sample" */
+void grade_line(const struct grader *g, struct json_object *line, struct grade_result *r)
+{
+	struct json_object *sample = rft_json_get(line, "sample");
+	struct json_object *error = rft_json_get(line, "error");
+	/* templates read item from the line itself (resolve_ref hides "sample");
+	 * a python grader gets a real copy without it */
+	struct json_object *item = json_object_get(line);
+
+	if (g->type == G_PYTHON || g->type == G_MULTI) {
+		struct json_object_iterator it = json_object_iter_begin(line);
+		struct json_object_iterator end = json_object_iter_end(line);
+
+		json_object_put(item);
+		item = json_object_new_object();
+		for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+			const char *k = json_object_iter_peek_name(&it);
+
+			if (strcmp(k, "sample") && strcmp(k, "grade"))
+				json_object_object_add(item, k, json_object_get(json_object_iter_peek_value(&it)));
+		}
+	}
+	if (error && !sample) {
+		const char *msg = rft_json_get_str(error, "message");
+
+		grade_fail(r, GRADE_ERR_CALL, "the model call failed: %s", msg ? msg : "(no message)");
+		if (g->type == G_GENE_RANK) {
+			r->rank = 0;
+			r->max_list = g->max_list;
+		}
+	} else if (!sample || !json_object_is_type(sample, json_type_object)) {
+		grade_fail(r, GRADE_ERR_PARSE, "no \"sample\" object on the line");
+	} else {
+		grade_one(g, item, sample, r);
+	}
+	json_object_put(item);
+}
+int grader_uses_python(const struct grader *g)
+{
+	int i;
+
+	if (g->type == G_PYTHON)
+		return 1;
+	for (i = 0; i < g->nsubs; i++)
+		if (grader_uses_python(g->subs[i]))
+			return 1;
+	return 0;
+}

@@ -1,0 +1,122 @@
+/*
+ * grader.h - the grader engine: OpenAI's grader schema (string_check,
+ * text_similarity/fuzzy_match, multi with calculate_output, python) plus our
+ * gene_rank, one implementation for every program that scores samples:
+ * rft-grade (batch, --serve, --export-openai) and rft-train (the reward of
+ * every sampled list).  man/rft-grade.1 documents the semantics.
+ *
+ *   struct grader_env env = { &hgnc_or_NULL, 5.0, 1024 };
+ *   struct grader *g = grader_load_file(path_or_NULL, &env);   // dies 66/78
+ *   struct grade_result r;
+ *   grade_result_init(&r);
+ *   grade_line(g, line, &r);            // or grade_one(g, item, sample, &r)
+ *   grade_put(&sb, g, &r);              // the "grade" object
+ *   grade_result_release(&r);
+ *   grader_free(g);
+ *
+ * gene_rank: the predicted list from a template (JSON array, else parsed
+ * out of the text), names normalised with HGNC (env->hgnc; NULL compares
+ * names as written, case-insensitively), duplicates counted once, the list
+ * cut at max_list, reward = grade_curve_score(g, rank).
+ *
+ * Threads: grading with a loaded grader is thread-safe for every type but
+ * python (one worker process per grader: grade on one thread when
+ * grader_uses_python()).
+ *
+ * Ownership rule: a grader owns its strings, sub-graders and python worker
+ * until grader_free(); it borrows env (and env->hgnc), which must outlive it
+ * and may be filled in after loading (rft-grade loads HGNC only when it
+ * grades).  A grade_result owns its buffers until grade_result_release().
+ * JSON objects passed in are borrowed.
+ */
+#ifndef RFT_GRADER_H
+#define RFT_GRADER_H
+
+#include <json.h>
+
+#include "hgnc.h"
+#include "strbuf.h"
+
+/* the error flags of OpenAI's grader run response (bits of grade_result.errors) */
+enum grade_err {
+	GRADE_ERR_PARSE = 1,          /* sample_parse_error */
+	GRADE_ERR_VARIABLE = 2,       /* invalid_variable_error */
+	GRADE_ERR_FORMULA = 4,        /* formula_parse_error */
+	GRADE_ERR_PYTHON = 8,         /* python_grader_runtime_error */
+	GRADE_ERR_OTHER = 16,         /* other_error */
+	GRADE_ERR_UNRESPONSIVE = 32,  /* model_grader_server_error: unused, kept for the shape */
+	GRADE_ERR_CALL = 64           /* the model call itself failed (our key) */
+};
+
+struct grade_result {
+	double reward;
+	int errors;              /* enum grade_err bits */
+	long rank;               /* gene_rank: 1-based, 0 = not found, -1 = n/a */
+	struct strbuf predicted; /* gene_rank: JSON list */
+	struct strbuf subs;      /* multi: "name":reward,... */
+	struct strbuf message;   /* why, when something went wrong */
+	int max_list;
+	int unknown, ambiguous;  /* gene names not resolved */
+};
+
+/* what graders borrow from their program */
+struct grader_env {
+	const struct hgnc *hgnc;      /* NULL: names compared as written */
+	double py_timeout;            /* seconds per python grade() call */
+	long py_memory_mb;            /* address-space limit of the python worker */
+};
+
+enum gtype { G_GENE_RANK, G_STRING_CHECK, G_TEXT_SIMILARITY, G_MULTI, G_PYTHON };
+enum curve { C_RECIPROCAL, C_LINEAR, C_EXPONENTIAL };
+enum strop { OP_EQ, OP_NE, OP_LIKE, OP_ILIKE };
+
+struct expr;
+struct pyworker;
+
+struct grader {
+	enum gtype type;
+	char *name;
+	char *input, *reference;      /* templates */
+	char *text_input;             /* gene_rank: fallback template */
+	enum strop op;
+	int max_list;
+	enum curve curve;
+	double decay;
+	double pass_threshold;
+	struct grader **subs;         /* multi */
+	char **sub_names;
+	int nsubs;
+	struct expr *calc;
+	char *calc_text;
+	char *source;                 /* python */
+	struct pyworker *py;
+	const struct grader_env *env; /* borrowed */
+};
+
+/* A grader from its JSON; NULL with "WHERE: what" in err. */
+struct grader *grader_load(struct json_object *o, const char *where, const struct grader_env *env,
+			   struct strbuf *err);
+/* A grader file (plain or gzip), or the built-in gene_rank grader when path
+ * is NULL; dies with 66 (missing) or 78 (wrong). */
+struct grader *grader_load_file(const char *path, const struct grader_env *env);
+void grader_free(struct grader *g);
+/* 1 if g or one of its sub-graders is a python grader */
+int grader_uses_python(const struct grader *g);
+
+void grade_result_init(struct grade_result *r);
+void grade_result_release(struct grade_result *r);
+/* set an error flag, reward 0, and the first message */
+void grade_fail(struct grade_result *r, int bit, const char *fmt, ...) RFT_PRINTF(3, 4);
+
+/* Grade a sample against its item (the two namespaces of OpenAI's graders). */
+void grade_one(const struct grader *g, struct json_object *item, struct json_object *sample,
+	       struct grade_result *r);
+/* Grade a sample line (item = the line without "sample"; a line with an
+ * "error" and no sample is graded 0 with model_call_error). */
+void grade_line(const struct grader *g, struct json_object *line, struct grade_result *r);
+/* The gene_rank score of a 1-based rank (0: not in the list). */
+double grade_curve_score(const struct grader *g, long rank);
+/* Append the "grade" object: {"name","reward","sub_rewards","rank","predicted",...}. */
+void grade_put(struct strbuf *sb, const struct grader *g, const struct grade_result *r);
+
+#endif

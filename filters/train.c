@@ -1,0 +1,1372 @@
+/*
+ * rft-train - reinforcement fine-tuning of the built-in ranker's scoring
+ * policy on this machine, with the grader as the reward (man/rft-train.1).
+ *
+ * The policy: a unit's (disease's) score is w . phi(case, unit) over the
+ * gene-identity-free features of common/rankmodel.h; a gene scores as its
+ * best unit.  Per case a candidate pool is fixed once: the --pool genes the
+ * base ranker (rft-rank's defaults) scores highest.  A ranked list of k
+ * genes is a Plackett-Luce draw over softmax(score / T) within the pool,
+ * sampled with the Gumbel top-k trick.
+ *
+ * One step: a batch of training cases (an epoch is a seeded permutation);
+ * per case G lists are drawn and scored by the grader engine rft-grade uses
+ * (common/grader, the same gene_rank code and HGNC normalisation); the
+ * group-relative advantage A = (r - mean r) / std r (GRPO; a group whose
+ * rewards are all equal teaches nothing and is skipped) weights
+ * grad log P(list) = sum_i [phi(g_i) - E_{j in rest_i} phi(j)] / T, and Adam
+ * ascends the mean.  Every random draw comes from a generator seeded by
+ * (seed, step, case), and the per-case gradients are summed in case order,
+ * so the model is the same whatever the thread count, and a run resumed from
+ * a checkpoint ends where an uninterrupted one does.
+ *
+ * Every --eval-interval steps (and at the last) the greedy ranking of the
+ * validation pools is graded; the weights with the best validation reward
+ * are the model written.
+ */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/case.h"
+#include "common/datafile.h"
+#include "common/grader.h"
+#include "common/hgnc.h"
+#include "common/input.h"
+#include "common/json.h"
+#include "common/opt.h"
+#include "common/output.h"
+#include "common/rankmodel.h"
+#include "common/records.h"
+#include "common/strbuf.h"
+#include "common/util.h"
+
+#define F RANK_NFEAT
+#define MAX_THREADS 64
+#define CHECKPOINT_FORMAT "rftkit-train-checkpoint/1"
+
+static struct {
+	const char *train, *valid, *output, *grader, *events, *checkpoint, *resume, *explain;
+	struct rank_data_opts data;
+	int features;             /* inputs are candidate pools (--features), not cases */
+	const char *dump;         /* --dump-features FILE */
+	int method, threads, k, pool, group, batch, epochs, eval_interval;
+	long long seed, split_seed, stop_after;
+	double lr, temperature, l2;
+} opt = {
+	NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+	{ NULL, NULL, NULL, { NULL }, 0 },
+	0, NULL,
+	RANK_DISEASE, 0, 20, 200, 16, 64, 20, 10,
+	1, -1, -1,
+	0.05, 1.0, 0.0
+};
+
+/* ------------------------------------------------------------- random */
+
+/* splitmix64: the generator and the seed mixer (no rand(): same stream everywhere) */
+static uint64_t mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+struct rng {
+	uint64_t s;
+};
+
+static uint64_t rng_next(struct rng *r)
+{
+	r->s += 0x9e3779b97f4a7c15ULL;
+	return mix64(r->s);
+}
+
+/* uniform in (0, 1) */
+static double rng_unit(struct rng *r)
+{
+	return ((double)(rng_next(r) >> 11) + 0.5) * 0x1.0p-53;
+}
+
+static struct rng rng_for(uint64_t a, uint64_t b, uint64_t c)
+{
+	struct rng r = { mix64(mix64(mix64((uint64_t)opt.seed) ^ a) ^ b) ^ c };
+
+	return r;
+}
+
+/* ------------------------------------------------------------- cases */
+
+struct cand {
+	char *symbol;
+	uint32_t nunits;
+	double *f;                /* nunits x F */
+};
+
+struct tcase {
+	char *id;
+	struct json_object *item; /* {"id","reference"}: the grader's item */
+	size_t ncand;
+	struct cand *c;
+	int hit;                  /* a reference gene is in the pool */
+};
+
+struct set {
+	const char *path;
+	struct tcase *v;
+	size_t n;
+	unsigned long long read, no_terms, hits;
+};
+
+static struct rank_model rm;
+static int have_model;
+static struct hgnc hgnc_only;     /* --features with --hgnc */
+static struct grader_env genv = { NULL, 5.0, 1024 };
+static struct grader *grader;
+static char *grader_json;
+static int nthreads;
+
+static void tcase_release(struct tcase *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->ncand; i++) {
+		free(c->c[i].symbol);
+		free(c->c[i].f);
+	}
+	free(c->c);
+	free(c->id);
+	json_object_put(c->item);
+}
+
+static struct json_object *make_item(struct json_object *obj, const char *ref_json)
+{
+	struct json_object *item = json_object_new_object(), *ref = NULL, *id = rft_json_get(obj, "id");
+	struct strbuf err = STRBUF_INIT;
+
+	if (id)
+		json_object_object_add(item, "id", json_object_get(id));
+	if (ref_json) {
+		if (rft_json_parse(ref_json, strlen(ref_json), &ref, &err) < 0)
+			die(RFT_EX_SOFTWARE, "reference: %s", err.buf);
+	} else {
+		ref = json_object_get(rft_json_get(obj, "reference"));
+	}
+	json_object_object_add(item, "reference", ref);
+	strbuf_release(&err);
+	return item;
+}
+
+/* does a candidate name one of the reference genes? (only for the counts) */
+static int cand_is_ref(struct json_object *item, const char *symbol)
+{
+	struct json_object *genes = rft_json_get(rft_json_get(item, "reference"), "genes");
+	size_t i;
+
+	for (i = 0; genes && json_object_is_type(genes, json_type_array) &&
+	     i < json_object_array_length(genes); i++) {
+		const char *s = rft_json_get_str(json_object_array_get_idx(genes, i), "symbol");
+
+		if (s && !strcasecmp(s, symbol))
+			return 1;
+	}
+	return 0;
+}
+
+/* the raw inputs, parsed, before the pools are built (on threads) */
+struct pending {
+	struct json_object *obj;
+	struct rank_case rc;
+	char *ref;
+	int error;
+};
+
+struct pool_job {
+	struct pending *p;
+	struct tcase *out;
+	size_t n, next;
+	pthread_mutex_t lock;
+};
+
+static int cmp_cand_score(const double *gs, const uint32_t *tie, uint32_t a, uint32_t b)
+{
+	if (gs[a] != gs[b])
+		return gs[a] > gs[b] ? -1 : 1;
+	return tie[a] < tie[b] ? -1 : tie[a] > tie[b];
+}
+
+/* the pool of one case: the top --pool genes by the base weights */
+static void build_pool(struct rank_scratch *s, const struct pending *p, struct tcase *tc)
+{
+	size_t i, j, ntop = 0, K = (size_t)opt.pool;
+	uint32_t *top = emalloc((K + 1) * sizeof(*top));
+
+	rank_features(&rm, s, &p->rc, s->feat);
+	for (i = 0; i < rm.nunits; i++)
+		s->raw[i] = rank_dot(rank_base_weights, s->feat + i * F);
+	for (i = 0; i < rm.ngenes; i++) {
+		const uint32_t *u = hpo_row(&rm.gene_units, i);
+		uint32_t nu = hpo_row_len(&rm.gene_units, i);
+		double best;
+		size_t pos;
+
+		if (!nu)
+			continue;
+		best = s->raw[u[0]];
+		for (j = 1; j < nu; j++)
+			if (s->raw[u[j]] > best)
+				best = s->raw[u[j]];
+		s->gscore[i] = best;
+		if (ntop == K) {
+			if (cmp_cand_score(s->gscore, rm.gene_tie, (uint32_t)i, top[ntop - 1]) > 0)
+				continue;
+			ntop--;
+		}
+		pos = ntop;
+		while (pos > 0 && cmp_cand_score(s->gscore, rm.gene_tie, (uint32_t)i, top[pos - 1]) < 0) {
+			top[pos] = top[pos - 1];
+			pos--;
+		}
+		top[pos] = (uint32_t)i;
+		ntop++;
+	}
+	tc->ncand = ntop;
+	tc->c = ecalloc(ntop ? ntop : 1, sizeof(*tc->c));
+	for (i = 0; i < ntop; i++) {
+		const uint32_t *u = hpo_row(&rm.gene_units, top[i]);
+		uint32_t nu = hpo_row_len(&rm.gene_units, top[i]);
+		struct cand *c = &tc->c[i];
+
+		c->symbol = estrdup(rm.gene_sym[top[i]]);
+		c->nunits = nu;
+		c->f = emalloc((size_t)nu * F * sizeof(*c->f));
+		for (j = 0; j < nu; j++)
+			memcpy(c->f + j * F, s->feat + (size_t)u[j] * F, F * sizeof(double));
+		if (cand_is_ref(tc->item, c->symbol))
+			tc->hit = 1;
+	}
+	free(top);
+}
+
+static struct rank_scratch scr[MAX_THREADS];
+
+static void *pool_worker(void *arg)
+{
+	struct pool_job *job = ((void **)arg)[0];
+	struct rank_scratch *s = ((void **)arg)[1];
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&job->lock);
+		i = job->next++;
+		pthread_mutex_unlock(&job->lock);
+		if (i >= job->n)
+			break;
+		if (!job->p[i].error)
+			build_pool(s, &job->p[i], &job->out[i]);
+	}
+	return NULL;
+}
+
+/* a candidate pool line (--features): {"id","reference","candidates":[{"symbol","units":[[..F..],..]}]} */
+static int read_pool_line(struct json_object *obj, struct tcase *tc, struct strbuf *err)
+{
+	struct json_object *cands = rft_json_get(obj, "candidates");
+	size_t i, j, k, n;
+
+	if (!rft_json_get(obj, "reference")) {
+		strbuf_addstr(err, "no \"reference\"");
+		return -1;
+	}
+	if (!cands || !json_object_is_type(cands, json_type_array)) {
+		strbuf_addstr(err, "\"candidates\" is not an array");
+		return -1;
+	}
+	n = json_object_array_length(cands);
+	tc->item = make_item(obj, NULL);
+	tc->c = ecalloc(n ? n : 1, sizeof(*tc->c));
+	for (i = 0; i < n; i++) {
+		struct json_object *c = json_object_array_get_idx(cands, i), *units;
+		const char *sym = rft_json_get_str(c, "symbol");
+
+		units = rft_json_get(c, "units");
+		if (!sym || !units || !json_object_is_type(units, json_type_array) ||
+		    !json_object_array_length(units)) {
+			strbuf_addf(err, "candidates[%zu] needs \"symbol\" and a non-empty \"units\" array", i);
+			return -1;
+		}
+		tc->c[i].symbol = estrdup(sym);
+		tc->c[i].nunits = (uint32_t)json_object_array_length(units);
+		tc->c[i].f = emalloc((size_t)tc->c[i].nunits * F * sizeof(double));
+		tc->ncand = i + 1;
+		for (j = 0; j < tc->c[i].nunits; j++) {
+			struct json_object *u = json_object_array_get_idx(units, j);
+
+			if (!u || !json_object_is_type(u, json_type_array) || json_object_array_length(u) != F) {
+				strbuf_addf(err, "candidates[%zu].units[%zu] is not an array of %d numbers "
+					    "(match, breadth, absent, exact, specific, size, genes, cover)", i, j, F);
+				return -1;
+			}
+			for (k = 0; k < F; k++) {
+				struct json_object *x = json_object_array_get_idx(u, k);
+
+				if (!x || !(json_object_is_type(x, json_type_double) ||
+					    json_object_is_type(x, json_type_int)) ||
+				    !isfinite(json_object_get_double(x))) {
+					strbuf_addf(err, "candidates[%zu].units[%zu][%zu] is not a finite number", i, j, k);
+					return -1;
+				}
+				tc->c[i].f[j * F + k] = json_object_get_double(x);
+			}
+		}
+		if (cand_is_ref(tc->item, sym))
+			tc->hit = 1;
+	}
+	return 0;
+}
+
+static void load_set(struct set *set, const char *path)
+{
+	struct rft_records r;
+	struct json_object *obj;
+	char *paths[1] = { (char *)path };
+	struct pending *p = NULL;
+	size_t n = 0, cap = 0, i;
+	struct rank_term_counts tc;
+	struct strbuf err = STRBUF_INIT, ref = STRBUF_INIT;
+
+	memset(&tc, 0, sizeof(tc));
+	set->path = path;
+	rft_records_init(&r, paths, 1);
+	while (rft_records_next(&r, &obj) > 0) {
+		if (opt.features) {
+			struct tcase c;
+
+			memset(&c, 0, sizeof(c));
+			strbuf_reset(&err);
+			if (read_pool_line(obj, &c, &err) < 0) {
+				tcase_release(&c);
+				json_object_put(obj);
+				rft_records_bad(&r, "%s", err.buf);
+				continue;
+			}
+			set->read++;
+			c.id = estrdup(rft_json_get_str(obj, "id") ? rft_json_get_str(obj, "id") : "");
+			json_object_put(obj);
+			set->v = erealloc(set->v, (set->n + 1) * sizeof(*set->v));
+			set->v[set->n++] = c;
+			continue;
+		}
+		if (n == cap) {
+			cap = cap ? 2 * cap : 256;
+			p = erealloc(p, cap * sizeof(*p));
+		}
+		memset(&p[n], 0, sizeof(p[n]));
+		strbuf_reset(&err);
+		strbuf_reset(&ref);
+		if (rft_case_reference(obj, &ref, &err) < 0 ||
+		    rank_case_terms(&rm, obj, &p[n].rc, &tc, &err) < 0) {
+			rank_case_release(&p[n].rc);
+			json_object_put(obj);
+			rft_records_bad(&r, "%s", err.buf);
+			continue;
+		}
+		set->read++;
+		p[n].obj = obj;
+		p[n].ref = strbuf_detach(&ref, NULL);
+		p[n].error = p[n].rc.error;
+		n++;
+	}
+	rft_records_release(&r);
+	if (!opt.features) {
+		struct pool_job job;
+		pthread_t th[MAX_THREADS];
+		void *args[MAX_THREADS][2];
+		int t;
+
+		set->v = ecalloc(n ? n : 1, sizeof(*set->v));
+		for (i = 0; i < n; i++) {
+			const char *id = rft_json_get_str(p[i].obj, "id");
+
+			set->v[i].id = estrdup(id ? id : "");
+			set->v[i].item = make_item(p[i].obj, p[i].ref);
+			if (p[i].error)
+				set->no_terms++;
+		}
+		job.p = p;
+		job.out = set->v;
+		job.n = n;
+		job.next = 0;
+		pthread_mutex_init(&job.lock, NULL);
+		for (t = 0; t < nthreads; t++) {
+			args[t][0] = &job;
+			args[t][1] = &scr[t];
+		}
+		for (t = 1; t < nthreads; t++)
+			if ((errno = pthread_create(&th[t], NULL, pool_worker, args[t])))
+				die(RFT_EX_SOFTWARE, "cannot start a thread:");
+		pool_worker(args[0]);
+		for (t = 1; t < nthreads; t++)
+			pthread_join(th[t], NULL);
+		pthread_mutex_destroy(&job.lock);
+		set->n = n;
+		for (i = 0; i < n; i++) {
+			json_object_put(p[i].obj);
+			rank_case_release(&p[i].rc);
+			free(p[i].ref);
+		}
+		free(p);
+	}
+	for (i = 0; i < set->n; i++)
+		set->hits += set->v[i].hit;
+	strbuf_release(&err);
+	strbuf_release(&ref);
+}
+
+static void set_release(struct set *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		tcase_release(&set->v[i]);
+	free(set->v);
+}
+
+/* ------------------------------------------------------------- policy */
+
+/* gene scores (best unit) and the unit behind each: s[i], arg[i] */
+static void score_pool(const struct tcase *c, const double *w, double *s, uint32_t *arg)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->ncand; i++) {
+		double best = rank_dot(w, c->c[i].f);
+		uint32_t bu = 0;
+
+		for (j = 1; j < c->c[i].nunits; j++) {
+			double v = rank_dot(w, c->c[i].f + j * F);
+
+			if (v > best) {
+				best = v;
+				bu = (uint32_t)j;
+			}
+		}
+		s[i] = best;
+		arg[i] = bu;
+	}
+}
+
+/* indexes of the top n by key desc, then pool position (the base tie order) */
+static void top_by(const double *key, size_t ncand, size_t n, uint32_t *out)
+{
+	size_t i, m = 0;
+
+	for (i = 0; i < ncand; i++) {
+		size_t pos;
+
+		if (m == n) {
+			if (!(key[i] > key[out[m - 1]]))
+				continue;
+			m--;
+		}
+		pos = m;
+		while (pos > 0 && key[i] > key[out[pos - 1]]) {
+			out[pos] = out[pos - 1];
+			pos--;
+		}
+		out[pos] = (uint32_t)i;
+		m++;
+	}
+}
+
+/* grade a list of pool indexes with the shared grader */
+static double grade_list(const struct tcase *c, const uint32_t *list, size_t n, long *rank)
+{
+	struct json_object *sample = json_object_new_object(), *oj = json_object_new_object();
+	struct json_object *genes = json_object_new_array_ext((int)n);
+	struct grade_result r;
+	double reward;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_object_array_add(genes, json_object_new_string(c->c[list[i]].symbol));
+	json_object_object_add(oj, "genes", genes);
+	json_object_object_add(sample, "output_json", oj);
+	grade_result_init(&r);
+	grade_one(grader, c->item, sample, &r);
+	reward = r.reward;
+	if (rank)
+		*rank = r.rank;
+	grade_result_release(&r);
+	json_object_put(sample);
+	return reward;
+}
+
+struct case_out {
+	double grad[F];
+	double reward_mean;
+	int used;                 /* rewards differed: it taught something */
+};
+
+/* G Plackett-Luce lists for one case, graded; the GRPO gradient */
+static void train_case(const struct tcase *c, const double *w, struct rng *rng, struct case_out *out)
+{
+	size_t K = c->ncand, L = (size_t)opt.k < K ? (size_t)opt.k : K, g, i, j;
+	int G = opt.group;
+	double *s = emalloc((K + 1) * sizeof(*s)), *key = emalloc((K + 1) * sizeof(*key));
+	double *e = emalloc((K + 1) * sizeof(*e)), *rw = emalloc((size_t)G * sizeof(*rw));
+	double *gl = emalloc((size_t)G * F * sizeof(*gl));
+	uint32_t *arg = emalloc((K + 1) * sizeof(*arg)), *list = emalloc((L + 1) * sizeof(*list));
+	unsigned char *taken = emalloc(K + 1);
+	double mean = 0, var = 0, sd, T = opt.temperature;
+
+	memset(out, 0, sizeof(*out));
+	if (!K) {
+		goto done;
+	}
+	score_pool(c, w, s, arg);
+	for (g = 0; g < (size_t)G; g++) {
+		double *gr = gl + g * F, mx;
+
+		/* Gumbel top-L = a Plackett-Luce draw from softmax(s / T) */
+		for (i = 0; i < K; i++)
+			key[i] = s[i] / T - log(-log(rng_unit(rng)));
+		top_by(key, K, L, list);
+		rw[g] = grade_list(c, list, L, NULL);
+		/* grad log P = sum over positions of phi(chosen) - E_rest phi, over T */
+		memset(gr, 0, F * sizeof(*gr));
+		memset(taken, 0, K);
+		mx = s[0];
+		for (i = 1; i < K; i++)
+			if (s[i] > mx)
+				mx = s[i];
+		for (i = 0; i < K; i++)
+			e[i] = exp((s[i] - mx) / T);
+		for (i = 0; i < L; i++) {
+			double z = 0, ex[F] = { 0 };
+			const double *fc = c->c[list[i]].f + (size_t)arg[list[i]] * F;
+			int k;
+
+			for (j = 0; j < K; j++) {
+				const double *fj;
+
+				if (taken[j])
+					continue;
+				fj = c->c[j].f + (size_t)arg[j] * F;
+				z += e[j];
+				for (k = 0; k < F; k++)
+					ex[k] += e[j] * fj[k];
+			}
+			for (k = 0; k < F; k++)
+				gr[k] += (fc[k] - ex[k] / z) / T;
+			taken[list[i]] = 1;
+		}
+	}
+	for (g = 0; g < (size_t)G; g++)
+		mean += rw[g];
+	mean /= G;
+	for (g = 0; g < (size_t)G; g++)
+		var += (rw[g] - mean) * (rw[g] - mean);
+	sd = sqrt(var / G);
+	out->reward_mean = mean;
+	if (sd > 1e-9) {
+		int k;
+
+		out->used = 1;
+		for (g = 0; g < (size_t)G; g++)
+			for (k = 0; k < F; k++)
+				out->grad[k] += (rw[g] - mean) / sd * gl[g * F + k] / G;
+	}
+done:
+	free(s);
+	free(key);
+	free(e);
+	free(rw);
+	free(gl);
+	free(arg);
+	free(list);
+	free(taken);
+}
+
+/* greedy ranking of one case: its reward and the reference's rank */
+static double eval_case(const struct tcase *c, const double *w, long *rank)
+{
+	size_t K = c->ncand, L = (size_t)opt.k < K ? (size_t)opt.k : K;
+	double *s = emalloc((K + 1) * sizeof(*s)), r;
+	uint32_t *arg = emalloc((K + 1) * sizeof(*arg)), *list = emalloc((L + 1) * sizeof(*list));
+
+	score_pool(c, w, s, arg);
+	top_by(s, K, L, list);
+	r = grade_list(c, list, L, rank);
+	free(s);
+	free(arg);
+	free(list);
+	return r;
+}
+
+/* ------------------------------------------------------------- threads */
+
+struct pfor {
+	size_t n, next;
+	pthread_mutex_t lock;
+	void (*fn)(size_t i, void *ctx);
+	void *ctx;
+};
+
+static void *pfor_worker(void *arg)
+{
+	struct pfor *p = arg;
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&p->lock);
+		i = p->next++;
+		pthread_mutex_unlock(&p->lock);
+		if (i >= p->n)
+			break;
+		p->fn(i, p->ctx);
+	}
+	return NULL;
+}
+
+/* fn(i) for i < n on the threads; each i writes only its own slot */
+static void parallel_for(size_t n, void (*fn)(size_t, void *), void *ctx)
+{
+	struct pfor p = { n, 0, PTHREAD_MUTEX_INITIALIZER, fn, ctx };
+	pthread_t th[MAX_THREADS];
+	int t, nt = nthreads;
+
+	if ((size_t)nt > n)
+		nt = n ? (int)n : 1;
+	for (t = 1; t < nt; t++)
+		if ((errno = pthread_create(&th[t], NULL, pfor_worker, &p)))
+			die(RFT_EX_SOFTWARE, "cannot start a thread:");
+	pfor_worker(&p);
+	for (t = 1; t < nt; t++)
+		pthread_join(th[t], NULL);
+	pthread_mutex_destroy(&p.lock);
+}
+
+struct step_ctx {
+	const struct set *set;
+	const size_t *idx;        /* the batch's case indexes */
+	const double *w;
+	long step;
+	struct case_out *out;
+};
+
+static void step_one(size_t i, void *vctx)
+{
+	struct step_ctx *ctx = vctx;
+	struct rng r = rng_for(2, (uint64_t)ctx->step, ctx->idx[i]);
+
+	train_case(&ctx->set->v[ctx->idx[i]], ctx->w, &r, &ctx->out[i]);
+}
+
+struct eval_ctx {
+	const struct set *set;
+	const double *w;
+	double *reward;
+	long *rank;
+};
+
+static void eval_one(size_t i, void *vctx)
+{
+	struct eval_ctx *ctx = vctx;
+
+	ctx->reward[i] = eval_case(&ctx->set->v[i], ctx->w, &ctx->rank[i]);
+}
+
+struct evalres {
+	double reward, top1, top5, topmax;
+};
+
+static struct evalres evaluate(const struct set *set, const double *w)
+{
+	struct evalres e = { 0, 0, 0, 0 };
+	double *rew = ecalloc(set->n ? set->n : 1, sizeof(*rew));
+	long *rank = ecalloc(set->n ? set->n : 1, sizeof(*rank));
+	struct eval_ctx ctx = { set, w, rew, rank };
+	size_t i;
+
+	parallel_for(set->n, eval_one, &ctx);
+	for (i = 0; i < set->n; i++) {
+		e.reward += rew[i];
+		e.top1 += rank[i] == 1;
+		e.top5 += rank[i] >= 1 && rank[i] <= 5;
+		e.topmax += rank[i] >= 1;
+	}
+	if (set->n) {
+		e.reward /= (double)set->n;
+		e.top1 /= (double)set->n;
+		e.top5 /= (double)set->n;
+		e.topmax /= (double)set->n;
+	}
+	free(rew);
+	free(rank);
+	return e;
+}
+
+/* ------------------------------------------------------------- state */
+
+struct state {
+	long step;                /* steps done */
+	double w[F], m[F], v[F];
+	long best_step;           /* -1: none yet */
+	double best_w[F];
+	struct evalres best;
+};
+
+static void put_vec(struct strbuf *sb, const double *x)
+{
+	int k;
+
+	strbuf_addch(sb, '[');
+	for (k = 0; k < F; k++)
+		strbuf_addf(sb, k ? ",%.17g" : "%.17g", x[k]);
+	strbuf_addch(sb, ']');
+}
+
+/* what must match for a checkpoint to be resumed */
+static void put_config(struct strbuf *sb, size_t ntrain, size_t nvalid)
+{
+	strbuf_addf(sb, "{\"seed\":%lld,\"epochs\":%d,\"batch\":%d,\"group\":%d,\"pool\":%d,\"k\":%d,"
+		    "\"lr\":%.17g,\"temperature\":%.17g,\"l2\":%.17g,\"eval_interval\":%d,"
+		    "\"method\":\"%s\",\"train_cases\":%zu,\"valid_cases\":%zu}",
+		    opt.seed, opt.epochs, opt.batch, opt.group, opt.pool, opt.k, opt.lr,
+		    opt.temperature, opt.l2, opt.eval_interval, rank_method_name[opt.method], ntrain, nvalid);
+}
+
+static void write_checkpoint(const struct state *st, size_t ntrain, size_t nvalid)
+{
+	struct rft_output out;
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addstr(&sb, "{\"format\":\"" CHECKPOINT_FORMAT "\",\"config\":");
+	put_config(&sb, ntrain, nvalid);
+	strbuf_addf(&sb, ",\"step\":%ld,\"w\":", st->step);
+	put_vec(&sb, st->w);
+	strbuf_addstr(&sb, ",\"m\":");
+	put_vec(&sb, st->m);
+	strbuf_addstr(&sb, ",\"v\":");
+	put_vec(&sb, st->v);
+	strbuf_addf(&sb, ",\"best_step\":%ld,\"best_w\":", st->best_step);
+	put_vec(&sb, st->best_w);
+	strbuf_addf(&sb, ",\"best\":[%.17g,%.17g,%.17g,%.17g]}\n", st->best.reward, st->best.top1,
+		    st->best.top5, st->best.topmax);
+	if (rft_output_open(&out, opt.checkpoint) < 0)
+		exit(rft_finish(RFT_EX_IOERR));
+	rft_output_write(&out, sb.buf, sb.len);
+	if (rft_output_commit(&out) < 0)
+		exit(rft_finish(RFT_EX_IOERR));
+	strbuf_release(&sb);
+}
+
+static int get_vec(struct json_object *o, const char *key, double *x)
+{
+	struct json_object *a = rft_json_get(o, key);
+	int k;
+
+	if (!a || !json_object_is_type(a, json_type_array) || json_object_array_length(a) != F)
+		return -1;
+	for (k = 0; k < F; k++) {
+		struct json_object *v = json_object_array_get_idx(a, (size_t)k);
+
+		if (!v || !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
+			return -1;
+		x[k] = json_object_get_double(v);
+	}
+	return 0;
+}
+
+static void read_checkpoint(struct state *st, size_t ntrain, size_t nvalid)
+{
+	struct rft_input in;
+	struct strbuf text = STRBUF_INIT, err = STRBUF_INIT, want = STRBUF_INIT;
+	struct json_object *o = NULL, *best;
+	const char *fmt;
+
+	if (rft_input_open(&in, opt.resume) < 0)
+		exit(rft_finish(RFT_EX_NOINPUT));
+	if (rft_input_slurp(&in, &text, 1u << 20) < 0 || rft_input_close(&in) < 0)
+		exit(rft_finish(RFT_EX_DATA));
+	if (rft_json_parse(text.buf, text.len, &o, &err) < 0)
+		die(RFT_EX_DATA, "%s:1: not a checkpoint: %s", opt.resume, err.buf);
+	fmt = rft_json_get_str(o, "format");
+	if (!fmt || strcmp(fmt, CHECKPOINT_FORMAT))
+		die(RFT_EX_DATA, "%s:1: not a checkpoint of rft-train (format is not \"" CHECKPOINT_FORMAT "\")",
+		    opt.resume);
+	put_config(&want, ntrain, nvalid);
+	strbuf_reset(&err);
+	json_put_value(&err, rft_json_get(o, "config"));
+	if (strcmp(err.buf, want.buf))
+		die(RFT_EX_USAGE, "%s: the checkpoint is of another run: its settings %s, this run's %s",
+		    opt.resume, err.buf, want.buf);
+	best = rft_json_get(o, "best");
+	if (!rft_json_get(o, "step") || get_vec(o, "w", st->w) || get_vec(o, "m", st->m) ||
+	    get_vec(o, "v", st->v) || get_vec(o, "best_w", st->best_w) || !best ||
+	    !json_object_is_type(best, json_type_array) || json_object_array_length(best) != 4)
+		die(RFT_EX_DATA, "%s:1: a checkpoint member is missing or malformed", opt.resume);
+	st->step = (long)json_object_get_int64(rft_json_get(o, "step"));
+	st->best_step = (long)json_object_get_int64(rft_json_get(o, "best_step"));
+	st->best.reward = json_object_get_double(json_object_array_get_idx(best, 0));
+	st->best.top1 = json_object_get_double(json_object_array_get_idx(best, 1));
+	st->best.top5 = json_object_get_double(json_object_array_get_idx(best, 2));
+	st->best.topmax = json_object_get_double(json_object_array_get_idx(best, 3));
+	json_object_put(o);
+	strbuf_release(&text);
+	strbuf_release(&err);
+	strbuf_release(&want);
+}
+
+/* ------------------------------------------------------------- output */
+
+static const char *sign_reading(int k, double w)
+{
+	if (w == 0)
+		return "unused (weight 0)";
+	switch (k) {
+	case RF_ABSENT:
+		return w > 0 ? "positive: a disease annotated with a term the patient was checked for and "
+			"does not have is ranked HIGHER (curators list the suspected syndrome's hallmarks as absent)" :
+			"negative: a disease annotated with an excluded term is ranked lower (the clinical reading)";
+	case RF_BREADTH:
+		return w < 0 ? "negative: broadly annotated diseases, which match anything, are corrected down" :
+			"positive: broadly annotated diseases are favoured";
+	case RF_GENES:
+		return w < 0 ? "negative: a disease shared by many genes counts less for each" :
+			"positive: diseases linked to many genes are favoured";
+	case RF_SIZE:
+		return w < 0 ? "negative: diseases with large annotation profiles are corrected down" :
+			"positive: diseases with large annotation profiles are favoured";
+	default:
+		return w > 0 ? "positive: more of it, higher rank" : "negative: more of it, lower rank";
+	}
+}
+
+static void put_weights_obj(struct strbuf *sb, const double *w, const char *indent)
+{
+	int k;
+
+	strbuf_addstr(sb, "{\n");
+	for (k = 0; k < F; k++)
+		strbuf_addf(sb, "%s  \"%s\": %.17g%s\n", indent, rank_feature_name[k], w[k],
+			    k + 1 < F ? "," : "");
+	strbuf_addf(sb, "%s}", indent);
+}
+
+static void put_eval(struct strbuf *sb, const struct evalres *e)
+{
+	strbuf_addstr(sb, "{\"reward_mean\":");
+	json_put_fixed(sb, e->reward, 6);
+	strbuf_addstr(sb, ",\"top1\":");
+	json_put_fixed(sb, e->top1, 6);
+	strbuf_addstr(sb, ",\"top5\":");
+	json_put_fixed(sb, e->top5, 6);
+	strbuf_addstr(sb, ",\"topmax\":");
+	json_put_fixed(sb, e->topmax, 6);
+	strbuf_addch(sb, '}');
+}
+
+static void write_model(const struct state *st, const double *w, const struct set *train,
+			const struct set *valid, const struct evalres *base_valid,
+			const struct evalres *tuned_valid, long total_steps)
+{
+	struct rft_output out;
+	struct strbuf sb = STRBUF_INIT;
+	int k;
+
+	strbuf_addstr(&sb, "{\n  \"format\": \"" RANK_MODEL_FORMAT "\",\n  \"method\": \"");
+	strbuf_addstr(&sb, rank_method_name[opt.method]);
+	strbuf_addstr(&sb, "\",\n  \"weights\": ");
+	put_weights_obj(&sb, w, "  ");
+	strbuf_addstr(&sb, ",\n  \"base_weights\": ");
+	put_weights_obj(&sb, rank_base_weights, "  ");
+	strbuf_addstr(&sb, ",\n  \"meaning\": {\n");
+	for (k = 0; k < F; k++) {
+		strbuf_addf(&sb, "    \"%s\": {\"feature\": ", rank_feature_name[k]);
+		json_put_str(&sb, rank_feature_meaning[k]);
+		strbuf_addstr(&sb, ", \"learned\": ");
+		json_put_str(&sb, sign_reading(k, w[k]));
+		strbuf_addf(&sb, "}%s\n", k + 1 < F ? "," : "");
+	}
+	strbuf_addstr(&sb, "  },\n  \"provenance\": {\n    \"created_by\": \"rft-train " RFT_VERSION "\",\n");
+	strbuf_addstr(&sb, "    \"data\": ");
+	if (have_model)
+		strbuf_addstr(&sb, rm.data_json);
+	else
+		strbuf_addstr(&sb, "{\"features\":\"given (--features)\"}");
+	strbuf_addstr(&sb, ",\n    \"train\": {\"file\": ");
+	json_put_str(&sb, train->path);
+	strbuf_addf(&sb, ", \"cases\": %zu, \"reference_in_pool\": %llu}", train->n, train->hits);
+	strbuf_addstr(&sb, ",\n    \"valid\": ");
+	if (valid) {
+		strbuf_addstr(&sb, "{\"file\": ");
+		json_put_str(&sb, valid->path);
+		strbuf_addf(&sb, ", \"cases\": %zu, \"reference_in_pool\": %llu, \"base\": ", valid->n, valid->hits);
+		put_eval(&sb, base_valid);
+		strbuf_addstr(&sb, ", \"tuned\": ");
+		put_eval(&sb, tuned_valid);
+		strbuf_addch(&sb, '}');
+	} else {
+		strbuf_addstr(&sb, "null");
+	}
+	strbuf_addstr(&sb, ",\n    \"split_seed\": ");
+	if (opt.split_seed >= 0)
+		strbuf_addf(&sb, "%lld", opt.split_seed);
+	else
+		strbuf_addstr(&sb, "null");
+	strbuf_addstr(&sb, ",\n    \"grader\": ");
+	strbuf_addstr(&sb, grader_json);
+	strbuf_addstr(&sb, ",\n    \"hyperparameters\": ");
+	put_config(&sb, train->n, valid ? valid->n : 0);
+	strbuf_addf(&sb, ",\n    \"algorithm\": \"GRPO: Plackett-Luce lists over softmax(w . phi / T) "
+		    "within each case's top-%d base candidates, group-relative advantages, Adam\"", opt.pool);
+	strbuf_addf(&sb, ",\n    \"steps\": %ld,\n    \"best_step\": %ld\n  }\n}\n", total_steps,
+		    st->best_step);
+	if (rft_output_open(&out, opt.output) < 0)
+		exit(rft_finish(RFT_EX_IOERR));
+	rft_output_write(&out, sb.buf, sb.len);
+	if (rft_output_commit(&out) < 0)
+		exit(rft_finish(RFT_EX_IOERR));
+	strbuf_release(&sb);
+}
+
+/* --dump-features: the pools in the --features format */
+static void dump_pools(const struct set *set, const char *path)
+{
+	struct rft_output out;
+	struct strbuf sb = STRBUF_INIT;
+	size_t i, j, u;
+	int k;
+
+	if (rft_output_open(&out, path) < 0)
+		exit(rft_finish(RFT_EX_IOERR));
+	for (i = 0; i < set->n; i++) {
+		const struct tcase *c = &set->v[i];
+
+		strbuf_reset(&sb);
+		strbuf_addstr(&sb, "{\"id\":");
+		json_put_str(&sb, c->id);
+		strbuf_addstr(&sb, ",\"reference\":");
+		json_put_value(&sb, rft_json_get(c->item, "reference"));
+		strbuf_addstr(&sb, ",\"candidates\":[");
+		for (j = 0; j < c->ncand; j++) {
+			strbuf_addstr(&sb, j ? ",{\"symbol\":" : "{\"symbol\":");
+			json_put_str(&sb, c->c[j].symbol);
+			strbuf_addstr(&sb, ",\"units\":[");
+			for (u = 0; u < c->c[j].nunits; u++) {
+				strbuf_addstr(&sb, u ? ",[" : "[");
+				for (k = 0; k < F; k++)
+					strbuf_addf(&sb, k ? ",%.17g" : "%.17g", c->c[j].f[u * F + k]);
+				strbuf_addch(&sb, ']');
+			}
+			strbuf_addstr(&sb, "]}");
+		}
+		strbuf_addstr(&sb, "]}\n");
+		rft_output_write(&out, sb.buf, sb.len);
+	}
+	if (rft_output_commit(&out) < 0)
+		exit(rft_finish(RFT_EX_IOERR));
+	strbuf_release(&sb);
+}
+
+/* --explain MODEL: the weights and what they mean */
+static int explain_model(const char *path)
+{
+	struct rank_weights rw;
+	int rc = rank_weights_load(&rw, path), k;
+
+	if (rc)
+		return rc;
+	printf("%s: method %s\n%-9s %10s %10s  meaning\n", path, rank_method_name[rw.method], "feature",
+	       "base", "learned");
+	for (k = 0; k < F; k++)
+		printf("%-9s %10.4f %10.4f  %s\n%31s-> %s\n", rank_feature_name[k], rank_base_weights[k],
+		       rw.w[k], rank_feature_meaning[k], "", sign_reading(k, rw.w[k]));
+	printf("A gene's score is its best disease's sum of weight x feature; only differences within a\n"
+	       "case matter (the scale sets how sure the policy is: softmax temperature %g in training).\n",
+	       opt.temperature);
+	rank_weights_release(&rw);
+	return RFT_EX_OK;
+}
+
+/* ------------------------------------------------------------------ main */
+
+enum {
+	OPT_TRAIN = 256, OPT_VALID, OPT_GRADER, OPT_EVENTS, OPT_CHECKPOINT, OPT_RESUME, OPT_EXPLAIN,
+	OPT_SEED, OPT_SPLIT_SEED, OPT_EPOCHS, OPT_BATCH, OPT_GROUP, OPT_POOL, OPT_LR, OPT_TEMP, OPT_L2,
+	OPT_EVAL, OPT_STOP, OPT_FEATURES, OPT_DUMP, OPT_HPO_DIR, OPT_ONTOLOGY, OPT_ANNOTATIONS, OPT_HGNC
+};
+
+static const struct rft_opt options[] = {
+	{ OPT_TRAIN, "train", RFT_ARG_REQ, "FILE", "training cases (case lines; required)" },
+	{ OPT_VALID, "valid", RFT_ARG_REQ, "FILE", "validation cases (gene-disjoint from train): evaluated every --eval-interval steps; the best weights are kept" },
+	{ 'o', "output", RFT_ARG_REQ, "FILE", "write the model file to FILE (atomically; default stdout)" },
+	{ 'g', "grader", RFT_ARG_REQ, "FILE", "grader JSON as rft-grade takes it (default: gene_rank, reciprocal, max_list 20)" },
+	{ OPT_SEED, "seed", RFT_ARG_REQ, "N", "seed of every random draw (default 1)" },
+	{ OPT_EPOCHS, "epochs", RFT_ARG_REQ, "N", "passes over the training cases (default 20)" },
+	{ OPT_BATCH, "batch", RFT_ARG_REQ, "N", "training cases per step (default 64)" },
+	{ OPT_GROUP, "group", RFT_ARG_REQ, "G", "ranked lists sampled per case (default 16)" },
+	{ OPT_POOL, "pool", RFT_ARG_REQ, "K", "candidates per case: the top K genes of the base ranker (default 200)" },
+	{ 'k', "k", RFT_ARG_REQ, "N", "length of a sampled list (default 20)" },
+	{ OPT_LR, "lr", RFT_ARG_REQ, "X", "Adam's learning rate (default 0.05)" },
+	{ OPT_TEMP, "temperature", RFT_ARG_REQ, "T", "softmax temperature of the policy (default 1)" },
+	{ OPT_L2, "l2", RFT_ARG_REQ, "X", "pull the weights towards the base weights by X (default 0)" },
+	{ OPT_EVAL, "eval-interval", RFT_ARG_REQ, "N", "evaluate on --valid every N steps (default 10)" },
+	{ OPT_EVENTS, "events", RFT_ARG_REQ, "FILE", "write one JSON metrics event per step to FILE (default: stderr unless it is a terminal)" },
+	{ OPT_CHECKPOINT, "checkpoint", RFT_ARG_REQ, "FILE", "write the training state to FILE at every evaluation" },
+	{ OPT_RESUME, "resume", RFT_ARG_REQ, "FILE", "continue from a checkpoint (same data and settings)" },
+	{ OPT_STOP, "stop-after", RFT_ARG_REQ, "N", "stop after step N, as if interrupted (the checkpoint is written; no model)" },
+	{ OPT_SPLIT_SEED, "split-seed", RFT_ARG_REQ, "N", "the seed rft-split used, recorded in the model's provenance" },
+	{ OPT_EXPLAIN, "explain", RFT_ARG_REQ, "MODEL", "print a model file's weights and their meaning, and exit" },
+	{ OPT_FEATURES, "features", RFT_ARG_NONE, NULL, "--train/--valid hold candidate pools with features (as --dump-features writes), not cases" },
+	{ OPT_DUMP, "dump-features", RFT_ARG_REQ, "FILE", "write the training pools with their features to FILE and exit" },
+	{ 'm', "method", RFT_ARG_REQ, "disease|gene", "units of the ranker (default disease)" },
+	{ OPT_HPO_DIR, "hpo-dir", RFT_ARG_REQ, "DIR", "HPO release folder (as rft-rank)" },
+	{ OPT_ONTOLOGY, "ontology", RFT_ARG_REQ, "FILE", "the HPO ontology, instead of the one in --hpo-dir" },
+	{ OPT_ANNOTATIONS, "annotations", RFT_ARG_REQ, "FILE", "an annotation file; repeat; replaces those in --hpo-dir" },
+	{ OPT_HGNC, "hgnc", RFT_ARG_REQ, "FILE", "HGNC complete set (as rft-rank; the grader normalises names with it)" },
+	{ 'j', "threads", RFT_ARG_REQ, "N", "threads (default: the CPUs, at most 8); the model does not depend on it" },
+	RFT_OPT_STD,
+	RFT_OPT_END
+};
+
+static const struct rft_cmd cmd = {
+	"rft-train", "--train FILE [--valid FILE] [OPTION]...",
+	"Reinforcement fine-tuning of the built-in ranker's scoring policy, with the grader as the\n"
+	"reward (GRPO over Plackett-Luce ranked lists); writes a model file for rft-rank --model.",
+	options,
+	"exit status: 0 ok, 64 usage (or a checkpoint of another run), 65 bad data (FILE:LINE),\n"
+	"66 input missing, 74 I/O error, 78 bad grader or model file.  See rft-train(1).\n"
+};
+
+static double num_arg(const char *name, const char *v, double lo)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	if (!*v || *end || errno || !isfinite(d) || d < lo)
+		die(RFT_EX_USAGE, "option '--%s' needs a number >= %g, not '%s'", name, lo, v);
+	return d;
+}
+
+static int count_arg(const char *name, const char *v, long long min)
+{
+	long long n = rft_parse_count(v);
+
+	if (n < min || n > 10000000)
+		die(RFT_EX_USAGE, "option '--%s' needs a whole number >= %lld, not '%s'", name, min, v);
+	return (int)n;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void load_grader(void)
+{
+	struct strbuf text = STRBUF_INIT;
+	struct json_object *o = NULL;
+	struct strbuf err = STRBUF_INIT;
+
+	grader = grader_load_file(opt.grader, &genv);
+	if (grader_uses_python(grader))
+		nthreads = 1;   /* one python worker */
+	if (opt.grader) {
+		struct rft_input in;
+
+		if (rft_input_open(&in, opt.grader) < 0 || rft_input_slurp(&in, &text, 16u << 20) < 0 ||
+		    rft_input_close(&in) < 0 || rft_json_parse(text.buf, text.len, &o, &err) < 0)
+			die(RFT_EX_CONFIG, "%s: cannot read the grader again", opt.grader);
+		strbuf_reset(&text);
+		json_put_value(&text, o);
+		json_object_put(o);
+		grader_json = strbuf_detach(&text, NULL);
+	} else {
+		grader_json = estrdup("{\"type\":\"gene_rank\",\"name\":\"gene_rank\",\"max_list\":20,"
+				      "\"curve\":\"reciprocal\",\"default\":true}");
+	}
+	strbuf_release(&err);
+	strbuf_release(&text);
+}
+
+int main(int argc, char **argv)
+{
+	struct set train, valid;
+	struct state st;
+	struct evalres base_valid = { 0, 0, 0, 0 }, last = { 0, 0, 0, 0 };
+	struct rft_output ev;
+	FILE *evfp = NULL;
+	int c, t, k, tty = isatty(STDERR_FILENO), have_valid;
+	long steps_per_epoch, total, step, step0;
+	double t0, t_start;
+	size_t *order = NULL, i;
+	long order_epoch = -1;
+	struct case_out *outs;
+
+	rft_init("rft-train");
+	while ((c = rft_getopt(argc, argv, &cmd)) != -1) {
+		switch (c) {
+		case OPT_TRAIN: opt.train = optarg; break;
+		case OPT_VALID: opt.valid = optarg; break;
+		case 'o': opt.output = optarg; break;
+		case 'g': opt.grader = optarg; break;
+		case OPT_SEED: opt.seed = count_arg("seed", optarg, 0); break;
+		case OPT_EPOCHS: opt.epochs = count_arg("epochs", optarg, 0); break;
+		case OPT_BATCH: opt.batch = count_arg("batch", optarg, 1); break;
+		case OPT_GROUP: opt.group = count_arg("group", optarg, 2); break;
+		case OPT_POOL: opt.pool = count_arg("pool", optarg, 1); break;
+		case 'k': opt.k = count_arg("k", optarg, 1); break;
+		case OPT_LR: opt.lr = num_arg("lr", optarg, 0); break;
+		case OPT_TEMP: opt.temperature = num_arg("temperature", optarg, 1e-6); break;
+		case OPT_L2: opt.l2 = num_arg("l2", optarg, 0); break;
+		case OPT_EVAL: opt.eval_interval = count_arg("eval-interval", optarg, 1); break;
+		case OPT_EVENTS: opt.events = optarg; break;
+		case OPT_CHECKPOINT: opt.checkpoint = optarg; break;
+		case OPT_RESUME: opt.resume = optarg; break;
+		case OPT_STOP: opt.stop_after = count_arg("stop-after", optarg, 1); break;
+		case OPT_SPLIT_SEED: opt.split_seed = count_arg("split-seed", optarg, 0); break;
+		case OPT_EXPLAIN: opt.explain = optarg; break;
+		case OPT_FEATURES: opt.features = 1; break;
+		case OPT_DUMP: opt.dump = optarg; break;
+		case 'm':
+			if (!strcmp(optarg, "disease"))
+				opt.method = RANK_DISEASE;
+			else if (!strcmp(optarg, "gene"))
+				opt.method = RANK_GENE;
+			else
+				die(RFT_EX_USAGE, "unknown method '%s' (disease or gene)", optarg);
+			break;
+		case OPT_HPO_DIR: opt.data.hpo_dir = optarg; break;
+		case OPT_ONTOLOGY: opt.data.ontology = optarg; break;
+		case OPT_ANNOTATIONS:
+			if (opt.data.nannotations == 4)
+				die(RFT_EX_USAGE, "at most 4 --annotations files");
+			opt.data.annotations[opt.data.nannotations++] = optarg;
+			break;
+		case OPT_HGNC: opt.data.hgnc = optarg; break;
+		case 'j': opt.threads = count_arg("threads", optarg, 1); break;
+		}
+	}
+	if (opt.explain)
+		return rft_finish(explain_model(opt.explain));
+	if (!opt.train)
+		die(RFT_EX_USAGE, "--train FILE is required (see --help)");
+	if (optind < argc)
+		die(RFT_EX_USAGE, "unexpected argument '%s': name inputs with --train and --valid", argv[optind]);
+	if (opt.stop_after > 0 && !opt.checkpoint)
+		die(RFT_EX_USAGE, "--stop-after needs --checkpoint (the state to resume from)");
+	nthreads = rft_threads(opt.threads);
+	if (nthreads > MAX_THREADS)
+		nthreads = MAX_THREADS;
+	load_grader();
+	t_start = now_s();
+
+	/* data: the ranker's tables, or given features */
+	if (!opt.features) {
+		rank_model_load(&rm, &opt.data, opt.method, nthreads);
+		have_model = 1;
+		genv.hgnc = &rm.hgnc;
+		for (t = 0; t < nthreads; t++)
+			rank_scratch_init(&scr[t], &rm);
+	} else {
+		/* the grader normalises names with HGNC, as rft-grade does by default */
+		struct strbuf err = STRBUF_INIT;
+		char *path = rft_hgnc_path(opt.data.hgnc);
+
+		if (!path) {
+			warn("warning: no HGNC file (--hgnc or RFT_HGNC): gene names are compared as "
+			     "written, case-insensitively");
+		} else {
+			if (hgnc_load(&hgnc_only, path, &err) < 0)
+				die(access(path, R_OK) == 0 ? RFT_EX_CONFIG : RFT_EX_NOINPUT, "%s", err.buf);
+			genv.hgnc = &hgnc_only;
+		}
+		free(path);
+		strbuf_release(&err);
+	}
+	memset(&train, 0, sizeof(train));
+	memset(&valid, 0, sizeof(valid));
+	load_set(&train, opt.train);
+	if (opt.dump) {
+		dump_pools(&train, opt.dump);
+		goto out;
+	}
+	have_valid = opt.valid != NULL;
+	if (have_valid)
+		load_set(&valid, opt.valid);
+	if (!train.n)
+		die(RFT_EX_DATA, "%s: no training cases", opt.train);
+
+	/* state */
+	memset(&st, 0, sizeof(st));
+	memcpy(st.w, rank_base_weights, sizeof(st.w));
+	memcpy(st.best_w, st.w, sizeof(st.w));
+	st.best_step = -1;
+	if (have_valid) {
+		base_valid = evaluate(&valid, rank_base_weights);
+		if (!opt.resume) {
+			st.best = base_valid;
+			st.best_step = 0;
+		}
+	}
+	if (opt.resume)
+		read_checkpoint(&st, train.n, valid.n);
+
+	if (opt.events) {
+		if (rft_output_open(&ev, opt.events) < 0)
+			return rft_finish(RFT_EX_IOERR);
+		evfp = ev.fp;
+	} else if (!tty) {
+		evfp = stderr;
+	}
+	steps_per_epoch = (long)((train.n + (size_t)opt.batch - 1) / (size_t)opt.batch);
+	total = steps_per_epoch * opt.epochs;
+	outs = ecalloc((size_t)opt.batch, sizeof(*outs));
+	t0 = now_s();
+	step0 = st.step;
+	for (step = st.step; step < total; step++) {
+		long epoch = step / steps_per_epoch, b0 = (step % steps_per_epoch) * opt.batch;
+		size_t nb = train.n - (size_t)b0 < (size_t)opt.batch ? train.n - (size_t)b0 : (size_t)opt.batch;
+		double ts = now_s(), grad[F] = { 0 }, rsum = 0;
+		struct step_ctx ctx;
+		int used = 0, evald = 0;
+
+		if (epoch != order_epoch) {
+			/* the epoch's order: a seeded Fisher-Yates shuffle */
+			struct rng r = rng_for(1, (uint64_t)epoch, 0);
+
+			free(order);
+			order = emalloc(train.n * sizeof(*order));
+			for (i = 0; i < train.n; i++)
+				order[i] = i;
+			for (i = train.n; i > 1; i--) {
+				size_t j = (size_t)(rng_next(&r) % i), x = order[i - 1];
+
+				order[i - 1] = order[j];
+				order[j] = x;
+			}
+			order_epoch = epoch;
+		}
+		ctx.set = &train;
+		ctx.idx = order + b0;
+		ctx.w = st.w;
+		ctx.step = step;
+		ctx.out = outs;
+		parallel_for(nb, step_one, &ctx);
+		for (i = 0; i < nb; i++) {
+			rsum += outs[i].reward_mean;
+			used += outs[i].used;
+			for (k = 0; k < F; k++)
+				grad[k] += outs[i].grad[k] / (double)nb;
+		}
+		/* Adam, ascending the expected reward (minus the pull to base) */
+		for (k = 0; k < F; k++) {
+			double g = grad[k] - opt.l2 * (st.w[k] - rank_base_weights[k]);
+			double tt = (double)(step + 1);
+
+			st.m[k] = 0.9 * st.m[k] + 0.1 * g;
+			st.v[k] = 0.999 * st.v[k] + 0.001 * g * g;
+			st.w[k] += opt.lr * (st.m[k] / (1 - pow(0.9, tt))) /
+				(sqrt(st.v[k] / (1 - pow(0.999, tt))) + 1e-8);
+		}
+		st.step = step + 1;
+		if (have_valid && (st.step % opt.eval_interval == 0 || st.step == total)) {
+			last = evaluate(&valid, st.w);
+			evald = 1;
+			if (last.reward > st.best.reward) {
+				st.best = last;
+				st.best_step = st.step;
+				memcpy(st.best_w, st.w, sizeof(st.w));
+			}
+		}
+		if (opt.checkpoint && (evald || st.step == total || st.step == opt.stop_after ||
+				       (!have_valid && st.step % opt.eval_interval == 0)))
+			write_checkpoint(&st, train.n, valid.n);
+		if (evfp) {
+			struct strbuf sb = STRBUF_INIT;
+
+			strbuf_addf(&sb, "{\"object\":\"fine_tuning.job.event\",\"type\":\"metrics\","
+				    "\"level\":\"info\",\"created_at\":%lld,\"message\":\"Step %ld/%ld\","
+				    "\"data\":{\"step\":%ld,\"total_steps\":%ld,\"epoch\":%ld,"
+				    "\"train_reward_mean\":", (long long)time(NULL), st.step, total, st.step,
+				    total, epoch + 1);
+			json_put_fixed(&sb, rsum / (double)nb, 6);
+			strbuf_addf(&sb, ",\"train_cases\":%zu,\"train_cases_learning\":%d", nb, used);
+			if (evald) {
+				strbuf_addstr(&sb, ",\"valid_reward_mean\":");
+				json_put_fixed(&sb, last.reward, 6);
+				strbuf_addstr(&sb, ",\"valid_top1\":");
+				json_put_fixed(&sb, last.top1, 6);
+				strbuf_addstr(&sb, ",\"valid_top5\":");
+				json_put_fixed(&sb, last.top5, 6);
+				strbuf_addstr(&sb, ",\"valid_topmax\":");
+				json_put_fixed(&sb, last.topmax, 6);
+			} else {
+				strbuf_addstr(&sb, ",\"valid_reward_mean\":null,\"valid_top1\":null");
+			}
+			strbuf_addstr(&sb, ",\"weights\":");
+			rank_weights_put(&sb, st.w);
+			strbuf_addf(&sb, ",\"step_time_ms\":%.1f,\"elapsed_s\":%.3f}}\n", (now_s() - ts) * 1e3,
+				    now_s() - t_start);
+			if (fwrite(sb.buf, 1, sb.len, evfp) != sb.len)
+				die(RFT_EX_IOERR, "writing events:");
+			fflush(evfp);
+			strbuf_release(&sb);
+		}
+		if (tty)
+			fprintf(stderr, "\rrft-train: step %ld/%ld  train reward %.3f  valid reward %.3f "
+				"top1 %.1f%% (best %.3f at %ld)  %.1f steps/s ", st.step, total, rsum / (double)nb,
+				last.reward, 100 * last.top1, st.best.reward, st.best_step,
+				(double)(st.step - step0) / (now_s() - t0 + 1e-9));
+		if (opt.stop_after > 0 && st.step == opt.stop_after)
+			break;
+	}
+	if (tty)
+		fputc('\n', stderr);
+	if (!(opt.stop_after > 0 && st.step == opt.stop_after && st.step < total)) {
+		const double *w = have_valid ? st.best_w : st.w;
+		struct evalres tuned = have_valid ? evaluate(&valid, w) : last;
+
+		if (!have_valid)
+			st.best_step = st.step;
+		write_model(&st, w, &train, have_valid ? &valid : NULL, &base_valid, &tuned, total);
+		if (tty)
+			warn("%ld steps in %.1f s (%.1f steps/s); %zu train cases (%llu with the reference in "
+			     "the pool)%s", total - step0, now_s() - t0, (double)(total - step0) / (now_s() - t0 + 1e-9), train.n,
+			     train.hits, have_valid ? "" : "; no --valid: the last weights are the model");
+	}
+	if (opt.events && rft_output_commit(&ev) < 0)
+		return rft_finish(RFT_EX_IOERR);
+	free(outs);
+	free(order);
+	set_release(&valid);
+out:
+	set_release(&train);
+	if (have_model) {
+		for (t = 0; t < nthreads; t++)
+			rank_scratch_release(&scr[t]);
+		rank_model_release(&rm);
+	} else if (genv.hgnc) {
+		hgnc_release(&hgnc_only);
+	}
+	grader_free(grader);
+	free(grader_json);
+	return rft_finish(RFT_EX_OK);
+}

@@ -1,0 +1,133 @@
+# rft-train on synthetic candidate pools (known best parameters), on the
+# micro ontology, and its files: reproducibility, resume, rft-rank --model,
+# events, and errors.  Fast enough for valgrind; the real-data runs are
+# t0901-train-real.sh.
+. "$T/lib.sh"
+
+M="$TD/hpo/micro"
+MDATA="--hpo-dir $M --hgnc $M/hgnc-micro.txt"
+# synthetic pools: feature "exact" is 1 for the causal gene and 0 for the 29
+# others; every other feature is noise (tests/train/synthetic.awk)
+awk -v n=60 -v c=30 -v seed=7 -v tag=T -f "$T/train/synthetic.awk" > syn-train.jsonl
+awk -v n=30 -v c=30 -v seed=99 -v tag=V -f "$T/train/synthetic.awk" > syn-valid.jsonl
+SYN="--features --hgnc $M/hgnc-micro.txt --train syn-train.jsonl --valid syn-valid.jsonl --epochs 15 --batch 16 --group 8 --lr 0.1 --eval-interval 5"
+
+test_expect_success 'synthetic: training finds the one feature that names the causal gene' '
+	rft-train $SYN -o syn.json --events ev.jsonl &&
+	jq -e ".provenance.valid.base.top1 < 0.2 and .provenance.valid.tuned.top1 == 1" syn.json &&
+	jq -e ".weights.exact > 2 and ([.weights | to_entries[] | select(.key != \"exact\") | .value | fabs] | max) < .weights.exact / 3" syn.json
+'
+test_expect_success 'synthetic: held-out Top-1 is reached from the base weights (one event a step)' '
+	test "$(wc -l < ev.jsonl)" = 60 &&
+	jq -s -e "map(.object == \"fine_tuning.job.event\" and .type == \"metrics\") | all" ev.jsonl &&
+	jq -s -e "[.[] | .data | select(.valid_top1 != null) | .step] == [5,10,15,20,25,30,35,40,45,50,55,60]" ev.jsonl &&
+	jq -s -e "(.[-1].data | .valid_top1 == 1 and .total_steps == 60 and (.train_reward_mean | type) == \"number\" and (.step_time_ms | type) == \"number\")" ev.jsonl
+'
+test_expect_success 'same seed, same model file byte for byte, on 1 and 2 threads' '
+	rft-train $SYN -j 1 -o a.json 2> /dev/null &&
+	rft-train $SYN -j 2 -o b.json 2> /dev/null &&
+	test_cmp a.json b.json && test_cmp syn.json a.json
+'
+test_expect_success 'another seed, another model' '
+	rft-train $SYN --seed 2 -o c.json 2> /dev/null &&
+	! cmp -s a.json c.json
+'
+test_expect_success 'resumed from a checkpoint it ends as the uninterrupted run' '
+	rft-train $SYN --checkpoint ck.json --stop-after 23 -o r.json 2> /dev/null &&
+	test ! -e r.json &&
+	jq -e ".step == 23 and .format == \"rftkit-train-checkpoint/1\"" ck.json &&
+	rft-train $SYN -j 2 --checkpoint ck.json --resume ck.json -o r.json 2> /dev/null &&
+	test_cmp a.json r.json
+'
+test_expect_success 'a checkpoint of another run is refused (64)' '
+	test_must_fail 64 rft-train $SYN --lr 0.2 --resume ck.json -o x.json 2> err &&
+	grep_err "the checkpoint is of another run" err && test ! -e x.json
+'
+test_expect_success 'the model file records provenance and the meaning of each weight' '
+	jq -e ".format == \"rftkit-rank-model/1\" and .method == \"disease\" and
+		(.weights | keys_unsorted) == [\"match\",\"breadth\",\"absent\",\"exact\",\"specific\",\"size\",\"genes\",\"cover\"] and
+		.base_weights.match == 1 and .base_weights.breadth == -0.75 and .base_weights.absent == 0.25 and
+		(.meaning.absent.feature | test(\"excluded\")) and (.meaning.exact.learned | test(\"positive\")) and
+		.provenance.hyperparameters.seed == 1 and .provenance.hyperparameters.group == 8 and
+		.provenance.grader.type == \"gene_rank\" and .provenance.train.cases == 60 and
+		.provenance.split_seed == null and .provenance.best_step > 0" syn.json &&
+	rft-train $SYN --split-seed 42 -o s.json 2> /dev/null && jq -e ".provenance.split_seed == 42" s.json
+'
+test_expect_success '--explain reports the weights and their meaning' '
+	rft-train --explain syn.json > out &&
+	grep -q "^exact .* 0.0000 .*share of present terms" out &&
+	grep -q "positive: more of it, higher rank" out
+'
+test_expect_success 'a grader file is used for the reward (linear curve changes the model)' '
+	echo "{\"type\":\"gene_rank\",\"name\":\"lin\",\"curve\":\"linear\",\"max_list\":20}" > lin.json &&
+	rft-train $SYN -g lin.json -o lin-model.json 2> /dev/null &&
+	jq -e ".provenance.grader.curve == \"linear\"" lin-model.json && ! cmp -s lin-model.json a.json
+'
+test_expect_success 'micro ontology: trains from cases and records the data versions' '
+	rft-train $MDATA --train "$M/cases.jsonl" --valid "$M/cases.jsonl" --epochs 3 --batch 2 -o micro.json --events micro-ev.jsonl &&
+	jq -e ".provenance.data.ontology == \"hp-micro.json\" and .provenance.train.cases == 4 and
+		(.provenance.data.annotations | length) == 2" micro.json
+'
+test_expect_success 'micro ontology: --dump-features writes the pools --features reads' '
+	rft-train $MDATA --train "$M/cases.jsonl" --dump-features pools.jsonl &&
+	test "$(wc -l < pools.jsonl)" = 4 &&
+	jq -s -e "map(select(.id == \"made-up-1\"))[0] | (.candidates | length) == 4 and (.candidates[0].units[0] | length) == 8" pools.jsonl &&
+	rft-train --features --hgnc "$M/hgnc-micro.txt" --train pools.jsonl --valid pools.jsonl --epochs 3 --batch 2 -o dumped.json --events dumped-ev.jsonl &&
+	test "$(jq -c .weights dumped.json)" = "$(jq -c .weights micro.json)" &&
+	jq -c .data.weights micro-ev.jsonl > want && jq -c .data.weights dumped-ev.jsonl > got &&
+	test "$(wc -l < got)" = 6 && test_cmp want got
+'
+test_expect_success 'rft-rank --model with the base weights ranks as rft-rank does' '
+	printf "{\"format\":\"rftkit-rank-model/1\",\"method\":\"disease\",\"weights\":{\"match\":1,\"breadth\":-0.75,\"absent\":0.25}}\n" > base.json &&
+	rft-rank $MDATA "$M/cases.jsonl" | jq -c "[.sample.output_json.genes]" > want &&
+	rft-rank $MDATA --model base.json "$M/cases.jsonl" | jq -c "[.sample.output_json.genes]" > got &&
+	test_cmp want got
+'
+test_expect_success 'rft-rank --model uses the weights, names the model and records them' '
+	printf "{\"format\":\"rftkit-rank-model/1\",\"method\":\"disease\",\"weights\":{\"match\":1,\"absent\":-5}}\n" > neg.json &&
+	printf "{\"format\":\"rftkit-rank-model/1\",\"method\":\"disease\",\"weights\":{\"match\":1,\"absent\":5}}\n" > pos.json &&
+	rft-rank $MDATA --model neg.json "$M/cases.jsonl" | jq -r "select(.id == \"made-up-2\") | .sample.output_json.genes | join(\" \")" > neg &&
+	rft-rank $MDATA --model pos.json "$M/cases.jsonl" | jq -r "select(.id == \"made-up-2\") | .sample.output_json.genes[0]" > pos &&
+	test "$(cat neg)" = "GENEC GENEA GENED GENEB" && test "$(cat pos)" = GENEB &&
+	rft-rank $MDATA --model pos.json "$M/cases.jsonl" | jq -e -s "map(select(.sample)) | map(.sample.model == \"rft-rank/disease+pos\" and .sample.params.weights.absent == 5 and .sample.params.model == \"pos.json\") | all" &&
+	rft-rank $MDATA --model pos.json "$M/cases.jsonl" | jq -r "select(.id == \"made-up-2\") | .sample.output_json.explanation" | grep -q "model match +[0-9.]* absent +"
+'
+test_expect_success 'rft-rank --model with a trained model file' '
+	rft-rank $MDATA --model micro.json "$M/cases.jsonl" > out.jsonl &&
+	test "$(wc -l < out.jsonl)" = 4 &&
+	jq -e -s "map(select(.sample) | .sample.model) | unique == [\"rft-rank/disease+micro\"]" out.jsonl
+'
+test_expect_success 'bad model files: FILE:LINE and exit 78; missing 66; method mismatch 64' '
+	printf "{\n  \"format\": \"rftkit-rank-model/1\",\n  \"method\": \"disease\",\n  \"weights\": {\n    \"match\": 1,\n    \"bogus\": 2\n  }\n}\n" > unk.json &&
+	test_must_fail 78 rft-rank $MDATA --model unk.json "$M/cases.jsonl" 2> err &&
+	grep_err "unk.json:6: unknown feature '"'"'bogus'"'"'" err &&
+	printf "{\n  \"format\": \"rftkit-rank-model/1\",\n  \"weights\": {\"match\": 1,,}\n}\n" > broken.json &&
+	test_must_fail 78 rft-rank $MDATA --model broken.json "$M/cases.jsonl" 2> err &&
+	grep_err "broken.json:3: not a model file: invalid JSON" err &&
+	printf "{\"format\":\"rftkit-rank-model/1\",\"method\":\"disease\",\"weights\":{\"match\":\"x\"}}\n" > str.json &&
+	test_must_fail 78 rft-rank $MDATA --model str.json "$M/cases.jsonl" 2> err &&
+	grep_err "str.json:1: the weight of '"'"'match'"'"' is not a finite number" err &&
+	printf "{\"format\":\"other\"}\n" > fmt.json &&
+	test_must_fail 78 rft-train --explain fmt.json 2> err && grep_err "fmt.json:1: not a model file" err &&
+	test_must_fail 66 rft-rank $MDATA --model nope.json "$M/cases.jsonl" 2> err &&
+	test_must_fail 64 rft-rank $MDATA -m gene --model base.json "$M/cases.jsonl" 2> err &&
+	grep_err "trained with --method disease" err
+'
+test_expect_success 'bad input lines stop with FILE:LINE and 65' '
+	{ head -2 syn-train.jsonl; echo "{\"id\":\"x\",\"reference\":{},\"candidates\":[{\"symbol\":\"A\",\"units\":[[1,2,3]]}]}"; } > bad.jsonl &&
+	test_must_fail 65 rft-train --features --train bad.jsonl -o x.json 2> err &&
+	grep_err "bad.jsonl:3: candidates[0].units[0] is not an array of 8 numbers" err && test ! -e x.json &&
+	{ head -1 "$M/cases.jsonl"; echo "{\"id\":\"y\",\"present\":5,\"genes\":[{\"symbol\":\"GENEA\",\"hgnc\":\"HGNC:90001\"}]}"; } > badcase.jsonl &&
+	test_must_fail 65 rft-train $MDATA --train badcase.jsonl -o x.json 2> err &&
+	grep_err "badcase.jsonl:2: present is a number, not an array" err &&
+	echo "not json" > nj.jsonl &&
+	test_must_fail 65 rft-train --features --train nj.jsonl -o x.json 2> err && grep_err "nj.jsonl:1:" err
+'
+test_expect_success 'usage errors are 64, a missing input 66' '
+	test_must_fail 64 rft-train -o x.json 2> err && grep_err "--train FILE is required" err &&
+	test_must_fail 64 rft-train $SYN --stop-after 3 -o x.json 2> err && grep_err "needs --checkpoint" err &&
+	test_must_fail 64 rft-train $SYN --group 1 -o x.json 2> err &&
+	test_must_fail 64 rft-train $SYN --lr x -o x.json 2> err &&
+	test_must_fail 66 rft-train --features --train nope.jsonl -o x.json 2> err &&
+	test_must_fail 78 rft-train $SYN -g nope-grader.json -o x.json 2> err || test_must_fail 66 rft-train $SYN -g nope-grader.json -o x.json 2> err
+'

@@ -1,0 +1,28 @@
+# rft-train on real data: pipelines/rft-local.sh (the stages of
+# pipelines/rft-local.yaml) on the bundled sample with the bundled HPO 2023
+# release.  Skipped under valgrind (loading the real ontology takes minutes
+# there; t0900 covers the same code on the micro ontology and synthetic pools).
+. "$T/lib.sh"
+
+if [ "${RFT_VALGRIND:-0}" = 1 ]; then
+	test_skip 'rft-local pipeline on the bundled sample: base and tuned, paired report' 'slow under valgrind'
+	test_skip 'real data: the tuned model ranks with rft-rank --model as training measured it' 'slow under valgrind'
+	exit 0
+fi
+test_expect_success 'rft-local pipeline on the bundled sample: base and tuned, paired report' '
+	out="$PWD/local" epochs=4 sh "$top/pipelines/rft-local.sh" > report.txt &&
+	grep -q "^| rft-rank/disease *| rft-rank/disease+tuned *| 57 " report.txt &&
+	jq -e ".provenance.data.hpo == \"2023-01-27\" and .provenance.train.cases == 229 and
+		.provenance.valid.cases == 57 and .provenance.split_seed == 0 and
+		.provenance.hyperparameters.epochs == 4" local/tuned.json &&
+	test "$(wc -l < local/events.jsonl)" = 16 &&
+	rft-split --check local/train.jsonl local/valid.jsonl
+'
+# (training measures within each case's pool: a gene from outside it can only add reward)
+test_expect_success 'real data: the tuned model ranks with rft-rank --model as training measured it' '
+	rft-train --train local/train.jsonl --valid local/train.jsonl --epochs 3 -o m.json 2> /dev/null &&
+	jq -e ".provenance.best_step > 0" m.json &&
+	rft-rank --model m.json local/train.jsonl | rft-grade > g.jsonl &&
+	jq -s -e --slurpfile m m.json "(map(select(.grade.rank == 1)) | length) / length - \$m[0].provenance.valid.tuned.top1 | fabs < 1e-6" g.jsonl &&
+	jq -s -e --slurpfile m m.json "(map(.grade.reward) | add) / length - \$m[0].provenance.valid.tuned.reward_mean > -1e-6" g.jsonl
+'
