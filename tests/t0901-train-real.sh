@@ -1,16 +1,19 @@
-# rft-train on real data: pipelines/rft-local.sh (the stages of
-# pipelines/rft-local.yaml) on the bundled sample with the bundled HPO 2023
-# release.  Skipped under valgrind (loading the real ontology takes minutes
+# rft-train on real data: pipelines/rft-local.yaml, run by rft-run, on the
+# bundled sample with the bundled HPO 2023 release.  Skipped under valgrind (loading the real ontology takes minutes
 # there; t0900 covers the same code on the micro ontology and synthetic pools).
 . "$T/lib.sh"
 
 if [ "${RFT_VALGRIND:-0}" = 1 ]; then
-	test_skip 'rft-local pipeline on the bundled sample: base and tuned, paired report' 'slow under valgrind'
+	test_skip 'rft-local.yaml on the bundled sample: base and tuned, paired report; a second run runs nothing' 'slow under valgrind'
 	test_skip 'real data: the tuned model ranks with rft-rank --model as training measured it' 'slow under valgrind'
 	exit 0
 fi
-test_expect_success 'rft-local pipeline on the bundled sample: base and tuned, paired report' '
-	out="$PWD/local" epochs=4 sh "$top/pipelines/rft-local.sh" > report.txt &&
+test_expect_success 'rft-local.yaml on the bundled sample: base and tuned, paired report; a second run runs nothing' '
+	OUT="$PWD/local" EPOCHS=4 rft-run "$top/pipelines/rft-local.yaml" > out.txt 2>&1 &&
+	test ! -s out.txt && cp local/report.txt report.txt &&
+	test "$(wc -l < local/logs/run.jsonl)" = 9 &&
+	OUT="$PWD/local" EPOCHS=4 rft-run "$top/pipelines/rft-local.yaml" > out.txt 2>&1 &&
+	test ! -s out.txt && test "$(wc -l < local/logs/run.jsonl)" = 9 &&
 	grep -q "^| rft-rank/disease *| rft-rank/disease+tuned *| 57 " report.txt &&
 	jq -e ".provenance.data.hpo == \"2023-01-27\" and .provenance.train.cases == 229 and
 		.provenance.valid.cases == 57 and .provenance.split_seed == 0 and
