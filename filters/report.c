@@ -388,11 +388,11 @@ static void pack(struct strbuf *sb, struct taken *t, int field, const char *s, s
 /* the paths check() reads, found as spans of the line: these first, then
  * the provenance paths (prov_first[p] ...), then the --by fields (by_first ...) */
 enum { S_GRADE, S_REWARD, S_RANK, S_PRED, S_MAXLIST, S_ERRORS, S_PERR, S_ERROR, S_ID, S_SPLIT,
-       S_REF_HGNC, S_REF_GENES, S_COHORT, S_MODEL, S_SAMPLE_MODEL, NFIXED };
+       S_REF_HGNC, S_REF_GENES, S_COHORT, S_MODEL, S_SAMPLE_MODEL, S_ERROR_MODEL, NFIXED };
 static const char *span_paths[RFT_JSON_MAX_SPANS] = {
 	"grade", "grade.reward", "grade.rank", "grade.predicted", "grade.max_list", "grade.errors",
 	"grade.errors.sample_parse_error", "error", "id", "split", "reference.hgnc",
-	"reference.genes", "cohort", "model", "sample.model",
+	"reference.genes", "cohort", "model", "sample.model", "error.model",
 };
 static size_t nspan_paths = NFIXED, prov_first[NPROV + 1], by_first;
 
@@ -529,8 +529,12 @@ static void check(struct rft_record_job *job, void *ctx)
 		if (!strcmp(opt.by[i], "model")) {
 			const struct rft_json_span *m = &sp[S_SAMPLE_MODEL];
 
+			/* the sample's model, else the line's, else the one a
+			 * failed call names (rft-rank's error lines do) */
 			if (rft_json_span_type(m) != json_type_string)
 				m = &sp[S_MODEL];
+			if (rft_json_span_type(m) != json_type_string)
+				m = &sp[S_ERROR_MODEL];
 			if (rft_json_span_str(m, &tmp) < 0)
 				strbuf_addstr(&tmp, "(unknown)");
 		} else if (!strcmp(opt.by[i], "@file")) {

@@ -97,6 +97,12 @@ test_expect_success '--by takes dotted paths (an ablation field) and @file' '
 	rft-report --json --by @file v1 v2 > f.json &&
 	test "$(jq -c "[.groups[].by[\"@file\"]]" f.json)" = "[\"v1\",\"v2\"]"
 '
+test_expect_success 'a failed call counts in the run its error names (rft-rank error lines)' '
+	printf "%s\n" "{\"id\":\"c1\",\"sample\":{\"model\":\"m\"},\"grade\":{\"reward\":1,\"rank\":1,\"predicted\":[\"A\"]}}" \
+		"{\"id\":\"c2\",\"error\":{\"model\":\"m\",\"message\":\"no term\"},\"grade\":{\"reward\":0,\"rank\":null,\"predicted\":[]}}" > err.jsonl &&
+	rft-report --by model --json err.jsonl > err.json &&
+	jq -e ".groups | length == 1" err.json && jq -e ".groups[0].n == 2 and .groups[0].call_errors.hits == 1" err.json
+'
 test_expect_success '--fail-below exits 1 naming the figure, after writing the report' '
 	test_must_fail 1 rft-report -o rep.txt --fail-below top1=0.25,mrr=0.3 "$R/base.jsonl" 2> err &&
 	grep_err "base/valid: top1 0.2000 is below 0.25" err && ! grep -q mrr err && test -s rep.txt &&
