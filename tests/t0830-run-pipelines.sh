@@ -78,6 +78,21 @@ test_expect_success 'evaluate.yaml: a model through rft-call against rft-rank, o
 	test "$(jq -r ".sample.model" eval/samples-model.jsonl | sort -u)" = oracle &&
 	jq -e ".stages.call.tools[\"rft-call\"] == \"rft-call (stub) 0\"" eval/evaluate.lock > /dev/null
 '
+# the real rft-call against the fake OpenAI server (GENE1, GENE2 for every case)
+if command -v python3 > /dev/null 2>&1; then
+	test_expect_success 'evaluate.yaml with the real rft-call and the fake server: every case sampled, graded, reported' '
+		python3 "$T/fake-openai.py" --port-file srv.port --log srv.log & spid=$! &&
+		i=0 && while [ ! -s srv.port ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done &&
+		OPENAI_API_KEY=sk-test-not-a-key rft-run --set dir=real --set model=fake \
+			--set base_url="http://127.0.0.1:$(cat srv.port)/v1" "$P/evaluate.yaml"; st=$?
+		kill $spid; wait $spid 2> /dev/null
+		test $st = 0 &&
+		test "$(wc -l < real/samples-model.jsonl)" = "$(wc -l < real/valid.jsonl)" &&
+		test "$(jq -r ".sample.model" real/samples-model.jsonl | sort -u)" = fake &&
+		grep -q "^| fake " real/report.txt && grep -q "^| rft-rank/disease " real/report.txt &&
+		test "$(wc -l < srv.log)" -ge "$(wc -l < real/valid.jsonl)"
+	'
+fi
 test_expect_success 'nightly.yaml: history grows only when something changed; a regression fails the run' '
 	PATH="$PWD/stub:$PATH" && export PATH &&
 	rft-run --set dir=night --set model=oracle --set history=night/history.sqlite "$P/nightly.yaml" &&
