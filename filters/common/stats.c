@@ -3,6 +3,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "util.h"
+
 void rft_wilson(double x, double n, double z, double *lo, double *hi)
 {
 	double p, z2, d, c, h;
@@ -64,6 +66,42 @@ uint64_t rft_rng_below(struct rft_rng *r, uint64_t n)
 	return x % n;
 }
 
+void rft_below_init(struct rft_below *b, uint64_t n)
+{
+	b->n = n;
+	b->limit = UINT64_MAX - UINT64_MAX % n;
+	b->m = UINT64_MAX / n;
+}
+
+/* high 64 bits of a * b */
+static uint64_t mulhi64(uint64_t a, uint64_t b)
+{
+#ifdef __SIZEOF_INT128__
+	return (uint64_t)(((unsigned __int128)a * b) >> 64);
+#else
+	uint64_t a0 = (uint32_t)a, a1 = a >> 32, b0 = (uint32_t)b, b1 = b >> 32;
+	uint64_t mid = a1 * b0 + ((a0 * b0) >> 32), mid2 = a0 * b1 + (uint32_t)mid;
+
+	return a1 * b1 + (mid >> 32) + (mid2 >> 32);
+#endif
+}
+
+uint64_t rft_rng_below_fixed(struct rft_rng *r, const struct rft_below *b)
+{
+	uint64_t x, q, rem;
+
+	do
+		x = rft_rng_next(r);
+	while (x >= b->limit);
+	/* q = floor(x * floor((2^64 - 1) / n) / 2^64) is floor(x / n) or up to
+	 * two less: at most two corrections give x % n */
+	q = mulhi64(x, b->m);
+	rem = x - q * b->n;
+	while (rem >= b->n)
+		rem -= b->n;
+	return rem;
+}
+
 double rft_quantile_sorted(const double *v, size_t n, double q)
 {
 	double h, f;
@@ -86,22 +124,62 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* one replicate: sums into sn[0..m) and the returned denominator */
+/* one replicate: sums into sn[0..m) and the returned denominator.  The n
+ * clusters are drawn first, then each sum is taken in one pass (in draw
+ * order, so the figures are those of summing draw by draw, but the sum
+ * stays in a register) */
 static double draw(struct rft_rng *r, const double *num, const double *den, size_t n,
-		   size_t m, double *sn)
+		   size_t m, double *sn, uint32_t *idx)
 {
 	double sd = 0;
 	size_t i, j;
+	struct rft_below below;
 
-	for (j = 0; j < m; j++)
-		sn[j] = 0;
-	for (i = 0; i < n; i++) {
-		size_t k = (size_t)rft_rng_below(r, n);
+	rft_below_init(&below, n);
+	for (i = 0; i < n; i++)
+		idx[i] = (uint32_t)rft_rng_below_fixed(r, &below);
+	/* four sums at a time, each its own chain of additions */
+	for (j = 0; j < m; j += 4) {
+		double t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+		size_t left = m - j;
 
-		for (j = 0; j < m; j++)
-			sn[j] += num[k * m + j];
-		sd += den[k];
+		if (left >= 4) {
+			for (i = 0; i < n; i++) {
+				const double *v = num + (size_t)idx[i] * m + j;
+
+				t0 += v[0];
+				t1 += v[1];
+				t2 += v[2];
+				t3 += v[3];
+			}
+			sn[j + 3] = t3;
+			sn[j + 2] = t2;
+		} else if (left == 3) {
+			for (i = 0; i < n; i++) {
+				const double *v = num + (size_t)idx[i] * m + j;
+
+				t0 += v[0];
+				t1 += v[1];
+				t2 += v[2];
+			}
+			sn[j + 2] = t2;
+		} else if (left == 2) {
+			for (i = 0; i < n; i++) {
+				const double *v = num + (size_t)idx[i] * m + j;
+
+				t0 += v[0];
+				t1 += v[1];
+			}
+		} else {
+			for (i = 0; i < n; i++)
+				t0 += num[(size_t)idx[i] * m + j];
+		}
+		sn[j] = t0;
+		if (left >= 2)
+			sn[j + 1] = t1;
 	}
+	for (i = 0; i < n; i++)
+		sd += den[idx[i]];
 	return sd;
 }
 
@@ -113,27 +191,34 @@ void rft_boot_ratios(const double *num, const double *den, size_t n, size_t m,
 {
 	struct rft_rng r;
 	double sn[MAX_STATS], sn2[MAX_STATS], col_lo, col_hi;
+	uint32_t *idx;
 	size_t b, j, tries = 0;
 
 	for (j = 0; j < m; j++)
 		lo[j] = hi[j] = NAN;
 	if (nboot == 0 || n == 0 || m == 0 || m > MAX_STATS || (num2 && n2 == 0))
 		return;
+	if (n > UINT32_MAX || n2 > UINT32_MAX)
+		return;
+	idx = emalloc((n > n2 ? n : n2) * sizeof(*idx));
 	rft_rng_seed(&r, seed);
 	for (b = 0; b < nboot; ) {
-		double sd = draw(&r, num, den, n, m, sn), sd2 = 1;
+		double sd = draw(&r, num, den, n, m, sn, idx), sd2 = 1;
 
 		if (num2)
-			sd2 = draw(&r, num2, den2, n2, m, sn2);
+			sd2 = draw(&r, num2, den2, n2, m, sn2, idx);
 		if (!(sd > 0) || !(sd2 > 0)) {
-			if (++tries > 100 * nboot)
+			if (++tries > 100 * nboot) {
+				free(idx);
 				return;   /* (nearly) every denominator is 0 */
+			}
 			continue;
 		}
 		for (j = 0; j < m; j++)
 			scratch[j * nboot + b] = num2 ? sn2[j] / sd2 - sn[j] / sd : sn[j] / sd;
 		b++;
 	}
+	free(idx);
 	for (j = 0; j < m; j++) {
 		double *col = scratch + j * nboot;
 

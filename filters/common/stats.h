@@ -42,6 +42,14 @@ void rft_rng_seed(struct rft_rng *r, uint64_t seed);
 uint64_t rft_rng_next(struct rft_rng *r);
 /* uniform in [0, n) without modulo bias (n > 0) */
 uint64_t rft_rng_below(struct rft_rng *r, uint64_t n);
+/* The same draws for one n used many times (a bootstrap): the two 64-bit
+ * divisions a draw costs are done once by rft_below_init; the results equal
+ * rft_rng_below's exactly. */
+struct rft_below {
+	uint64_t n, limit, m;
+};
+void rft_below_init(struct rft_below *b, uint64_t n);
+uint64_t rft_rng_below_fixed(struct rft_rng *r, const struct rft_below *b);
 
 /*
  * Quantile of sorted values v[0..n) by linear interpolation between order

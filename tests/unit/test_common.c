@@ -18,6 +18,7 @@
 #include "common/rankmodel.h"
 #include "common/records.h"
 #include "common/sha256.h"
+#include "common/stats.h"
 #include "common/strbuf.h"
 #include "common/util.h"
 
@@ -486,6 +487,29 @@ static void count_item(size_t i, int thread, void *ctx)
 	hits[i]++;
 }
 
+/* the bootstrap's division-free draws equal rft_rng_below's, for n from 1 to
+ * near 2^63 */
+static void test_below_fixed(void)
+{
+	static const uint64_t ns[] = { 1, 2, 3, 7, 22, 94, 500, 4999, 65537, 1000003,
+				       4294967295ULL, 4294967297ULL, 0x7fffffffffffffffULL, 0x8000000000000001ULL };
+	size_t i, k;
+	int same = 1;
+
+	for (i = 0; i < sizeof(ns) / sizeof(*ns); i++) {
+		struct rft_rng a, b;
+		struct rft_below below;
+
+		rft_rng_seed(&a, 42 + i);
+		rft_rng_seed(&b, 42 + i);
+		rft_below_init(&below, ns[i]);
+		for (k = 0; k < 20000; k++)
+			if (rft_rng_below(&a, ns[i]) != rft_rng_below_fixed(&b, &below))
+				same = 0;
+	}
+	CHECK(same, "stats: rft_rng_below_fixed draws exactly what rft_rng_below draws");
+}
+
 static void test_parallel_for(void)
 {
 	int hits[1000] = { 0 }, i, once = 1;
@@ -643,6 +667,7 @@ int main(void)
 	test_output();
 	test_records();
 	test_parallel_for();
+	test_below_fixed();
 	test_sha256();
 	test_rankmodel();
 	rmdir(tmpdir);
