@@ -1032,10 +1032,7 @@ static const struct rft_opt options[] = {
 	{ OPT_FEATURES, "features", RFT_ARG_NONE, NULL, "--train/--valid hold candidate pools with features (as --dump-features writes), not cases" },
 	{ OPT_DUMP, "dump-features", RFT_ARG_REQ, "FILE", "write the training pools with their features to FILE and exit" },
 	{ 'm', "method", RFT_ARG_REQ, "disease|gene", "units of the ranker (default disease)" },
-	{ OPT_HPO_DIR, "hpo-dir", RFT_ARG_REQ, "DIR", "HPO release folder (as rft-rank)" },
-	{ OPT_ONTOLOGY, "ontology", RFT_ARG_REQ, "FILE", "the HPO ontology, instead of the one in --hpo-dir" },
-	{ OPT_ANNOTATIONS, "annotations", RFT_ARG_REQ, "FILE", "an annotation file; repeat; replaces those in --hpo-dir" },
-	{ OPT_HGNC, "hgnc", RFT_ARG_REQ, "FILE", "HGNC complete set (as rft-rank; the grader normalises names with it)" },
+	RANK_DATA_OPTIONS,
 	{ 'j', "threads", RFT_ARG_REQ, "N", "threads (default: the CPUs, at most 8); the model does not depend on it" },
 	RFT_OPT_STD,
 	RFT_OPT_END

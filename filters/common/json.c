@@ -104,9 +104,9 @@ const char *rft_json_get_str(struct json_object *o, const char *key)
 	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
-const char *rft_json_type_name(struct json_object *o)
+static const char *type_name(enum json_type t)
 {
-	switch (o ? json_object_get_type(o) : json_type_null) {
+	switch (t) {
 	case json_type_null: return "null";
 	case json_type_boolean: return "a boolean";
 	case json_type_double:
@@ -116,6 +116,11 @@ const char *rft_json_type_name(struct json_object *o)
 	case json_type_string: return "a string";
 	}
 	return "a value of unknown type";
+}
+
+const char *rft_json_type_name(struct json_object *o)
+{
+	return type_name(o ? json_object_get_type(o) : json_type_null);
 }
 
 void json_put_strn(struct strbuf *sb, const char *s, size_t len)
@@ -947,16 +952,7 @@ enum json_type rft_json_span_type(const struct rft_json_span *v)
 
 const char *rft_json_span_type_name(const struct rft_json_span *v)
 {
-	switch (rft_json_span_type(v)) {
-	case json_type_null: return "null";
-	case json_type_boolean: return "a boolean";
-	case json_type_double:
-	case json_type_int: return "a number";
-	case json_type_object: return "an object";
-	case json_type_array: return "an array";
-	case json_type_string: return "a string";
-	}
-	return "a value of unknown type";
+	return type_name(rft_json_span_type(v));
 }
 
 int rft_json_span_str(const struct rft_json_span *v, struct strbuf *out)

@@ -63,6 +63,14 @@ extern const char *const rank_feature_meaning[RANK_NFEAT];
 extern const double rank_base_weights[RANK_NFEAT];
 
 /* where the data files are (NULL: $RFT_HPO_DIR / $RFT_HGNC, else bundled) */
+/* the options naming the reference data, as rft-rank and rft-train take
+ * them (each filter defines the OPT_ values in its own option enum) */
+#define RANK_DATA_OPTIONS \
+	{ OPT_HPO_DIR, "hpo-dir", RFT_ARG_REQ, "DIR", "HPO release folder: hp*.json[.gz], *.hpoa[.gz], genes_to_phenotype* (default $RFT_HPO_DIR, else testdata/hpo)" }, \
+	{ OPT_ONTOLOGY, "ontology", RFT_ARG_REQ, "FILE", "the HPO ontology (obographs JSON), instead of the one in --hpo-dir" }, \
+	{ OPT_ANNOTATIONS, "annotations", RFT_ARG_REQ, "FILE", "an annotation file (phenotype.hpoa, genes_to_phenotype.txt); repeat; replaces those in --hpo-dir" }, \
+	{ OPT_HGNC, "hgnc", RFT_ARG_REQ, "FILE|DIR", "HGNC complete set, joining NCBI gene ids to HGNC and normalising gene names (default $RFT_HGNC, else testdata/hgnc)" }
+
 struct rank_data_opts {
 	const char *hpo_dir, *ontology, *hgnc;
 	const char *annotations[4];
