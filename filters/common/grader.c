@@ -345,53 +345,50 @@ static double expr_eval(const struct expr *e, const double *vars)
 static struct json_object *resolve_ref(const char *ref, size_t len, struct json_object *item,
 				       struct json_object *sample, int *found)
 {
-	struct strbuf path = STRBUF_INIT;
-	struct json_object *root, *v;
-	size_t i, depth;
+	char small[256], *path = len < sizeof(small) ? small : emalloc(len + 1);
+	struct json_object *root = NULL, *v = NULL;
+	size_t i, n = 0, depth;
 
 	*found = 0;
+	/* the path without spaces, a[0] as a.0 */
 	for (i = 0; i < len; i++) {
 		if (ref[i] == '[')
-			strbuf_addch(&path, '.');
+			path[n++] = '.';
 		else if (ref[i] != ']' && !isspace((unsigned char)ref[i]))
-			strbuf_addch(&path, ref[i]);
+			path[n++] = ref[i];
 	}
-	if (!strncmp(path.buf, "item", 4) && (path.buf[4] == '.' || !path.buf[4])) {
-		root = item, i = 4;
+	path[n] = '\0';
+	if (!strncmp(path, "item", 4) && (path[4] == '.' || !path[4])) {
 		/* item is the line without "sample" (and our "grade") */
-		if (!strncmp(path.buf + 4, ".sample", 7) && (!path.buf[11] || path.buf[11] == '.')) {
-			strbuf_release(&path);
-			return NULL;
-		}
-		if (!strncmp(path.buf + 4, ".grade", 6) && (!path.buf[10] || path.buf[10] == '.')) {
-			strbuf_release(&path);
-			return NULL;
-		}
-	}
-	else if (!strncmp(path.buf, "sample", 6) && (path.buf[6] == '.' || !path.buf[6]))
+		if ((!strncmp(path + 4, ".sample", 7) && (!path[11] || path[11] == '.')) ||
+		    (!strncmp(path + 4, ".grade", 6) && (!path[10] || path[10] == '.')))
+			goto out;
+		root = item, i = 4;
+	} else if (!strncmp(path, "sample", 6) && (path[6] == '.' || !path[6])) {
 		root = sample, i = 6;
-	else {
-		strbuf_release(&path);
-		return NULL;
+	} else {
+		goto out;
 	}
-	if (!path.buf[i]) {
+	if (!path[i]) {
 		*found = root != NULL;
-		strbuf_release(&path);
-		return root;
+		v = root;
+		goto out;
 	}
-	v = rft_tpl_lookup(root, path.buf + i + 1, path.len - i - 1, &depth);
+	v = rft_tpl_lookup(root, path + i + 1, n - i - 1, &depth);
 	*found = v != NULL;
 	if (!v) {
 		/* a member that is there and null resolves (to null) */
-		const char *last = strrchr(path.buf + i, '.');
-		struct json_object *parent = last > path.buf + i ?
-			rft_tpl_lookup(root, path.buf + i + 1, (size_t)(last - path.buf - i - 1), &depth) :
+		const char *last = strrchr(path + i, '.');
+		struct json_object *parent = last > path + i ?
+			rft_tpl_lookup(root, path + i + 1, (size_t)(last - path - i - 1), &depth) :
 			root;
 
 		*found = parent && json_object_is_type(parent, json_type_object) &&
 			json_object_object_get_ex(parent, last + 1, NULL);
 	}
-	strbuf_release(&path);
+out:
+	if (path != small)
+		free(path);
 	return v;
 }
 
