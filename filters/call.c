@@ -961,6 +961,17 @@ out:
 	strbuf_release(&err);
 	return ok;
 }
+/* a job's buffers, its line (copied) and its parse (owned from now on) */
+static void job_fill(struct job *j, const struct strbuf *line, struct json_object *obj)
+{
+	strbuf_init(&j->line, 0);
+	strbuf_init(&j->body, 0);
+	strbuf_init(&j->resp, 0);
+	strbuf_init(&j->out, 0);
+	strbuf_add(&j->line, line->buf, line->len);
+	j->obj = obj;
+}
+
 
 /* read one prompt line into a job: 1, or 0 at the end of the input */
 static int read_one(void)
@@ -975,12 +986,7 @@ static int read_one(void)
 			return 0;
 		}
 		j = ecalloc(1, sizeof(*j));
-		strbuf_init(&j->line, 0);
-		strbuf_init(&j->body, 0);
-		strbuf_init(&j->resp, 0);
-		strbuf_init(&j->out, 0);
-		strbuf_add(&j->line, rec.line.buf, rec.line.len);
-		j->obj = obj;
+		job_fill(j, &rec.line, obj);
 		strbuf_reset(&err);
 		if (build_request(j, &err) == 0)
 			break;
@@ -1260,12 +1266,7 @@ static void run_batch_in(void)
 
 		if (!id)
 			id = rft_json_get_str(obj, "id");
-		strbuf_init(&j->line, 0);
-		strbuf_init(&j->body, 0);
-		strbuf_init(&j->resp, 0);
-		strbuf_init(&j->out, 0);
-		strbuf_add(&j->line, rec.line.buf, rec.line.len);
-		j->obj = obj;
+		job_fill(j, &rec.line, obj);
 		j->n = 1;
 		if (!id) {
 			job_free(j);

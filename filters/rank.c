@@ -394,8 +394,7 @@ static void run_batch(struct rft_output *out)
 /* ------------------------------------------------------------------ main */
 
 enum {
-	OPT_REJECTS = 256, OPT_SKIP_BAD, OPT_STATS, OPT_HPO_DIR, OPT_ONTOLOGY, OPT_ANNOTATIONS,
-	OPT_HGNC, OPT_ABSENT_WEIGHT, OPT_BREADTH, OPT_EXPLAIN, OPT_MODEL
+	OPT_REJECTS = 256, OPT_SKIP_BAD, OPT_STATS, OPT_ABSENT_WEIGHT, OPT_BREADTH, OPT_EXPLAIN, OPT_MODEL
 };
 
 static const struct rft_opt options[] = {
@@ -504,12 +503,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'o': opt.output = optarg; break;
 		case 'm':
-			if (!strcmp(optarg, "disease"))
-				opt.method = RANK_DISEASE;
-			else if (!strcmp(optarg, "gene"))
-				opt.method = RANK_GENE;
-			else
-				die(RFT_EX_USAGE, "unknown method '%s' (disease or gene)", optarg);
+			opt.method = rank_method_arg(optarg);
 			opt.method_set = 1;
 			break;
 		case OPT_MODEL: opt.model = optarg; break;
@@ -517,14 +511,7 @@ int main(int argc, char **argv)
 		case OPT_ABSENT_WEIGHT: opt.absent_weight = num_arg("absent-weight", optarg); break;
 		case OPT_BREADTH: opt.breadth = num_arg("breadth", optarg); break;
 		case OPT_EXPLAIN: opt.explain = count_arg("explain", optarg, 0); break;
-		case OPT_HPO_DIR: opt.data.hpo_dir = optarg; break;
-		case OPT_ONTOLOGY: opt.data.ontology = optarg; break;
-		case OPT_ANNOTATIONS:
-			if (opt.data.nannotations == 4)
-				die(RFT_EX_USAGE, "at most 4 --annotations files");
-			opt.data.annotations[opt.data.nannotations++] = optarg;
-			break;
-		case OPT_HGNC: opt.data.hgnc = optarg; break;
+		default: rank_data_option(&opt.data, c, optarg); break;
 		case 'j': opt.threads = count_arg("threads", optarg, 1); break;
 		case OPT_REJECTS: opt.rejects = optarg; break;
 		case OPT_SKIP_BAD: opt.skip_bad = rft_skip_bad_arg(optarg); break;

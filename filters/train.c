@@ -1005,7 +1005,7 @@ static int explain_model(const char *path)
 enum {
 	OPT_TRAIN = 256, OPT_VALID, OPT_GRADER, OPT_EVENTS, OPT_CHECKPOINT, OPT_RESUME, OPT_EXPLAIN,
 	OPT_SEED, OPT_SPLIT_SEED, OPT_EPOCHS, OPT_BATCH, OPT_GROUP, OPT_POOL, OPT_LR, OPT_TEMP, OPT_L2,
-	OPT_EVAL, OPT_STOP, OPT_FEATURES, OPT_DUMP, OPT_HPO_DIR, OPT_ONTOLOGY, OPT_ANNOTATIONS, OPT_HGNC
+	OPT_EVAL, OPT_STOP, OPT_FEATURES, OPT_DUMP
 };
 
 static const struct rft_opt options[] = {
@@ -1143,21 +1143,9 @@ int main(int argc, char **argv)
 		case OPT_FEATURES: opt.features = 1; break;
 		case OPT_DUMP: opt.dump = optarg; break;
 		case 'm':
-			if (!strcmp(optarg, "disease"))
-				opt.method = RANK_DISEASE;
-			else if (!strcmp(optarg, "gene"))
-				opt.method = RANK_GENE;
-			else
-				die(RFT_EX_USAGE, "unknown method '%s' (disease or gene)", optarg);
+			opt.method = rank_method_arg(optarg);
 			break;
-		case OPT_HPO_DIR: opt.data.hpo_dir = optarg; break;
-		case OPT_ONTOLOGY: opt.data.ontology = optarg; break;
-		case OPT_ANNOTATIONS:
-			if (opt.data.nannotations == 4)
-				die(RFT_EX_USAGE, "at most 4 --annotations files");
-			opt.data.annotations[opt.data.nannotations++] = optarg;
-			break;
-		case OPT_HGNC: opt.data.hgnc = optarg; break;
+		default: rank_data_option(&opt.data, c, optarg); break;
 		case 'j': opt.threads = count_arg("threads", optarg, 1); break;
 		}
 	}

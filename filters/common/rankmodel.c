@@ -1026,3 +1026,28 @@ void rank_weights_put(struct strbuf *sb, const double *w)
 	}
 	strbuf_addch(sb, '}');
 }
+
+int rank_data_option(struct rank_data_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_HPO_DIR: o->hpo_dir = arg; return 1;
+	case OPT_ONTOLOGY: o->ontology = arg; return 1;
+	case OPT_ANNOTATIONS:
+		if (o->nannotations == 4)
+			die(RFT_EX_USAGE, "at most 4 --annotations files");
+		o->annotations[o->nannotations++] = arg;
+		return 1;
+	case OPT_HGNC: o->hgnc = arg; return 1;
+	}
+	return 0;
+}
+
+int rank_method_arg(const char *arg)
+{
+	if (!strcmp(arg, "disease"))
+		return RANK_DISEASE;
+	if (!strcmp(arg, "gene"))
+		return RANK_GENE;
+	die(RFT_EX_USAGE, "unknown method '%s' (disease or gene)", arg);
+	return -1;
+}

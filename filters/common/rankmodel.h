@@ -63,8 +63,10 @@ extern const char *const rank_feature_meaning[RANK_NFEAT];
 extern const double rank_base_weights[RANK_NFEAT];
 
 /* where the data files are (NULL: $RFT_HPO_DIR / $RFT_HGNC, else bundled) */
-/* the options naming the reference data, as rft-rank and rft-train take
- * them (each filter defines the OPT_ values in its own option enum) */
+/* the options naming the reference data and the ranking units, as rft-rank
+ * and rft-train take them: RANK_DATA_OPTIONS in the option table, and
+ * rank_data_option() in the getopt loop */
+enum { OPT_HPO_DIR = 0x1000, OPT_ONTOLOGY, OPT_ANNOTATIONS, OPT_HGNC };
 #define RANK_DATA_OPTIONS \
 	{ OPT_HPO_DIR, "hpo-dir", RFT_ARG_REQ, "DIR", "HPO release folder: hp*.json[.gz], *.hpoa[.gz], genes_to_phenotype* (default $RFT_HPO_DIR, else testdata/hpo)" }, \
 	{ OPT_ONTOLOGY, "ontology", RFT_ARG_REQ, "FILE", "the HPO ontology (obographs JSON), instead of the one in --hpo-dir" }, \
@@ -76,6 +78,11 @@ struct rank_data_opts {
 	const char *annotations[4];
 	int nannotations;
 };
+/* take option c (one of RANK_DATA_OPTIONS) into o: 1, or 0 when it is not one
+ * of them; dies (64) on a fifth --annotations */
+int rank_data_option(struct rank_data_opts *o, int c, const char *arg);
+/* "disease" or "gene" as enum rank_method; dies (64) on anything else */
+int rank_method_arg(const char *arg);
 
 struct rank_model {
 	int method;                  /* enum rank_method */
