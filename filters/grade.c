@@ -71,20 +71,32 @@ struct grade_ctx {
 	double total;
 };
 
-/* on a worker thread: grade one line, and make it the output line */
+/* on a worker thread: grade one line, and make it the output line.  A
+ * gene_rank grader reads the line's values as spans (no tree built); a line
+ * that wants more, and every other grader, gets the tree. */
 static void grade_job(struct rft_record_job *job, void *vctx)
 {
 	const struct grade_ctx *ctx = vctx;
 	struct graded *gd = job->user;
 	struct strbuf *sb = &job->aux;   /* kept from line to line: no malloc */
+	struct json_object *obj = job->obj;
 	struct grade_result res;
 
 	grade_result_init(&res);
-	grade_line(ctx->g, job->obj, &res);
+	if (job->span && grade_line_spans(ctx->g, job->span, &res, sb) == 0) {
+		obj = NULL;   /* no "grade" on the line: rft_record_put splices it in */
+	} else {
+		if (job->span && rft_json_parse_paths(job->line.buf, job->line.len, NULL, &obj, &job->err) < 0)
+			die(RFT_EX_SOFTWARE, "%s: the line read as spans but not as a tree: %s",
+			    job->where.buf, job->err.buf);
+		grade_line(ctx->g, obj, &res);
+	}
 	strbuf_reset(sb);
 	grade_put(sb, ctx->g, &res);
-	rft_record_put(&job->line, job->obj, "grade", sb->buf);
+	rft_record_put(&job->line, obj, "grade", sb->buf);
 	strbuf_addch(&job->line, '\n');
+	if (obj != job->obj)
+		json_object_put(obj);
 	gd->reward = res.reward;
 	gd->rank = res.rank;
 	gd->errors = res.errors;
@@ -556,6 +568,8 @@ int main(int argc, char **argv)
 	r.skip_bad = opt.skip_bad;
 	if (opt.rejects && rft_records_open_rejects(&r, opt.rejects) < 0)
 		return rft_finish(RFT_EX_IOERR);
+	if (!grader_uses_python(g) && (r.spans = grader_span_paths(g)))
+		r.nspans = GS_N;
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.g = g;
 	ctx.out = &out;

@@ -26,6 +26,22 @@ test_expect_success '--serve: 10,000 requests through a pipe answer as batch mod
 	  awk "{ id = \$1; \$1 = \"\"; sub(/^ /, \"\"); sub(/^\\[/, \"\"); print \"[\\\"\" id \"\\\",\" \$0 }" > served &&
 	test_cmp batch served
 '
+test_expect_success 'batch mode (values read as spans, no tree) grades edge lines as --serve (a tree) does' '
+	E="$TD/grade/edges.jsonl" &&
+	rft-grade "$E" > graded &&
+	test "$(wc -l < graded)" -eq "$(wc -l < "$E")" &&
+	jq -r .id "$E" > ids &&
+	jq -c .grade graded | paste -d" " ids - > batch &&
+	jq -c "{item: del(.sample), sample: .sample}" "$E" | rft-grade --serve | jq -c .grade |
+	  paste -d" " ids - > served &&
+	test_cmp served batch &&
+	# a line that had a grade has the new one only; every other line keeps its bytes
+	test "$(grep -c "\"grade\"" graded)" -eq "$(wc -l < "$E")" &&
+	grep "\"id\": \"grade_already_there\"" graded | jq -e ".grade.rank == 2" > /dev/null &&
+	sed "s/,\"grade\":{.*}}\$/}/" graded | grep -v grade_already_there > kept &&
+	sed "s/[ \t\r]*\$//" "$E" | grep -v grade_already_there > orig &&
+	test_cmp orig kept
+'
 test_expect_success '--serve: a bad request gets an error answer and the coprocess goes on' '
 	printf "%s\n" "{oops" "{\"item\":{\"reference\":{\"genes\":[\"KMT2D\"]}},\"output_text\":\"KMT2D\"}" |
 	rft-grade --serve > two &&

@@ -439,19 +439,49 @@ static int render(const char *tpl, struct json_object *item, struct json_object 
 
 /* ------------------------------------------------------------- gene_rank */
 
-/* one name of the predicted list: resolved gene, or its own upper-case text */
+/* one name of the predicted list: its resolved gene, and its text (the
+ * approved symbol, or the name itself cleaned and in upper case) */
 struct name {
 	long gene;
-	char *text;
+	size_t off;              /* of the text in gene_lists.text */
 };
 
-static void add_name(const struct hgnc *h, struct name **list, size_t *n, size_t *alloc, const char *text, size_t len,
+/* what a gene_rank grade compares: the predicted names and the reference
+ * genes, their texts packed NUL-separated (a few mallocs a line, not one a name) */
+struct gene_lists {
+	struct name *names;
+	size_t n, alloc;
+	struct strbuf text;
+	size_t *refs;            /* offsets in reftext: HGNC ids, or upper-case symbols without HGNC */
+	size_t nref, refalloc;
+	struct strbuf reftext;
+};
+#define GENE_LISTS_INIT { NULL, 0, 0, STRBUF_INIT, NULL, 0, 0, STRBUF_INIT }
+
+static void gene_lists_release(struct gene_lists *L)
+{
+	free(L->names);
+	free(L->refs);
+	strbuf_release(&L->text);
+	strbuf_release(&L->reftext);
+}
+
+static void add_upper(struct strbuf *sb, const char *s, size_t len)
+{
+	size_t i;
+
+	strbuf_grow(sb, len + 1);
+	for (i = 0; i < len; i++)
+		sb->buf[sb->len + i] = (char)toupper((unsigned char)s[i]);
+	strbuf_setlen(sb, sb->len + len);
+}
+
+static void add_name(const struct hgnc *h, struct gene_lists *L, const char *text, size_t len,
 		     struct grade_result *r)
 {
 	char buf[256];
 	enum hgnc_how how = HGNC_UNKNOWN;
 	long g = -1;
-	size_t i;
 
 	while (len && isspace((unsigned char)*text))
 		text++, len--;
@@ -470,34 +500,53 @@ static void add_name(const struct hgnc *h, struct name **list, size_t *n, size_t
 		else if (g < 0)
 			r->unknown++;
 	}
-	if (*n == *alloc) {
-		*alloc = *alloc ? 2 * *alloc : 32;
-		*list = erealloc(*list, *alloc * sizeof(**list));
+	if (L->n == L->alloc) {
+		L->alloc = L->alloc ? 2 * L->alloc : 32;
+		L->names = erealloc(L->names, L->alloc * sizeof(*L->names));
 	}
-	(*list)[*n].gene = g;
+	L->names[L->n].gene = g;
+	L->names[L->n].off = L->text.len;
 	if (g >= 0) {
-		(*list)[*n].text = estrdup(hgnc_symbol(h, g));
+		strbuf_addstr(&L->text, hgnc_symbol(h, g));
 	} else {
 		/* unresolved: keep the name itself (cleaned, upper case) in its place */
-		char *t = estrdup(buf), *a = t, *b;
+		const char *a = buf, *b = buf + strlen(buf);
 
 		while (*a && strchr("\"'*`", *a))
 			a++;
-		b = a + strlen(a);
 		while (b > a && strchr("\"'*`.,;:", b[-1]))
-			*--b = '\0';
-		for (i = 0; a[i]; i++)
-			a[i] = (char)toupper((unsigned char)a[i]);
-		memmove(t, a, strlen(a) + 1);
-		(*list)[*n].text = t;
+			b--;
+		add_upper(&L->text, a, (size_t)(b - a));
 	}
-	(*n)++;
+	strbuf_addch(&L->text, '\0');
+	L->n++;
+}
+
+/* one reference gene: its HGNC id (or its upper-case symbol without HGNC) */
+static void add_ref(const struct hgnc *h, struct gene_lists *L, const char *s)
+{
+	if (L->nref == L->refalloc) {
+		L->refalloc = L->refalloc ? 2 * L->refalloc : 4;
+		L->refs = erealloc(L->refs, L->refalloc * sizeof(*L->refs));
+	}
+	L->refs[L->nref++] = L->reftext.len;
+	if (strncmp(s, "HGNC:", 5) != 0) {
+		enum hgnc_how how;
+		long g = h ? hgnc_resolve_text(h, s, &how) : -1;
+
+		if (g >= 0)
+			s = hgnc_id(h, g);
+		else
+			add_upper(&L->reftext, s, strlen(s)), s = "";
+	}
+	strbuf_addstr(&L->reftext, s);
+	strbuf_addch(&L->reftext, '\0');
 }
 
 /* genes from free text: a JSON object with "genes" anywhere, else a numbered
  * or bulleted list (first word of each item), else the first comma list */
-static int text_genes(const struct hgnc *h, struct json_tokener *tok, const char *text, struct name **list, size_t *n,
-		      size_t *alloc, struct grade_result *r)
+static int text_genes(const struct hgnc *h, struct json_tokener **tok, const char *text, struct gene_lists *L,
+		      struct grade_result *r)
 {
 	const char *p;
 	int items = 0;
@@ -505,8 +554,10 @@ static int text_genes(const struct hgnc *h, struct json_tokener *tok, const char
 	for (p = strchr(text, '{'); p; p = strchr(p + 1, '{')) {
 		struct json_object *o, *genes;
 
-		json_tokener_reset(tok);
-		o = json_tokener_parse_ex(tok, p, (int)strlen(p));
+		if (!*tok && !(*tok = json_tokener_new()))
+			die(RFT_EX_SOFTWARE, "out of memory");
+		json_tokener_reset(*tok);
+		o = json_tokener_parse_ex(*tok, p, (int)strlen(p));
 		genes = rft_json_get(o, "genes");
 		if (genes && json_object_is_type(genes, json_type_array)) {
 			size_t i, len = json_object_array_length(genes);
@@ -515,11 +566,9 @@ static int text_genes(const struct hgnc *h, struct json_tokener *tok, const char
 				struct json_object *g = json_object_array_get_idx(genes, i);
 
 				if (g && json_object_is_type(g, json_type_string))
-					add_name(h, list, n, alloc, json_object_get_string(g),
-						 (size_t)json_object_get_string_len(g), r);
+					add_name(h, L, json_object_get_string(g), (size_t)json_object_get_string_len(g), r);
 				else if (g && rft_json_get_str(g, "symbol"))
-					add_name(h, list, n, alloc, rft_json_get_str(g, "symbol"),
-						 strlen(rft_json_get_str(g, "symbol")), r);
+					add_name(h, L, rft_json_get_str(g, "symbol"), strlen(rft_json_get_str(g, "symbol")), r);
 			}
 			json_object_put(o);
 			return 0;
@@ -553,7 +602,7 @@ static int text_genes(const struct hgnc *h, struct json_tokener *tok, const char
 			while (w > q && w[-1] == '.')
 				w--;
 			if (w > q) {
-				add_name(h, list, n, alloc, q, (size_t)(w - q), r);
+				add_name(h, L, q, (size_t)(w - q), r);
 				items++;
 			}
 		}
@@ -579,7 +628,7 @@ static int text_genes(const struct hgnc *h, struct json_tokener *tok, const char
 
 				if (!c)
 					c = eol;
-				add_name(h, list, n, alloc, s, (size_t)(c - s), r);
+				add_name(h, L, s, (size_t)(c - s), r);
 				s = c + 1;
 			}
 			return 0;
@@ -614,39 +663,34 @@ static int text_genes(const struct hgnc *h, struct json_tokener *tok, const char
 				inword = 0;
 			}
 			if (words == 1)
-				add_name(h, list, n, alloc, a, len, r);
+				add_name(h, L, a, len, r);
 		}
 	}
-	return *n ? 0 : -1;
+	return L->n ? 0 : -1;
 }
 
-/* (a tokener of its own: lenient, unlike the strict one of common/json.c) */
-static int parse_text_genes(const struct hgnc *h, const char *text, struct name **list, size_t *n, size_t *alloc,
-			    struct grade_result *r)
+/* (a tokener of its own, made only when the text holds a '{': lenient,
+ * unlike the strict one of common/json.c) */
+static int parse_text_genes(const struct hgnc *h, const char *text, struct gene_lists *L, struct grade_result *r)
 {
-	struct json_tokener *tok = json_tokener_new();
-	int rc;
+	struct json_tokener *tok = NULL;
+	int rc = text_genes(h, &tok, text, L, r);
 
-	if (!tok)
-		die(RFT_EX_SOFTWARE, "out of memory");
-	rc = text_genes(h, tok, text, list, n, alloc, r);
-	json_tokener_free(tok);
+	if (tok)
+		json_tokener_free(tok);
 	return rc;
 }
 
-/* the reference genes: HGNC ids (or upper-case symbols without HGNC) */
-static int reference_ids(const struct hgnc *h, struct json_object *ref, char ***ids, size_t *n, struct strbuf *err)
+/* the reference genes from a tree */
+static int reference_ids(const struct hgnc *h, struct json_object *ref, struct gene_lists *L, struct strbuf *err)
 {
 	size_t i, len;
 
-	*n = 0;
-	*ids = NULL;
 	if (!ref) {
 		strbuf_addstr(err, "the reference is null");
 		return -1;
 	}
 	len = json_object_is_type(ref, json_type_array) ? json_object_array_length(ref) : 1;
-	*ids = ecalloc(len ? len : 1, sizeof(**ids));
 	for (i = 0; i < len; i++) {
 		struct json_object *v = json_object_is_type(ref, json_type_array) ?
 			json_object_array_get_idx(ref, i) : ref;
@@ -657,30 +701,11 @@ static int reference_ids(const struct hgnc *h, struct json_object *ref, char ***
 		else if (v && json_object_is_type(v, json_type_object))
 			s = rft_json_get_str(v, "hgnc") ? rft_json_get_str(v, "hgnc") :
 				rft_json_get_str(v, "symbol");
-		if (!s)
-			continue;
-		if (strncmp(s, "HGNC:", 5) != 0) {
-			enum hgnc_how how;
-			long g = h ? hgnc_resolve_text(h, s, &how) : -1;
-			size_t k;
-
-			if (g >= 0) {
-				s = hgnc_id(h, g);
-			} else {
-				char *u = estrdup(s);
-
-				for (k = 0; u[k]; k++)
-					u[k] = (char)toupper((unsigned char)u[k]);
-				(*ids)[(*n)++] = u;
-				continue;
-			}
-		}
-		(*ids)[(*n)++] = estrdup(s);
+		if (s)
+			add_ref(h, L, s);
 	}
-	if (*n == 0) {
+	if (L->nref == 0) {
 		strbuf_addstr(err, "the reference names no gene");
-		free(*ids);
-		*ids = NULL;
 		return -1;
 	}
 	return 0;
@@ -698,15 +723,49 @@ double grade_curve_score(const struct grader *g, long rank)
 	return 1.0 / (double)rank;
 }
 
+/* the grade of a predicted list against the reference: duplicates count
+ * once, in first place; the list is cut at max_list */
+static void rank_names(const struct grader *g, const struct gene_lists *L, struct grade_result *r)
+{
+	const struct hgnc *h = g->env->hgnc;
+	size_t i, j, kept = 0;
+
+#define NAME_KEY(k) (L->names[k].gene >= 0 ? hgnc_id(h, L->names[k].gene) : L->text.buf + L->names[k].off)
+	strbuf_addch(&r->predicted, '[');
+	for (i = 0; i < L->n && (int)kept < g->max_list; i++) {
+		const char *key = NAME_KEY(i);
+
+		for (j = 0; j < i; j++) {
+			if (L->names[i].gene >= 0 && L->names[j].gene >= 0 ?
+			    L->names[i].gene == L->names[j].gene : !strcmp(key, NAME_KEY(j)))
+				break;
+		}
+		if (j < i)
+			continue;
+		if (kept++)
+			strbuf_addch(&r->predicted, ',');
+		json_put_str(&r->predicted, L->text.buf + L->names[i].off);
+		if (r->rank == 0) {
+			for (j = 0; j < L->nref; j++)
+				if (!strcmp(L->reftext.buf + L->refs[j], key))
+					break;
+			if (j < L->nref)
+				r->rank = (long)kept;
+		}
+	}
+#undef NAME_KEY
+	strbuf_addch(&r->predicted, ']');
+	r->reward = grade_curve_score(g, r->rank);
+}
+
 static void grade_gene_rank(const struct grader *g, struct json_object *item,
 			    struct json_object *sample, struct grade_result *r)
 {
 	struct strbuf tmp = STRBUF_INIT, err = STRBUF_INIT;
 	struct json_object *list = NULL, *ref = NULL;
-	struct name *names = NULL;
-	size_t n = 0, alloc = 0, i, j, nref = 0, kept = 0;
-	char **refs = NULL;
+	struct gene_lists L = GENE_LISTS_INIT;
 	const struct hgnc *h = g->env->hgnc;
+	int rc;
 
 	r->max_list = g->max_list;
 	r->rank = 0;
@@ -717,21 +776,22 @@ static void grade_gene_rank(const struct grader *g, struct json_object *item,
 	if (!ref) {
 		/* a template mixing text: its rendered text is the reference */
 		ref = json_object_new_string(tmp.buf);
-		if (reference_ids(h, ref, &refs, &nref, &err) < 0)
-			grade_fail(r, GRADE_ERR_VARIABLE, "reference: %s", err.buf);
+		rc = reference_ids(h, ref, &L, &err);
 		json_object_put(ref);
-	} else if (reference_ids(h, ref, &refs, &nref, &err) < 0) {
-		grade_fail(r, GRADE_ERR_VARIABLE, "reference: %s", err.buf);
+	} else {
+		rc = reference_ids(h, ref, &L, &err);
 	}
-	if (r->errors)
+	if (rc < 0) {
+		grade_fail(r, GRADE_ERR_VARIABLE, "reference: %s", err.buf);
 		goto out;
+	}
 
 	/* the predicted list: JSON first, else parsed out of the text */
 	strbuf_reset(&tmp);
 	strbuf_reset(&err);
 	if (render(g->input, item, sample, &tmp, &list, &err) == 0 && list &&
 	    json_object_is_type(list, json_type_array)) {
-		size_t len = json_object_array_length(list);
+		size_t i, len = json_object_array_length(list);
 
 		for (i = 0; i < len; i++) {
 			struct json_object *v = json_object_array_get_idx(list, i);
@@ -739,7 +799,7 @@ static void grade_gene_rank(const struct grader *g, struct json_object *item,
 				json_object_get_string(v) : rft_json_get_str(v, "symbol");
 
 			if (s)
-				add_name(h, &names, &n, &alloc, s, strlen(s), r);
+				add_name(h, &L, s, strlen(s), r);
 		}
 	} else {
 		strbuf_reset(&tmp);
@@ -748,48 +808,180 @@ static void grade_gene_rank(const struct grader *g, struct json_object *item,
 			grade_fail(r, GRADE_ERR_PARSE, "no gene list in %s and no text: %s", g->input, err.buf);
 			goto out;
 		}
-		if (parse_text_genes(h, tmp.buf, &names, &n, &alloc, r) < 0) {
+		if (parse_text_genes(h, tmp.buf, &L, r) < 0) {
 			grade_fail(r, GRADE_ERR_PARSE, "no gene list found in the output text");
 			goto out;
 		}
 	}
-
-	/* duplicates count once, in first place; the list is cut at max_list */
-	strbuf_addch(&r->predicted, '[');
-	for (i = 0; i < n && (int)kept < g->max_list; i++) {
-		const char *key = names[i].gene >= 0 ? hgnc_id(h, names[i].gene) : names[i].text;
-
-		for (j = 0; j < i; j++) {
-			const char *k2 = names[j].gene >= 0 ? hgnc_id(h, names[j].gene) : names[j].text;
-
-			if (!strcmp(key, k2))
-				break;
-		}
-		if (j < i)
-			continue;
-		if (kept++)
-			strbuf_addch(&r->predicted, ',');
-		json_put_str(&r->predicted, names[i].text);
-		if (r->rank == 0) {
-			for (j = 0; j < nref; j++)
-				if (!strcmp(refs[j], key) ||
-				    (names[i].gene < 0 && !strcmp(refs[j], names[i].text)))
-					break;
-			if (j < nref)
-				r->rank = (long)kept;
-		}
-	}
-	strbuf_addch(&r->predicted, ']');
-	r->reward = grade_curve_score(g, r->rank);
+	rank_names(g, &L, r);
 out:
-	for (i = 0; i < n; i++)
-		free(names[i].text);
-	free(names);
-	for (i = 0; i < nref; i++)
-		free(refs[i]);
-	free(refs);
+	gene_lists_release(&L);
 	strbuf_release(&tmp);
 	strbuf_release(&err);
+}
+
+/* ------------------------------------------------- gene_rank from spans */
+
+/* The path a template that is exactly one plain reference reads, as the
+ * record's dotted path ("{{ item.reference.genes }}" -> "reference.genes",
+ * "{{sample.output_json.genes}}" -> "sample.output_json.genes"), or NULL
+ * when resolve_ref would do more than follow object members (list indexes,
+ * the whole item or sample, the hidden item.sample and item.grade). */
+static char *span_path(const char *tpl)
+{
+	struct strbuf p = STRBUF_INIT;
+	const char *c, *s, *q;
+	size_t skip;
+
+	if (strncmp(tpl, "{{", 2) || !(c = strstr(tpl + 2, "}}")) || c[2])
+		return NULL;
+	for (s = tpl + 2; s < c; s++)
+		if (*s == '[')
+			strbuf_addch(&p, '.');
+		else if (*s != ']' && !isspace((unsigned char)*s))
+			strbuf_addch(&p, *s);
+	if (!strncmp(p.buf, "item.", 5))
+		skip = 5;
+	else if (!strncmp(p.buf, "sample.", 7))
+		skip = 0;
+	else
+		goto no;
+	if (skip && ((!strncmp(p.buf + 5, "sample", 6) && (!p.buf[11] || p.buf[11] == '.')) ||
+		     (!strncmp(p.buf + 5, "grade", 5) && (!p.buf[10] || p.buf[10] == '.'))))
+		goto no;
+	for (s = p.buf + skip; ; s = q + 1) {
+		size_t n = strcspn(s, ".");
+
+		q = s + n;
+		if (!n || n >= 256 || strspn(s, "0123456789") >= n)
+			goto no;
+		if (!*q)
+			break;
+	}
+	if (skip)
+		memmove(p.buf, p.buf + skip, p.len - skip + 1);
+	return strbuf_detach(&p, NULL);
+no:
+	strbuf_release(&p);
+	return NULL;
+}
+
+static void span_paths_init(struct grader *g)
+{
+	int i;
+
+	g->span_paths[GS_SAMPLE] = estrdup("sample");
+	g->span_paths[GS_GRADE] = estrdup("grade");
+	g->span_paths[GS_INPUT] = span_path(g->input);
+	g->span_paths[GS_TEXT] = span_path(g->text_input);
+	g->span_paths[GS_REFERENCE] = span_path(g->reference);
+	g->has_spans = 1;
+	for (i = 0; i < GS_N; i++)
+		g->has_spans &= g->span_paths[i] != NULL;
+}
+
+const char *const *grader_span_paths(const struct grader *g)
+{
+	return g->has_spans ? (const char *const *)g->span_paths : NULL;
+}
+
+/* one reference value, as reference_ids reads it: 0, or -1 ask the tree */
+static int span_ref(const struct hgnc *h, const struct rft_json_span *v, struct gene_lists *L, struct strbuf *tmp)
+{
+	struct rft_json_span m;
+	enum json_type t = rft_json_span_type(v);
+	int rc;
+
+	strbuf_reset(tmp);
+	if (t == json_type_object) {
+		if ((rc = rft_json_span_member(v, "hgnc", &m)) < 0)
+			return -1;
+		if (rc == 0 || rft_json_span_str(&m, tmp) < 0) {
+			if ((rc = rft_json_span_member(v, "symbol", &m)) < 0)
+				return -1;
+			if (rc == 0 || rft_json_span_str(&m, tmp) < 0)
+				return 0;
+		}
+	} else if (rft_json_span_str(v, tmp) < 0) {
+		return 0;
+	}
+	add_ref(h, L, tmp->buf);
+	return 0;
+}
+
+/* 0 graded, -1 ask the tree */
+static int gene_rank_spans(const struct grader *g, const struct rft_json_span *sp, struct gene_lists *L,
+			   struct grade_result *r, struct strbuf *tmp)
+{
+	const struct hgnc *h = g->env->hgnc;
+	const struct rft_json_span *ref = &sp[GS_REFERENCE], *in = &sp[GS_INPUT], *text = &sp[GS_TEXT];
+	struct rft_json_span v, m;
+	size_t pos = 0;
+	int rc;
+
+	if (sp[GS_GRADE].p || rft_json_span_type(&sp[GS_SAMPLE]) != json_type_object)
+		return -1;
+	r->max_list = g->max_list;
+	r->rank = 0;
+	/* the reference: what reads as it does from a tree; the rest (null,
+	 * a number, no gene: an error) the tree says */
+	switch (rft_json_span_type(ref)) {
+	case json_type_array:
+		while (rft_json_span_next(ref, &pos, &v))
+			if (span_ref(h, &v, L, tmp) < 0)
+				return -1;
+		break;
+	case json_type_object:
+	case json_type_string:
+		if (span_ref(h, ref, L, tmp) < 0)
+			return -1;
+		break;
+	default:
+		return -1;
+	}
+	if (!L->nref)
+		return -1;
+
+	if (rft_json_span_type(in) == json_type_array) {
+		for (pos = 0; rft_json_span_next(in, &pos, &v); ) {
+			strbuf_reset(tmp);
+			if (rft_json_span_type(&v) == json_type_object) {
+				if ((rc = rft_json_span_member(&v, "symbol", &m)) < 0)
+					return -1;
+				if (rc == 0 || rft_json_span_str(&m, tmp) < 0)
+					continue;
+			} else if (rft_json_span_str(&v, tmp) < 0) {
+				continue;
+			}
+			add_name(h, L, tmp->buf, strlen(tmp->buf), r);
+		}
+	} else {
+		if (!text->p)
+			return -1;
+		strbuf_reset(tmp);
+		if (rft_json_span_str(text, tmp) < 0 && rft_json_span_type(text) != json_type_null)
+			rft_json_span_put(text, tmp);
+		if (parse_text_genes(h, tmp->buf, L, r) < 0) {
+			grade_fail(r, GRADE_ERR_PARSE, "no gene list found in the output text");
+			return 0;
+		}
+	}
+	rank_names(g, L, r);
+	return 0;
+}
+
+int grade_line_spans(const struct grader *g, const struct rft_json_span *spans, struct grade_result *r,
+		     struct strbuf *tmp)
+{
+	struct gene_lists L = GENE_LISTS_INIT;
+	int rc = g->has_spans ? gene_rank_spans(g, spans, &L, r, tmp) : -1;
+
+	gene_lists_release(&L);
+	if (rc < 0) {
+		grade_result_release(r);
+		grade_result_init(r);
+	}
+	return rc;
 }
 
 /* ----------------------------------------------- string_check, similarity */
@@ -1187,6 +1379,8 @@ void grader_free(struct grader *g)
 	free(g->text_input);
 	free(g->calc_text);
 	free(g->source);
+	for (i = 0; i < GS_N; i++)
+		free(g->span_paths[i]);
 	free(g);
 }
 
@@ -1399,6 +1593,8 @@ struct grader *grader_load(struct json_object *o, const char *where, const struc
 	check_refs(g->text_input, here.buf, "text_input", err);
 	if (err->len)
 		goto bad;
+	if (g->type == G_GENE_RANK)
+		span_paths_init(g);
 	strbuf_release(&here);
 	return g;
 bad:

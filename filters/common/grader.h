@@ -66,6 +66,9 @@ struct grader_env {
 	long py_memory_mb;            /* address-space limit of the python worker */
 };
 
+/* the values grade_line_spans reads (indexes of grader_span_paths) */
+enum { GS_SAMPLE, GS_GRADE, GS_INPUT, GS_TEXT, GS_REFERENCE, GS_N };
+
 enum gtype { G_GENE_RANK, G_STRING_CHECK, G_TEXT_SIMILARITY, G_MULTI, G_PYTHON };
 enum curve { C_RECIPROCAL, C_LINEAR, C_EXPONENTIAL };
 enum strop { OP_EQ, OP_NE, OP_LIKE, OP_ILIKE };
@@ -90,6 +93,8 @@ struct grader {
 	char *calc_text;
 	char *source;                 /* python */
 	struct pyworker *py;
+	char *span_paths[GS_N];       /* gene_rank: what grade_line_spans reads */
+	int has_spans;
 	const struct grader_env *env; /* borrowed */
 };
 
@@ -114,6 +119,21 @@ void grade_one(const struct grader *g, struct json_object *item, struct json_obj
 /* Grade a sample line (item = the line without "sample"; a line with an
  * "error" and no sample is graded 0 with model_call_error). */
 void grade_line(const struct grader *g, struct json_object *line, struct grade_result *r);
+/*
+ * Grading a line from spans (rft_json_spans), with no tree built: for a
+ * gene_rank grader whose templates are each one plain reference (the
+ * default grader's are), the fast path of rft-grade's batch mode.
+ * grader_span_paths gives the GS_N paths to find in each line, or NULL when
+ * this grader needs a tree.  grade_line_spans grades the line from the
+ * values found exactly as grade_line grades its tree and returns 0, or
+ * returns -1 (r left as grade_result_init made it) when the line wants the
+ * tree: a "grade" already there, no sample object, a call error, a missing
+ * or odd reference, an escaped key.  tmp is scratch the caller keeps.
+ */
+struct rft_json_span;
+const char *const *grader_span_paths(const struct grader *g);
+int grade_line_spans(const struct grader *g, const struct rft_json_span *spans, struct grade_result *r,
+		     struct strbuf *tmp);
 /* The gene_rank score of a 1-based rank (0: not in the list). */
 double grade_curve_score(const struct grader *g, long rank);
 /* Append the "grade" object: {"name","reward","sub_rewards","rank","predicted",...}. */

@@ -1017,6 +1017,43 @@ int rft_json_span_next(const struct rft_json_span *arr, size_t *pos, struct rft_
 	return 1;
 }
 
+int rft_json_span_member(const struct rft_json_span *obj, const char *key, struct rft_json_span *out)
+{
+	struct scan s;
+	size_t want = strlen(key);
+	int found = 0, rc;
+
+	if (rft_json_span_type(obj) != json_type_object)
+		return 0;
+	s.p = (const unsigned char *)obj->p;
+	s.end = s.p + obj->len;
+	s.depth = 0;
+	if ((rc = scan_open(&s, '}')) != 0)
+		return 0;
+	for (;;) {
+		const unsigned char *k, *v;
+		size_t kn;
+		int esc;
+
+		if (scan_key(&s, &k, &kn, &esc) < 0)
+			return 0;  /* cannot happen: the whole document was checked */
+		if (esc)
+			return -1;
+		v = s.p;
+		if (scan_value(&s) < 0)
+			return 0;
+		if (kn == want && !memcmp(k, key, kn)) {
+			/* a repeated key: the last one counts, as in json-c */
+			out->p = (const char *)v;
+			out->len = (size_t)(s.p - v);
+			found = 1;
+		}
+		if ((rc = scan_sep(&s, '}')) != 0)
+			return rc < 0 ? 0 : found;
+		scan_ws(&s);
+	}
+}
+
 void rft_json_span_put(const struct rft_json_span *v, struct strbuf *out)
 {
 	struct json_object *o;

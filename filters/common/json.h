@@ -73,6 +73,10 @@ int rft_json_span_num(const struct rft_json_span *v, double *out);
 int rft_json_span_bool(const struct rft_json_span *v);
 /* the elements of an array in turn: *pos 0 to start; 1 and *elem, or 0 at the end */
 int rft_json_span_next(const struct rft_json_span *arr, size_t *pos, struct rft_json_span *elem);
+/* the member key of an object span (the last when repeated, as in json-c):
+ * 1 and *out, 0 when there is none or obj is not an object, -1 when an
+ * escaped key makes it undecidable here (ask json-c) */
+int rft_json_span_member(const struct rft_json_span *obj, const char *key, struct rft_json_span *out);
 /* the value as compact JSON (as json_put_value writes it; absent: null) */
 void rft_json_span_put(const struct rft_json_span *v, struct strbuf *out);
 

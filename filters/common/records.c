@@ -460,7 +460,7 @@ static void record_set(struct strbuf *line, struct json_object *obj, const char 
 {
 	struct json_object *v = NULL;
 	size_t end = line->len;
-	int had = json_object_object_get_ex(obj, key, NULL);
+	int had = obj && json_object_object_get_ex(obj, key, NULL);
 
 	if (had || update_obj) {
 		v = json_tokener_parse(value_json);
@@ -485,6 +485,8 @@ static void record_set(struct strbuf *line, struct json_object *obj, const char 
 		strbuf_addch(line, '}');
 		return;
 	}
+	if (!obj)
+		die(RFT_EX_SOFTWARE, "rft_record_put: no tree, and the line is not an object");
 	strbuf_reset(line);
 	json_put_value(line, obj);
 }

@@ -111,7 +111,8 @@ void rft_record_set(struct strbuf *line, struct json_object *obj, const char *ke
 		    const char *value_json);
 /* Like rft_record_set for the last change to a record: when the key is
  * spliced in, obj is left as it was and value_json is not parsed (it must be
- * valid JSON: the caller wrote it). */
+ * valid JSON: the caller wrote it).  obj may be NULL when the caller knows
+ * the record (read as spans) has no key. */
 void rft_record_put(struct strbuf *line, struct json_object *obj, const char *key,
 		    const char *value_json);
 

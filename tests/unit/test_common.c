@@ -263,6 +263,36 @@ static int spans_agree(const char *const *docs, size_t ndocs)
 	return ok;
 }
 
+/* a member of an object span: the last of repeated keys, never a nested
+ * one, and "ask json-c" (-1) when a key is escaped */
+static void test_json_span_member(void)
+{
+	static const struct { const char *obj, *want; int rc; } t[] = {
+		{ "{\"c\":1,\"d\":2}", "1", 1 },
+		{ "{ \"d\" : null , \"c\" : \"t\\\"q\" }", "\"t\\\"q\"", 1 },
+		{ "{\"c\":1,\"c\":[2, {\"c\":3}]}", "[2, {\"c\":3}]", 1 },
+		{ "{\"x\":{\"c\":5}}", NULL, 0 },
+		{ "{\"cc\":1,\"C\":2}", NULL, 0 },
+		{ "{}", NULL, 0 },
+		{ "[{\"c\":1}]", NULL, 0 },
+		{ "\"c\"", NULL, 0 },
+		{ "{\"\\u0063\":1}", NULL, -1 },
+	};
+	size_t i;
+	int ok = 1;
+
+	for (i = 0; i < sizeof(t) / sizeof(*t); i++) {
+		struct rft_json_span obj = { t[i].obj, strlen(t[i].obj) }, m = { NULL, 0 };
+		int rc = rft_json_span_member(&obj, "c", &m);
+
+		if (rc != t[i].rc || (rc == 1 && (m.len != strlen(t[i].want) || memcmp(m.p, t[i].want, m.len)))) {
+			printf("# %s: rc %d (want %d) '%.*s'\n", t[i].obj, rc, t[i].rc, (int)m.len, m.p ? m.p : "");
+			ok = 0;
+		}
+	}
+	CHECK(ok, "json spans: an object's member found as json-c finds it (the last of repeated keys)");
+}
+
 static void test_json_paths(void)
 {
 	static const char *const docs[] = {
@@ -663,6 +693,7 @@ int main(void)
 	test_json_fixed();
 	test_json_in();
 	test_json_paths();
+	test_json_span_member();
 	test_input();
 	test_output();
 	test_records();
