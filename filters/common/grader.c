@@ -23,15 +23,18 @@
 
 /* ------------------------------------------------------------- results */
 
-static const struct { int bit; const char *name; } err_names[] = {
-	{ GRADE_ERR_PARSE, "sample_parse_error" },
-	{ GRADE_ERR_VARIABLE, "invalid_variable_error" },
-	{ GRADE_ERR_FORMULA, "formula_parse_error" },
-	{ GRADE_ERR_PYTHON, "python_grader_runtime_error" },
-	{ GRADE_ERR_OTHER, "other_error" },
-	{ GRADE_ERR_UNRESPONSIVE, "model_grader_server_error" },
-	{ GRADE_ERR_CALL, "model_call_error" },
+/* each flag's key as grade_put writes it (",\"name\":" less the comma) */
+#define ERR_KEY(bit, name) { bit, "\"" name "\":", sizeof(name) + 2 }
+static const struct { int bit; const char *key; size_t keylen; } err_names[] = {
+	ERR_KEY(GRADE_ERR_PARSE, "sample_parse_error"),
+	ERR_KEY(GRADE_ERR_VARIABLE, "invalid_variable_error"),
+	ERR_KEY(GRADE_ERR_FORMULA, "formula_parse_error"),
+	ERR_KEY(GRADE_ERR_PYTHON, "python_grader_runtime_error"),
+	ERR_KEY(GRADE_ERR_OTHER, "other_error"),
+	ERR_KEY(GRADE_ERR_UNRESPONSIVE, "model_grader_server_error"),
+	ERR_KEY(GRADE_ERR_CALL, "model_call_error"),
 };
+#undef ERR_KEY
 
 void grade_result_init(struct grade_result *r)
 {
@@ -872,6 +875,8 @@ static void span_paths_init(struct grader *g)
 
 	g->span_paths[GS_SAMPLE] = estrdup("sample");
 	g->span_paths[GS_GRADE] = estrdup("grade");
+	g->span_paths[GS_ERROR] = estrdup("error");
+	g->span_paths[GS_ERROR_MESSAGE] = estrdup("error.message");
 	g->span_paths[GS_INPUT] = span_path(g->input);
 	g->span_paths[GS_TEXT] = span_path(g->text_input);
 	g->span_paths[GS_REFERENCE] = span_path(g->reference);
@@ -909,6 +914,8 @@ static int span_ref(const struct hgnc *h, const struct rft_json_span *v, struct 
 	return 0;
 }
 
+static void grade_no_sample(const struct grader *g, int call_failed, const char *msg, struct grade_result *r);
+
 /* 0 graded, -1 ask the tree */
 static int gene_rank_spans(const struct grader *g, const struct rft_json_span *sp, struct gene_lists *L,
 			   struct grade_result *r, struct strbuf *tmp)
@@ -919,8 +926,21 @@ static int gene_rank_spans(const struct grader *g, const struct rft_json_span *s
 	size_t pos = 0;
 	int rc;
 
-	if (sp[GS_GRADE].p || rft_json_span_type(&sp[GS_SAMPLE]) != json_type_object)
+	if (sp[GS_GRADE].p)
 		return -1;
+	if (rft_json_span_type(&sp[GS_SAMPLE]) != json_type_object) {
+		/* (the tree reads an absent member and a null one alike) */
+		const int failed = rft_json_span_type(&sp[GS_SAMPLE]) == json_type_null &&
+			rft_json_span_type(&sp[GS_ERROR]) != json_type_null;
+
+		const char *msg = NULL;
+
+		strbuf_reset(tmp);
+		if (failed && rft_json_span_str(&sp[GS_ERROR_MESSAGE], tmp) == 0)
+			msg = tmp->buf;
+		grade_no_sample(g, failed, msg, r);
+		return 0;
+	}
 	r->max_list = g->max_list;
 	r->rank = 0;
 	/* the reference: what reads as it does from a tree; the rest (null,
@@ -1381,6 +1401,7 @@ void grader_free(struct grader *g)
 	free(g->source);
 	for (i = 0; i < GS_N; i++)
 		free(g->span_paths[i]);
+	free(g->put_head);
 	free(g);
 }
 
@@ -1441,6 +1462,14 @@ struct grader *grader_load(struct json_object *o, const char *where, const struc
 	if (!s)
 		goto bad;
 	g->name = estrdup(s);
+	{
+		struct strbuf head = STRBUF_INIT;
+
+		strbuf_addstr(&head, "{\"name\":");
+		json_put_str(&head, g->name);
+		strbuf_addstr(&head, ",\"reward\":");
+		g->put_head = strbuf_detach(&head, &g->put_headlen);
+	}
 	strbuf_addf(&here, "%s (%s)", where, g->name);
 	if (!strcmp(type, "gene_rank")) {
 		struct json_object *v;
@@ -1650,50 +1679,70 @@ static void put_long(struct strbuf *sb, long v)
 	strbuf_add(sb, tmp + i, sizeof(tmp) - (size_t)i);
 }
 
+/* a string literal: its length known when compiled */
+#define ADD_LIT(sb, lit) strbuf_add(sb, lit, sizeof(lit) - 1)
+
 void grade_put(struct strbuf *sb, const struct grader *g, const struct grade_result *r)
 {
 	size_t i;
 	int first = 1;
 
-	strbuf_addstr(sb, "{\"name\":");
-	json_put_str(sb, g->name);
-	strbuf_addstr(sb, ",\"reward\":");
+	/* written for every line of a batch: no strlen of what is known */
+	strbuf_grow(sb, 384 + r->predicted.len + r->subs.len);
+	strbuf_add(sb, g->put_head, g->put_headlen);
 	json_put_fixed(sb, r->reward, 6);
-	strbuf_addstr(sb, ",\"sub_rewards\":{");
+	ADD_LIT(sb, ",\"sub_rewards\":{");
 	strbuf_add(sb, r->subs.buf, r->subs.len);
-	strbuf_addstr(sb, "},\"rank\":");
+	ADD_LIT(sb, "},\"rank\":");
 	if (r->rank > 0)
 		put_long(sb, r->rank);
 	else
-		strbuf_addstr(sb, "null");
-	strbuf_addstr(sb, ",\"predicted\":");
+		ADD_LIT(sb, "null");
+	ADD_LIT(sb, ",\"predicted\":");
 	if (r->predicted.len)
 		strbuf_add(sb, r->predicted.buf, r->predicted.len);
 	else
-		strbuf_addstr(sb, "[]");
+		ADD_LIT(sb, "[]");
 	if (r->max_list) {
-		strbuf_addstr(sb, ",\"max_list\":");
+		ADD_LIT(sb, ",\"max_list\":");
 		put_long(sb, r->max_list);
 	}
 	if (r->unknown || r->ambiguous)
 		strbuf_addf(sb, ",\"names\":{\"unknown\":%d,\"ambiguous\":%d}", r->unknown, r->ambiguous);
-	strbuf_addstr(sb, ",\"errors\":{");
+	ADD_LIT(sb, ",\"errors\":{");
 	for (i = 0; i < sizeof(err_names) / sizeof(*err_names); i++) {
 		if (err_names[i].bit == GRADE_ERR_UNRESPONSIVE)
 			continue;
 		if (!first)
 			strbuf_addch(sb, ',');
-		strbuf_addch(sb, '"');
-		strbuf_addstr(sb, err_names[i].name);
-		strbuf_addstr(sb, (r->errors & err_names[i].bit) ? "\":true" : "\":false");
+		strbuf_add(sb, err_names[i].key, err_names[i].keylen);
+		if (r->errors & err_names[i].bit)
+			ADD_LIT(sb, "true");
+		else
+			ADD_LIT(sb, "false");
 		first = 0;
 	}
 	strbuf_addch(sb, '}');
 	if (r->message.len) {
-		strbuf_addstr(sb, ",\"message\":");
+		ADD_LIT(sb, ",\"message\":");
 		json_put_str(sb, r->message.buf);
 	}
 	strbuf_addch(sb, '}');
+}
+
+/* a line with no sample object: the model call failed (it has an "error"
+ * and no sample at all), or there is nothing to grade */
+static void grade_no_sample(const struct grader *g, int call_failed, const char *msg, struct grade_result *r)
+{
+	if (call_failed) {
+		grade_fail(r, GRADE_ERR_CALL, "the model call failed: %s", msg ? msg : "(no message)");
+		if (g->type == G_GENE_RANK) {
+			r->rank = 0;
+			r->max_list = g->max_list;
+		}
+	} else {
+		grade_fail(r, GRADE_ERR_PARSE, "no \"sample\" object on the line");
+	}
 }
 
 /* grade a sample line: item is the line without "sample" */
@@ -1718,16 +1767,8 @@ void grade_line(const struct grader *g, struct json_object *line, struct grade_r
 				json_object_object_add(item, k, json_object_get(json_object_iter_peek_value(&it)));
 		}
 	}
-	if (error && !sample) {
-		const char *msg = rft_json_get_str(error, "message");
-
-		grade_fail(r, GRADE_ERR_CALL, "the model call failed: %s", msg ? msg : "(no message)");
-		if (g->type == G_GENE_RANK) {
-			r->rank = 0;
-			r->max_list = g->max_list;
-		}
-	} else if (!sample || !json_object_is_type(sample, json_type_object)) {
-		grade_fail(r, GRADE_ERR_PARSE, "no \"sample\" object on the line");
+	if (!sample || !json_object_is_type(sample, json_type_object)) {
+		grade_no_sample(g, error && !sample, rft_json_get_str(error, "message"), r);
 	} else {
 		grade_one(g, item, sample, r);
 	}

@@ -67,7 +67,7 @@ struct grader_env {
 };
 
 /* the values grade_line_spans reads (indexes of grader_span_paths) */
-enum { GS_SAMPLE, GS_GRADE, GS_INPUT, GS_TEXT, GS_REFERENCE, GS_N };
+enum { GS_SAMPLE, GS_GRADE, GS_ERROR, GS_ERROR_MESSAGE, GS_INPUT, GS_TEXT, GS_REFERENCE, GS_N };
 
 enum gtype { G_GENE_RANK, G_STRING_CHECK, G_TEXT_SIMILARITY, G_MULTI, G_PYTHON };
 enum curve { C_RECIPROCAL, C_LINEAR, C_EXPONENTIAL };
@@ -94,6 +94,8 @@ struct grader {
 	char *source;                 /* python */
 	struct pyworker *py;
 	char *span_paths[GS_N];       /* gene_rank: what grade_line_spans reads */
+	char *put_head;               /* grade_put's {"name":NAME,"reward": */
+	size_t put_headlen;
 	int has_spans;
 	const struct grader_env *env; /* borrowed */
 };
@@ -127,8 +129,8 @@ void grade_line(const struct grader *g, struct json_object *line, struct grade_r
  * this grader needs a tree.  grade_line_spans grades the line from the
  * values found exactly as grade_line grades its tree and returns 0, or
  * returns -1 (r left as grade_result_init made it) when the line wants the
- * tree: a "grade" already there, no sample object, a call error, a missing
- * or odd reference, an escaped key.  tmp is scratch the caller keeps.
+ * tree: a "grade" already there, a missing or odd reference, an escaped key
+ * inside a gene.  tmp is scratch the caller keeps.
  */
 struct rft_json_span;
 const char *const *grader_span_paths(const struct grader *g);
