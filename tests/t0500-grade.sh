@@ -46,6 +46,15 @@ test_expect_success 'batch mode (values read as spans, no tree) grades edge line
 	sed "s/[ \t\r]*\$//" "$E" | grep -v grade_already_there > orig &&
 	test_cmp orig kept
 '
+test_expect_success 'fuzzy_match: texts too long to compare in about a second are other_error, not hours' '
+	a=$(head -c 200000 /dev/zero | tr "\\0" a) &&
+	printf "{\"id\":\"long\",\"reference\":{\"gene\":\"%s\"},\"sample\":{\"output_text\":\"%s\"}}\n" "$a" "$a" > long.jsonl &&
+	printf "%s\n" "{\"id\":\"short\",\"reference\":{\"gene\":\"KMT2D\"},\"sample\":{\"output_text\":\"KMT2D is the gene\"}}" >> long.jsonl &&
+	rft-grade -g "$TD/grade/fuzzy.json" long.jsonl | jq -c "[.id, .grade.reward, .grade.errors.other_error, .grade.message]" > got &&
+	printf "%s\n" "[\"long\",0,true,\"fuzzy_match: the texts are too long to compare (200000 and 200012 bytes)\"]" \
+		"[\"short\",1,false,null]" > want &&
+	test_cmp want got
+'
 test_expect_success '--serve: a bad request gets an error answer and the coprocess goes on' '
 	printf "%s\n" "{oops" "{\"item\":{\"reference\":{\"genes\":[\"KMT2D\"]}},\"output_text\":\"KMT2D\"}" |
 	rft-grade --serve > two &&

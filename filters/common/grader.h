@@ -136,6 +136,9 @@ struct rft_json_span;
 const char *const *grader_span_paths(const struct grader *g);
 int grade_line_spans(const struct grader *g, const struct rft_json_span *spans, struct grade_result *r,
 		     struct strbuf *tmp);
+/* text_similarity's fuzzy_match of two UTF-8 texts, from 0 to 1; -1 when
+ * they are too long to compare in about a second */
+double grade_fuzzy_ratio(const char *a, const char *b);
 /* The gene_rank score of a 1-based rank (0: not in the list). */
 double grade_curve_score(const struct grader *g, long rank);
 /* Append the "grade" object: {"name","reward","sub_rewards","rank","predicted",...}. */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "common/grader.h"
 #include "common/input.h"
 #include "common/json.h"
 #include "common/output.h"
@@ -291,6 +292,73 @@ static void test_json_span_member(void)
 		}
 	}
 	CHECK(ok, "json spans: an object's member found as json-c finds it (the last of repeated keys)");
+}
+
+/* fuzzy_match's bit-vector LCS against the plain dynamic programme, on
+ * random texts over a few letters (many matches) and a few multi-byte code
+ * points, lengths across the 64-bit word edges */
+static size_t lcs_plain(const uint32_t *x, size_t n, const uint32_t *y, size_t m)
+{
+	size_t *row = calloc(m + 1, sizeof(*row)), i, j, v;
+
+	for (i = 1; i <= n; i++) {
+		size_t diag = 0;
+
+		for (j = 1; j <= m; j++) {
+			size_t up = row[j];
+
+			row[j] = x[i - 1] == y[j - 1] ? diag + 1 : (row[j] > row[j - 1] ? row[j] : row[j - 1]);
+			diag = up;
+		}
+	}
+	v = row[m];
+	free(row);
+	return v;
+}
+
+static void test_fuzzy(void)
+{
+	static const char *const alphabet[] = { "a", "b", "c", "K", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80" };
+	static const size_t lens[] = { 0, 1, 2, 63, 64, 65, 127, 128, 129, 200, 300 };
+	struct rft_rng rng;
+	size_t t, nl = sizeof(lens) / sizeof(*lens);
+	int ok = 1;
+	char *big;
+
+	rft_rng_seed(&rng, 7);
+	for (t = 0; t < 400; t++) {
+		struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+		uint32_t x[400], y[400];
+		size_t n = lens[t % nl], m = lens[(t / nl) % nl], i, lcs;
+		double want, got;
+		int span = 2 + (int)(t % 6);
+
+		for (i = 0; i < n; i++) {
+			x[i] = (uint32_t)(rft_rng_below(&rng, (uint64_t)span));
+			strbuf_addstr(&a, alphabet[x[i]]);
+		}
+		for (i = 0; i < m; i++) {
+			y[i] = (uint32_t)(rft_rng_below(&rng, (uint64_t)span));
+			strbuf_addstr(&b, alphabet[y[i]]);
+		}
+		lcs = lcs_plain(x, n, y, m);
+		want = n + m ? 2.0 * (double)lcs / (double)(n + m) : 1;
+		got = grade_fuzzy_ratio(a.buf, b.buf);
+		if (fabs(got - want) > 1e-12) {
+			printf("# fuzzy %zu x %zu over %d letters: %.9f, the plain LCS gives %.9f\n", n, m, span, got, want);
+			ok = 0;
+		}
+		strbuf_release(&a);
+		strbuf_release(&b);
+	}
+	CHECK(ok, "fuzzy_match: the bit-vector LCS equals the plain one on 400 random pairs");
+	/* texts too long to compare: refused, not hours of work */
+	big = malloc(200001);
+	memset(big, 'a', 200000);
+	big[200000] = '\0';
+	CHECK(grade_fuzzy_ratio(big, big) < 0 && grade_fuzzy_ratio(big, "abc") > 0,
+	      "fuzzy_match: two texts of 200,000 code points are refused; one long and one short are compared");
+	free(big);
 }
 
 static void test_json_paths(void)
@@ -694,6 +762,7 @@ int main(void)
 	test_json_in();
 	test_json_paths();
 	test_json_span_member();
+	test_fuzzy();
 	test_input();
 	test_output();
 	test_records();
