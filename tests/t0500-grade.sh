@@ -93,13 +93,13 @@ test_expect_success '--export-openai: gene_rank becomes a python grader under 25
 '
 if command -v python3 >/dev/null 2>&1; then
 test_expect_success 'the exported python grader gives the C grader'"'"'s reward on every line' '
-	rft-grade "$S" | jq -c "[.id, .grade.reward]" > c.rewards &&
-	python3 - exported.json "$S" > py.rewards <<PY &&
+	rft-grade "$S" "$TD/grade/edges.jsonl" | jq -c "[.id, .grade.reward]" > c.rewards &&
+	python3 - exported.json "$S" "$TD/grade/edges.jsonl" > py.rewards <<PY &&
 import json, sys
 g = json.load(open(sys.argv[1]))
 ns = {}
 exec(g["source"], ns)
-for line in open(sys.argv[2]):
+for line in (l for f in sys.argv[2:] for l in open(f, encoding="utf-8")):
     row = json.loads(line)
     sample = row.pop("sample", {})
     r = ns["grade"](sample, row)
