@@ -26,7 +26,6 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,8 +190,6 @@ struct pending {
 struct pool_job {
 	struct pending *p;
 	struct tcase *out;
-	size_t n, next;
-	pthread_mutex_t lock;
 };
 
 static int cmp_cand_score(const double *gs, const uint32_t *tie, uint32_t a, uint32_t b)
@@ -257,23 +254,12 @@ static void build_pool(struct rank_scratch *s, const struct pending *p, struct t
 
 static struct rank_scratch scr[MAX_THREADS];
 
-static void *pool_worker(void *arg)
+static void pool_one(size_t i, int thread, void *ctx)
 {
-	struct pool_job *job = ((void **)arg)[0];
-	struct rank_scratch *s = ((void **)arg)[1];
+	struct pool_job *job = ctx;
 
-	for (;;) {
-		size_t i;
-
-		pthread_mutex_lock(&job->lock);
-		i = job->next++;
-		pthread_mutex_unlock(&job->lock);
-		if (i >= job->n)
-			break;
-		if (!job->p[i].error)
-			build_pool(s, &job->p[i], &job->out[i]);
-	}
-	return NULL;
+	if (!job->p[i].error)
+		build_pool(&scr[thread], &job->p[i], &job->out[i]);
 }
 
 /* a candidate pool line (--features): {"id","reference","candidates":[{"symbol","units":[[..F..],..]}]} */
@@ -388,9 +374,6 @@ static void load_set(struct set *set, const char *path)
 	rft_records_release(&r);
 	if (!opt.features) {
 		struct pool_job job;
-		pthread_t th[MAX_THREADS];
-		void *args[MAX_THREADS][2];
-		int t;
 
 		set->v = ecalloc(n ? n : 1, sizeof(*set->v));
 		for (i = 0; i < n; i++) {
@@ -403,20 +386,7 @@ static void load_set(struct set *set, const char *path)
 		}
 		job.p = p;
 		job.out = set->v;
-		job.n = n;
-		job.next = 0;
-		pthread_mutex_init(&job.lock, NULL);
-		for (t = 0; t < nthreads; t++) {
-			args[t][0] = &job;
-			args[t][1] = &scr[t];
-		}
-		for (t = 1; t < nthreads; t++)
-			if ((errno = pthread_create(&th[t], NULL, pool_worker, args[t])))
-				die(RFT_EX_SOFTWARE, "cannot start a thread:");
-		pool_worker(args[0]);
-		for (t = 1; t < nthreads; t++)
-			pthread_join(th[t], NULL);
-		pthread_mutex_destroy(&job.lock);
+		rft_parallel_for(n, nthreads, pool_one, &job);
 		set->n = n;
 		for (i = 0; i < n; i++) {
 			json_object_put(p[i].obj);
@@ -614,47 +584,7 @@ static double eval_case(const struct tcase *c, const double *w, long *rank)
 
 /* ------------------------------------------------------------- threads */
 
-struct pfor {
-	size_t n, next;
-	pthread_mutex_t lock;
-	void (*fn)(size_t i, void *ctx);
-	void *ctx;
-};
-
-static void *pfor_worker(void *arg)
-{
-	struct pfor *p = arg;
-
-	for (;;) {
-		size_t i;
-
-		pthread_mutex_lock(&p->lock);
-		i = p->next++;
-		pthread_mutex_unlock(&p->lock);
-		if (i >= p->n)
-			break;
-		p->fn(i, p->ctx);
-	}
-	return NULL;
-}
-
-/* fn(i) for i < n on the threads; each i writes only its own slot */
-static void parallel_for(size_t n, void (*fn)(size_t, void *), void *ctx)
-{
-	struct pfor p = { n, 0, PTHREAD_MUTEX_INITIALIZER, fn, ctx };
-	pthread_t th[MAX_THREADS];
-	int t, nt = nthreads;
-
-	if ((size_t)nt > n)
-		nt = n ? (int)n : 1;
-	for (t = 1; t < nt; t++)
-		if ((errno = pthread_create(&th[t], NULL, pfor_worker, &p)))
-			die(RFT_EX_SOFTWARE, "cannot start a thread:");
-	pfor_worker(&p);
-	for (t = 1; t < nt; t++)
-		pthread_join(th[t], NULL);
-	pthread_mutex_destroy(&p.lock);
-}
+/* the steps run on rft_parallel_for: each i writes only its own slot */
 
 struct step_ctx {
 	const struct set *set;
@@ -664,11 +594,12 @@ struct step_ctx {
 	struct case_out *out;
 };
 
-static void step_one(size_t i, void *vctx)
+static void step_one(size_t i, int thread, void *vctx)
 {
 	struct step_ctx *ctx = vctx;
 	struct rng r = rng_for(2, (uint64_t)ctx->step, ctx->idx[i]);
 
+	(void)thread;
 	train_case(&ctx->set->v[ctx->idx[i]], ctx->w, &r, &ctx->out[i]);
 }
 
@@ -679,10 +610,11 @@ struct eval_ctx {
 	long *rank;
 };
 
-static void eval_one(size_t i, void *vctx)
+static void eval_one(size_t i, int thread, void *vctx)
 {
 	struct eval_ctx *ctx = vctx;
 
+	(void)thread;
 	ctx->reward[i] = eval_case(&ctx->set->v[i], ctx->w, &ctx->rank[i]);
 }
 
@@ -698,7 +630,7 @@ static struct evalres evaluate(const struct set *set, const double *w)
 	struct eval_ctx ctx = { set, w, rew, rank };
 	size_t i;
 
-	parallel_for(set->n, eval_one, &ctx);
+	rft_parallel_for(set->n, nthreads, eval_one, &ctx);
 	for (i = 0; i < set->n; i++) {
 		e.reward += rew[i];
 		e.top1 += rank[i] == 1;
@@ -1254,7 +1186,7 @@ int main(int argc, char **argv)
 		ctx.w = st.w;
 		ctx.step = step;
 		ctx.out = outs;
-		parallel_for(nb, step_one, &ctx);
+		rft_parallel_for(nb, nthreads, step_one, &ctx);
 		for (i = 0; i < nb; i++) {
 			rsum += outs[i].reward_mean;
 			used += outs[i].used;

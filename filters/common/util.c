@@ -172,28 +172,43 @@ int rft_threads(long long n)
 	return n > 64 ? 64 : (int)n;
 }
 
+/* what the threads of one rft_parallel_for share: the next item to take */
 struct pfor {
-	size_t n;
-	int nthreads, t;
+	size_t n, next;
+	pthread_mutex_t lock;
 	void (*fn)(size_t, int, void *);
 	void *ctx;
 };
 
+struct pfor_thread {
+	struct pfor *p;
+	int t;
+};
+
 static void *pfor_run(void *arg)
 {
-	struct pfor *p = arg;
-	size_t i;
+	struct pfor_thread *pt = arg;
+	struct pfor *p = pt->p;
 
-	for (i = (size_t)p->t; i < p->n; i += (size_t)p->nthreads)
-		p->fn(i, p->t, p->ctx);
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&p->lock);
+		i = p->next++;
+		pthread_mutex_unlock(&p->lock);
+		if (i >= p->n)
+			break;
+		p->fn(i, pt->t, p->ctx);
+	}
 	return NULL;
 }
 
 void rft_parallel_for(size_t n, int nthreads, void (*fn)(size_t i, int thread, void *ctx), void *ctx)
 {
-	struct pfor p[64];
+	struct pfor p;
+	struct pfor_thread pt[64];
 	pthread_t th[64];
-	int t;
+	int t, e;
 
 	if (nthreads < 1)
 		nthreads = 1;
@@ -201,18 +216,26 @@ void rft_parallel_for(size_t n, int nthreads, void (*fn)(size_t i, int thread, v
 		nthreads = 64;
 	if ((size_t)nthreads > n)
 		nthreads = n ? (int)n : 1;
+	p.n = n;
+	p.next = 0;
+	p.fn = fn;
+	p.ctx = ctx;
+	if ((e = pthread_mutex_init(&p.lock, NULL)) != 0) {
+		errno = e;
+		die(RFT_EX_SOFTWARE, "cannot make a mutex:");
+	}
 	for (t = 0; t < nthreads; t++) {
-		p[t].n = n;
-		p[t].nthreads = nthreads;
-		p[t].t = t;
-		p[t].fn = fn;
-		p[t].ctx = ctx;
+		pt[t].p = &p;
+		pt[t].t = t;
 	}
 	for (t = 1; t < nthreads; t++)
-		if (pthread_create(&th[t], NULL, pfor_run, &p[t]) != 0)
+		if ((e = pthread_create(&th[t], NULL, pfor_run, &pt[t])) != 0) {
+			errno = e;
 			die(RFT_EX_SOFTWARE, "cannot start a thread:");
-	pfor_run(&p[0]);
+		}
+	pfor_run(&pt[0]);
 	for (t = 1; t < nthreads; t++)
 		if (pthread_join(th[t], NULL) != 0)
 			die(RFT_EX_SOFTWARE, "cannot join a thread");
+	pthread_mutex_destroy(&p.lock);
 }

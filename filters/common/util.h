@@ -63,7 +63,9 @@ long long rft_parse_count(const char *s);
  * more than 64. */
 int rft_threads(long long n);
 /* fn(i, thread, ctx) for every i in 0..n-1 on nthreads threads (thread is
- * 0..nthreads-1; item i runs on thread i % nthreads).  fn must not die. */
+ * 0..nthreads-1, for per-thread scratch).  Items go in order to whichever
+ * thread is free, so uneven items balance: what fn computes for i must not
+ * depend on which thread runs it.  fn must not die. */
 void rft_parallel_for(size_t n, int nthreads, void (*fn)(size_t i, int thread, void *ctx), void *ctx);
 
 #endif
