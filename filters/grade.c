@@ -573,7 +573,7 @@ int main(int argc, char **argv)
 	r.skip_bad = opt.skip_bad;
 	if (opt.rejects && rft_records_open_rejects(&r, opt.rejects) < 0)
 		return rft_finish(RFT_EX_IOERR);
-	if (!grader_uses_python(g) && (r.spans = grader_span_paths(g)))
+	if ((r.spans = grader_span_paths(g)))   /* a gene_rank grader: values read as spans */
 		r.nspans = GS_N;
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.g = g;

@@ -345,26 +345,39 @@ static double expr_eval(const struct expr *e, const double *vars)
  * Resolve one template reference "item.reference.hgnc" or
  * "sample.output_json.genes[0]" (brackets or dots for list indexes).
  */
+/* a reference's path into out (len + 1 bytes): no spaces, a[0] as a.0; its length */
+static size_t ref_path(const char *ref, size_t len, char *out)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		if (ref[i] == '[')
+			out[n++] = '.';
+		else if (ref[i] != ']' && !isspace((unsigned char)ref[i]))
+			out[n++] = ref[i];
+	}
+	out[n] = '\0';
+	return n;
+}
+
+/* 1 when the part of an item path after "item" names what item hides: it
+ * is the line without "sample" (and our "grade") */
+static int item_hides(const char *rest)
+{
+	return (!strncmp(rest, ".sample", 7) && (!rest[7] || rest[7] == '.')) ||
+	       (!strncmp(rest, ".grade", 6) && (!rest[6] || rest[6] == '.'));
+}
+
 static struct json_object *resolve_ref(const char *ref, size_t len, struct json_object *item,
 				       struct json_object *sample, int *found)
 {
 	char small[256], *path = len < sizeof(small) ? small : emalloc(len + 1);
 	struct json_object *root = NULL, *v = NULL;
-	size_t i, n = 0, depth;
+	size_t i, n = ref_path(ref, len, path), depth;
 
 	*found = 0;
-	/* the path without spaces, a[0] as a.0 */
-	for (i = 0; i < len; i++) {
-		if (ref[i] == '[')
-			path[n++] = '.';
-		else if (ref[i] != ']' && !isspace((unsigned char)ref[i]))
-			path[n++] = ref[i];
-	}
-	path[n] = '\0';
 	if (!strncmp(path, "item", 4) && (path[4] == '.' || !path[4])) {
-		/* item is the line without "sample" (and our "grade") */
-		if ((!strncmp(path + 4, ".sample", 7) && (!path[11] || path[11] == '.')) ||
-		    (!strncmp(path + 4, ".grade", 6) && (!path[10] || path[10] == '.')))
+		if (item_hides(path + 4))
 			goto out;
 		root = item, i = 4;
 	} else if (!strncmp(path, "sample", 6) && (path[6] == '.' || !path[6])) {
@@ -537,10 +550,12 @@ static void add_ref(const struct hgnc *h, struct gene_lists *L, const char *s)
 		enum hgnc_how how;
 		long g = h ? hgnc_resolve_text(h, s, &how) : -1;
 
-		if (g >= 0)
-			s = hgnc_id(h, g);
-		else
-			add_upper(&L->reftext, s, strlen(s)), s = "";
+		if (g < 0) {
+			add_upper(&L->reftext, s, strlen(s));
+			strbuf_addch(&L->reftext, '\0');
+			return;
+		}
+		s = hgnc_id(h, g);
 	}
 	strbuf_addstr(&L->reftext, s);
 	strbuf_addch(&L->reftext, '\0');
@@ -672,7 +687,8 @@ static int text_genes(const struct hgnc *h, struct json_tokener **tok, const cha
 	return L->n ? 0 : -1;
 }
 
-/* (a tokener of its own, made only when the text holds a '{': lenient,
+/* the names in an answer's text, or sample_parse_error when there are none
+ * (a tokener of its own, made only when the text holds a '{': lenient,
  * unlike the strict one of common/json.c) */
 static int parse_text_genes(const struct hgnc *h, const char *text, struct gene_lists *L, struct grade_result *r)
 {
@@ -681,6 +697,8 @@ static int parse_text_genes(const struct hgnc *h, const char *text, struct gene_
 
 	if (tok)
 		json_tokener_free(tok);
+	if (rc < 0)
+		grade_fail(r, GRADE_ERR_PARSE, "no gene list found in the output text");
 	return rc;
 }
 
@@ -811,10 +829,8 @@ static void grade_gene_rank(const struct grader *g, struct json_object *item,
 			grade_fail(r, GRADE_ERR_PARSE, "no gene list in %s and no text: %s", g->input, err.buf);
 			goto out;
 		}
-		if (parse_text_genes(h, tmp.buf, &L, r) < 0) {
-			grade_fail(r, GRADE_ERR_PARSE, "no gene list found in the output text");
+		if (parse_text_genes(h, tmp.buf, &L, r) < 0)
 			goto out;
-		}
 	}
 	rank_names(g, &L, r);
 out:
@@ -832,27 +848,21 @@ out:
  * the whole item or sample, the hidden item.sample and item.grade). */
 static char *span_path(const char *tpl)
 {
-	struct strbuf p = STRBUF_INIT;
 	const char *c, *s, *q;
+	char *p;
 	size_t skip;
 
 	if (strncmp(tpl, "{{", 2) || !(c = strstr(tpl + 2, "}}")) || c[2])
 		return NULL;
-	for (s = tpl + 2; s < c; s++)
-		if (*s == '[')
-			strbuf_addch(&p, '.');
-		else if (*s != ']' && !isspace((unsigned char)*s))
-			strbuf_addch(&p, *s);
-	if (!strncmp(p.buf, "item.", 5))
+	p = emalloc((size_t)(c - tpl));
+	ref_path(tpl + 2, (size_t)(c - tpl - 2), p);
+	if (!strncmp(p, "item.", 5) && !item_hides(p + 4))
 		skip = 5;
-	else if (!strncmp(p.buf, "sample.", 7))
+	else if (!strncmp(p, "sample.", 7))
 		skip = 0;
 	else
 		goto no;
-	if (skip && ((!strncmp(p.buf + 5, "sample", 6) && (!p.buf[11] || p.buf[11] == '.')) ||
-		     (!strncmp(p.buf + 5, "grade", 5) && (!p.buf[10] || p.buf[10] == '.'))))
-		goto no;
-	for (s = p.buf + skip; ; s = q + 1) {
+	for (s = p + skip; ; s = q + 1) {
 		size_t n = strcspn(s, ".");
 
 		q = s + n;
@@ -861,11 +871,10 @@ static char *span_path(const char *tpl)
 		if (!*q)
 			break;
 	}
-	if (skip)
-		memmove(p.buf, p.buf + skip, p.len - skip + 1);
-	return strbuf_detach(&p, NULL);
+	memmove(p, p + skip, strlen(p + skip) + 1);
+	return p;
 no:
-	strbuf_release(&p);
+	free(p);
 	return NULL;
 }
 
@@ -981,10 +990,8 @@ static int gene_rank_spans(const struct grader *g, const struct rft_json_span *s
 		strbuf_reset(tmp);
 		if (rft_json_span_str(text, tmp) < 0 && rft_json_span_type(text) != json_type_null)
 			rft_json_span_put(text, tmp);
-		if (parse_text_genes(h, tmp->buf, L, r) < 0) {
-			grade_fail(r, GRADE_ERR_PARSE, "no gene list found in the output text");
+		if (parse_text_genes(h, tmp->buf, L, r) < 0)
 			return 0;
-		}
 	}
 	rank_names(g, L, r);
 	return 0;
