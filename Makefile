@@ -20,31 +20,42 @@ COMMON_HDR = filters/common/util.h filters/common/strbuf.h filters/common/input.
              filters/common/hpo.h filters/common/datafile.h filters/common/sha256.h \
              filters/common/grader.h filters/common/rankmodel.h
 
-# BUILD names the object directory; the sanitizer build sets it to build/asan
+# BUILD names the object directory; the sanitizer build sets it to build/asan.
+# common/ is compiled once into $(BUILD)/librft.a, which every program links.
 BUILD = build/release
 BINDIR = bin
+COMMON_OBJ = $(COMMON_SRC:filters/common/%.c=$(BUILD)/common/%.o)
+LIBRFT = $(BUILD)/librft.a
 
 all: $(PROGS)
 
-$(BINDIR)/rft: filters/rft.c $(COMMON_SRC) $(COMMON_HDR) config.mk
-	@mkdir -p $(BINDIR)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Ifilters -o $@ filters/rft.c $(COMMON_SRC) $(LDFLAGS) $(LIBS)
+$(BUILD)/common/%.o: filters/common/%.c $(COMMON_HDR) config.mk
+	@mkdir -p $(BUILD)/common
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Ifilters -c -o $@ $<
 
-$(BINDIR)/rft-%: filters/%.c $(COMMON_SRC) $(COMMON_HDR) config.mk
+$(LIBRFT): $(COMMON_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(COMMON_OBJ)
+
+$(BINDIR)/rft: filters/rft.c $(LIBRFT) $(COMMON_HDR) config.mk
 	@mkdir -p $(BINDIR)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Ifilters -o $@ $< $(COMMON_SRC) $(LDFLAGS) $(LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Ifilters -o $@ filters/rft.c $(LIBRFT) $(LDFLAGS) $(LIBS)
+
+$(BINDIR)/rft-%: filters/%.c $(LIBRFT) $(COMMON_HDR) config.mk
+	@mkdir -p $(BINDIR)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Ifilters -o $@ $< $(LIBRFT) $(LDFLAGS) $(LIBS)
 
 # filters with a library of their own (the asan build sets BINDIR too)
 $(BINDIR)/rft-call: LIBS += $(CURL_LIBS)
 $(BINDIR)/rft-run: LIBS += $(YAML_LIBS)
 
-build/test-common: tests/unit/test_common.c $(COMMON_SRC) $(COMMON_HDR) config.mk
+build/test-common: tests/unit/test_common.c $(LIBRFT) $(COMMON_HDR) config.mk
 	@mkdir -p build
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Ifilters -o $@ tests/unit/test_common.c $(COMMON_SRC) $(LDFLAGS) $(LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Ifilters -o $@ tests/unit/test_common.c $(LIBRFT) $(LDFLAGS) $(LIBS)
 
 # the sanitizer twins, in build/asan/bin
 asan:
-	$(MAKE) BINDIR=build/asan/bin CFLAGS="$(CFLAGS) $(SAN_FLAGS)" LDFLAGS="$(LDFLAGS) $(SAN_FLAGS)" \
+	$(MAKE) BUILD=build/asan BINDIR=build/asan/bin CFLAGS="$(CFLAGS) $(SAN_FLAGS)" LDFLAGS="$(LDFLAGS) $(SAN_FLAGS)" \
 		build/asan/bin/rft $(FILTERS:%=build/asan/bin/rft-%)
 
 check: all build/test-common
