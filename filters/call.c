@@ -22,6 +22,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -102,13 +103,17 @@ struct job {
 	int attempts;
 	double not_before;           /* a retry waits until then */
 	double t_start;              /* this attempt's start */
+	size_t sent;                 /* bytes of body handed to libcurl in this attempt */
 	CURL *easy;
 	struct strbuf resp;
 	struct hints hints;
 	char errbuf[CURL_ERROR_SIZE];
 	struct strbuf out;           /* the finished output lines */
 	int done;
+	int shared;                  /* answered by an identical line's request */
 	struct job *next;            /* in the fresh queue or the retry list */
+	struct job *twins;           /* lines with the same request, waiting for this one */
+	struct job *hnext;           /* chain in the table of requests being asked */
 };
 
 static struct job **ring;        /* alive jobs by seq % nring */
@@ -119,8 +124,16 @@ static size_t window;
 static struct job *fresh_head, *fresh_tail, *retry_list;
 static int running;
 static double pause_until;       /* the server asked everyone to wait */
-static int quota_gone;           /* insufficient_quota seen: send nothing more */
-static struct strbuf quota_msg = STRBUF_INIT;
+/* a refusal that no other line can escape (a wrong key, 403, no quota):
+ * once seen, nothing more is sent and the lines left fail with it */
+static struct {
+	int on;
+	long status;
+	char *type, *code;
+	struct strbuf msg;
+} halt = { .msg = STRBUF_INIT };
+static volatile sig_atomic_t stop_sig;   /* SIGINT/SIGTERM/SIGHUP: finish what is in flight */
+static struct strbuf first_net_err = STRBUF_INIT;   /* why the endpoint was not reached */
 static struct rft_rng rng;
 
 static struct rft_output out;
@@ -440,11 +453,16 @@ static void put_output_json(struct strbuf *sb, const char *text, size_t len)
 		p++;
 	while (e > p && isspace((unsigned char)e[-1]))
 		e--;
+	/* a fence: ``` and an optional language tag ("json"), then the text */
 	if (e - p > 6 && !strncmp(p, "```", 3) && !strncmp(e - 3, "```", 3)) {
 		p += 3;
-		while (p < e && *p != '\n')
-			p++;
 		e -= 3;
+		while (p < e && (isalnum((unsigned char)*p) || *p == '_' || *p == '-' || *p == '+'))
+			p++;
+		while (p < e && isspace((unsigned char)*p))
+			p++;
+		while (e > p && isspace((unsigned char)e[-1]))
+			e--;
 	}
 	if (p < e && (*p == '{' || *p == '[') && rft_json_parse(p, (size_t)(e - p), &v, &err) == 0 && v)
 		json_put_value(sb, v);
@@ -515,7 +533,11 @@ static int put_samples(struct strbuf *dst, const struct strbuf *line, struct jso
 		strbuf_addf(&s, ",\"attempts\":%d,\"cached\":%s", attempts, cached ? "true" : "false");
 		if (nwant > 1 || n > 1)
 			strbuf_addf(&s, ",\"index\":%lld", rft_json_get(ch, "index") ? get_int(ch, "index") : (long long)i);
-		strbuf_addch(&s, '}');
+		/* the choice as the endpoint gave it, so graders written against
+		 * {{sample.choices[0].message.content}} resolve */
+		strbuf_addstr(&s, ",\"choices\":[");
+		json_put_value(&s, ch);
+		strbuf_addstr(&s, "]}");
 		put_line(dst, line, obj, "sample", s.buf);
 	}
 	if (usage && !cached) {   /* tokens paid for in this run */
@@ -532,7 +554,8 @@ static int put_samples(struct strbuf *dst, const struct strbuf *line, struct jso
 }
 
 static void put_error(struct strbuf *dst, const struct strbuf *line, struct json_object *obj,
-		      long status, const char *type, const char *message, int attempts, int retryable)
+		      long status, const char *type, const char *code, const char *message, int attempts,
+		      int retryable)
 {
 	struct strbuf e = STRBUF_INIT;
 
@@ -543,6 +566,10 @@ static void put_error(struct strbuf *dst, const struct strbuf *line, struct json
 		strbuf_addstr(&e, "null");
 	strbuf_addstr(&e, ",\"type\":");
 	json_put_str(&e, type);
+	if (code) {
+		strbuf_addstr(&e, ",\"code\":");
+		json_put_str(&e, code);
+	}
 	strbuf_addstr(&e, ",\"message\":");
 	json_put_str(&e, message);
 	strbuf_addf(&e, ",\"attempts\":%d,\"retryable\":%s}", attempts, retryable ? "true" : "false");
@@ -574,13 +601,72 @@ static void write_out(struct job *j)
 
 static int wrote;   /* something written since the last flush */
 
+/*
+ * Requests being asked, by cache key: a line whose request is byte-equal to
+ * one in flight or waiting (the same key) is not sent again but answered
+ * with that one's answer, or error, when it comes ("twins").  Later equal
+ * lines are answered from --cache, as any repeated request.
+ */
+static struct job **asking;
+static size_t nasking;           /* slots, a power of two */
+static unsigned long long twins_answered;
+
+static size_t asking_slot(const char *key)
+{
+	return (size_t)strtoull((char[17]){ key[0], key[1], key[2], key[3], key[4], key[5], key[6], key[7],
+					    key[8], key[9], key[10], key[11], key[12], key[13], key[14], key[15], 0 },
+				NULL, 16) & (nasking - 1);
+}
+
+/* the job asking key's request, or NULL */
+static struct job *asking_find(const char *key)
+{
+	struct job *a;
+
+	for (a = asking[asking_slot(key)]; a; a = a->hnext)
+		if (!strcmp(a->key, key))
+			return a;
+	return NULL;
+}
+
+static void asking_add(struct job *j)
+{
+	size_t s = asking_slot(j->key);
+
+	j->hnext = asking[s];
+	asking[s] = j;
+}
+
+static void asking_remove(struct job *j)
+{
+	struct job **pp;
+
+	for (pp = &asking[asking_slot(j->key)]; *pp; pp = &(*pp)->hnext)
+		if (*pp == j) {
+			*pp = j->hnext;
+			return;
+		}
+}
+
 static void job_done(struct job *j)
 {
+	struct job *t = j->twins;
+
+	if (j->key[0] && !j->shared)
+		asking_remove(j);
+	j->twins = NULL;
 	j->done = 1;
 	if (opt.unordered) {
 		ring[j->seq % nring] = NULL;
 		write_out(j);
 		wrote = 1;
+	}
+	while (t) {   /* their lines were filled by the caller */
+		struct job *n = t->next;
+
+		t->next = NULL;
+		job_done(t);
+		t = n;
 	}
 }
 
@@ -704,6 +790,47 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
 	return size * nmemb;
 }
 
+/* the request body, handed to libcurl as it asks */
+static size_t on_read(char *buf, size_t size, size_t nitems, void *arg)
+{
+	struct job *j = arg;
+	size_t n = size * nitems, left = j->body.len - j->sent;
+
+	if (n > left)
+		n = left;
+	memcpy(buf, j->body.buf + j->sent, n);
+	j->sent += n;
+	return n;
+}
+
+/*
+ * libcurl rewinds the body when it sends the request again by itself (a
+ * reused connection that died before answering): that is a request the
+ * server may have seen, so it counts as an attempt, against --max-attempts
+ * and --rpm, like one of ours.
+ */
+static unsigned long long resends;
+
+static int on_seek(void *arg, curl_off_t offset, int origin)
+{
+	struct job *j = arg;
+
+	if (origin != SEEK_SET || offset != 0)
+		return CURL_SEEKFUNC_CANTSEEK;
+	if (j->sent > 0) {
+		if (j->attempts >= opt.max_attempts)
+			return CURL_SEEKFUNC_FAIL;
+		j->attempts++;
+		count.requests++;
+		count.retries++;
+		resends++;
+		rpm_bucket.avail -= 1;
+		tpm_bucket.avail -= (double)j->tokens;
+	}
+	j->sent = 0;
+	return CURL_SEEKFUNC_OK;
+}
+
 static void start(struct job *j, double now)
 {
 	CURL *e = curl_easy_init();
@@ -720,7 +847,11 @@ static void start(struct job *j, double now)
 	j->hints.remaining_requests = j->hints.remaining_tokens = -1;
 	curl_easy_setopt(e, CURLOPT_URL, url.buf);
 	curl_easy_setopt(e, CURLOPT_POST, 1L);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDS, j->body.buf);
+	j->sent = 0;
+	curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
+	curl_easy_setopt(e, CURLOPT_READDATA, j);
+	curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_seek);
+	curl_easy_setopt(e, CURLOPT_SEEKDATA, j);
 	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->body.len);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
@@ -778,11 +909,35 @@ static double server_wait(const struct hints *h)
 	return w > MAX_SERVER_WAIT ? MAX_SERVER_WAIT : w;
 }
 
-static void fail(struct job *j, long status, const char *type, const char *message, int retryable)
+static void fail(struct job *j, long status, const char *type, const char *code, const char *message,
+		 int retryable)
 {
+	struct job *t;
+
 	strbuf_reset(&j->out);
-	put_error(&j->out, &j->line, j->obj, status, type, message, j->attempts, retryable);
+	put_error(&j->out, &j->line, j->obj, status, type, code, message, j->attempts, retryable);
+	for (t = j->twins; t; t = t->next) {
+		strbuf_reset(&t->out);
+		put_error(&t->out, &t->line, t->obj, status, type, code, message, j->attempts, retryable);
+	}
 	job_done(j);
+}
+
+/* nothing more is sent: a refusal every line would get */
+static void halt_on(long status, const char *type, const char *code, const char *msg)
+{
+	if (halt.on)
+		return;
+	halt.on = 1;
+	halt.status = status;
+	halt.type = estrdup(type);
+	halt.code = code ? estrdup(code) : NULL;
+	strbuf_addstr(&halt.msg, msg);
+}
+
+static void fail_halted(struct job *j)
+{
+	fail(j, halt.status, halt.type, halt.code, halt.msg.buf, 0);
 }
 
 /* The attempt of j ended with result res: answer, retry or fail it. */
@@ -824,6 +979,14 @@ static void finish(struct job *j, CURLcode res, double now)
 				strbuf_add(&msg, err.buf, err.len);
 				retryable = 1;
 			} else {
+				struct job *t;
+
+				for (t = j->twins; t; t = t->next) {
+					strbuf_reset(&t->out);
+					put_samples(&t->out, &t->line, t->obj, resp, NULL, t->n, latency, j->attempts,
+						    1, &err);
+					twins_answered++;
+				}
 				if (db)
 					cache_put(j->key, rft_json_get_str(resp, "model"), &j->resp, latency,
 						  j->attempts);
@@ -860,10 +1023,12 @@ static void finish(struct job *j, CURLcode res, double now)
 			strbuf_addf(&msg, "HTTP %ld", status);
 		if ((code && !strcmp(code, "insufficient_quota")) || (type && !strcmp(type, "insufficient_quota"))) {
 			type = "insufficient_quota";
-			if (!quota_gone) {
-				quota_gone = 1;
-				strbuf_addstr(&quota_msg, msg.buf);
-			}
+			halt_on(status, type, code, msg.buf);
+		} else if (status == 401 || status == 403) {
+			/* a wrong key or a forbidden model: every other line would get it */
+			if (!type)
+				type = status == 401 ? "authentication_error" : "permission_denied";
+			halt_on(status, type, code, msg.buf);
 		} else {
 			retryable = status == 408 || status == 409 || status == 429 || status >= 500;
 			if (code && (status == 429 || !type))
@@ -874,6 +1039,8 @@ static void finish(struct job *j, CURLcode res, double now)
 		}
 	} else {
 		strbuf_addstr(&msg, j->errbuf[0] ? j->errbuf : curl_easy_strerror(res));
+		if (!first_net_err.len)
+			strbuf_addstr(&first_net_err, msg.buf);
 		switch (res) {
 		case CURLE_OPERATION_TIMEDOUT:
 			type = "timeout";
@@ -915,7 +1082,7 @@ static void finish(struct job *j, CURLcode res, double now)
 		if (status == 0)
 			status = -1;
 	}
-	if (retryable && j->attempts < opt.max_attempts && !quota_gone) {
+	if (retryable && j->attempts < opt.max_attempts && !halt.on) {
 		double hint = server_wait(&j->hints);
 
 		wait = hint >= 0 ? hint : backoff(j->attempts);
@@ -925,7 +1092,7 @@ static void finish(struct job *j, CURLcode res, double now)
 		j->next = retry_list;
 		retry_list = j;
 	} else {
-		fail(j, status, type, msg.buf, retryable);
+		fail(j, status, type, code, msg.buf, retryable);
 	}
 	json_object_put(resp);
 	strbuf_release(&err);
@@ -978,7 +1145,7 @@ static int read_one(void)
 {
 	struct json_object *obj;
 	struct strbuf err = STRBUF_INIT;
-	struct job *j;
+	struct job *j, *lead;
 
 	for (;;) {
 		if (rft_records_next(&rec, &obj) <= 0) {
@@ -1008,9 +1175,15 @@ static int read_one(void)
 	live++;
 	if (answer_from_cache(j)) {
 		job_done(j);
-	} else if (quota_gone) {
-		fail(j, 429, "insufficient_quota", quota_msg.buf, 0);
+	} else if (halt.on) {
+		fail_halted(j);
+	} else if ((lead = asking_find(j->key))) {
+		/* the same request is being asked: share its answer */
+		j->shared = 1;
+		j->next = lead->twins;
+		lead->twins = j;
 	} else {
+		asking_add(j);
 		if (fresh_tail)
 			fresh_tail->next = j;
 		else
@@ -1029,7 +1202,7 @@ static double last_progress;
 static void progress(double now, int final)
 {
 	double el = now - t_begin, rate;
-	unsigned long long done = count.answered + count.cached + count.failed;
+	unsigned long long done = count.answered + count.cached + count.failed + twins_answered;
 
 	if (!tty || (!final && now - last_progress < 0.5))
 		return;
@@ -1099,35 +1272,60 @@ static void start_ready(double now, double *wait)
 
 	*wait = 1;
 	while (running < opt.concurrency) {
-		if (quota_gone) {   /* nothing more is sent: the rest fail now */
+		if (halt.on) {   /* nothing more is sent: the rest fail now */
 			while ((j = fresh_head)) {
 				fresh_head = j->next;
-				fail(j, 429, "insufficient_quota", quota_msg.buf, 0);
+				j->next = NULL;
+				fail_halted(j);
 			}
 			fresh_tail = NULL;
 			while ((j = retry_list)) {
 				retry_list = j->next;
-				fail(j, 429, "insufficient_quota", quota_msg.buf, 0);
+				j->next = NULL;
+				fail_halted(j);
 			}
 		}
+		if (stop_sig)   /* stopping: only what is in flight finishes */
+			break;
 		if (!(j = next_job(now, wait)))
 			break;
 		start(j, now);
 	}
 }
 
+#define STOP_GRACE 10.0   /* seconds a stop signal waits for answers in flight */
+
+static void on_stop(int sig)
+{
+	if (stop_sig)   /* a second signal: go now */
+		rft_output_on_signal(sig);
+	stop_sig = sig;
+}
+
 static void run(void)
 {
+	double stop_deadline = 0;
+
 	for (;;) {
 		double now = now_s(), wait = 1;
 		int still = 0, got = 0;
 		CURLMsg *m;
 
+		if (stop_sig) {
+			if (!stop_deadline) {
+				stop_deadline = now + STOP_GRACE;
+				if (running)
+					warn("stopping: waiting up to %.0f s for %d answer%s in flight%s", STOP_GRACE,
+					     running, running == 1 ? "" : "s", db ? " (they go to the cache)" : "");
+			}
+			if (!running || now >= stop_deadline)
+				break;
+		}
 		start_ready(now, &wait);
 		/* read while a line read could start at once, and start it before
 		 * reading the next: a slow producer on a pipe then delays no
 		 * request it has already given (cache hits just flow through) */
-		while (!input_done && live < window && !fresh_head && running < opt.concurrency) {
+		while (!stop_sig && !input_done && live < window && !fresh_head && running < opt.concurrency) {
 			if (!read_one()) {
 				input_done = 1;
 				break;
@@ -1152,7 +1350,7 @@ static void run(void)
 			break;
 		if (got)
 			continue;   /* finished transfers free slots: start more first */
-		if (!input_done && live < window && !fresh_head && running < opt.concurrency)
+		if (!stop_sig && !input_done && live < window && !fresh_head && running < opt.concurrency)
 			continue;   /* lines were written (cache hits): read on */
 		if (wait > 1)
 			wait = 1;
@@ -1204,11 +1402,11 @@ static void batch_answer(struct job *j, const char *id)
 	struct json_object *b = NULL, *resp, *body, *e;
 	struct strbuf err = STRBUF_INIT, msg = STRBUF_INIT;
 	long status;
-	const char *type;
+	const char *type, *code;
 
 	if (ix < 0) {
 		strbuf_addf(&msg, "custom_id '%s' is not in the batch output (expired or not sent?)", id);
-		fail(j, 0, "missing_from_batch", msg.buf, 1);
+		fail(j, 0, "missing_from_batch", NULL, msg.buf, 1);
 		strbuf_release(&msg);
 		return;
 	}
@@ -1226,19 +1424,20 @@ static void batch_answer(struct job *j, const char *id)
 			job_done(j);
 			goto out;
 		}
-		fail(j, status, "invalid_response", err.buf, 0);
+		fail(j, status, "invalid_response", NULL, err.buf, 0);
 		goto out;
 	}
 	e = rft_json_get(body, "error");
 	if (!e)
 		e = rft_json_get(b, "error");
 	type = rft_json_get_str(e, "type");
+	code = rft_json_get_str(e, "code");
 	if (!type)
-		type = rft_json_get_str(e, "code");
+		type = code;
 	if (!type)
 		type = "batch_error";
 	strbuf_addstr(&msg, rft_json_get_str(e, "message") ? rft_json_get_str(e, "message") : "failed in the batch");
-	fail(j, status, type, msg.buf,
+	fail(j, status, type, code, msg.buf,
 	     status == 408 || status == 409 || (status == 429 && strcmp(type, "insufficient_quota")) ||
 	     status >= 500 || !strcmp(type, "batch_expired") || !strcmp(type, "batch_cancelled"));
 out:
@@ -1617,6 +1816,20 @@ int main(int argc, char **argv)
 	for (nring = 1; nring < window; nring <<= 1)
 		;
 	ring = ecalloc(nring, sizeof(*ring));
+	nasking = 2 * nring;
+	asking = ecalloc(nasking, sizeof(*asking));
+	{   /* a stop signal lets the answers in flight reach the cache first */
+		static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+		struct sigaction sa;
+		size_t i;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_stop;
+		sigemptyset(&sa.sa_mask);
+		for (i = 0; i < sizeof(sigs) / sizeof(*sigs); i++)
+			if (sigaction(sigs[i], &sa, NULL) != 0)
+				die(RFT_EX_SOFTWARE, "cannot set a signal handler:");
+	}
 
 	if (opt.batch_in) {
 		run_batch_in();
@@ -1644,6 +1857,13 @@ int main(int argc, char **argv)
 		run();
 		curl_multi_cleanup(multi);
 		cache_close();
+		if (stop_sig) {   /* nothing that looks finished is left */
+			warn("stopped by signal %d: %llu answers kept in %s; output %s", (int)stop_sig,
+			     count.answered, opt.cache ? opt.cache : "no cache (none was given)",
+			     opt.output ? "removed" : "cut short");
+			rft_output_abort(&out);
+			exit(128 + stop_sig);
+		}
 	}
 	free_headers();
 	wall = now_s() - t_begin;
@@ -1658,14 +1878,26 @@ int main(int argc, char **argv)
 	if (count.failed || tty)
 		summary(wall);
 	status = RFT_EX_OK;
-	if (count.requests && !count.reachable)
+	if (count.requests && !count.reachable) {
+		error("the endpoint %s was never reached: %s", url.buf,
+		      first_net_err.len ? first_net_err.buf : "no answer");
 		status = RFT_EX_UNAVAILABLE;
-	else if (count.failed_retryable)
+	} else if (halt.on) {
+		error("the endpoint refused the account (HTTP %ld %s%s%s: %s): nothing more was sent "
+		      "after it; fix the key, the model's access or the quota, then run again", halt.status,
+		      halt.type, halt.code ? ", " : "", halt.code ? halt.code : "", halt.msg.buf);
+		status = RFT_EX_NOPERM;
+	} else if (count.failed_retryable) {
 		status = RFT_EX_TEMPFAIL;
+	}
 	free(ring);
 	free(count.lat);
 	free(response_format);
 	strbuf_release(&url);
-	strbuf_release(&quota_msg);
+	strbuf_release(&halt.msg);
+	free(halt.type);
+	free(halt.code);
+	strbuf_release(&first_net_err);
+	free(asking);
 	return rft_finish(status);
 }

@@ -16,6 +16,7 @@ Faults are chosen per request by a marker in the last user message:
 action Ak (the last one repeats).  Actions:
     ok            a normal answer
     slowMS        wait MS more milliseconds, then answer normally
+    slowMS+ACT    wait MS more milliseconds, then do ACT
     429           429 rate_limit_exceeded, no hint
     429raMS       429 with retry-after-ms: MS
     429rsS        429 with retry-after: S (seconds)
@@ -27,6 +28,7 @@ action Ak (the last one repeats).  Actions:
     trunc         a 200 whose body stops half-way (Content-Length says more)
     badjson       a 200 whose body is not JSON
     text          answer plain text (not JSON) as the content
+    fenced        answer the JSON inside a markdown fence: ```json, newline, object
     echo          answer the request's parameters (all but messages) as JSON
     drainMS       a normal answer saying the request budget is spent:
                   x-ratelimit-remaining-requests: 0, reset in MS ms (as "0m0.400s")
@@ -117,6 +119,8 @@ class Server:
         content = "plain words, no JSON" if act == "text" else json.dumps(
             {k: v for k, v in req.items() if k != "messages"}) if act == "echo" else json.dumps(
             {"genes": ["GENE1", "GENE2"], "explanation": "answer %d to %s" % (k, msg[:40])})
+        if act == "fenced":
+            content = "```json\n" + content + "\n```"
         out = {"id": "chatcmpl-fake%d" % k, "object": "chat.completion",
                "created": int(time.time()), "model": req.get("model") or "fake-model",
                "choices": [{"index": i, "message": {"role": "assistant", "content": content},
@@ -149,8 +153,9 @@ class Server:
                                                            msg.replace("\n", " ").replace("\t", " "), conn))
         delay = self.latency
         if act.startswith("slow"):
-            delay += int(act[4:]) / 1000.0
-            act = "ok"
+            ms, _, rest = act[4:].partition("+")
+            delay += int(ms) / 1000.0
+            act = rest or "ok"
         if delay > 0:
             await asyncio.sleep(delay)
         if self.key and who != "key":
@@ -161,7 +166,7 @@ class Server:
             self.answer(writer, req, k, msg, "ok", {
                 "x-ratelimit-remaining-requests": "0",
                 "x-ratelimit-reset-requests": "%dm%.3fs" % (ms // 60000, (ms % 60000) / 1000.0)})
-        elif act in ("ok", "text", "echo"):
+        elif act in ("ok", "text", "echo", "fenced"):
             self.answer(writer, req, k, msg, act, {"x-ratelimit-remaining-requests": "999"})
         elif act.startswith("429"):
             extra = {}

@@ -32,13 +32,15 @@ test_expect_success 'the key is sent, and is never in the output, stderr, stats,
 	! grep -a -q SECRET k.out k.err k.stats k.db* &&
 	strings k.db* | grep -q "key check"
 '
-test_expect_success 'a wrong key is a 401, not retried; --api-key-env reads another variable' '
-	prompt w1 "wrong key" > w.jsonl &&
-	OTHER_KEY=sk-nope call --api-key-env OTHER_KEY w.jsonl > w.out 2> w.err &&
-	test "$(jq -r ".error.status, .error.type, .error.attempts, .error.retryable" w.out | tr "\n" " ")" = "401 invalid_request_error 1 false " &&
-	test "$(nreq "wrong key")" = 1 && grep_err "1 failed" w.err &&
+test_expect_success 'a wrong key is a 401: not retried, nothing more sent, exit 77 naming the code; --api-key-env' '
+	prompt w1 "wrong key" > w.jsonl && prompt w2 "wrong key 2" >> w.jsonl && prompt w3 "wrong key 3" >> w.jsonl &&
+	test_must_fail 77 env OTHER_KEY=sk-nope rft-call --base-url "$(url)" -m fake -j 1 --api-key-env OTHER_KEY w.jsonl > w.out 2> w.err &&
+	test "$(jq -r "[.id, .error.status, .error.type, .error.code, .error.attempts, .error.retryable] | @tsv" w.out | tr "\t\n" ": ")" = "w1:401:invalid_request_error:invalid_api_key:1:false w2:401:invalid_request_error:invalid_api_key:0:false w3:401:invalid_request_error:invalid_api_key:0:false " &&
+	test "$(grep -c "wrong key" srv.log)" = 1 && grep_err "3 failed" w.err &&
+	grep_err "refused the account (HTTP 401 invalid_request_error, invalid_api_key: Incorrect API key provided.)" w.err &&
+	! grep -q sk-nope w.err w.out &&
 	OTHER_KEY=$OPENAI_API_KEY OPENAI_API_KEY= call --api-key-env OTHER_KEY w.jsonl > w2.out &&
-	test "$(jq -r .sample.attempts w2.out)" = 1 &&
+	test "$(jq -r .sample.attempts w2.out | sort -u)" = 1 &&
 	test_must_fail 78 env -u NOPE rft-call --api-key-env NOPE -m x w.jsonl 2> err78 &&
 	test_must_fail 78 env -u OPENAI_API_KEY rft-call -m x w.jsonl 2> err78b &&
 	grep_err "OPENAI_API_KEY is not set" err78b &&
@@ -64,7 +66,17 @@ test_expect_success 'Batch API lines (rft-prompt --format batch) are sent as the
 test_expect_success 'answers that are not JSON keep output_text and give output_json null; fenced JSON parses' '
 	prompt t1 "words [[fake:text]]" > t.jsonl &&
 	call t.jsonl > t.out &&
-	test "$(jq -r "[.sample.output_text, .sample.output_json] | @json" t.out)" = "[\"plain words, no JSON\",null]"
+	test "$(jq -r "[.sample.output_text, .sample.output_json] | @json" t.out)" = "[\"plain words, no JSON\",null]" &&
+	prompt f1 "fenced [[fake:fenced]]" > f.jsonl &&
+	call f.jsonl > f.out &&
+	jq -r .sample.output_text f.out | head -1 | grep -qx "\`\`\`json" &&
+	test "$(jq -c .sample.output_json.genes f.out)" = "[\"GENE1\",\"GENE2\"]"
+'
+test_expect_success 'samples keep the choice as sent, so {{sample.choices[0].message.content}} resolves' '
+	test "$(jq -r ".sample.choices[0].message.content == .sample.output_text and .sample.choices[0].finish_reason == \"stop\"" f.out)" = true &&
+	printf "%s\n" "{\"type\":\"string_check\",\"name\":\"c\",\"operation\":\"eq\",\"input\":\"{{sample.choices[0].message.content}}\",\"reference\":\"{{sample.output_text}}\"}" > cg.json &&
+	rft-grade -g cg.json f.out > fg.out &&
+	test "$(jq -r .grade.reward fg.out)" = 1
 '
 test_expect_success 'bad input lines stop with FILE:LINE (65); --skip-bad goes on and keeps them' '
 	{ prompt g1 "good one"; echo "{oops"; echo "{\"id\":\"nomsg\"}"; prompt g2 "good two"; } > bad.jsonl &&

@@ -11,20 +11,31 @@ test_expect_success '429 then success: retried once; 500 and 503 retried; attemp
 	test "$(nreq "rl [[fake:429,ok]]")" = 2 && test "$(nreq "five [[fake:500,503,ok]]")" = 3 &&
 	test "$(jq -r .sample.attempts a.out | tr "\n" " ")" = "2 3 "
 '
-test_expect_success '400, 401, 403 and insufficient_quota are not retried; exit 0 with the errors kept' '
-	for s in 400 401 403; do prompt "s$s" "no retry $s [[fake:$s,ok]]"; done > nr.jsonl &&
-	call nr.jsonl > nr.out 2> nr.err &&
-	for s in 400 401 403; do test "$(nreq "no retry $s [[fake:$s,ok]]")" = 1 || exit 1; done &&
-	test "$(jq -r "[.error.status, .error.attempts, .error.retryable] | @tsv" nr.out | tr "\t\n" ": ")" = "400:1:false 401:1:false 403:1:false " &&
-	grep_err "3 failed (0 may pass on a rerun)" nr.err
+test_expect_success '400 is not retried: exit 0 with the error kept, the other lines sent' '
+	prompt s400 "no retry 400 [[fake:400,ok]]" > nr.jsonl && prompt s400b "after 400" >> nr.jsonl &&
+	call -j 1 nr.jsonl > nr.out 2> nr.err &&
+	test "$(nreq "no retry 400 [[fake:400,ok]]")" = 1 && test "$(nreq "after 400")" = 1 &&
+	test "$(jq -r "[.error.status, .error.attempts, .error.retryable] | @tsv" nr.out | head -1)" = "400	1	false" &&
+	grep_err "1 failed (0 may pass on a rerun)" nr.err
 '
-test_expect_success 'insufficient_quota: not retried, and nothing more is sent' '
+for s in 401 403; do
+test_expect_success "$s stops the run: not retried, nothing more sent, exit 77 naming the cause" '
+	{ prompt "s$s" "stop $s [[fake:$s,ok]]"; for i in 2 3 4; do prompt "a$s$i" "after $s $i"; done; } > st$s.jsonl &&
+	test_must_fail 77 call -j 1 st$s.jsonl > st$s.out 2> st$s.err &&
+	test "$(nreq "stop $s [[fake:$s,ok]]")" = 1 && test "$(grep -c "after $s" srv.log)" = 0 &&
+	test "$(jq -r "[.error.status, .error.retryable] | @tsv" st$s.out | sort -u)" = "$s	false" &&
+	test "$(wc -l < st$s.out)" = 4 &&
+	grep_err "refused the account (HTTP $s invalid_request_error: fake $s): nothing more was sent" st$s.err
+'
+done
+test_expect_success 'insufficient_quota: not retried, nothing more is sent, exit 77' '
 	{ prompt q1 "quota [[fake:quota]]"; for i in 2 3 4 5; do prompt "q$i" "after quota $i"; done; } > q.jsonl &&
-	call -j 1 q.jsonl > q.out &&
+	test_must_fail 77 call -j 1 q.jsonl > q.out 2> q.err &&
 	test "$(nreq "quota [[fake:quota]]")" = 1 &&
 	test "$(grep -c "after quota" srv.log)" = 0 &&
 	test "$(jq -r .error.type q.out | sort -u)" = insufficient_quota &&
-	test "$(wc -l < q.out)" = 5
+	test "$(jq -r .error.code q.out | sort -u)" = insufficient_quota &&
+	test "$(wc -l < q.out)" = 5 && grep_err "insufficient_quota" q.err
 '
 test_expect_success '--max-attempts: a line that keeps failing is tried N times, written with its error; exit 75' '
 	prompt m "always 500 [[fake:500]]" > m.jsonl && prompt ok "fine" >> m.jsonl &&

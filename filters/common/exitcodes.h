@@ -17,6 +17,7 @@ enum rft_exit {
 	RFT_EX_SOFTWARE    = 70,  /* internal error: a bug, please report */
 	RFT_EX_IOERR       = 74,  /* read or write failed */
 	RFT_EX_TEMPFAIL    = 75,  /* temporary failure: retry later */
+	RFT_EX_NOPERM      = 77,  /* refused: a wrong key, no access, no quota */
 	RFT_EX_CONFIG      = 78,  /* bad configuration file */
 	RFT_EX_PIPE        = 141  /* reader of stdout went away (128 + SIGPIPE) */
 };

@@ -1,6 +1,8 @@
 #include "output.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,11 +28,17 @@ static void remove_temps(void)
 			unlink(temps[i]);
 }
 
-static void on_signal(int sig)
+void rft_output_on_signal(int sig)
 {
+	sigset_t set;
+
 	remove_temps();
 	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);   /* called from a handler: sig is blocked */
 	raise(sig);
+	_exit(128 + sig);
 }
 
 static void hook(void)
@@ -46,14 +54,71 @@ static void hook(void)
 		struct sigaction sa;
 
 		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_signal;
+		sa.sa_handler = rft_output_on_signal;
 		sigemptyset(&sa.sa_mask);
 		sigaction(sigs[i], &sa, NULL);
 	}
 }
 
+/*
+ * Temporary names say whose they are: ".NAME.tmp.PID@HOST.XXXXXX".  A run
+ * killed with SIGKILL (or a machine that went down) cannot remove its own,
+ * so the next run writing NAME removes those of processes of this host
+ * that no longer exist, and says so.  Names of other hosts (a shared file
+ * system) and of live processes are left alone.
+ */
+static void host_name(char *buf, size_t n)
+{
+	char *p;
+
+	if (gethostname(buf, n) != 0)
+		snprintf(buf, n, "localhost");
+	buf[n - 1] = '\0';
+	for (p = buf; *p; p++)   /* keep the name one path component */
+		if (*p == '/' || *p == '.')
+			*p = '_';
+}
+
+static void remove_stale(const char *dir, const char *prefix, const char *host)
+{
+	DIR *d = opendir(*dir ? dir : ".");
+	struct dirent *e;
+	size_t np = strlen(prefix), nh = strlen(host);
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		const char *p = e->d_name;
+		char *end;
+		long pid;
+
+		if (strncmp(p, prefix, np) != 0)
+			continue;
+		p += np;
+		errno = 0;
+		pid = strtol(p, &end, 10);
+		if (end == p || *end != '@' || pid <= 0 || errno)
+			continue;
+		if (strncmp(end + 1, host, nh) != 0 || end[1 + nh] != '.' || strlen(end + 2 + nh) != 6)
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;   /* alive, or not ours to know */
+		{
+			struct strbuf sb = STRBUF_INIT;
+
+			strbuf_addf(&sb, "%s%s", dir, e->d_name);
+			if (unlink(sb.buf) == 0)
+				warn("removed '%s', left by a run that was killed (pid %ld)", sb.buf, pid);
+			strbuf_release(&sb);
+		}
+	}
+	closedir(d);
+}
+
 int rft_output_open(struct rft_output *o, const char *path)
 {
+	char host[64];
+	struct strbuf prefix = STRBUF_INIT;
 	struct strbuf tmp = STRBUF_INIT;
 	const char *slash;
 	int fd, i;
@@ -78,16 +143,23 @@ int rft_output_open(struct rft_output *o, const char *path)
 		}
 	}
 	hook();
+	host_name(host, sizeof(host));
 	slash = strrchr(path, '/');
 	if (slash)
 		strbuf_add(&tmp, path, (size_t)(slash - path + 1));
-	strbuf_addf(&tmp, ".%s.tmp.XXXXXX", slash ? slash + 1 : path);
+	strbuf_addf(&prefix, ".%s.tmp.", slash ? slash + 1 : path);
+	remove_stale(tmp.buf, prefix.buf, host);
+	strbuf_addf(&tmp, "%s%ld@%s.XXXXXX", prefix.buf, (long)getpid(), host);
+	strbuf_release(&prefix);
 	fd = mkstemp(tmp.buf);
 	if (fd < 0) {
 		error("cannot create '%s':", tmp.buf);
 		strbuf_release(&tmp);
 		return -1;
 	}
+	/* not inherited by what a filter runs (a python grader, a stage) */
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0)
+		warn("cannot set close-on-exec on '%s':", tmp.buf);
 	{
 		mode_t mask = umask(0);
 

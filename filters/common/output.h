@@ -29,6 +29,9 @@ int rft_output_open(struct rft_output *o, const char *path);
 /* 0, or -1 with a message printed (the temporary file is then removed). */
 int rft_output_commit(struct rft_output *o);
 void rft_output_abort(struct rft_output *o);
+/* For a program's own signal handler: remove every temporary file still
+ * open, then die of sig (async-signal-safe; does not return). */
+void rft_output_on_signal(int sig);
 /* Write len bytes; on failure dies (quietly on EPIPE for stdout). */
 void rft_output_write(struct rft_output *o, const void *buf, size_t len);
 
