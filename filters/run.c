@@ -254,8 +254,6 @@ static int valid_ident(const char *s, size_t n)
 	return 1;
 }
 
-static void expand(struct strbuf *sb, const char *s, struct xctx *x, enum qmode q);
-
 /*
  * Look up the reference body "name", "name[N]", "name.key" into vals
  * (copies).  Returns 0 when found (possibly empty), -1 when undefined.
@@ -340,72 +338,106 @@ static void put_value(struct strbuf *sb, const char *v, enum qmode q)
 		strbuf_addstr(sb, v);
 }
 
+/* how deep ${a:-${b:-...}} defaults may nest */
+#define EXPAND_DEPTH_MAX 32
+
 /*
- * Expand ${NAME}, ${NAME:-default}, ${in}, ${out[1]}, ${out.NAME} in s,
- * appending to sb; "$$" is a dollar, any other '$' is kept as is (shell's
- * $x and $(...) pass through).  Every substituted value is one word in the
- * quoting of q: shell-quoted, a JSON string, or as is.
+ * match[i] = the index of the '}' closing the "${" at s[i] (SIZE_MAX: none),
+ * for every "${" in s[0..n): one pass with a stack, so expanding a string
+ * never rescans it for braces however deeply the references nest.
  */
-static void expand(struct strbuf *sb, const char *s, struct xctx *x, enum qmode q)
+static size_t *brace_matches(const char *s, size_t n)
 {
-	while (*s) {
-		const char *body, *end, *colon;
-		int depth;
+	size_t *match = ecalloc(n + 1, sizeof(*match));
+	size_t *stack = ecalloc(n + 1, sizeof(*stack)), top = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '$' && s[i + 1] == '{') {
+			match[i] = SIZE_MAX;
+			stack[top++] = i++;
+		} else if (s[i] == '}' && top) {
+			match[stack[--top]] = i;
+		}
+	}
+	free(stack);
+	return match;
+}
+
+/*
+ * Expand s[from..to) (see expand()); match is brace_matches() of all of s and
+ * depth the number of defaults this text sits in.
+ */
+static void expand_range(struct strbuf *sb, const char *s, size_t from, size_t to,
+			 const size_t *match, struct xctx *x, enum qmode q, int depth)
+{
+	size_t p = from;
+
+	while (p < to) {
+		size_t body, end, colon, i;
 		struct strv vals = { 0 };
-		size_t i;
 
-		if (s[0] != '$' || (s[1] != '{' && s[1] != '$')) {
-			strbuf_addch(sb, *s++);
+		if (s[p] != '$' || p + 1 >= to || (s[p + 1] != '{' && s[p + 1] != '$')) {
+			strbuf_addch(sb, s[p++]);
 			continue;
 		}
-		if (s[1] == '$') {
+		if (s[p + 1] == '$') {
 			strbuf_addch(sb, '$');
-			s += 2;
+			p += 2;
 			continue;
 		}
-		body = s + 2;
-		for (end = body, depth = 1; *end; end++) {
-			if (end[0] == '$' && end[1] == '{') {
-				depth++;
-				end++;
-			} else if (*end == '}' && --depth == 0) {
+		body = p + 2;
+		end = match[p];
+		if (end == SIZE_MAX || end >= to)
+			cfg_die(x->node, "unterminated '${' in '%.*s'", (int)(to - p), s + p);
+		/* the name ends at ":-" (a default follows) or the '}'; a '$' makes it bad anyway */
+		colon = SIZE_MAX;
+		for (i = body; i < end && s[i] != '$'; i++)
+			if (s[i] == ':' && s[i + 1] == '-') {
+				colon = i;
 				break;
 			}
-		}
-		if (!*end)
-			cfg_die(x->node, "unterminated '${' in '%s'", s);
-		colon = NULL;
-		for (i = 0; body + i < end; i++)
-			if (body[i] == ':' && body[i + 1] == '-') {
-				colon = body + i;
-				break;
-			}
-		if (lookup(body, (size_t)((colon ? colon : end) - body), x, &vals) < 0 ||
-		    (colon && vals.n == 1 && !vals.v[0][0])) {
+		if (lookup(s + body, (colon != SIZE_MAX ? colon : end) - body, x, &vals) < 0 ||
+		    (colon != SIZE_MAX && vals.n == 1 && !vals.v[0][0])) {
 			struct strbuf def = STRBUF_INIT;
-			char *text;
 
-			if (!colon)
+			if (colon == SIZE_MAX)
 				cfg_die(x->node, "undefined variable '%.*s' (define it in vars, with "
 					"--set, in the environment, or give ${%.*s:-default})",
-					(int)(end - body), body, (int)(end - body), body);
-			text = estrndup(colon + 2, (size_t)(end - colon - 2));
-			expand(&def, text, x, Q_NONE);
-			free(text);
+					(int)(end - body), s + body, (int)(end - body), s + body);
+			if (depth >= EXPAND_DEPTH_MAX)
+				cfg_die(x->node, "defaults nested more than %d deep in '${%.*s:-...}'",
+					EXPAND_DEPTH_MAX, (int)(colon - body), s + body);
+			expand_range(&def, s, colon + 2, end, match, x, Q_NONE, depth + 1);
 			strv_free(&vals);
 			strv_push(&vals, strbuf_detach(&def, NULL));
 		}
 		if (vals.n > 1 && q != Q_SHELL)
 			cfg_die(x->node, "'${%.*s}' names %zu files here; pick one with [N] "
-				"(or make it a whole argv element)", (int)(end - body), body, vals.n);
+				"(or make it a whole argv element)", (int)(end - body), s + body, vals.n);
 		for (i = 0; i < vals.n; i++) {
 			if (i)
 				strbuf_addch(sb, ' ');
 			put_value(sb, vals.v[i], q);
 		}
 		strv_free(&vals);
-		s = end + 1;
+		p = end + 1;
 	}
+}
+
+/*
+ * Expand ${NAME}, ${NAME:-default}, ${in}, ${out[1]}, ${out.NAME} in s,
+ * appending to sb; "$$" is a dollar, any other '$' is kept as is (shell's
+ * $x and $(...) pass through).  Every substituted value is one word in the
+ * quoting of q: shell-quoted, a JSON string, or as is.  Defaults nest up to
+ * EXPAND_DEPTH_MAX deep; the time is linear in the length of s.
+ */
+static void expand(struct strbuf *sb, const char *s, struct xctx *x, enum qmode q)
+{
+	size_t n = strlen(s);
+	size_t *match = brace_matches(s, n);
+
+	expand_range(sb, s, 0, n, match, x, q, 0);
+	free(match);
 }
 
 static char *expand_dup(const char *s, struct xctx *x, enum qmode q)
