@@ -70,6 +70,10 @@ struct pfile {          /* an input or output of a stage */
 };
 
 enum kind { K_ARGV, K_SHELL, K_JQ };
+
+/* a sharded stage's command and directory, for GNU parallel's jobs (see wrap_shards) */
+#define SHARD_VAR "RFT_SHARD_CMD"
+#define SHARD_DIR "RFT_SHARD_DIR"
 enum state { S_OFF, S_WAIT, S_RUNNING, S_DONE, S_SKIP, S_FAIL, S_BLOCKED };
 
 struct stage {
@@ -605,7 +609,7 @@ static void find_tools(struct stage *s, char *const *argv)
 	for (i = 0; argv[i]; i++) {
 		const char *a = argv[i];
 
-		/* the text of "bash -o pipefail -c TEXT", alone or under parallel */
+		/* the text of "bash -o pipefail -c TEXT" */
 		if (i >= 4 && !strcmp(argv[i - 4], "bash") && !strcmp(argv[i - 1], "-c")) {
 			const char *p = a;
 
@@ -649,16 +653,14 @@ static void find_tools(struct stage *s, char *const *argv)
 }
 
 /*
- * The command of stage s with outputs named outs (final or temporary):
- * the argv to exec, and the file its stdout goes to (NULL: the log).
- * used (may be NULL) gets which outputs the command names.
+ * The command of stage s with outputs named outs (final or temporary) as it
+ * runs unsharded: the argv to exec, and the file its stdout goes to (NULL:
+ * the log).  used (may be NULL) gets which outputs the command names.
  */
-static void build_cmd(struct stage *s, char **outs, unsigned char *used, struct strv *av,
-		      char **stdout_to)
+static void build_inner(struct stage *s, char **outs, unsigned char *used, struct strv *av,
+			char **stdout_to)
 {
 	struct xctx x = { s, outs, used, s->cmd };
-	struct strv inner = { 0 };
-	char sbuf[32];
 	size_t i;
 
 	*stdout_to = NULL;
@@ -672,12 +674,14 @@ static void build_cmd(struct stage *s, char **outs, unsigned char *used, struct 
 		return;
 	}
 	if (s->kind == K_SHELL) {
-		strv_push(&inner, estrdup("bash"));
-		strv_push(&inner, estrdup("-o"));
-		strv_push(&inner, estrdup("pipefail"));
-		strv_push(&inner, estrdup("-c"));
-		strv_push(&inner, expand_dup((const char *)s->cmd->data.scalar.value, &x, Q_SHELL));
-	} else {
+		strv_push(av, estrdup("bash"));
+		strv_push(av, estrdup("-o"));
+		strv_push(av, estrdup("pipefail"));
+		strv_push(av, estrdup("-c"));
+		strv_push(av, expand_dup((const char *)s->cmd->data.scalar.value, &x, Q_SHELL));
+		return;
+	}
+	{
 		yaml_node_item_t *it;
 
 		YSEQ_EACH(s->cmd, it) {
@@ -692,22 +696,59 @@ static void build_cmd(struct stage *s, char **outs, unsigned char *used, struct 
 				if (nf == 0)
 					cfg_die(v, "stage '%s' has no %s", s->name, isout ? "out" : "in");
 				for (k = 0; k < nf; k++) {
-					strv_push(&inner, estrdup(isout ? outs[k] : s->in[k].path));
+					strv_push(av, estrdup(isout ? outs[k] : s->in[k].path));
 					if (isout && used)
 						used[k] = 1;
 				}
 				continue;
 			}
-			strv_push(&inner, expand_dup(a, &x, Q_NONE));
+			strv_push(av, expand_dup(a, &x, Q_NONE));
 		}
-		if (inner.n == 0)
+		if (av->n == 0)
 			cfg_die(s->cmd, "stage '%s': cmd is an empty list", s->name);
 	}
-	if (!s->shards) {
-		*av = inner;
-		return;
-	}
+}
+
+static void render(struct strbuf *sb, char *const *argv, const char *stdout_to);
+
+/*
+ * A sharded stage: run the command inner (from build_inner) under GNU
+ * parallel, into av (takes inner's strings).
+ *
+ * GNU parallel expands its replacement strings - {}, {#}, {%}, {= perl =},
+ * --rpl ones - anywhere in the command it is given (-q or not) and in
+ * --workdir, so no text from the pipeline's values may reach it.  The
+ * command, as shell text, goes in the environment variable RFT_SHARD_CMD
+ * (set by env(1), so the dry run's script does the same) and parallel runs
+ * the fixed  bash -o pipefail -c 'eval "$RFT_SHARD_CMD"'.  With hosts the
+ * jobs get it with --env (parallel passes values as data), and this
+ * directory in RFT_SHARD_DIR to cd to (not --workdir: parallel expands it).
+ */
+static void wrap_shards(struct stage *s, struct strv *inner, struct strv *av)
+{
+	struct strbuf cmd = STRBUF_INIT;
+	char sbuf[32];
+	size_t i;
+	int remote = s->nhosts || s->hostfile;
+
+	strbuf_addstr(&cmd, SHARD_VAR "=");
+	if (s->kind == K_SHELL)
+		strbuf_addstr(&cmd, inner->v[4]);
+	else
+		render(&cmd, inner->v, NULL);
+	strv_free(inner);
 	snprintf(sbuf, sizeof(sbuf), "%ld", s->shards);
+	strv_push(av, estrdup("env"));
+	strv_push(av, strbuf_detach(&cmd, NULL));
+	if (remote) {   /* the jobs run in this directory on every host */
+		char *cwd = getcwd(NULL, 0);
+
+		if (!cwd)
+			die(RFT_EX_IOERR, "cannot get the current directory:");
+		strbuf_addf(&cmd, SHARD_DIR "=%s", cwd);
+		strv_push(av, strbuf_detach(&cmd, NULL));
+		free(cwd);
+	}
 	strv_push(av, estrdup("parallel"));
 	strv_push(av, estrdup("--will-cite"));
 	strv_push(av, estrdup("--pipepart"));
@@ -728,23 +769,42 @@ static void build_cmd(struct stage *s, char **outs, unsigned char *used, struct 
 		strv_push(av, estrdup("--sshloginfile"));
 		strv_push(av, estrdup(s->hostfile));
 	}
-	if (s->nhosts || s->hostfile) {
-		char *cwd = getcwd(NULL, 0);
-
+	if (remote) {
+		strv_push(av, estrdup("--env"));
+		strv_push(av, estrdup(SHARD_VAR));
+		strv_push(av, estrdup("--env"));
+		strv_push(av, estrdup(SHARD_DIR));
 		for (i = 0; i < s->params.n; i++) {   /* params reach remote jobs too */
 			strv_push(av, estrdup("--env"));
 			strv_push(av, estrdup(s->params.v[i].name));
 		}
-
-		if (!cwd)
-			die(RFT_EX_IOERR, "cannot get the current directory:");
-		strv_push(av, estrdup("--workdir"));
-		strv_push(av, cwd);
 	}
 	strv_push(av, estrdup("-q"));
-	for (i = 0; i < inner.n; i++)
-		strv_push(av, inner.v[i]);
-	free(inner.v);
+	strv_push(av, estrdup("bash"));
+	strv_push(av, estrdup("-o"));
+	strv_push(av, estrdup("pipefail"));
+	strv_push(av, estrdup("-c"));
+	strv_push(av, estrdup(remote ? "cd -- \"$" SHARD_DIR "\" && eval \"$" SHARD_VAR "\""
+			      : "eval \"$" SHARD_VAR "\""));
+}
+
+/*
+ * The command of stage s as it runs (build_inner, under parallel when
+ * sharded): the argv to exec and the file its stdout goes to (NULL: the
+ * log).  used (may be NULL) gets which outputs the command names.
+ */
+static void build_cmd(struct stage *s, char **outs, unsigned char *used, struct strv *av,
+		      char **stdout_to)
+{
+	struct strv inner = { 0 };
+
+	build_inner(s, outs, used, &inner, stdout_to);
+	if (!s->shards) {
+		*av = inner;
+		return;
+	}
+	free(*stdout_to);
+	wrap_shards(s, &inner, av);
 	*stdout_to = estrdup(outs[0]);
 }
 
@@ -772,6 +832,24 @@ static char **final_outs(struct stage *s)
 	for (i = 0; i < s->nout; i++)
 		o[i] = s->out[i].path;
 	return o;
+}
+
+/*
+ * A host for parallel's --sshlogin: [N/][user@]host[:port] or ':'.  parallel
+ * runs a login holding a space as an ssh command line, and ssh takes one
+ * starting with '-' as an option, so a value there could be code.
+ */
+static int host_ok(const char *h)
+{
+	const char *p;
+
+	if (!*h)
+		return 0;
+	for (p = h; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      strchr("._@:%+/[]-", *p)) || (*p == '-' && (p == h || p[-1] == '/')))
+			return 0;
+	return 1;
 }
 
 static void load_stage(struct stage *s, yaml_node_t *k, yaml_node_t *n)
@@ -837,8 +915,10 @@ static void load_stage(struct stage *s, yaml_node_t *k, yaml_node_t *n)
 			struct xctx x = { NULL, NULL, NULL, v };
 			char *e;
 
-			if (!valid_ident(key, strlen(key)) || !strcmp(key, "in") || !strcmp(key, "out"))
-				cfg_die(kk, "bad param name '%s' (letters, digits, '_'; not in or out)", key);
+			if (!valid_ident(key, strlen(key)) || !strcmp(key, "in") || !strcmp(key, "out") ||
+			    !strcmp(key, SHARD_VAR) || !strcmp(key, SHARD_DIR))
+				cfg_die(kk, "bad param name '%s' (letters, digits, '_'; not in, out, "
+					SHARD_VAR " or " SHARD_DIR ")", key);
 			e = expand_dup(yscalar(v, "a param value"), &x, Q_NONE);
 			nv_add(&s->params, key, e);
 			free(e);
@@ -872,8 +952,15 @@ static void load_stage(struct stage *s, yaml_node_t *k, yaml_node_t *n)
 			s->hosts = ecalloc((size_t)(hosts->data.sequence.items.top -
 						    hosts->data.sequence.items.start) + 1, sizeof(char *));
 			YSEQ_EACH(hosts, it) {
+				char *h;
+
 				x.node = ynode(*it);
-				s->hosts[s->nhosts++] = expand_dup(yscalar(x.node, "a host"), &x, Q_NONE);
+				h = expand_dup(yscalar(x.node, "a host"), &x, Q_NONE);
+				s->hosts[s->nhosts++] = h;
+				if (!host_ok(h))
+					cfg_die(x.node, "stage '%s': bad host '%s' (an ssh login: [N/][user@]host "
+						"or ':'; letters, digits and ._@:%%+[]-, not starting with '-')",
+						name, h);
 			}
 		} else {
 			s->hostfile = expand_dup(yscalar(hosts, "hosts (a list, or a file)"), &x, Q_NONE);
@@ -888,7 +975,17 @@ static void load_stage(struct stage *s, yaml_node_t *k, yaml_node_t *n)
 		struct strbuf sb = STRBUF_INIT;
 		char *to;
 
-		build_cmd(s, outs, used, &av, &to);
+		/* the tools and the outputs named come from the command itself, not parallel's */
+		build_inner(s, outs, used, &av, &to);
+		find_tools(s, av.v);
+		if (s->shards) {
+			struct strv inner = av;
+
+			memset(&av, 0, sizeof(av));
+			wrap_shards(s, &inner, &av);
+			free(to);
+			to = estrdup(outs[0]);
+		}
 		for (i = 0; i < s->nout; i++) {
 			if (s->kind == K_JQ || s->shards) {
 				if (used[i])
@@ -903,7 +1000,6 @@ static void load_stage(struct stage *s, yaml_node_t *k, yaml_node_t *n)
 		}
 		render(&sb, av.v, to);
 		s->text = strbuf_detach(&sb, NULL);
-		find_tools(s, av.v);
 		strv_free(&av);
 		free(to);
 		free(used);
