@@ -43,6 +43,12 @@
 #include "common/strbuf.h"
 #include "common/util.h"
 
+#ifdef __GNUC__
+#define RUN_UNUSED __attribute__((unused))   /* for a harness that #includes this file */
+#else
+#define RUN_UNUSED
+#endif
+
 /* hex digest of c into hex[65] (c is finished) */
 static void sha256_hex(struct rft_sha256 *c, char hex[65])
 {
@@ -70,6 +76,10 @@ struct pfile {          /* an input or output of a stage */
 };
 
 enum kind { K_ARGV, K_SHELL, K_JQ };
+
+/* a sharded stage's command and directory, for GNU parallel's jobs (see wrap_shards) */
+#define SHARD_VAR "RFT_SHARD_CMD"
+#define SHARD_DIR "RFT_SHARD_DIR"
 enum state { S_OFF, S_WAIT, S_RUNNING, S_DONE, S_SKIP, S_FAIL, S_BLOCKED };
 
 struct stage {
@@ -254,8 +264,6 @@ static int valid_ident(const char *s, size_t n)
 	return 1;
 }
 
-static void expand(struct strbuf *sb, const char *s, struct xctx *x, enum qmode q);
-
 /*
  * Look up the reference body "name", "name[N]", "name.key" into vals
  * (copies).  Returns 0 when found (possibly empty), -1 when undefined.
@@ -340,72 +348,106 @@ static void put_value(struct strbuf *sb, const char *v, enum qmode q)
 		strbuf_addstr(sb, v);
 }
 
+/* how deep ${a:-${b:-...}} defaults may nest */
+#define EXPAND_DEPTH_MAX 32
+
 /*
- * Expand ${NAME}, ${NAME:-default}, ${in}, ${out[1]}, ${out.NAME} in s,
- * appending to sb; "$$" is a dollar, any other '$' is kept as is (shell's
- * $x and $(...) pass through).  Every substituted value is one word in the
- * quoting of q: shell-quoted, a JSON string, or as is.
+ * match[i] = the index of the '}' closing the "${" at s[i] (SIZE_MAX: none),
+ * for every "${" in s[0..n): one pass with a stack, so expanding a string
+ * never rescans it for braces however deeply the references nest.
  */
-static void expand(struct strbuf *sb, const char *s, struct xctx *x, enum qmode q)
+static size_t *brace_matches(const char *s, size_t n)
 {
-	while (*s) {
-		const char *body, *end, *colon;
-		int depth;
+	size_t *match = ecalloc(n + 1, sizeof(*match));
+	size_t *stack = ecalloc(n + 1, sizeof(*stack)), top = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '$' && s[i + 1] == '{') {
+			match[i] = SIZE_MAX;
+			stack[top++] = i++;
+		} else if (s[i] == '}' && top) {
+			match[stack[--top]] = i;
+		}
+	}
+	free(stack);
+	return match;
+}
+
+/*
+ * Expand s[from..to) (see expand()); match is brace_matches() of all of s and
+ * depth the number of defaults this text sits in.
+ */
+static void expand_range(struct strbuf *sb, const char *s, size_t from, size_t to,
+			 const size_t *match, struct xctx *x, enum qmode q, int depth)
+{
+	size_t p = from;
+
+	while (p < to) {
+		size_t body, end, colon, i;
 		struct strv vals = { 0 };
-		size_t i;
 
-		if (s[0] != '$' || (s[1] != '{' && s[1] != '$')) {
-			strbuf_addch(sb, *s++);
+		if (s[p] != '$' || p + 1 >= to || (s[p + 1] != '{' && s[p + 1] != '$')) {
+			strbuf_addch(sb, s[p++]);
 			continue;
 		}
-		if (s[1] == '$') {
+		if (s[p + 1] == '$') {
 			strbuf_addch(sb, '$');
-			s += 2;
+			p += 2;
 			continue;
 		}
-		body = s + 2;
-		for (end = body, depth = 1; *end; end++) {
-			if (end[0] == '$' && end[1] == '{') {
-				depth++;
-				end++;
-			} else if (*end == '}' && --depth == 0) {
+		body = p + 2;
+		end = match[p];
+		if (end == SIZE_MAX || end >= to)
+			cfg_die(x->node, "unterminated '${' in '%.*s'", (int)(to - p), s + p);
+		/* the name ends at ":-" (a default follows) or the '}'; a '$' makes it bad anyway */
+		colon = SIZE_MAX;
+		for (i = body; i < end && s[i] != '$'; i++)
+			if (s[i] == ':' && s[i + 1] == '-') {
+				colon = i;
 				break;
 			}
-		}
-		if (!*end)
-			cfg_die(x->node, "unterminated '${' in '%s'", s);
-		colon = NULL;
-		for (i = 0; body + i < end; i++)
-			if (body[i] == ':' && body[i + 1] == '-') {
-				colon = body + i;
-				break;
-			}
-		if (lookup(body, (size_t)((colon ? colon : end) - body), x, &vals) < 0 ||
-		    (colon && vals.n == 1 && !vals.v[0][0])) {
+		if (lookup(s + body, (colon != SIZE_MAX ? colon : end) - body, x, &vals) < 0 ||
+		    (colon != SIZE_MAX && vals.n == 1 && !vals.v[0][0])) {
 			struct strbuf def = STRBUF_INIT;
-			char *text;
 
-			if (!colon)
+			if (colon == SIZE_MAX)
 				cfg_die(x->node, "undefined variable '%.*s' (define it in vars, with "
 					"--set, in the environment, or give ${%.*s:-default})",
-					(int)(end - body), body, (int)(end - body), body);
-			text = estrndup(colon + 2, (size_t)(end - colon - 2));
-			expand(&def, text, x, Q_NONE);
-			free(text);
+					(int)(end - body), s + body, (int)(end - body), s + body);
+			if (depth >= EXPAND_DEPTH_MAX)
+				cfg_die(x->node, "defaults nested more than %d deep in '${%.*s:-...}'",
+					EXPAND_DEPTH_MAX, (int)(colon - body), s + body);
+			expand_range(&def, s, colon + 2, end, match, x, Q_NONE, depth + 1);
 			strv_free(&vals);
 			strv_push(&vals, strbuf_detach(&def, NULL));
 		}
 		if (vals.n > 1 && q != Q_SHELL)
 			cfg_die(x->node, "'${%.*s}' names %zu files here; pick one with [N] "
-				"(or make it a whole argv element)", (int)(end - body), body, vals.n);
+				"(or make it a whole argv element)", (int)(end - body), s + body, vals.n);
 		for (i = 0; i < vals.n; i++) {
 			if (i)
 				strbuf_addch(sb, ' ');
 			put_value(sb, vals.v[i], q);
 		}
 		strv_free(&vals);
-		s = end + 1;
+		p = end + 1;
 	}
+}
+
+/*
+ * Expand ${NAME}, ${NAME:-default}, ${in}, ${out[1]}, ${out.NAME} in s,
+ * appending to sb; "$$" is a dollar, any other '$' is kept as is (shell's
+ * $x and $(...) pass through).  Every substituted value is one word in the
+ * quoting of q: shell-quoted, a JSON string, or as is.  Defaults nest up to
+ * EXPAND_DEPTH_MAX deep; the time is linear in the length of s.
+ */
+static void expand(struct strbuf *sb, const char *s, struct xctx *x, enum qmode q)
+{
+	size_t n = strlen(s);
+	size_t *match = brace_matches(s, n);
+
+	expand_range(sb, s, 0, n, match, x, q, 0);
+	free(match);
 }
 
 static char *expand_dup(const char *s, struct xctx *x, enum qmode q)
@@ -447,6 +489,25 @@ static int ynull(const yaml_node_t *n)
 #define YSEQ_EACH(n, it) \
 	for (it = (n)->data.sequence.items.start; it < (n)->data.sequence.items.top; it++)
 
+/* parse the document of parser (set to its input) into P.doc; name for messages */
+static void parse_yaml(yaml_parser_t *parser, const char *name, FILE *fp)
+{
+	if (!yaml_parser_load(parser, &P.doc)) {
+		snprintf(msgbuf, sizeof(msgbuf), "%s:%zu:%zu: %s%s%s", name,
+			 parser->problem_mark.line + 1, parser->problem_mark.column + 1,
+			 parser->problem ? parser->problem : "YAML error",
+			 parser->context ? " " : "", parser->context ? parser->context : "");
+		yaml_parser_delete(parser);
+		if (fp)
+			fclose(fp);
+		die(RFT_EX_CONFIG, "%s", msgbuf);
+	}
+	yaml_parser_delete(parser);
+	if (fp)
+		fclose(fp);
+	P.have_doc = 1;
+}
+
 static void load_yaml(const char *path)
 {
 	yaml_parser_t parser;
@@ -454,20 +515,21 @@ static void load_yaml(const char *path)
 
 	if (!fp)
 		die(errno == ENOENT ? RFT_EX_NOINPUT : RFT_EX_IOERR, "cannot open '%s':", path);
-	yaml_parser_initialize(&parser);
+	if (!yaml_parser_initialize(&parser))
+		die(RFT_EX_SOFTWARE, "cannot start the YAML parser");
 	yaml_parser_set_input_file(&parser, fp);
-	if (!yaml_parser_load(&parser, &P.doc)) {
-		snprintf(msgbuf, sizeof(msgbuf), "%s:%zu:%zu: %s%s%s", path,
-			 parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-			 parser.problem ? parser.problem : "YAML error",
-			 parser.context ? " " : "", parser.context ? parser.context : "");
-		yaml_parser_delete(&parser);
-		fclose(fp);
-		die(RFT_EX_CONFIG, "%s", msgbuf);
-	}
-	yaml_parser_delete(&parser);
-	fclose(fp);
-	P.have_doc = 1;
+	parse_yaml(&parser, path, fp);
+}
+
+/* the pipeline text buf[0..len), called name in messages */
+static void load_yaml_buffer(const char *name, const unsigned char *buf, size_t len)
+{
+	yaml_parser_t parser;
+
+	if (!yaml_parser_initialize(&parser))
+		die(RFT_EX_SOFTWARE, "cannot start the YAML parser");
+	yaml_parser_set_input_string(&parser, buf, len);
+	parse_yaml(&parser, name, NULL);
 }
 
 /* ------------------------------------------------------------ loading */
@@ -573,7 +635,7 @@ static void find_tools(struct stage *s, char *const *argv)
 	for (i = 0; argv[i]; i++) {
 		const char *a = argv[i];
 
-		/* the text of "bash -o pipefail -c TEXT", alone or under parallel */
+		/* the text of "bash -o pipefail -c TEXT" */
 		if (i >= 4 && !strcmp(argv[i - 4], "bash") && !strcmp(argv[i - 1], "-c")) {
 			const char *p = a;
 
@@ -617,16 +679,14 @@ static void find_tools(struct stage *s, char *const *argv)
 }
 
 /*
- * The command of stage s with outputs named outs (final or temporary):
- * the argv to exec, and the file its stdout goes to (NULL: the log).
- * used (may be NULL) gets which outputs the command names.
+ * The command of stage s with outputs named outs (final or temporary) as it
+ * runs unsharded: the argv to exec, and the file its stdout goes to (NULL:
+ * the log).  used (may be NULL) gets which outputs the command names.
  */
-static void build_cmd(struct stage *s, char **outs, unsigned char *used, struct strv *av,
-		      char **stdout_to)
+static void build_inner(struct stage *s, char **outs, unsigned char *used, struct strv *av,
+			char **stdout_to)
 {
 	struct xctx x = { s, outs, used, s->cmd };
-	struct strv inner = { 0 };
-	char sbuf[32];
 	size_t i;
 
 	*stdout_to = NULL;
@@ -640,12 +700,14 @@ static void build_cmd(struct stage *s, char **outs, unsigned char *used, struct 
 		return;
 	}
 	if (s->kind == K_SHELL) {
-		strv_push(&inner, estrdup("bash"));
-		strv_push(&inner, estrdup("-o"));
-		strv_push(&inner, estrdup("pipefail"));
-		strv_push(&inner, estrdup("-c"));
-		strv_push(&inner, expand_dup((const char *)s->cmd->data.scalar.value, &x, Q_SHELL));
-	} else {
+		strv_push(av, estrdup("bash"));
+		strv_push(av, estrdup("-o"));
+		strv_push(av, estrdup("pipefail"));
+		strv_push(av, estrdup("-c"));
+		strv_push(av, expand_dup((const char *)s->cmd->data.scalar.value, &x, Q_SHELL));
+		return;
+	}
+	{
 		yaml_node_item_t *it;
 
 		YSEQ_EACH(s->cmd, it) {
@@ -660,22 +722,59 @@ static void build_cmd(struct stage *s, char **outs, unsigned char *used, struct 
 				if (nf == 0)
 					cfg_die(v, "stage '%s' has no %s", s->name, isout ? "out" : "in");
 				for (k = 0; k < nf; k++) {
-					strv_push(&inner, estrdup(isout ? outs[k] : s->in[k].path));
+					strv_push(av, estrdup(isout ? outs[k] : s->in[k].path));
 					if (isout && used)
 						used[k] = 1;
 				}
 				continue;
 			}
-			strv_push(&inner, expand_dup(a, &x, Q_NONE));
+			strv_push(av, expand_dup(a, &x, Q_NONE));
 		}
-		if (inner.n == 0)
+		if (av->n == 0)
 			cfg_die(s->cmd, "stage '%s': cmd is an empty list", s->name);
 	}
-	if (!s->shards) {
-		*av = inner;
-		return;
-	}
+}
+
+static void render(struct strbuf *sb, char *const *argv, const char *stdout_to);
+
+/*
+ * A sharded stage: run the command inner (from build_inner) under GNU
+ * parallel, into av (takes inner's strings).
+ *
+ * GNU parallel expands its replacement strings - {}, {#}, {%}, {= perl =},
+ * --rpl ones - anywhere in the command it is given (-q or not) and in
+ * --workdir, so no text from the pipeline's values may reach it.  The
+ * command, as shell text, goes in the environment variable RFT_SHARD_CMD
+ * (set by env(1), so the dry run's script does the same) and parallel runs
+ * the fixed  bash -o pipefail -c 'eval "$RFT_SHARD_CMD"'.  With hosts the
+ * jobs get it with --env (parallel passes values as data), and this
+ * directory in RFT_SHARD_DIR to cd to (not --workdir: parallel expands it).
+ */
+static void wrap_shards(struct stage *s, struct strv *inner, struct strv *av)
+{
+	struct strbuf cmd = STRBUF_INIT;
+	char sbuf[32];
+	size_t i;
+	int remote = s->nhosts || s->hostfile;
+
+	strbuf_addstr(&cmd, SHARD_VAR "=");
+	if (s->kind == K_SHELL)
+		strbuf_addstr(&cmd, inner->v[4]);
+	else
+		render(&cmd, inner->v, NULL);
+	strv_free(inner);
 	snprintf(sbuf, sizeof(sbuf), "%ld", s->shards);
+	strv_push(av, estrdup("env"));
+	strv_push(av, strbuf_detach(&cmd, NULL));
+	if (remote) {   /* the jobs run in this directory on every host */
+		char *cwd = getcwd(NULL, 0);
+
+		if (!cwd)
+			die(RFT_EX_IOERR, "cannot get the current directory:");
+		strbuf_addf(&cmd, SHARD_DIR "=%s", cwd);
+		strv_push(av, strbuf_detach(&cmd, NULL));
+		free(cwd);
+	}
 	strv_push(av, estrdup("parallel"));
 	strv_push(av, estrdup("--will-cite"));
 	strv_push(av, estrdup("--pipepart"));
@@ -696,23 +795,42 @@ static void build_cmd(struct stage *s, char **outs, unsigned char *used, struct 
 		strv_push(av, estrdup("--sshloginfile"));
 		strv_push(av, estrdup(s->hostfile));
 	}
-	if (s->nhosts || s->hostfile) {
-		char *cwd = getcwd(NULL, 0);
-
+	if (remote) {
+		strv_push(av, estrdup("--env"));
+		strv_push(av, estrdup(SHARD_VAR));
+		strv_push(av, estrdup("--env"));
+		strv_push(av, estrdup(SHARD_DIR));
 		for (i = 0; i < s->params.n; i++) {   /* params reach remote jobs too */
 			strv_push(av, estrdup("--env"));
 			strv_push(av, estrdup(s->params.v[i].name));
 		}
-
-		if (!cwd)
-			die(RFT_EX_IOERR, "cannot get the current directory:");
-		strv_push(av, estrdup("--workdir"));
-		strv_push(av, cwd);
 	}
 	strv_push(av, estrdup("-q"));
-	for (i = 0; i < inner.n; i++)
-		strv_push(av, inner.v[i]);
-	free(inner.v);
+	strv_push(av, estrdup("bash"));
+	strv_push(av, estrdup("-o"));
+	strv_push(av, estrdup("pipefail"));
+	strv_push(av, estrdup("-c"));
+	strv_push(av, estrdup(remote ? "cd -- \"$" SHARD_DIR "\" && eval \"$" SHARD_VAR "\""
+			      : "eval \"$" SHARD_VAR "\""));
+}
+
+/*
+ * The command of stage s as it runs (build_inner, under parallel when
+ * sharded): the argv to exec and the file its stdout goes to (NULL: the
+ * log).  used (may be NULL) gets which outputs the command names.
+ */
+static void build_cmd(struct stage *s, char **outs, unsigned char *used, struct strv *av,
+		      char **stdout_to)
+{
+	struct strv inner = { 0 };
+
+	build_inner(s, outs, used, &inner, stdout_to);
+	if (!s->shards) {
+		*av = inner;
+		return;
+	}
+	free(*stdout_to);
+	wrap_shards(s, &inner, av);
 	*stdout_to = estrdup(outs[0]);
 }
 
@@ -740,6 +858,24 @@ static char **final_outs(struct stage *s)
 	for (i = 0; i < s->nout; i++)
 		o[i] = s->out[i].path;
 	return o;
+}
+
+/*
+ * A host for parallel's --sshlogin: [N/][user@]host[:port] or ':'.  parallel
+ * runs a login holding a space as an ssh command line, and ssh takes one
+ * starting with '-' as an option, so a value there could be code.
+ */
+static int host_ok(const char *h)
+{
+	const char *p;
+
+	if (!*h)
+		return 0;
+	for (p = h; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      strchr("._@:%+/[]-", *p)) || (*p == '-' && (p == h || p[-1] == '/')))
+			return 0;
+	return 1;
 }
 
 static void load_stage(struct stage *s, yaml_node_t *k, yaml_node_t *n)
@@ -805,8 +941,10 @@ static void load_stage(struct stage *s, yaml_node_t *k, yaml_node_t *n)
 			struct xctx x = { NULL, NULL, NULL, v };
 			char *e;
 
-			if (!valid_ident(key, strlen(key)) || !strcmp(key, "in") || !strcmp(key, "out"))
-				cfg_die(kk, "bad param name '%s' (letters, digits, '_'; not in or out)", key);
+			if (!valid_ident(key, strlen(key)) || !strcmp(key, "in") || !strcmp(key, "out") ||
+			    !strcmp(key, SHARD_VAR) || !strcmp(key, SHARD_DIR))
+				cfg_die(kk, "bad param name '%s' (letters, digits, '_'; not in, out, "
+					SHARD_VAR " or " SHARD_DIR ")", key);
 			e = expand_dup(yscalar(v, "a param value"), &x, Q_NONE);
 			nv_add(&s->params, key, e);
 			free(e);
@@ -840,8 +978,15 @@ static void load_stage(struct stage *s, yaml_node_t *k, yaml_node_t *n)
 			s->hosts = ecalloc((size_t)(hosts->data.sequence.items.top -
 						    hosts->data.sequence.items.start) + 1, sizeof(char *));
 			YSEQ_EACH(hosts, it) {
+				char *h;
+
 				x.node = ynode(*it);
-				s->hosts[s->nhosts++] = expand_dup(yscalar(x.node, "a host"), &x, Q_NONE);
+				h = expand_dup(yscalar(x.node, "a host"), &x, Q_NONE);
+				s->hosts[s->nhosts++] = h;
+				if (!host_ok(h))
+					cfg_die(x.node, "stage '%s': bad host '%s' (an ssh login: [N/][user@]host "
+						"or ':'; letters, digits and ._@:%%+[]-, not starting with '-')",
+						name, h);
 			}
 		} else {
 			s->hostfile = expand_dup(yscalar(hosts, "hosts (a list, or a file)"), &x, Q_NONE);
@@ -856,7 +1001,17 @@ static void load_stage(struct stage *s, yaml_node_t *k, yaml_node_t *n)
 		struct strbuf sb = STRBUF_INIT;
 		char *to;
 
-		build_cmd(s, outs, used, &av, &to);
+		/* the tools and the outputs named come from the command itself, not parallel's */
+		build_inner(s, outs, used, &av, &to);
+		find_tools(s, av.v);
+		if (s->shards) {
+			struct strv inner = av;
+
+			memset(&av, 0, sizeof(av));
+			wrap_shards(s, &inner, &av);
+			free(to);
+			to = estrdup(outs[0]);
+		}
 		for (i = 0; i < s->nout; i++) {
 			if (s->kind == K_JQ || s->shards) {
 				if (used[i])
@@ -871,7 +1026,6 @@ static void load_stage(struct stage *s, yaml_node_t *k, yaml_node_t *n)
 		}
 		render(&sb, av.v, to);
 		s->text = strbuf_detach(&sb, NULL);
-		find_tools(s, av.v);
 		strv_free(&av);
 		free(to);
 		free(used);
@@ -994,7 +1148,8 @@ static void build_dag(void)
 	free(left);
 }
 
-static void load(const char *file)
+/* build the pipeline from P.doc, parsed from file (its name sets the defaults) */
+static void load_doc(const char *file)
 {
 	yaml_node_t *root, *vars = NULL, *stages = NULL, *lock = NULL, *logs = NULL;
 	yaml_node_pair_t *p;
@@ -1002,8 +1157,6 @@ static void load(const char *file)
 	char *dir, *slash;
 	size_t i;
 
-	P.file = file;
-	load_yaml(file);
 	root = yaml_document_get_root_node(&P.doc);
 	if (!root)
 		die(RFT_EX_CONFIG, "%s: empty pipeline file", file);
@@ -1072,6 +1225,25 @@ static void load(const char *file)
 		i++;
 	}
 	build_dag();
+}
+
+/*
+ * Load the pipeline file (dies on any error, 78 for a bad pipeline);
+ * pipeline_free() frees it.
+ */
+static void load(const char *file)
+{
+	P.file = file;
+	load_yaml(file);
+	load_doc(file);
+}
+
+/* load() from memory: the text buf[0..len), named name (a fuzz harness) */
+static RUN_UNUSED void load_buffer(const char *name, const unsigned char *buf, size_t len)
+{
+	P.file = name;
+	load_yaml_buffer(name, buf, len);
+	load_doc(name);
 }
 
 static void pipeline_free(void)

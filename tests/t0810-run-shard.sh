@@ -46,8 +46,8 @@ test_expect_success 'the shards really are separate jobs, each a part of the inp
 test_expect_success 'hosts run the shards through --sshlogin (":" is this machine), same bytes' '
 	test_cmp plain.jsonl remote.jsonl &&
 	rft-run -n --force s.yaml > dry &&
-	grep -q "^parallel --will-cite --pipepart -a cases.jsonl --block -1 -k --halt now,fail=1 -j 3 --sshlogin : --workdir .* -q bash -o pipefail -c " dry &&
-	grep -q "^parallel .* -j 2 -q jq -c .{id, sq: (.n \* .n)}. > sharded.jsonl$" dry
+	grep -q "^env .RFT_SHARD_CMD=jq -c .*{id, sq: (.n \* .n)}.* RFT_SHARD_DIR=.* parallel --will-cite --pipepart -a cases.jsonl --block -1 -k --halt now,fail=1 -j 3 --sshlogin : --env RFT_SHARD_CMD --env RFT_SHARD_DIR -q bash -o pipefail -c .cd -- \"\$RFT_SHARD_DIR\" && eval \"\$RFT_SHARD_CMD\". > remote.jsonl$" dry &&
+	grep -q "^env .RFT_SHARD_CMD=jq -c .*{id, sq: (.n \* .n)}.* parallel .* -j 2 -q bash -o pipefail -c .eval \"\$RFT_SHARD_CMD\". > sharded.jsonl$" dry
 '
 test_expect_success '3 shards: the command changes, the stage reruns, the bytes do not change' '
 	SHARDS=3 rft-run s.yaml && test_cmp plain.jsonl sharded.jsonl && test $(wc -l < seqs.txt) -eq 3
