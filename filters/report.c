@@ -19,12 +19,15 @@
  *             exact test on Top-1, cases gained and lost
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/json.h"
 #include "common/opt.h"
@@ -396,12 +399,61 @@ static const char *span_paths[RFT_JSON_MAX_SPANS] = {
 };
 static size_t nspan_paths = NFIXED, prov_first[NPROV + 1], by_first;
 
-/* a positive integer below 10^9 */
+/*
+ * The value of a number, read from its own text and nothing else: 0 and *x;
+ * -1 when the text is not a JSON number (NaN, Infinity, -Infinity and hex
+ * are not: a type guess from the first byte would call them integers and
+ * read them as 0); -2 when it is a number that a double cannot hold (1e999,
+ * a 400-digit integer).  A number below the smallest double reads as the
+ * nearest one, as every JSON reader rounds.
+ */
+static int span_number(const struct rft_json_span *v, double *x)
+{
+	char small[64], *num, *end;
+	size_t i;
+	int rc = 0;
+
+	if (!v->p || !v->len || !(v->p[0] == '-' || (v->p[0] >= '0' && v->p[0] <= '9')))
+		return -1;
+	for (i = 0; i < v->len; i++)
+		if (!v->p[i] || !strchr("0123456789+-.eE", v->p[i]))
+			return -1;
+	num = v->len < sizeof(small) ? small : emalloc(v->len + 1);
+	memcpy(num, v->p, v->len);
+	num[v->len] = '\0';
+	errno = 0;
+	*x = strtod(num, &end);
+	if (end == num || *end)
+		rc = -1;
+	else if (!isfinite(*x))
+		rc = -2;
+	if (num != small)
+		free(num);
+	return rc;
+}
+
+/* what a value is, for a message: "a string", "missing", or the text of
+ * something that looks like a number and is not one ("NaN", "1e999") */
+static const char *span_what(const struct rft_json_span *v, char *buf, size_t n)
+{
+	enum json_type t = rft_json_span_type(v);
+	double x;
+
+	if (!v->p)
+		return "missing";
+	if ((t == json_type_int || t == json_type_double) && span_number(v, &x) < 0) {
+		snprintf(buf, n, "%.*s%s", (int)(v->len < 24 ? v->len : 24), v->p, v->len > 24 ? "..." : "");
+		return buf;
+	}
+	return rft_json_span_type_name(v);
+}
+
+/* a positive integer below 10^9, written as one (1.0 and 1e0 are not) */
 static int span_posint(const struct rft_json_span *v, long *out_)
 {
 	double x;
 
-	if (rft_json_span_type(v) != json_type_int || rft_json_span_num(v, &x) < 0 || x < 1 || x > 1e9)
+	if (rft_json_span_type(v) != json_type_int || span_number(v, &x) < 0 || x < 1 || x > 1e9)
 		return 0;
 	*out_ = (long)x;
 	return 1;
@@ -446,6 +498,8 @@ static void check(struct rft_record_job *job, void *ctx)
 	struct taken *t = job->user;
 	struct strbuf *err = &job->err, *sb = &job->aux, tmp = STRBUF_INIT, store = STRBUF_INIT;
 	const char *colon;
+	char what[32];
+	double x;
 	size_t i, pos;
 	int p, k;
 
@@ -458,19 +512,23 @@ static void check(struct rft_record_job *job, void *ctx)
 		strbuf_addf(err, "grade is %s, not an object", rft_json_span_type_name(&sp[S_GRADE]));
 		return;
 	}
-	if (rft_json_span_num(&sp[S_REWARD], &t->reward) < 0) {
-		strbuf_addf(err, "grade.reward is %s, not a number",
-			    sp[S_REWARD].p ? rft_json_span_type_name(&sp[S_REWARD]) : "missing");
+	/* the value summed is the value checked: read from the reward's own text */
+	switch (span_number(&sp[S_REWARD], &t->reward)) {
+	case 0:
+		break;
+	case -2:
+		strbuf_addf(err, "grade.reward %s is not finite (beyond the range of a double)",
+			    span_what(&sp[S_REWARD], what, sizeof(what)));
 		return;
-	}
-	if (!isfinite(t->reward)) {
-		strbuf_addstr(err, "grade.reward is not finite");
+	default:
+		strbuf_addf(err, "grade.reward is %s, not a number",
+			    span_what(&sp[S_REWARD], what, sizeof(what)));
 		return;
 	}
 	if (sp[S_RANK].p && rft_json_span_type(&sp[S_RANK]) != json_type_null &&
 	    !span_posint(&sp[S_RANK], &t->rank)) {
 		strbuf_addf(err, "grade.rank is %s, not a positive integer or null",
-			    rft_json_span_type_name(&sp[S_RANK]));
+			    span_what(&sp[S_RANK], what, sizeof(what)));
 		return;
 	}
 	if (sp[S_PRED].p && rft_json_span_type(&sp[S_PRED]) != json_type_null &&
@@ -481,7 +539,7 @@ static void check(struct rft_record_job *job, void *ctx)
 	if (sp[S_MAXLIST].p && rft_json_span_type(&sp[S_MAXLIST]) != json_type_null &&
 	    !span_posint(&sp[S_MAXLIST], &t->max_list)) {
 		strbuf_addf(err, "grade.max_list is %s, not a positive integer",
-			    rft_json_span_type_name(&sp[S_MAXLIST]));
+			    span_what(&sp[S_MAXLIST], what, sizeof(what)));
 		return;
 	}
 	if (sp[S_ERRORS].p && rft_json_span_type(&sp[S_ERRORS]) != json_type_null &&
@@ -491,10 +549,12 @@ static void check(struct rft_record_job *job, void *ctx)
 	}
 	t->parse_err = rft_json_span_bool(&sp[S_PERR]);
 	t->call_err = sp[S_ERROR].p && rft_json_span_type(&sp[S_ERROR]) != json_type_null;
-	if (rft_json_span_type(&sp[S_ID]) != json_type_string && rft_json_span_type(&sp[S_ID]) != json_type_int) {
+	/* an id is a string or an integer that reads as one (never NaN) */
+	if (rft_json_span_type(&sp[S_ID]) != json_type_string &&
+	    (rft_json_span_type(&sp[S_ID]) != json_type_int || span_number(&sp[S_ID], &x) < 0)) {
 		strbuf_addf(err, "id is %s, not a string (runs are paired by case id)",
 			    sp[S_ID].p && rft_json_span_type(&sp[S_ID]) != json_type_null ?
-			    rft_json_span_type_name(&sp[S_ID]) : "missing");
+			    span_what(&sp[S_ID], what, sizeof(what)) : "missing");
 		return;
 	}
 
