@@ -1520,72 +1520,155 @@ struct point {
 static struct point *trend;
 static size_t ntrend;
 
-static void sqlite_die(sqlite3 *db, const char *what)
+/*
+ * The history is appended in one transaction that stays open while the
+ * outputs are written, and is committed only when they are safely on disk
+ * (see main): a run that fails leaves the database as it was.  A database
+ * this run created is removed again when the run fails, so a full disk
+ * leaves no empty file that later runs would take for a history.  The
+ * rollback runs as an exit hook, so that every die() on the way takes it.
+ */
+static struct {
+	sqlite3 *db;              /* open, in a transaction, until committed */
+	int created;              /* the file did not exist: remove it on failure */
+} hist;
+
+static void history_unlink(const char *suffix)
 {
-	die(RFT_EX_IOERR, "%s: %s: %s", opt.history, what, db ? sqlite3_errmsg(db) : "out of memory");
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "%s%s", opt.history, suffix);
+	if (unlink(sb.buf) != 0 && errno != ENOENT)
+		warn("cannot remove '%s':", sb.buf);
+	strbuf_release(&sb);
 }
 
-static void history(const char *date)
+/* roll back (sqlite3_close rolls back an open transaction) and close */
+static void history_abort(void)
 {
-	static sqlite3 *db;       /* static: reachable when an error dies */
-	static sqlite3_stmt *st;
+	if (!hist.db)
+		return;
+	sqlite3_exec(hist.db, "ROLLBACK;", NULL, NULL, NULL);
+	sqlite3_close(hist.db);
+	hist.db = NULL;
+	if (hist.created) {
+		history_unlink("");
+		history_unlink("-wal");
+		history_unlink("-shm");
+		history_unlink("-journal");
+		hist.created = 0;
+	}
+}
+
+static void sqlite_die(const char *what)
+{
+	/* static: reachable when the exit in die() runs the leak checker */
+	static struct strbuf msg = STRBUF_INIT;
+	int created = hist.created;
+
+	strbuf_addstr(&msg, hist.db ? sqlite3_errmsg(hist.db) : "out of memory");
+	history_abort();
+	die(RFT_EX_IOERR, "%s: %s: %s%s", opt.history, what, msg.buf,
+	    created ? " (no database left)" : " (the history is unchanged)");
+}
+
+/* open the history, append this report's rows and read the trend (with them) */
+static void history_begin(const char *date)
+{
+	static sqlite3_stmt *st;  /* static: reachable when an error dies */
 	static struct strbuf lb = STRBUF_INIT;
 	size_t gi;
-	int j;
+	int j, fd;
 
-	if (sqlite3_open_v2(opt.history, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
-		sqlite_die(db, "cannot open");
-	sqlite3_busy_timeout(db, 10000);
-	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL;"
+	/* O_EXCL: a file made here, and only such a file, is removed on failure */
+	fd = open(opt.history, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd >= 0) {
+		hist.created = 1;
+		close(fd);
+	} else if (errno != EEXIST) {
+		die(RFT_EX_IOERR, "%s: cannot create:", opt.history);
+	}
+	rft_atexit(history_abort);
+	if (sqlite3_open_v2(opt.history, &hist.db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+		sqlite_die("cannot open");
+	sqlite3_busy_timeout(hist.db, 10000);
+	if (sqlite3_exec(hist.db, "PRAGMA journal_mode=WAL;", NULL, NULL, NULL) != SQLITE_OK)
+		sqlite_die("cannot open");
+	if (sqlite3_exec(hist.db, "BEGIN IMMEDIATE;"
 			 "CREATE TABLE IF NOT EXISTS report_runs (date TEXT NOT NULL, run TEXT NOT NULL,"
 			 " n INTEGER, top1 REAL, top3 REAL, top5 REAL, top10 REAL, topmax REAL,"
 			 " mrr REAL, reward REAL, macro_top1 REAL, macro_top5 REAL, macro_topmax REAL,"
 			 " macro_mrr REAL, macro_reward REAL, parse_error_rate REAL, call_error_rate REAL,"
-			 " by_json TEXT);"
-			 "BEGIN IMMEDIATE;", NULL, NULL, NULL) != SQLITE_OK)
-		sqlite_die(db, "cannot prepare the history");
-	if (sqlite3_prepare_v2(db, "INSERT INTO report_runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+			 " by_json TEXT);", NULL, NULL, NULL) != SQLITE_OK)
+		sqlite_die("cannot prepare the history");
+	if (sqlite3_prepare_v2(hist.db, "INSERT INTO report_runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 			       -1, &st, NULL) != SQLITE_OK)
-		sqlite_die(db, "cannot prepare the insert");
+		sqlite_die("cannot prepare the insert");
 	for (gi = 0; gi < ngroups; gi++) {
 		struct group *g = &groups[gi];
 		struct strbuf bj = STRBUF_INIT;
 		double n = (double)g->a.n;
+		int rc = SQLITE_OK;
 
 		jby(&bj, g);
-		sqlite3_bind_text(st, 1, date, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 2, group_label(g, &lb), -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 3, g->a.n);
+		rc |= sqlite3_bind_text(st, 1, date, -1, SQLITE_TRANSIENT);
+		rc |= sqlite3_bind_text(st, 2, group_label(g, &lb), -1, SQLITE_TRANSIENT);
+		rc |= sqlite3_bind_int64(st, 3, g->a.n);
 		for (j = 0; j < NMETRICS; j++)
-			sqlite3_bind_double(st, 4 + j, metric(g, j));
-		sqlite3_bind_double(st, 16, (double)g->parse_err / n);
-		sqlite3_bind_double(st, 17, (double)g->call_err / n);
-		sqlite3_bind_text(st, 18, bj.buf, -1, SQLITE_TRANSIENT);
+			rc |= sqlite3_bind_double(st, 4 + j, metric(g, j));
+		rc |= sqlite3_bind_double(st, 16, (double)g->parse_err / n);
+		rc |= sqlite3_bind_double(st, 17, (double)g->call_err / n);
+		rc |= sqlite3_bind_text(st, 18, bj.buf, -1, SQLITE_TRANSIENT);
 		strbuf_release(&bj);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			sqlite_die(db, "cannot append");
+		if (rc != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_finalize(st);
+			st = NULL;
+			sqlite_die("cannot append");
+		}
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
-	if (sqlite3_exec(db, "COMMIT;", NULL, NULL, NULL) != SQLITE_OK)
-		sqlite_die(db, "cannot commit");
-	if (sqlite3_prepare_v2(db, "SELECT run, date, top1, mrr FROM report_runs ORDER BY run, date, rowid",
+	st = NULL;
+	if (sqlite3_prepare_v2(hist.db, "SELECT run, date, top1, mrr FROM report_runs ORDER BY run, date, rowid",
 			       -1, &st, NULL) != SQLITE_OK)
-		sqlite_die(db, "cannot read the history");
-	while (sqlite3_step(st) == SQLITE_ROW) {
+		sqlite_die("cannot read the history");
+	while ((j = sqlite3_step(st)) == SQLITE_ROW) {
 		struct point *p;
+		const unsigned char *run = sqlite3_column_text(st, 0), *day = sqlite3_column_text(st, 1);
 
 		trend = erealloc(trend, (ntrend + 1) * sizeof(*trend));
 		p = &trend[ntrend++];
-		p->run = estrdup((const char *)sqlite3_column_text(st, 0));
-		p->date = estrdup((const char *)sqlite3_column_text(st, 1));
+		p->run = estrdup(run ? (const char *)run : "");
+		p->date = estrdup(day ? (const char *)day : "");
 		p->top1 = sqlite3_column_double(st, 2);
 		p->mrr = sqlite3_column_double(st, 3);
 	}
 	sqlite3_finalize(st);
-	if (sqlite3_close(db) != SQLITE_OK)
-		sqlite_die(db, "cannot close");
+	st = NULL;
+	if (j != SQLITE_DONE)
+		sqlite_die("cannot read the history");
 	strbuf_release(&lb);
+}
+
+/* commit what history_begin appended: 0, or -1 with a message printed (the
+ * transaction then rolled back, and a database made by this run removed) */
+static int history_commit(void)
+{
+	int created = hist.created;
+
+	if (sqlite3_exec(hist.db, "COMMIT;", NULL, NULL, NULL) != SQLITE_OK) {
+		error("%s: cannot commit: %s%s", opt.history, sqlite3_errmsg(hist.db),
+		      created ? " (no database left)" : " (the history is unchanged)");
+		history_abort();
+		return -1;
+	}
+	hist.created = 0;
+	/* committed: the rows are in, whatever closing says */
+	if (sqlite3_close(hist.db) != SQLITE_OK)
+		warn("%s: the rows are in, but closing the database failed: %s", opt.history,
+		     sqlite3_errmsg(hist.db));
+	hist.db = NULL;
+	return 0;
 }
 
 /* --------------------------------------------------------------- HTML */
@@ -1905,6 +1988,20 @@ static void write_html(struct strbuf *sb, const char *date)
 	strbuf_release(&txt);
 }
 
+/* flush an output (and fsync a file) without committing it: 0, or -1 with
+ * a message printed (a failed stdout dies, quietly on EPIPE) */
+static int output_sync(struct rft_output *o)
+{
+	if (fflush(o->fp) != 0 || ferror(o->fp)) {
+		if (!o->path)
+			rft_stdout_failed();
+		return error("error writing '%s':", o->path);
+	}
+	if (o->tmp && fsync(fileno(o->fp)) != 0)
+		return error("error writing '%s':", o->path);
+	return 0;
+}
+
 /* --------------------------------------------------------------- main */
 
 enum {
@@ -2068,10 +2165,11 @@ static void release_all(void)
 int main(int argc, char **argv)
 {
 	struct rft_records r;
+	struct rft_output html;
 	struct strbuf err = STRBUF_INIT, tsv = STRBUF_INIT, doc = STRBUF_INIT;
 	char datebuf[32];
 	const char *date;
-	int c, m, status = RFT_EX_OK;
+	int c, m, status = RFT_EX_OK, html_open = 0;
 
 	rft_init("rft-report");
 	opt.seed = 1;
@@ -2135,8 +2233,10 @@ int main(int argc, char **argv)
 		date = datebuf;
 	}
 
-	if (rft_output_open(&out, opt.out) < 0)
-		return rft_finish(RFT_EX_IOERR);
+	if (rft_output_open(&out, opt.out) < 0) {
+		status = RFT_EX_IOERR;
+		goto done;
+	}
 	if (opt.format == FMT_TSV) {
 		static const char head[] = "rank\tscore\tgene_symbol\tgene_identifier\ttrue_positive\tcase_id\trun\n";
 
@@ -2144,8 +2244,11 @@ int main(int argc, char **argv)
 	}
 	rft_records_init(&r, argv + optind, argc - optind);
 	r.skip_bad = opt.skip_bad;
-	if (opt.rejects && rft_records_open_rejects(&r, opt.rejects) < 0)
-		return rft_finish(RFT_EX_IOERR);
+	if (opt.rejects && rft_records_open_rejects(&r, opt.rejects) < 0) {
+		rft_records_release(&r);
+		status = RFT_EX_IOERR;
+		goto fail;
+	}
 	/* find only what is read, with no tree built: sample lines carry long
 	 * texts (the answer, the prompt) that a report never looks at */
 	for (m = 0; m < NPROV; m++) {
@@ -2167,8 +2270,10 @@ int main(int argc, char **argv)
 		warn("%llu lines read, %zu runs, %zu cases, %zu genes%s", r.nread, ngroups, cases.n, genes.n,
 		     r.nbad ? ", some bad records skipped" : "");
 	rft_records_release(&r);
-	if (rft_records_commit_rejects(&r) < 0)
-		return rft_finish(RFT_EX_IOERR);
+	if (rft_records_commit_rejects(&r) < 0) {
+		status = RFT_EX_IOERR;
+		goto fail;
+	}
 	if (!ngroups)
 		die(RFT_EX_DATA, "no graded lines: nothing to report");
 
@@ -2178,8 +2283,9 @@ int main(int argc, char **argv)
 		qsort(sym_aggs, nsym_aggs, sizeof(*sym_aggs), cmp_pagg);
 	if (ncohort_aggs)
 		qsort(cohort_aggs, ncohort_aggs, sizeof(*cohort_aggs), cmp_cohort);
+	/* the history's transaction stays open until the outputs are on disk */
 	if (opt.history)
-		history(date);
+		history_begin(date);
 
 	if (opt.format == FMT_TSV)
 		strbuf_add(&doc, tsv.buf, tsv.len);
@@ -2189,20 +2295,42 @@ int main(int argc, char **argv)
 		write_table(&doc);
 	rft_output_write(&out, doc.buf, doc.len);
 	if (opt.html) {
-		struct rft_output h;
-
 		strbuf_reset(&doc);
 		write_html(&doc, date);
-		if (rft_output_open(&h, opt.html) < 0)
-			return rft_finish(RFT_EX_IOERR);
-		rft_output_write(&h, doc.buf, doc.len);
-		if (rft_output_commit(&h) < 0)
-			return rft_finish(RFT_EX_IOERR);
+		if (rft_output_open(&html, opt.html) < 0) {
+			status = RFT_EX_IOERR;
+			goto fail;
+		}
+		html_open = 1;
+		rft_output_write(&html, doc.buf, doc.len);
 	}
-	if (rft_output_commit(&out) < 0)
-		return rft_finish(RFT_EX_IOERR);
+	/* a full disk shows here, before the history says this report was made */
+	if (output_sync(&out) < 0 || (html_open && output_sync(&html) < 0) ||
+	    (opt.history && history_commit() < 0)) {
+		status = RFT_EX_IOERR;
+		goto fail;
+	}
+	if (html_open) {
+		html_open = 0;
+		if (rft_output_commit(&html) < 0) {
+			status = RFT_EX_IOERR;
+			goto fail;
+		}
+	}
+	if (rft_output_commit(&out) < 0) {
+		status = RFT_EX_IOERR;
+		goto done;
+	}
 	if (check_floors())
 		status = RFT_EX_FAIL;
+	goto done;
+fail:
+	/* nothing half-made is left: the history rolled back, the outputs removed */
+	history_abort();
+	if (html_open)
+		rft_output_abort(&html);
+	rft_output_abort(&out);
+done:
 	strbuf_release(&err);
 	strbuf_release(&tsv);
 	strbuf_release(&doc);
