@@ -1546,10 +1546,16 @@ static void history_unlink(const char *suffix)
 /* roll back (sqlite3_close rolls back an open transaction) and close */
 static void history_abort(void)
 {
+	sqlite3_stmt *st;
+
 	if (!hist.db)
 		return;
+	/* a statement left open would keep sqlite3_close from closing */
+	while ((st = sqlite3_next_stmt(hist.db, NULL)))
+		sqlite3_finalize(st);
 	sqlite3_exec(hist.db, "ROLLBACK;", NULL, NULL, NULL);
-	sqlite3_close(hist.db);
+	if (sqlite3_close(hist.db) != SQLITE_OK)
+		warn("%s: cannot close: %s", opt.history, sqlite3_errmsg(hist.db));
 	hist.db = NULL;
 	if (hist.created) {
 		history_unlink("");
