@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -32,6 +33,7 @@
 #include "common/opt.h"
 #include "common/output.h"
 #include "common/strbuf.h"
+#include "common/strmap.h"
 #include "common/util.h"
 
 #define RING 128
@@ -73,6 +75,7 @@ static struct {
 
 static struct {
 	unsigned long long read, written, skipped_files, by_reason[NREASONS];
+	unsigned long long skipped_links;   /* loops, and folders or files read already */
 } count;
 
 static struct rft_output out, rej;
@@ -1152,8 +1155,94 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Walk dir recursively in byte order of names; rel is the path below root. */
-static void read_dir(const char *root, const char *rel)
+/*
+ * Every folder walked and every file read, by device and inode, with the
+ * path it was first met by: a symbolic link back to a folder above (a loop)
+ * or to a folder or file read already is skipped, with a warning, so each
+ * phenopacket is read once however the folder links to it.
+ */
+static struct {
+	struct strmap ids;        /* "dev:ino" -> index */
+	char **first;             /* by index: the path it was first met by */
+	size_t alloc;
+} seen_fs;
+
+/* register st (met as path): its index, and *added 1 when it is new */
+static long seen_fs_add(const struct stat *st, const char *path, int *added)
+{
+	char key[64];
+	long i;
+
+	snprintf(key, sizeof(key), "%llx:%llx", (unsigned long long)st->st_dev,
+		 (unsigned long long)st->st_ino);
+	i = strmap_intern(&seen_fs.ids, key, added);
+	if (*added) {
+		if ((size_t)i >= seen_fs.alloc) {
+			seen_fs.alloc = seen_fs.alloc ? 2 * seen_fs.alloc : 64;
+			seen_fs.first = erealloc(seen_fs.first, seen_fs.alloc * sizeof(*seen_fs.first));
+		}
+		seen_fs.first[i] = estrdup(path);
+	}
+	return i;
+}
+
+static void seen_fs_release(void)
+{
+	size_t i;
+
+	for (i = 0; i < seen_fs.ids.n; i++)
+		free(seen_fs.first[i]);
+	free(seen_fs.first);
+	strmap_release(&seen_fs.ids);
+}
+
+/* the folders from the root down to the one being walked, by index */
+struct walk {
+	const struct walk *up;
+	long id;
+};
+
+/* 1 and its index in *id when the folder st (met as path, inside the walk
+ * up) is to be walked; 0, with a warning, when it is one of its own
+ * ancestors (a loop) or was walked already */
+static int walk_dir_once(const struct stat *st, const char *path, const struct walk *up, long *id)
+{
+	int added;
+	long i = seen_fs_add(st, path, &added);
+	const struct walk *w;
+
+	*id = i;
+	if (added)
+		return 1;
+	count.skipped_links++;
+	for (w = up; w; w = w->up)
+		if (w->id == i)
+			break;
+	if (w)
+		warn("skipping '%s': a symbolic link loop (it is the folder '%s' again)", path,
+		     seen_fs.first[i]);
+	else
+		warn("skipping '%s': the same folder as '%s', read already", path, seen_fs.first[i]);
+	return 0;
+}
+
+/* 1 when the file st (met as path) is to be read; 0, with a warning, when
+ * it was read already (a symbolic or hard link to it) */
+static int read_file_once(const struct stat *st, const char *path)
+{
+	int added;
+	long i = seen_fs_add(st, path, &added);
+
+	if (added)
+		return 1;
+	count.skipped_links++;
+	warn("skipping '%s': the same file as '%s', read already", path, seen_fs.first[i]);
+	return 0;
+}
+
+/* Walk dir recursively in byte order of names; rel is the path below root,
+ * up the folders walked to get there (rel's own one first). */
+static void read_dir(const char *root, const char *rel, const struct walk *up)
 {
 	struct strbuf path = STRBUF_INIT;
 	char **names = NULL;
@@ -1192,13 +1281,25 @@ static void read_dir(const char *root, const char *rel)
 		struct stat st;
 
 		if (stat(full, &st) != 0) {
+			if (errno == ELOOP) {
+				/* links that lead to each other: a property of the
+				 * folder, not bad data */
+				warn("skipping '%s': a symbolic link loop (%s)", full, strerror(ELOOP));
+				count.skipped_links++;
+				goto next;
+			}
 			drain(head);
 			die(RFT_EX_NOINPUT, "cannot stat '%s':", full);
 		}
 		if (S_ISDIR(st.st_mode)) {
-			if (names[i][0] != '.' && strcmp(names[i], "__MACOSX"))
-				read_dir(root, sub);
+			struct walk here = { up, -1 };
+
+			if (names[i][0] != '.' && strcmp(names[i], "__MACOSX") &&
+			    walk_dir_once(&st, full, up, &here.id))
+				read_dir(root, sub, &here);
 		} else if (S_ISREG(st.st_mode) && phenopacket_name(sub)) {
+			if (!read_file_once(&st, full))
+				goto next;
 			struct rft_input in;
 
 			if (rft_input_open(&in, full) < 0) {
@@ -1214,6 +1315,7 @@ static void read_dir(const char *root, const char *rel)
 		} else {
 			count.skipped_files++;
 		}
+next:
 		free(sub);
 		free(full);
 		free(names[i]);
@@ -1229,13 +1331,18 @@ static void read_arg(const char *arg)
 	if (strcmp(arg, "-") != 0 && stat(arg, &st) == 0 && S_ISDIR(st.st_mode)) {
 		size_t len = strlen(arg);
 		char *root = estrdup(arg);
+		struct walk top = { NULL, -1 };
 
 		while (len > 1 && root[len - 1] == '/')
 			root[--len] = '\0';
-		read_dir(root, "");
+		if (walk_dir_once(&st, root, NULL, &top.id))
+			read_dir(root, "", &top);
 		free(root);
 		return;
 	}
+	/* a file named twice, or once more inside a folder given: read once */
+	if (strcmp(arg, "-") != 0 && stat(arg, &st) == 0 && S_ISREG(st.st_mode) && !read_file_once(&st, arg))
+		return;
 	read_file(arg, strcmp(arg, "-") ? arg : "<stdin>");
 }
 
@@ -1300,6 +1407,9 @@ static void summary(void)
 		strbuf_addch(&sb, ')');
 	}
 	strbuf_addf(&sb, ", %llu non-phenopacket files skipped", count.skipped_files);
+	if (count.skipped_links)
+		strbuf_addf(&sb, ", %llu link%s skipped (symbolic link loops, folders or files read already)",
+			    count.skipped_links, count.skipped_links == 1 ? "" : "s");
 	warn("%s", sb.buf);
 	strbuf_release(&sb);
 }
@@ -1347,6 +1457,7 @@ int main(int argc, char **argv)
 	drain(head);
 	stop_workers();
 	rft_json_thread_done();
+	seen_fs_release();
 	for (i = 0; i < RING; i++) {
 		strbuf_release(&ring[i].data);
 		strbuf_release(&ring[i].out);

@@ -19,12 +19,15 @@
  *             exact test on Top-1, cases gained and lost
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/json.h"
 #include "common/opt.h"
@@ -396,12 +399,61 @@ static const char *span_paths[RFT_JSON_MAX_SPANS] = {
 };
 static size_t nspan_paths = NFIXED, prov_first[NPROV + 1], by_first;
 
-/* a positive integer below 10^9 */
+/*
+ * The value of a number, read from its own text and nothing else: 0 and *x;
+ * -1 when the text is not a JSON number (NaN, Infinity, -Infinity and hex
+ * are not: a type guess from the first byte would call them integers and
+ * read them as 0); -2 when it is a number that a double cannot hold (1e999,
+ * a 400-digit integer).  A number below the smallest double reads as the
+ * nearest one, as every JSON reader rounds.
+ */
+static int span_number(const struct rft_json_span *v, double *x)
+{
+	char small[64], *num, *end;
+	size_t i;
+	int rc = 0;
+
+	if (!v->p || !v->len || !(v->p[0] == '-' || (v->p[0] >= '0' && v->p[0] <= '9')))
+		return -1;
+	for (i = 0; i < v->len; i++)
+		if (!v->p[i] || !strchr("0123456789+-.eE", v->p[i]))
+			return -1;
+	num = v->len < sizeof(small) ? small : emalloc(v->len + 1);
+	memcpy(num, v->p, v->len);
+	num[v->len] = '\0';
+	errno = 0;
+	*x = strtod(num, &end);
+	if (end == num || *end)
+		rc = -1;
+	else if (!isfinite(*x))
+		rc = -2;
+	if (num != small)
+		free(num);
+	return rc;
+}
+
+/* what a value is, for a message: "a string", "missing", or the text of
+ * something that looks like a number and is not one ("NaN", "1e999") */
+static const char *span_what(const struct rft_json_span *v, char *buf, size_t n)
+{
+	enum json_type t = rft_json_span_type(v);
+	double x;
+
+	if (!v->p)
+		return "missing";
+	if ((t == json_type_int || t == json_type_double) && span_number(v, &x) < 0) {
+		snprintf(buf, n, "%.*s%s", (int)(v->len < 24 ? v->len : 24), v->p, v->len > 24 ? "..." : "");
+		return buf;
+	}
+	return rft_json_span_type_name(v);
+}
+
+/* a positive integer below 10^9, written as one (1.0 and 1e0 are not) */
 static int span_posint(const struct rft_json_span *v, long *out_)
 {
 	double x;
 
-	if (rft_json_span_type(v) != json_type_int || rft_json_span_num(v, &x) < 0 || x < 1 || x > 1e9)
+	if (rft_json_span_type(v) != json_type_int || span_number(v, &x) < 0 || x < 1 || x > 1e9)
 		return 0;
 	*out_ = (long)x;
 	return 1;
@@ -446,6 +498,8 @@ static void check(struct rft_record_job *job, void *ctx)
 	struct taken *t = job->user;
 	struct strbuf *err = &job->err, *sb = &job->aux, tmp = STRBUF_INIT, store = STRBUF_INIT;
 	const char *colon;
+	char what[32];
+	double x;
 	size_t i, pos;
 	int p, k;
 
@@ -458,19 +512,23 @@ static void check(struct rft_record_job *job, void *ctx)
 		strbuf_addf(err, "grade is %s, not an object", rft_json_span_type_name(&sp[S_GRADE]));
 		return;
 	}
-	if (rft_json_span_num(&sp[S_REWARD], &t->reward) < 0) {
-		strbuf_addf(err, "grade.reward is %s, not a number",
-			    sp[S_REWARD].p ? rft_json_span_type_name(&sp[S_REWARD]) : "missing");
+	/* the value summed is the value checked: read from the reward's own text */
+	switch (span_number(&sp[S_REWARD], &t->reward)) {
+	case 0:
+		break;
+	case -2:
+		strbuf_addf(err, "grade.reward %s is not finite (beyond the range of a double)",
+			    span_what(&sp[S_REWARD], what, sizeof(what)));
 		return;
-	}
-	if (!isfinite(t->reward)) {
-		strbuf_addstr(err, "grade.reward is not finite");
+	default:
+		strbuf_addf(err, "grade.reward is %s, not a number",
+			    span_what(&sp[S_REWARD], what, sizeof(what)));
 		return;
 	}
 	if (sp[S_RANK].p && rft_json_span_type(&sp[S_RANK]) != json_type_null &&
 	    !span_posint(&sp[S_RANK], &t->rank)) {
 		strbuf_addf(err, "grade.rank is %s, not a positive integer or null",
-			    rft_json_span_type_name(&sp[S_RANK]));
+			    span_what(&sp[S_RANK], what, sizeof(what)));
 		return;
 	}
 	if (sp[S_PRED].p && rft_json_span_type(&sp[S_PRED]) != json_type_null &&
@@ -481,7 +539,7 @@ static void check(struct rft_record_job *job, void *ctx)
 	if (sp[S_MAXLIST].p && rft_json_span_type(&sp[S_MAXLIST]) != json_type_null &&
 	    !span_posint(&sp[S_MAXLIST], &t->max_list)) {
 		strbuf_addf(err, "grade.max_list is %s, not a positive integer",
-			    rft_json_span_type_name(&sp[S_MAXLIST]));
+			    span_what(&sp[S_MAXLIST], what, sizeof(what)));
 		return;
 	}
 	if (sp[S_ERRORS].p && rft_json_span_type(&sp[S_ERRORS]) != json_type_null &&
@@ -491,10 +549,12 @@ static void check(struct rft_record_job *job, void *ctx)
 	}
 	t->parse_err = rft_json_span_bool(&sp[S_PERR]);
 	t->call_err = sp[S_ERROR].p && rft_json_span_type(&sp[S_ERROR]) != json_type_null;
-	if (rft_json_span_type(&sp[S_ID]) != json_type_string && rft_json_span_type(&sp[S_ID]) != json_type_int) {
+	/* an id is a string or an integer that reads as one (never NaN) */
+	if (rft_json_span_type(&sp[S_ID]) != json_type_string &&
+	    (rft_json_span_type(&sp[S_ID]) != json_type_int || span_number(&sp[S_ID], &x) < 0)) {
 		strbuf_addf(err, "id is %s, not a string (runs are paired by case id)",
 			    sp[S_ID].p && rft_json_span_type(&sp[S_ID]) != json_type_null ?
-			    rft_json_span_type_name(&sp[S_ID]) : "missing");
+			    span_what(&sp[S_ID], what, sizeof(what)) : "missing");
 		return;
 	}
 
@@ -1460,72 +1520,161 @@ struct point {
 static struct point *trend;
 static size_t ntrend;
 
-static void sqlite_die(sqlite3 *db, const char *what)
+/*
+ * The history is appended in one transaction that stays open while the
+ * outputs are written, and is committed only when they are safely on disk
+ * (see main): a run that fails leaves the database as it was.  A database
+ * this run created is removed again when the run fails, so a full disk
+ * leaves no empty file that later runs would take for a history.  The
+ * rollback runs as an exit hook, so that every die() on the way takes it.
+ */
+static struct {
+	sqlite3 *db;              /* open, in a transaction, until committed */
+	int created;              /* the file did not exist: remove it on failure */
+} hist;
+
+static void history_unlink(const char *suffix)
 {
-	die(RFT_EX_IOERR, "%s: %s: %s", opt.history, what, db ? sqlite3_errmsg(db) : "out of memory");
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "%s%s", opt.history, suffix);
+	if (unlink(sb.buf) != 0 && errno != ENOENT)
+		warn("cannot remove '%s':", sb.buf);
+	strbuf_release(&sb);
 }
 
-static void history(const char *date)
+/* roll back (sqlite3_close rolls back an open transaction) and close */
+static void history_abort(void)
 {
-	static sqlite3 *db;       /* static: reachable when an error dies */
-	static sqlite3_stmt *st;
+	sqlite3_stmt *st;
+
+	if (!hist.db)
+		return;
+	/* a statement left open would keep sqlite3_close from closing */
+	while ((st = sqlite3_next_stmt(hist.db, NULL)))
+		sqlite3_finalize(st);
+	sqlite3_exec(hist.db, "ROLLBACK;", NULL, NULL, NULL);
+	if (sqlite3_close(hist.db) != SQLITE_OK)
+		warn("%s: cannot close: %s", opt.history, sqlite3_errmsg(hist.db));
+	hist.db = NULL;
+	if (hist.created) {
+		history_unlink("");
+		history_unlink("-wal");
+		history_unlink("-shm");
+		history_unlink("-journal");
+		hist.created = 0;
+	}
+}
+
+static void sqlite_die(const char *what)
+{
+	/* static: reachable when the exit in die() runs the leak checker */
+	static struct strbuf msg = STRBUF_INIT;
+	int created = hist.created;
+
+	strbuf_addstr(&msg, hist.db ? sqlite3_errmsg(hist.db) : "out of memory");
+	history_abort();
+	die(RFT_EX_IOERR, "%s: %s: %s%s", opt.history, what, msg.buf,
+	    created ? " (no database left)" : " (the history is unchanged)");
+}
+
+/* open the history, append this report's rows and read the trend (with them) */
+static void history_begin(const char *date)
+{
+	static sqlite3_stmt *st;  /* static: reachable when an error dies */
 	static struct strbuf lb = STRBUF_INIT;
 	size_t gi;
-	int j;
+	int j, fd;
 
-	if (sqlite3_open_v2(opt.history, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
-		sqlite_die(db, "cannot open");
-	sqlite3_busy_timeout(db, 10000);
-	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL;"
+	/* O_EXCL: a file made here, and only such a file, is removed on failure */
+	fd = open(opt.history, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd >= 0) {
+		hist.created = 1;
+		close(fd);
+	} else if (errno != EEXIST) {
+		die(RFT_EX_IOERR, "%s: cannot create:", opt.history);
+	}
+	rft_atexit(history_abort);
+	if (sqlite3_open_v2(opt.history, &hist.db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+		sqlite_die("cannot open");
+	sqlite3_busy_timeout(hist.db, 10000);
+	if (sqlite3_exec(hist.db, "PRAGMA journal_mode=WAL;", NULL, NULL, NULL) != SQLITE_OK)
+		sqlite_die("cannot open");
+	if (sqlite3_exec(hist.db, "BEGIN IMMEDIATE;"
 			 "CREATE TABLE IF NOT EXISTS report_runs (date TEXT NOT NULL, run TEXT NOT NULL,"
 			 " n INTEGER, top1 REAL, top3 REAL, top5 REAL, top10 REAL, topmax REAL,"
 			 " mrr REAL, reward REAL, macro_top1 REAL, macro_top5 REAL, macro_topmax REAL,"
 			 " macro_mrr REAL, macro_reward REAL, parse_error_rate REAL, call_error_rate REAL,"
-			 " by_json TEXT);"
-			 "BEGIN IMMEDIATE;", NULL, NULL, NULL) != SQLITE_OK)
-		sqlite_die(db, "cannot prepare the history");
-	if (sqlite3_prepare_v2(db, "INSERT INTO report_runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+			 " by_json TEXT);", NULL, NULL, NULL) != SQLITE_OK)
+		sqlite_die("cannot prepare the history");
+	if (sqlite3_prepare_v2(hist.db, "INSERT INTO report_runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 			       -1, &st, NULL) != SQLITE_OK)
-		sqlite_die(db, "cannot prepare the insert");
+		sqlite_die("cannot prepare the insert");
 	for (gi = 0; gi < ngroups; gi++) {
 		struct group *g = &groups[gi];
 		struct strbuf bj = STRBUF_INIT;
 		double n = (double)g->a.n;
+		int rc = SQLITE_OK;
 
 		jby(&bj, g);
-		sqlite3_bind_text(st, 1, date, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 2, group_label(g, &lb), -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 3, g->a.n);
+		rc |= sqlite3_bind_text(st, 1, date, -1, SQLITE_TRANSIENT);
+		rc |= sqlite3_bind_text(st, 2, group_label(g, &lb), -1, SQLITE_TRANSIENT);
+		rc |= sqlite3_bind_int64(st, 3, g->a.n);
 		for (j = 0; j < NMETRICS; j++)
-			sqlite3_bind_double(st, 4 + j, metric(g, j));
-		sqlite3_bind_double(st, 16, (double)g->parse_err / n);
-		sqlite3_bind_double(st, 17, (double)g->call_err / n);
-		sqlite3_bind_text(st, 18, bj.buf, -1, SQLITE_TRANSIENT);
+			rc |= sqlite3_bind_double(st, 4 + j, metric(g, j));
+		rc |= sqlite3_bind_double(st, 16, (double)g->parse_err / n);
+		rc |= sqlite3_bind_double(st, 17, (double)g->call_err / n);
+		rc |= sqlite3_bind_text(st, 18, bj.buf, -1, SQLITE_TRANSIENT);
 		strbuf_release(&bj);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			sqlite_die(db, "cannot append");
+		if (rc != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_finalize(st);
+			st = NULL;
+			sqlite_die("cannot append");
+		}
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
-	if (sqlite3_exec(db, "COMMIT;", NULL, NULL, NULL) != SQLITE_OK)
-		sqlite_die(db, "cannot commit");
-	if (sqlite3_prepare_v2(db, "SELECT run, date, top1, mrr FROM report_runs ORDER BY run, date, rowid",
+	st = NULL;
+	if (sqlite3_prepare_v2(hist.db, "SELECT run, date, top1, mrr FROM report_runs ORDER BY run, date, rowid",
 			       -1, &st, NULL) != SQLITE_OK)
-		sqlite_die(db, "cannot read the history");
-	while (sqlite3_step(st) == SQLITE_ROW) {
+		sqlite_die("cannot read the history");
+	while ((j = sqlite3_step(st)) == SQLITE_ROW) {
 		struct point *p;
+		const unsigned char *run = sqlite3_column_text(st, 0), *day = sqlite3_column_text(st, 1);
 
 		trend = erealloc(trend, (ntrend + 1) * sizeof(*trend));
 		p = &trend[ntrend++];
-		p->run = estrdup((const char *)sqlite3_column_text(st, 0));
-		p->date = estrdup((const char *)sqlite3_column_text(st, 1));
+		p->run = estrdup(run ? (const char *)run : "");
+		p->date = estrdup(day ? (const char *)day : "");
 		p->top1 = sqlite3_column_double(st, 2);
 		p->mrr = sqlite3_column_double(st, 3);
 	}
 	sqlite3_finalize(st);
-	if (sqlite3_close(db) != SQLITE_OK)
-		sqlite_die(db, "cannot close");
+	st = NULL;
+	if (j != SQLITE_DONE)
+		sqlite_die("cannot read the history");
 	strbuf_release(&lb);
+}
+
+/* commit what history_begin appended: 0, or -1 with a message printed (the
+ * transaction then rolled back, and a database made by this run removed) */
+static int history_commit(void)
+{
+	int created = hist.created;
+
+	if (sqlite3_exec(hist.db, "COMMIT;", NULL, NULL, NULL) != SQLITE_OK) {
+		error("%s: cannot commit: %s%s", opt.history, sqlite3_errmsg(hist.db),
+		      created ? " (no database left)" : " (the history is unchanged)");
+		history_abort();
+		return -1;
+	}
+	hist.created = 0;
+	/* committed: the rows are in, whatever closing says */
+	if (sqlite3_close(hist.db) != SQLITE_OK)
+		warn("%s: the rows are in, but closing the database failed: %s", opt.history,
+		     sqlite3_errmsg(hist.db));
+	hist.db = NULL;
+	return 0;
 }
 
 /* --------------------------------------------------------------- HTML */
@@ -1845,6 +1994,20 @@ static void write_html(struct strbuf *sb, const char *date)
 	strbuf_release(&txt);
 }
 
+/* flush an output (and fsync a file) without committing it: 0, or -1 with
+ * a message printed (a failed stdout dies, quietly on EPIPE) */
+static int output_sync(struct rft_output *o)
+{
+	if (fflush(o->fp) != 0 || ferror(o->fp)) {
+		if (!o->path)
+			rft_stdout_failed();
+		return error("error writing '%s':", o->path);
+	}
+	if (o->tmp && fsync(fileno(o->fp)) != 0)
+		return error("error writing '%s':", o->path);
+	return 0;
+}
+
 /* --------------------------------------------------------------- main */
 
 enum {
@@ -2008,10 +2171,11 @@ static void release_all(void)
 int main(int argc, char **argv)
 {
 	struct rft_records r;
+	struct rft_output html;
 	struct strbuf err = STRBUF_INIT, tsv = STRBUF_INIT, doc = STRBUF_INIT;
 	char datebuf[32];
 	const char *date;
-	int c, m, status = RFT_EX_OK;
+	int c, m, status = RFT_EX_OK, html_open = 0;
 
 	rft_init("rft-report");
 	opt.seed = 1;
@@ -2075,8 +2239,10 @@ int main(int argc, char **argv)
 		date = datebuf;
 	}
 
-	if (rft_output_open(&out, opt.out) < 0)
-		return rft_finish(RFT_EX_IOERR);
+	if (rft_output_open(&out, opt.out) < 0) {
+		status = RFT_EX_IOERR;
+		goto done;
+	}
 	if (opt.format == FMT_TSV) {
 		static const char head[] = "rank\tscore\tgene_symbol\tgene_identifier\ttrue_positive\tcase_id\trun\n";
 
@@ -2084,8 +2250,11 @@ int main(int argc, char **argv)
 	}
 	rft_records_init(&r, argv + optind, argc - optind);
 	r.skip_bad = opt.skip_bad;
-	if (opt.rejects && rft_records_open_rejects(&r, opt.rejects) < 0)
-		return rft_finish(RFT_EX_IOERR);
+	if (opt.rejects && rft_records_open_rejects(&r, opt.rejects) < 0) {
+		rft_records_release(&r);
+		status = RFT_EX_IOERR;
+		goto fail;
+	}
 	/* find only what is read, with no tree built: sample lines carry long
 	 * texts (the answer, the prompt) that a report never looks at */
 	for (m = 0; m < NPROV; m++) {
@@ -2107,8 +2276,10 @@ int main(int argc, char **argv)
 		warn("%llu lines read, %zu runs, %zu cases, %zu genes%s", r.nread, ngroups, cases.n, genes.n,
 		     r.nbad ? ", some bad records skipped" : "");
 	rft_records_release(&r);
-	if (rft_records_commit_rejects(&r) < 0)
-		return rft_finish(RFT_EX_IOERR);
+	if (rft_records_commit_rejects(&r) < 0) {
+		status = RFT_EX_IOERR;
+		goto fail;
+	}
 	if (!ngroups)
 		die(RFT_EX_DATA, "no graded lines: nothing to report");
 
@@ -2118,8 +2289,9 @@ int main(int argc, char **argv)
 		qsort(sym_aggs, nsym_aggs, sizeof(*sym_aggs), cmp_pagg);
 	if (ncohort_aggs)
 		qsort(cohort_aggs, ncohort_aggs, sizeof(*cohort_aggs), cmp_cohort);
+	/* the history's transaction stays open until the outputs are on disk */
 	if (opt.history)
-		history(date);
+		history_begin(date);
 
 	if (opt.format == FMT_TSV)
 		strbuf_add(&doc, tsv.buf, tsv.len);
@@ -2129,20 +2301,42 @@ int main(int argc, char **argv)
 		write_table(&doc);
 	rft_output_write(&out, doc.buf, doc.len);
 	if (opt.html) {
-		struct rft_output h;
-
 		strbuf_reset(&doc);
 		write_html(&doc, date);
-		if (rft_output_open(&h, opt.html) < 0)
-			return rft_finish(RFT_EX_IOERR);
-		rft_output_write(&h, doc.buf, doc.len);
-		if (rft_output_commit(&h) < 0)
-			return rft_finish(RFT_EX_IOERR);
+		if (rft_output_open(&html, opt.html) < 0) {
+			status = RFT_EX_IOERR;
+			goto fail;
+		}
+		html_open = 1;
+		rft_output_write(&html, doc.buf, doc.len);
 	}
-	if (rft_output_commit(&out) < 0)
-		return rft_finish(RFT_EX_IOERR);
+	/* a full disk shows here, before the history says this report was made */
+	if (output_sync(&out) < 0 || (html_open && output_sync(&html) < 0) ||
+	    (opt.history && history_commit() < 0)) {
+		status = RFT_EX_IOERR;
+		goto fail;
+	}
+	if (html_open) {
+		html_open = 0;
+		if (rft_output_commit(&html) < 0) {
+			status = RFT_EX_IOERR;
+			goto fail;
+		}
+	}
+	if (rft_output_commit(&out) < 0) {
+		status = RFT_EX_IOERR;
+		goto done;
+	}
 	if (check_floors())
 		status = RFT_EX_FAIL;
+	goto done;
+fail:
+	/* nothing half-made is left: the history rolled back, the outputs removed */
+	history_abort();
+	if (html_open)
+		rft_output_abort(&html);
+	rft_output_abort(&out);
+done:
 	strbuf_release(&err);
 	strbuf_release(&tsv);
 	strbuf_release(&doc);
