@@ -71,8 +71,8 @@ static void same_parse(const struct parsed *a, const struct parsed *b, const cha
 	FZ_CHECK(a->rc == b->rc, "%s: accept %d vs %d (%s | %s)", what, a->rc, b->rc, a->err, b->err);
 	FZ_CHECK(!strcmp(a->err, b->err), "%s: message '%s' vs '%s'", what, a->err, b->err);
 	if (a->rc == 0) {
+		/* (the texts: json_object_equal says NaN is not NaN) */
 		FZ_CHECK(!strcmp(a->text, b->text), "%s: value %s vs %s", what, a->text, b->text);
-		FZ_CHECK(json_object_equal(a->o, b->o), "%s: json_object_equal says no", what);
 	}
 }
 
