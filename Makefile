@@ -49,6 +49,18 @@ $(BINDIR)/rft-%: filters/%.c $(LIBRFT) $(COMMON_HDR) config.mk
 $(BINDIR)/rft-call: LIBS += $(CURL_LIBS)
 $(BINDIR)/rft-run: LIBS += $(YAML_LIBS)
 
+# the fuzz harnesses (tests/fuzz/README.md) replayed over their corpora and
+# reproducers without a fuzzing engine: what tests/t0060-fuzz-replay.sh runs
+FUZZ_TARGETS = json_diff template grader input pipeline phenopacket
+FUZZ_HDR = tests/fuzz/fuzz.h tests/fuzz/fuzz.c
+fuzz-replay: $(FUZZ_TARGETS:%=$(BUILD)/fuzz-replay-%)
+
+$(BUILD)/fuzz-replay-%: tests/fuzz/%.c tests/fuzz/replay.c $(FUZZ_HDR) $(LIBRFT) $(COMMON_HDR) config.mk
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Ifilters -o $@ $< tests/fuzz/fuzz.c tests/fuzz/replay.c $(LIBRFT) $(LDFLAGS) $(LIBS) $(YAML_LIBS)
+# two harnesses include a filter's source (its functions are static)
+$(BUILD)/fuzz-replay-pipeline: filters/run.c
+$(BUILD)/fuzz-replay-phenopacket: filters/extract.c
+
 build/test-common: tests/unit/test_common.c $(LIBRFT) $(COMMON_HDR) config.mk
 	@mkdir -p build
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Ifilters -o $@ tests/unit/test_common.c $(LIBRFT) $(LDFLAGS) $(LIBS)
@@ -56,15 +68,32 @@ build/test-common: tests/unit/test_common.c $(LIBRFT) $(COMMON_HDR) config.mk
 # the sanitizer twins, in build/asan/bin
 asan:
 	$(MAKE) BUILD=build/asan BINDIR=build/asan/bin CFLAGS="$(CFLAGS) $(SAN_FLAGS)" LDFLAGS="$(LDFLAGS) $(SAN_FLAGS)" \
-		build/asan/bin/rft $(FILTERS:%=build/asan/bin/rft-%)
+		build/asan/bin/rft $(FILTERS:%=build/asan/bin/rft-%) $(FUZZ_TARGETS:%=build/asan/fuzz-replay-%)
 
-check: all build/test-common
+# libFuzzer builds of the harnesses (clang), in build/fuzz; `make fuzz` runs
+# each FUZZ_TIME seconds (never in CI), new crashes go to build/fuzz/crashes/
+FUZZ_CC = clang
+FUZZ_SAN = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_TIME = 60
+fuzz-build:
+	$(MAKE) BUILD=build/fuzz CC=$(FUZZ_CC) CFLAGS="-std=c11 -g -O1 -Wall -Wextra -pthread $(JSONC_CFLAGS) $(ARCHIVE_CFLAGS) $(FUZZ_SAN)" \
+		LDFLAGS="$(LDFLAGS) $(FUZZ_SAN)" $(FUZZ_TARGETS:%=build/fuzz/fuzz-%)
+
+build/fuzz/fuzz-%: tests/fuzz/%.c $(FUZZ_HDR) $(LIBRFT) $(COMMON_HDR) config.mk
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Ifilters -o $@ $< tests/fuzz/fuzz.c $(LIBRFT) $(LDFLAGS) $(LIBS) $(YAML_LIBS)
+build/fuzz/fuzz-pipeline: filters/run.c
+build/fuzz/fuzz-phenopacket: filters/extract.c
+
+fuzz: fuzz-build
+	sh tests/fuzz/fuzz.sh $(FUZZ_TIME) $(FUZZ_TARGETS)
+
+check: all build/test-common fuzz-replay
 	sh tests/run.sh
 
 check-asan: asan
 	RFT_BIN=build/asan/bin sh tests/run.sh
 
-check-valgrind: all build/test-common
+check-valgrind: all build/test-common fuzz-replay
 	RFT_VALGRIND=1 sh tests/run.sh
 
 # the README's test command runs this: everything CI runs
@@ -94,4 +123,4 @@ install: all
 	cp testdata/hpo/*.gz testdata/hpo/README.md $(DESTDIR)$(DATADIR)/hpo/
 	cp testdata/hgnc/*.gz testdata/hgnc/README.md $(DESTDIR)$(DATADIR)/hgnc/
 
-.PHONY: all asan check check-asan check-valgrind check-all demo bench clean install
+.PHONY: all asan fuzz fuzz-build fuzz-replay check check-asan check-valgrind check-all demo bench clean install
