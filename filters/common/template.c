@@ -156,6 +156,19 @@ static void contract_hint(const struct rft_tpl_contract *c, const char *prefix,
 
 /* -------------------------------------------------------------- parsing */
 
+/* the first "cc" in [s, end), or NULL (memchr, not strstr: the length is
+ * known, and a strstr per tag that measured the rest of the text each time
+ * made parsing quadratic under the sanitizers) */
+static const char *find_pair(const char *s, const char *end, char c)
+{
+	while (s < end && (s = memchr(s, c, (size_t)(end - s))) != NULL) {
+		if (s + 1 < end && s[1] == c)
+			return s;
+		s++;
+	}
+	return NULL;
+}
+
 struct pframe {
 	struct node *sec;   /* the section node (NULL for the root) */
 	char *prefix;       /* contract path of the frame's value; "" for the root */
@@ -680,14 +693,14 @@ struct rft_tpl *rft_tpl_parse(const char *name, const char *text, size_t len,
 	}
 	pos = 0;
 	while (pos < len) {
-		const char *o = strstr(t->src + pos, "{{"), *cl;
+		const char *o = find_pair(t->src + pos, t->src + len, '{'), *cl;
 
 		if (!o) {
 			add_text(&p, pos, len);
 			break;
 		}
 		add_text(&p, pos, (size_t)(o - t->src));
-		cl = strstr(o + 2, "}}");
+		cl = find_pair(o + 2, t->src + len, '}');
 		/* a tag stays on its line; a comment may span lines */
 		if (!cl || (o[2 + strspn(o + 2, " \t")] != '!' &&
 			    memchr(o + 2, '\n', (size_t)(cl - o - 2)))) {
@@ -914,10 +927,10 @@ void rft_tpl_refs(const char *text, const char *root,
 		  void (*fn)(void *arg, const char *path, size_t len), void *arg)
 {
 	size_t rl = strlen(root);
-	const char *o = text;
+	const char *o = text, *end = text + strlen(text);
 
-	while ((o = strstr(o, "{{"))) {
-		const char *s = o + 2, *cl = strstr(s, "}}"), *e;
+	while ((o = find_pair(o, end, '{'))) {
+		const char *s = o + 2, *cl = find_pair(s, end, '}'), *e;
 
 		if (!cl)
 			break;
