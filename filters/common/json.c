@@ -85,7 +85,9 @@ int rft_json_parse(const char *buf, size_t len, struct json_object **out,
 	 * else the strict rule's */
 	if (off > len)
 		off = len;
-	if (!what || (jerr != json_tokener_success && off <= bad)) {
+	/* (json-c takes a NUL for the end of the data: say what is there) */
+	if (!what || (jerr != json_tokener_success && (off < bad ||
+	    (off == bad && !(jerr == json_tokener_error_parse_eof && off < len))))) {
 		what = jerr == json_tokener_success ? "unexpected data after the JSON value" :
 			jerr == json_tokener_error_parse_utf8_string ? "invalid UTF-8" :
 			json_tokener_error_desc(jerr);
