@@ -1099,8 +1099,10 @@ int rft_json_span_num(const struct rft_json_span *v, double *out)
 	num[v->len] = '\0';
 	/* json-c's double of an integer is its int64 or uint64 value rounded
 	 * to the nearest double, which strtod gives too (integers beyond 64
-	 * bits were refused) */
+	 * bits were refused); the integer -0 is json-c's int 0 */
 	*out = strtod(num, NULL);
+	if (t == json_type_int && *out == 0)
+		*out = 0;
 	return 0;
 }
 
