@@ -3,9 +3,15 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
-/* one tokener per thread, reused: allocating it per document was measurable */
+#include "util.h"
+
+/* one tokener per thread, reused: allocating it per document was measurable.
+ * json-c 0.16's json_tokener_reset() keeps some state (a pending high
+ * surrogate of a \u escape), so after a document it did not finish cleanly
+ * the tokener is dropped and the next document gets a new one. */
 static _Thread_local struct json_tokener *tls_tok;
 
 void rft_json_thread_done(void)
@@ -15,25 +21,35 @@ void rft_json_thread_done(void)
 	tls_tok = NULL;
 }
 
+static int is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 int rft_json_parse(const char *buf, size_t len, struct json_object **out,
 		   struct strbuf *err)
 {
 	struct json_tokener *tok;
 	struct json_object *obj;
 	enum json_tokener_error jerr;
-	size_t off, i, line = 1, col = 1;
+	size_t off, bad, i, line = 1, col = 1;
+	const char *what = NULL;
 
 	*out = NULL;
 	if (len > (size_t)0x7fffffff) {
 		strbuf_addstr(err, "JSON document larger than 2 GiB");
 		return -1;
 	}
-	for (i = 0; i < len && strchr(" \t\r\n", buf[i]); i++)
+	for (i = 0; i < len && is_ws(buf[i]); i++)
 		;
 	if (i == len) {
 		strbuf_addstr(err, "empty JSON document");
 		return -1;
 	}
+	/* the strict rule first (what json-c lets through: invalid UTF-8 it
+	 * does not see, raw control characters, NaN, 00, 1., unpaired
+	 * surrogates, clamped integers), then json-c builds the tree */
+	bad = rft_json_check(buf, len, &what);
 	if (!tls_tok) {
 		tls_tok = json_tokener_new_ex(JSON_TOKENER_DEFAULT_DEPTH);
 		if (!tls_tok)
@@ -55,37 +71,42 @@ int rft_json_parse(const char *buf, size_t len, struct json_object **out,
 			jerr = json_tokener_error_parse_eof;
 	}
 	if (jerr == json_tokener_success) {
-		for (i = off; i < len && strchr(" \t\r\n", buf[i]); i++)
+		for (i = off; i < len && is_ws(buf[i]); i++)
 			;
-		if (i < len) {
-			json_object_put(obj);
-			obj = NULL;
-			off = i;
-		}
+		off = i;
 	}
-	if (jerr != json_tokener_success || off < len) {
-		const char *what = jerr == json_tokener_success ? "unexpected data after the JSON value" :
+	if (jerr == json_tokener_success && off == len && !what) {
+		*out = obj;
+		return 0;
+	}
+	json_object_put(obj);
+	rft_json_thread_done();
+	/* json-c's message when it stopped first (its wording, as before),
+	 * else the strict rule's */
+	if (off > len)
+		off = len;
+	/* (json-c takes a NUL for the end of the data: say what is there) */
+	if (!what || (jerr != json_tokener_success && (off < bad ||
+	    (off == bad && !(jerr == json_tokener_error_parse_eof && off < len))))) {
+		what = jerr == json_tokener_success ? "unexpected data after the JSON value" :
 			jerr == json_tokener_error_parse_utf8_string ? "invalid UTF-8" :
 			json_tokener_error_desc(jerr);
-
-		if (off > len)
-			off = len;
-		for (i = 0; i < off; i++) {
-			if (buf[i] == '\n') {
-				line++;
-				col = 1;
-			} else if (((unsigned char)buf[i] & 0xC0) != 0x80) {
-				col++;
-			}
-		}
-		if (memchr(buf, '\n', len))
-			strbuf_addf(err, "invalid JSON at line %zu, column %zu: %s", line, col, what);
-		else
-			strbuf_addf(err, "invalid JSON at column %zu: %s", col, what);
-		return -1;
+	} else {
+		off = bad;
 	}
-	*out = obj;
-	return 0;
+	for (i = 0; i < off; i++) {
+		if (buf[i] == '\n') {
+			line++;
+			col = 1;
+		} else if (((unsigned char)buf[i] & 0xC0) != 0x80) {
+			col++;
+		}
+	}
+	if (memchr(buf, '\n', len))
+		strbuf_addf(err, "invalid JSON at line %zu, column %zu: %s", line, col, what);
+	else
+		strbuf_addf(err, "invalid JSON at column %zu: %s", col, what);
+	return -1;
 }
 
 struct json_object *rft_json_get(struct json_object *o, const char *key)
@@ -293,15 +314,32 @@ void json_put_value(struct strbuf *sb, struct json_object *v)
 /* ------------------------------------------------ parsing only some paths */
 
 /*
- * A validating scanner: it walks the whole document and checks it as strictly
- * as the json-c tokener in rft_json_parse does (RFC 8259 grammar, UTF-8 in
- * strings, nesting depth), but builds only the members selected.  Anything it
- * does not accept is handed to rft_json_parse, so errors read the same.
+ * A validating scanner: it walks the whole document and checks it against
+ * the one rule of every reader (RFC 8259 grammar; strings of valid UTF-8
+ * with no raw control character and no unpaired surrogate escape; numbers
+ * as the RFC writes them and integers within 64 bits; json-c's nesting
+ * depth), building only the members selected.  rft_json_parse runs it on
+ * every document, so json-c never sees one this refuses; rft_json_parse_paths
+ * and rft_json_spans hand what it refuses to rft_json_parse, so errors read
+ * the same.  A refusal records where and why (the first one found).
  */
 struct scan {
 	const unsigned char *p, *end;
 	int depth;
+	const unsigned char *bad;   /* where the document was refused */
+	const char *why;
 };
+
+static int fail(struct scan *s, const unsigned char *at, const char *why)
+{
+	if (!s->bad) {
+		s->bad = at;
+		s->why = why;
+	}
+	return -1;
+}
+
+static const char *const end_of_data = "unexpected end of data";
 
 static void scan_ws(struct scan *s)
 {
@@ -328,6 +366,46 @@ static int special8(const unsigned char *p)
 	return (((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b) | x) & highs ? 1 : 0;
 }
 
+static unsigned hex4(const unsigned char *p)
+{
+	unsigned v = 0;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		v = v << 4 | (unsigned)(p[i] <= '9' ? p[i] - '0' : (p[i] | 0x20) - 'a' + 10);
+	return v;
+}
+
+/* at a backslash-u escape, p[0..end): its length (6, or 12 for a surrogate
+ * pair), or -1 (recorded) */
+static int scan_u_escape(struct scan *s, const unsigned char *p)
+{
+	const unsigned char *end = s->end;
+	unsigned u;
+
+	if (end - p < 6)
+		return fail(s, end, end_of_data);
+	if (!hexdig(p[2]) || !hexdig(p[3]) || !hexdig(p[4]) || !hexdig(p[5]))
+		return fail(s, p, "invalid string sequence");
+	u = hex4(p + 2);
+	if (u < 0xD800 || u > 0xDFFF)
+		return 6;
+	/* a surrogate stands only as the first half of a pair: alone it is
+	 * no character, and no UTF-8 text can hold it */
+	if (u <= 0xDBFF && end - p > 7 && p[6] == '\\' && p[7] == 'u') {
+		if (end - p < 12)
+			return fail(s, end, end_of_data);
+		if (!hexdig(p[8]) || !hexdig(p[9]) || !hexdig(p[10]) || !hexdig(p[11]))
+			return fail(s, p + 6, "invalid string sequence");
+		u = hex4(p + 8);
+		if (u >= 0xDC00 && u <= 0xDFFF)
+			return 12;
+	} else if (u <= 0xDBFF && end - p == 6) {
+		return fail(s, end, end_of_data);
+	}
+	return fail(s, p, "unpaired surrogate escape (not a Unicode character)");
+}
+
 /* a string starting at the quote; *escaped says if it held a backslash */
 static int scan_string(struct scan *s, int *escaped)
 {
@@ -336,7 +414,7 @@ static int scan_string(struct scan *s, int *escaped)
 	*escaped = 0;
 	for (;;) {
 		unsigned c;
-		int n, k;
+		int n;
 
 		/* eight plain bytes at a time, then one by one up to the next
 		 * quote, backslash, control or non-ASCII byte */
@@ -345,7 +423,7 @@ static int scan_string(struct scan *s, int *escaped)
 		while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
 			p++;
 		if (p >= end)
-			return -1;
+			return fail(s, end, end_of_data);
 		c = *p;
 		if (c == '"') {
 			s->p = p + 1;
@@ -354,71 +432,83 @@ static int scan_string(struct scan *s, int *escaped)
 		if (c == '\\') {
 			*escaped = 1;
 			if (p + 1 >= end)
-				return -1;
+				return fail(s, end, end_of_data);
 			c = p[1];
 			if (c == 'u') {
-				if (end - p < 6 || !hexdig(p[2]) || !hexdig(p[3]) || !hexdig(p[4]) || !hexdig(p[5]))
+				if ((n = scan_u_escape(s, p)) < 0)
 					return -1;
-				p += 6;
+				p += n;
 			} else if (strchr("\"\\/bfnrt", (int)c) && c) {
 				p += 2;
 			} else {
-				return -1;
+				return fail(s, p, "invalid string sequence");
 			}
 			continue;
 		}
 		if (c < 0x80)
-			return -1;  /* a control character */
-		/* UTF-8: the shortest form, no surrogates, at most U+10FFFF */
-		if (c >= 0xC2 && c <= 0xDF)
-			n = 1;
-		else if (c >= 0xE0 && c <= 0xEF)
-			n = 2;
-		else if (c >= 0xF0 && c <= 0xF4)
-			n = 3;
-		else
-			return -1;
-		if (end - p <= n)
-			return -1;
-		for (k = 1; k <= n; k++)
-			if ((p[k] & 0xC0) != 0x80)
-				return -1;
-		if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] > 0x9F) ||
-		    (c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] > 0x8F))
-			return -1;
-		p += n + 1;
+			return fail(s, p, "control character in a string (write it as a \\u escape)");
+		if (!(n = (int)rft_utf8_char(p, end)))
+			return fail(s, p, "invalid UTF-8");
+		p += n;
 	}
 }
 
+static int isdig(const unsigned char *p, const unsigned char *end)
+{
+	return p < end && *p >= '0' && *p <= '9';
+}
+
+/* a number as RFC 8259 writes it: no NaN or Infinity, no leading zero, a
+ * digit on both sides of '.', digits in an exponent; an integer (no '.' or
+ * exponent) within what json-c holds exactly, -2^63 .. 2^64-1 (beyond it
+ * json-c gives the nearest bound: a different number) */
 static int scan_number(struct scan *s)
 {
-	const unsigned char *p = s->p, *end = s->end;
+	const unsigned char *p = s->p, *end = s->end, *digits;
+	int neg = 0;
 
-	if (p < end && *p == '-')
+	if (p < end && *p == '-') {
 		p++;
+		neg = 1;
+	}
 	if (p >= end)
-		return -1;
-	if (*p == '0')
+		return fail(s, p, end_of_data);
+	digits = p;
+	if (*p == '0') {
 		p++;
-	else if (*p >= '1' && *p <= '9')
-		while (p < end && *p >= '0' && *p <= '9')
+		if (isdig(p, end))
+			return fail(s, p, "number with a leading zero");
+	} else if (*p >= '1' && *p <= '9') {
+		while (isdig(p, end))
 			p++;
-	else
-		return -1;
+	} else if (*p == 'N' || *p == 'I' || *p == 'n' || *p == 'i') {
+		return fail(s, s->p, "NaN and Infinity are not JSON numbers");
+	} else {
+		return fail(s, p, neg ? "number expected" : "unexpected character");
+	}
 	if (p < end && *p == '.') {
 		p++;
-		if (p >= end || *p < '0' || *p > '9')
-			return -1;
-		while (p < end && *p >= '0' && *p <= '9')
+		if (!isdig(p, end))
+			return fail(s, p, "number expected (a digit after '.')");
+		while (isdig(p, end))
 			p++;
+	} else if (p < end && (*p == 'e' || *p == 'E')) {
+		;
+	} else if (p - digits >= 19) {
+		static const char max_pos[] = "18446744073709551615", min_neg[] = "9223372036854775808";
+		const char *lim = neg ? min_neg : max_pos;
+		size_t n = (size_t)(p - digits), ln = strlen(lim);
+
+		if (n > ln || (n == ln && memcmp(digits, lim, n) > 0))
+			return fail(s, s->p, "integer out of the 64-bit range (write it with an exponent, as 1e30)");
 	}
 	if (p < end && (*p == 'e' || *p == 'E')) {
 		p++;
 		if (p < end && (*p == '+' || *p == '-'))
 			p++;
-		if (p >= end || *p < '0' || *p > '9')
-			return -1;
-		while (p < end && *p >= '0' && *p <= '9')
+		if (!isdig(p, end))
+			return fail(s, p, "number expected (a digit in the exponent)");
+		while (isdig(p, end))
 			p++;
 	}
 	s->p = p;
@@ -427,8 +517,12 @@ static int scan_number(struct scan *s)
 
 static int scan_lit(struct scan *s, const char *lit, size_t n)
 {
-	if ((size_t)(s->end - s->p) < n || memcmp(s->p, lit, n))
-		return -1;
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (s->p + k >= s->end || s->p[k] != (unsigned char)lit[k])
+			return fail(s, s->p + k, s->p + k >= s->end ? end_of_data :
+				    *lit == 'n' ? "null expected" : "boolean expected");
 	s->p += n;
 	return 0;
 }
@@ -445,7 +539,7 @@ static int scan_object(struct scan *s, const char *const *paths, size_t npaths,
 static int scan_open(struct scan *s, unsigned char close)
 {
 	if (++s->depth >= JSON_TOKENER_DEFAULT_DEPTH)
-		return -1;
+		return fail(s, s->p, "nesting too deep");
 	s->p++;
 	scan_ws(s);
 	if (s->p < s->end && *s->p == close) {
@@ -462,14 +556,15 @@ static int scan_sep(struct scan *s, unsigned char close)
 {
 	scan_ws(s);
 	if (s->p >= s->end)
-		return -1;
+		return fail(s, s->p, end_of_data);
 	if (*s->p == close) {
 		s->p++;
 		s->depth--;
 		return 1;
 	}
 	if (*s->p != ',')
-		return -1;
+		return fail(s, s->p, close == '}' ? "object value separator ',' expected" :
+			    "array value separator ',' expected");
 	s->p++;
 	return 0;
 }
@@ -505,7 +600,7 @@ static int scan_value(struct scan *s)
 
 	scan_ws(s);
 	if (s->p >= s->end)
-		return -1;
+		return fail(s, s->p, end_of_data);
 	switch (*s->p) {
 	case '{': return scan_object(s, NULL, 0, NULL, 0);
 	case '[': return scan_array(s, NULL);
@@ -515,6 +610,21 @@ static int scan_value(struct scan *s)
 	case 'n': return scan_lit(s, "null", 4);
 	default: return scan_number(s);
 	}
+}
+
+size_t rft_json_check(const char *buf, size_t len, const char **why)
+{
+	struct scan s = { (const unsigned char *)buf, (const unsigned char *)buf + len, 0, NULL, NULL };
+
+	*why = NULL;
+	if (scan_value(&s) == 0) {
+		scan_ws(&s);
+		if (s.p == s.end)
+			return len;
+		fail(&s, s.p, "unexpected data after the JSON value");
+	}
+	*why = s.why ? s.why : "unexpected character";
+	return (size_t)((s.bad ? s.bad : s.p) - (const unsigned char *)buf);
 }
 
 /* does path start with the n-byte key k, and what follows: 1 the whole path,
@@ -549,7 +659,7 @@ static int build_value(struct scan *s, struct json_object **out)
 	*out = NULL;
 	scan_ws(s);
 	if (s->p >= s->end)
-		return -1;
+		return fail(s, s->p, end_of_data);
 	v = s->p;
 	switch (*s->p) {
 	case '{':
@@ -604,14 +714,14 @@ static int build_value(struct scan *s, struct json_object **out)
 static int scan_key(struct scan *s, const unsigned char **k, size_t *kn, int *esc)
 {
 	if (s->p >= s->end || *s->p != '"')
-		return -1;
+		return fail(s, s->p, s->p >= s->end ? end_of_data : "quoted object property name expected");
 	*k = s->p + 1;
 	if (scan_string(s, esc) < 0)
 		return -1;
 	*kn = (size_t)(s->p - 1 - *k);
 	scan_ws(s);
 	if (s->p >= s->end || *s->p != ':')
-		return -1;
+		return fail(s, s->p, s->p >= s->end ? end_of_data : "object property name separator ':' expected");
 	s->p++;
 	scan_ws(s);
 	return 0;
@@ -694,7 +804,7 @@ static int scan_object(struct scan *s, const char *const *paths, size_t npaths,
 int rft_json_parse_paths(const char *buf, size_t len, const char *const *paths,
 			 struct json_object **out, struct strbuf *err)
 {
-	struct scan s = { (const unsigned char *)buf, (const unsigned char *)buf + len, 0 };
+	struct scan s = { (const unsigned char *)buf, (const unsigned char *)buf + len, 0, NULL, NULL };
 	struct json_object *obj;
 	size_t npaths = 0;
 
@@ -887,7 +997,7 @@ static int tree_path(struct json_object *o, const char *path, struct json_object
 int rft_json_spans(const char *buf, size_t len, const struct rft_json_paths *ps,
 		   struct rft_json_span *spans, struct strbuf *store, struct strbuf *err)
 {
-	struct scan s = { (const unsigned char *)buf, (const unsigned char *)buf + len, 0 };
+	struct scan s = { (const unsigned char *)buf, (const unsigned char *)buf + len, 0, NULL, NULL };
 	size_t i, *off, npaths = ps->npaths;
 	struct json_object *o;
 
@@ -944,6 +1054,10 @@ enum json_type rft_json_span_type(const struct rft_json_span *v)
 	case 't': case 'f': return json_type_boolean;
 	case 'n': return json_type_null;
 	}
+	/* spans come from checked documents: what is left is a number */
+	if (v->p[0] != '-' && (v->p[0] < '0' || v->p[0] > '9'))
+		die(RFT_EX_SOFTWARE, "rft_json_span_type: '%.*s' is not a JSON value",
+		    (int)(v->len < 40 ? v->len : 40), v->p);
 	for (i = 0; i < v->len; i++)
 		if (strchr(".eE", v->p[i]))
 			return json_type_double;
@@ -983,7 +1097,12 @@ int rft_json_span_num(const struct rft_json_span *v, double *out)
 		return -1;
 	memcpy(num, v->p, v->len);
 	num[v->len] = '\0';
-	*out = t == json_type_int ? (double)strtoll(num, NULL, 10) : strtod(num, NULL);
+	/* json-c's double of an integer is its int64 or uint64 value rounded
+	 * to the nearest double, which strtod gives too (integers beyond 64
+	 * bits were refused); the integer -0 is json-c's int 0 */
+	*out = strtod(num, NULL);
+	if (t == json_type_int && *out == 0)
+		*out = 0;
 	return 0;
 }
 
@@ -1002,6 +1121,8 @@ int rft_json_span_next(const struct rft_json_span *arr, size_t *pos, struct rft_
 	s.p = (const unsigned char *)arr->p + *pos;
 	s.end = (const unsigned char *)arr->p + arr->len;
 	s.depth = 0;
+	s.bad = NULL;
+	s.why = NULL;
 	scan_ws(&s);
 	if (s.p < s.end && *s.p == ',')
 		s.p++;
@@ -1010,7 +1131,8 @@ int rft_json_span_next(const struct rft_json_span *arr, size_t *pos, struct rft_
 		return 0;
 	start = s.p;
 	if (scan_value(&s) < 0)
-		return 0;  /* cannot happen: the whole document was checked */
+		die(RFT_EX_SOFTWARE, "rft_json_span_next: %s in an array the reader checked",
+		    s.why ? s.why : "invalid JSON");
 	elem->p = (const char *)start;
 	elem->len = (size_t)(s.p - start);
 	*pos = (size_t)(s.p - (const unsigned char *)arr->p);
@@ -1028,6 +1150,8 @@ int rft_json_span_member(const struct rft_json_span *obj, const char *key, struc
 	s.p = (const unsigned char *)obj->p;
 	s.end = s.p + obj->len;
 	s.depth = 0;
+	s.bad = NULL;
+	s.why = NULL;
 	if ((rc = scan_open(&s, '}')) != 0)
 		return 0;
 	for (;;) {
@@ -1036,20 +1160,25 @@ int rft_json_span_member(const struct rft_json_span *obj, const char *key, struc
 		int esc;
 
 		if (scan_key(&s, &k, &kn, &esc) < 0)
-			return 0;  /* cannot happen: the whole document was checked */
+			die(RFT_EX_SOFTWARE, "rft_json_span_member: %s in an object the reader checked",
+			    s.why ? s.why : "invalid JSON");
 		if (esc)
 			return -1;
 		v = s.p;
 		if (scan_value(&s) < 0)
-			return 0;
+			die(RFT_EX_SOFTWARE, "rft_json_span_member: %s in an object the reader checked",
+			    s.why ? s.why : "invalid JSON");
 		if (kn == want && !memcmp(k, key, kn)) {
 			/* a repeated key: the last one counts, as in json-c */
 			out->p = (const char *)v;
 			out->len = (size_t)(s.p - v);
 			found = 1;
 		}
-		if ((rc = scan_sep(&s, '}')) != 0)
-			return rc < 0 ? 0 : found;
+		if ((rc = scan_sep(&s, '}')) < 0)
+			die(RFT_EX_SOFTWARE, "rft_json_span_member: %s in an object the reader checked",
+			    s.why ? s.why : "invalid JSON");
+		if (rc)
+			return found;
 		scan_ws(&s);
 	}
 }

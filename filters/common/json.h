@@ -19,15 +19,30 @@
 #include "strbuf.h"
 
 /*
- * Parse exactly one JSON value from buf[0..len).  Strict JSON, invalid UTF-8
- * rejected, trailing non-space rejected.  Returns 0 and *out, or -1 with a
- * message (no program prefix) in err: "invalid JSON at line 3, column 7: ...".
+ * The one rule of every reader here (rft_json_parse, rft_json_parse_paths,
+ * rft_json_spans accept and refuse the same documents, with the same
+ * message): exactly one JSON value as RFC 8259 writes it, white space
+ * around it (space, tab, CR, LF; not NUL), strings of valid UTF-8 (see
+ * rft_utf8_char: no overlong forms, no encoded surrogates, nothing past
+ * U+10FFFF) without raw control characters U+0000..U+001F, no unpaired
+ * surrogate escape ("\ud800" alone is no character), no NaN or Infinity,
+ * no leading zeros (00, -01), digits after '.' and in exponents, integers
+ * within -2^63..2^64-1 (json-c's range: beyond it a number would change),
+ * nesting at most 31 deep.
+ *
+ * Parse exactly one JSON value from buf[0..len) by that rule.  Returns 0
+ * and *out, or -1 with a message (no program prefix) in err: "invalid JSON
+ * at line 3, column 7: ..." ("at column 7" for a one-line document; the
+ * column counts characters).
  * A JSON null parses to *out == NULL with return 0.  Thread-safe: each
  * thread keeps one tokener, freed by rft_json_thread_done() (call it when a
  * thread that parsed ends, and at the end of main, for leak checkers).
  */
 int rft_json_parse(const char *buf, size_t len, struct json_object **out,
 		   struct strbuf *err);
+/* The strict rule alone: len when buf[0..len) is one valid JSON value, else
+ * the offset of the first byte refused and the reason in *why. */
+size_t rft_json_check(const char *buf, size_t len, const char **why);
 void rft_json_thread_done(void);
 /* Parse the object in buf building only the members at the dotted paths
  * given (NULL-terminated; "sample.model" builds {"sample":{"model":..}}),

@@ -156,6 +156,19 @@ static void contract_hint(const struct rft_tpl_contract *c, const char *prefix,
 
 /* -------------------------------------------------------------- parsing */
 
+/* the first "cc" in [s, end), or NULL (memchr, not strstr: the length is
+ * known, and a strstr per tag that measured the rest of the text each time
+ * made parsing quadratic under the sanitizers) */
+static const char *find_pair(const char *s, const char *end, char c)
+{
+	while (s < end && (s = memchr(s, c, (size_t)(end - s))) != NULL) {
+		if (s + 1 < end && s[1] == c)
+			return s;
+		s++;
+	}
+	return NULL;
+}
+
 struct pframe {
 	struct node *sec;   /* the section node (NULL for the root) */
 	char *prefix;       /* contract path of the frame's value; "" for the root */
@@ -176,22 +189,34 @@ struct parser {
 	int nst;                  /* st[0] is the root */
 	struct nodes pre;         /* nodes before the first role marker */
 	struct nodes *cur;        /* where nodes go at the top level */
+	size_t lc_off;            /* linecol: the last offset asked for, */
+	unsigned lc_line, lc_col; /* and its line and column */
 };
 
-static void linecol(const char *src, size_t off, unsigned *line, unsigned *col)
+/* the line and column (in characters) of src[off]: counted on from the
+ * last offset asked for, as tags come in order (rescanning from the start
+ * for each tag was quadratic: 200,000 tags took minutes) */
+static void linecol(struct parser *p, size_t off, unsigned *line, unsigned *col)
 {
-	size_t i;
+	const char *src = p->src;
+	size_t i = p->lc_off;
 
-	*line = 1;
-	*col = 1;
-	for (i = 0; i < off; i++) {
+	if (off < i || !p->lc_line) {
+		i = 0;
+		p->lc_line = 1;
+		p->lc_col = 1;
+	}
+	for (; i < off; i++) {
 		if (src[i] == '\n') {
-			++*line;
-			*col = 1;
+			p->lc_line++;
+			p->lc_col = 1;
 		} else if (((unsigned char)src[i] & 0xC0) != 0x80) {
-			++*col;
+			p->lc_col++;
 		}
 	}
+	p->lc_off = off;
+	*line = p->lc_line;
+	*col = p->lc_col;
 }
 
 static int perr(struct parser *p, size_t off, const char *fmt, ...) RFT_PRINTF(3, 4);
@@ -200,7 +225,7 @@ static int perr(struct parser *p, size_t off, const char *fmt, ...)
 	unsigned line, col;
 	va_list ap;
 
-	linecol(p->src, off, &line, &col);
+	linecol(p, off, &line, &col);
 	strbuf_addf(p->err, "%s:%u:%u: ", p->t->name, line, col);
 	va_start(ap, fmt);
 	strbuf_vaddf(p->err, fmt, ap);
@@ -569,7 +594,7 @@ static int parse_tag(struct parser *p, size_t o, size_t close, size_t *pos)
 	if (!sigil) {
 		struct node *nd = push_node(target(p), N_VAR);
 
-		linecol(p->src, o, &nd->line, &nd->col);
+		linecol(p, o, &nd->line, &nd->col);
 		nd->fallback = fallback;
 		fallback = NULL;
 		if (resolve(p, nd, name, o, 1) < 0)
@@ -612,7 +637,7 @@ static int parse_tag(struct parser *p, size_t o, size_t close, size_t *pos)
 			goto out;
 		}
 		nd = push_node(target(p), sigil == '#' ? N_SECTION : N_INVERTED);
-		linecol(p->src, o, &nd->line, &nd->col);
+		linecol(p, o, &nd->line, &nd->col);
 		if (resolve(p, nd, name, o, 0) < 0)
 			goto out;
 		f = &p->st[p->nst++];
@@ -660,15 +685,22 @@ struct rft_tpl *rft_tpl_parse(const char *name, const char *text, size_t len,
 		perr(&p, (size_t)((const char *)memchr(text, '\0', len) - text), "NUL byte in template");
 		goto done;
 	}
+	/* prompts are JSON text: the template must be valid UTF-8 (the rule
+	 * JSON strings follow, see rft_utf8_char) */
+	if ((pos = rft_utf8_check(text, len)) < len) {
+		perr(&p, pos, "invalid UTF-8");
+		goto done;
+	}
+	pos = 0;
 	while (pos < len) {
-		const char *o = strstr(t->src + pos, "{{"), *cl;
+		const char *o = find_pair(t->src + pos, t->src + len, '{'), *cl;
 
 		if (!o) {
 			add_text(&p, pos, len);
 			break;
 		}
 		add_text(&p, pos, (size_t)(o - t->src));
-		cl = strstr(o + 2, "}}");
+		cl = find_pair(o + 2, t->src + len, '}');
 		/* a tag stays on its line; a comment may span lines */
 		if (!cl || (o[2 + strspn(o + 2, " \t")] != '!' &&
 			    memchr(o + 2, '\n', (size_t)(cl - o - 2)))) {
@@ -895,10 +927,10 @@ void rft_tpl_refs(const char *text, const char *root,
 		  void (*fn)(void *arg, const char *path, size_t len), void *arg)
 {
 	size_t rl = strlen(root);
-	const char *o = text;
+	const char *o = text, *end = text + strlen(text);
 
-	while ((o = strstr(o, "{{"))) {
-		const char *s = o + 2, *cl = strstr(s, "}}"), *e;
+	while ((o = find_pair(o, end, '{'))) {
+		const char *s = o + 2, *cl = find_pair(s, end, '}'), *e;
 
 		if (!cl)
 			break;

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +147,60 @@ char *estrndup(const char *s, size_t n)
 	memcpy(p, s, n);
 	p[n] = '\0';
 	return p;
+}
+
+size_t rft_utf8_char(const unsigned char *p, const unsigned char *end)
+{
+	unsigned c = *p;
+	size_t n, k;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		n = 2;
+	else if (c >= 0xE0 && c <= 0xEF)
+		n = 3;
+	else if (c >= 0xF0 && c <= 0xF4)
+		n = 4;
+	else
+		return 0;  /* a continuation byte, C0/C1 (overlong) or F5..FF */
+	if ((size_t)(end - p) < n)
+		return 0;
+	for (k = 1; k < n; k++)
+		if ((p[k] & 0xC0) != 0x80)
+			return 0;
+	/* overlong three- and four-byte forms, surrogates, past U+10FFFF */
+	if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] > 0x9F) ||
+	    (c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] > 0x8F))
+		return 0;
+	return n;
+}
+
+size_t rft_utf8_check(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+
+	while (p < end) {
+		uint64_t x;
+		size_t k;
+
+		/* eight ASCII bytes at a time */
+		if (end - p >= 8) {
+			memcpy(&x, p, 8);
+			if (!(x & 0x8080808080808080ULL)) {
+				p += 8;
+				continue;
+			}
+		}
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if (!(k = rft_utf8_char(p, end)))
+			break;
+		p += k;
+	}
+	return (size_t)(p - (const unsigned char *)s);
 }
 
 long long rft_parse_count(const char *s)

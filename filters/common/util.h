@@ -57,6 +57,17 @@ void *erealloc(void *p, size_t n);
 char *estrdup(const char *s);
 char *estrndup(const char *s, size_t n);
 
+/*
+ * UTF-8 as RFC 3629 defines it, the one rule every reader uses (JSON strings,
+ * templates): shortest form only (no overlong C0 AF), no surrogates
+ * U+D800..U+DFFF encoded in UTF-8 (ED A0 80), nothing past U+10FFFF.
+ * rft_utf8_char: the length (1 to 4) of the valid character at p (p < end),
+ * or 0 when the bytes there are not one.  rft_utf8_check: the offset of the
+ * first byte of s[0..n) that does not start a valid character, or n.
+ */
+size_t rft_utf8_char(const unsigned char *p, const unsigned char *end);
+size_t rft_utf8_check(const char *s, size_t n);
+
 /* Parse a whole non-negative decimal number; -1 if s is not one. */
 long long rft_parse_count(const char *s);
 /* Threads to use: n when n > 0, else the CPUs online (at most 8); never

@@ -264,6 +264,261 @@ static int spans_agree(const char *const *docs, size_t ndocs)
 	return ok;
 }
 
+/* the strict rule (D3): every reader accepts and refuses the same objects,
+ * with the same message naming the column and what is wrong */
+static void test_json_strict(void)
+{
+	static const struct { const char *doc; size_t len; const char *why; int col; } t[] = {
+		{ "{\"a\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf \xef\xbf\xbf\"}", 0, NULL, 0 },
+		{ "{\"a\":\"\\u0000\\u001f\\ud83d\\ude00\\uDBFF\\uDFFF\\ufffd\"}", 0, NULL, 0 },
+		{ "{\"a\":[0,-0,0.5,-1.5e-3,1E+2,2e0,9223372036854775807,-9223372036854775808]}", 0, NULL, 0 },
+		{ "{\"a\":18446744073709551615,\"b\":12345678901234567890}", 0, NULL, 0 },
+		{ "{\"a\":\"\x7f\"}", 0, NULL, 0 },
+		{ "{\"a\":\"\xc0\xaf\"}", 0, "invalid UTF-8", 7 },
+		{ "{\"a\":[\"\xed\xa0\x80\",1]}", 0, "invalid UTF-8", 8 },
+		{ "{\"a\":\"\xc1\xbf\"}", 0, "invalid UTF-8", 7 },
+		{ "{\"a\":\"\xe0\x80\xaf\"}", 0, "invalid UTF-8", 7 },
+		{ "{\"a\":\"\xf0\x80\x80\xaf\"}", 0, "invalid UTF-8", 7 },
+		{ "{\"a\":\"\xed\xa0\x80\"}", 0, "invalid UTF-8", 7 },
+		{ "{\"a\":\"x\xed\xbf\xbf\"}", 0, "invalid UTF-8", 8 },
+		{ "{\"a\":\"\xf4\x90\x80\x80\"}", 0, "invalid UTF-8", 7 },
+		{ "{\"a\":\"\xf5\x80\x80\x80\"}", 0, "invalid UTF-8", 7 },
+		{ "{\"a\":\"\xff\"}", 0, "invalid UTF-8", 7 },
+		{ "{\"a\":\"\x80\"}", 0, "invalid UTF-8", 7 },
+		{ "{\"a\":\"\xc3\"}", 0, "invalid UTF-8", 7 },
+		{ "{\"\xc0\xaf\":1}", 0, "invalid UTF-8", 3 },
+		{ "{\"a\":\"x\x01y\"}", 0, "control character in a string", 8 },
+		{ "{\"a\":\"\x1f\"}", 0, "control character in a string", 7 },
+		{ "{\"a\":\"tab\there\"}", 0, "control character in a string", 10 },
+		{ "{\"a\":\"x\ny\"}", 0, "line 1, column 8: control character in a string", 0 },
+		{ "{\"a\x02\":1}", 0, "control character in a string", 4 },
+		{ "{\"a\":NaN}", 0, "NaN and Infinity are not JSON numbers", 6 },
+		{ "{\"a\":Infinity}", 0, "NaN and Infinity are not JSON numbers", 6 },
+		{ "{\"a\":-Infinity}", 0, "NaN and Infinity are not JSON numbers", 6 },
+		{ "{\"a\":[1,NaN]}", 0, "NaN and Infinity are not JSON numbers", 9 },
+		{ "{\"a\":00}", 0, "number with a leading zero", 7 },
+		{ "{\"a\":-00}", 0, "number with a leading zero", 8 },
+		{ "{\"a\":01}", 0, "number with a leading zero", 7 },
+		{ "{\"a\":1.}", 0, "number expected (a digit after '.')", 8 },
+		{ "{\"a\":1.e5}", 0, "number expected (a digit after '.')", 8 },
+		{ "{\"a\":.5}", 0, "unexpected character", 6 },
+		{ "{\"a\":1e}", 0, "number expected", 8 },
+		{ "{\"a\":1e+}", 0, "number expected", 9 },
+		{ "{\"a\":+1}", 0, "unexpected character", 6 },
+		{ "{\"a\":18446744073709551616}", 0, "integer out of the 64-bit range", 6 },
+		{ "{\"a\":-9223372036854775809}", 0, "integer out of the 64-bit range", 6 },
+		{ "{\"a\":123456789012345678901234567890}", 0, "integer out of the 64-bit range", 6 },
+		{ "{\"a\":\"\\ud800\"}", 0, "unpaired surrogate escape", 7 },
+		{ "{\"a\":\"x\\ud800y\"}", 0, "unpaired surrogate escape", 8 },
+		{ "{\"a\":\"\\ud800\\u0041\"}", 0, "unpaired surrogate escape", 7 },
+		{ "{\"a\":\"\\udc00\"}", 0, "unpaired surrogate escape", 7 },
+		{ "{\"a\":\"\\ude00\\ud83d\"}", 0, "unpaired surrogate escape", 7 },
+		{ "{\"\\ud800\":1}", 0, "unpaired surrogate escape", 3 },
+		{ "{\"a\":1}\x00", 8, "unexpected data after the JSON value", 8 },
+		{ "{\"a\":1} \x00 ", 10, "unexpected data after the JSON value", 9 },
+		{ "{\"a\":\"x\x00y\"}", 11, "control character in a string", 8 },
+		{ "{\"a\":1}\x0b", 0, "unexpected character", 8 },
+		{ "\x0c{\"a\":1}", 0, "unexpected character", 1 },
+	};
+	static const char *const sel[] = { "a", NULL };
+	static const char *const span_paths[] = { "a" };
+	struct rft_json_paths *ps = rft_json_paths_new(span_paths, 1);
+	struct rft_json_span sp[1];
+	struct strbuf e[4], store = STRBUF_INIT, want = STRBUF_INIT;
+	size_t i, k;
+	int agree = 1, right = 1;
+
+	for (k = 0; k < 4; k++)
+		strbuf_init(&e[k], 0);
+	for (i = 0; i < sizeof(t) / sizeof(*t); i++) {
+		const char *d = t[i].doc;
+		size_t len = t[i].len ? t[i].len : strlen(d);
+		struct json_object *o[3] = { NULL, NULL, NULL };
+		int r[4];
+
+		for (k = 0; k < 4; k++)
+			strbuf_reset(&e[k]);
+		r[0] = rft_json_parse(d, len, &o[0], &e[0]);
+		r[1] = rft_json_parse_paths(d, len, sel, &o[1], &e[1]);
+		r[2] = rft_json_parse_paths(d, len, NULL, &o[2], &e[2]);
+		r[3] = rft_json_spans(d, len, ps, sp, &store, &e[3]);
+		for (k = 1; k < 4; k++)
+			if (r[k] != r[0] || strcmp(e[k].buf, e[0].buf)) {
+				printf("# doc %zu: reader %zu: %d '%s', rft_json_parse %d '%s'\n", i, k, r[k],
+				       e[k].buf, r[0], e[0].buf);
+				agree = 0;
+			}
+		strbuf_reset(&want);
+		if (t[i].col)
+			strbuf_addf(&want, "invalid JSON at column %d: %s", t[i].col, t[i].why);
+		else if (t[i].why)
+			strbuf_addf(&want, "invalid JSON at %s", t[i].why);
+		if (t[i].why ? r[0] == 0 || strncmp(e[0].buf, want.buf, want.len) : r[0] != 0) {
+			printf("# doc %zu: rc %d '%s', want '%s'\n", i, r[0], e[0].buf, t[i].why ? want.buf : "accepted");
+			right = 0;
+		}
+		for (k = 0; k < 3; k++)
+			json_object_put(o[k]);
+	}
+	CHECK(right, "json strict: overlong/surrogate/past-U+10FFFF UTF-8, raw control characters, NaN, 00, 1., "
+	      "unpaired surrogate escapes, integers past 64 bits, NUL after the value refused, with their column");
+	CHECK(agree, "json strict: rft_json_parse, rft_json_parse_paths and rft_json_spans accept and refuse alike, "
+	      "with the same message");
+	for (k = 0; k < 4; k++)
+		strbuf_release(&e[k]);
+	strbuf_release(&store);
+	strbuf_release(&want);
+	rft_json_paths_free(ps);
+	rft_json_thread_done();
+}
+
+static char *read_testdata(const char *name, size_t *len)
+{
+	const char *top = getenv("top");
+	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
+	char buf[4096];
+	size_t n;
+	FILE *fp;
+
+	strbuf_addf(&path, "%s/testdata/robustness/%s", top ? top : ".", name);
+	fp = fopen(path.buf, "rb");
+	strbuf_release(&path);
+	if (!fp)
+		return NULL;
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		strbuf_add(&text, buf, n);
+	fclose(fp);
+	*len = text.len;
+	return strbuf_detach(&text, NULL);
+}
+
+/* a document, parsed: its compact JSON, or its error message */
+static void parse_put(const char *d, size_t len, struct strbuf *out)
+{
+	struct json_object *o;
+
+	strbuf_reset(out);
+	if (rft_json_parse(d, len, &o, out) == 0)
+		json_put_value(out, o);
+	json_object_put(o);
+}
+
+/* D1: a document parses the same after a refused one that ended inside a
+ * surrogate pair (json-c's reset kept the pending half) */
+static void test_json_tokener_state(void)
+{
+	static const char first[] = "{\"a\":\"\\ud800\\u", second[] = "{\"a\":\"\\u0041 caf\\u00e9\"}";
+	struct strbuf fresh = STRBUF_INIT, after = STRBUF_INIT, e = STRBUF_INIT;
+	struct json_object *o;
+	size_t n1 = 0, n2 = 0;
+	char *f1 = read_testdata("json-diff-poison-first.json", &n1);
+	char *f2 = read_testdata("json-diff-poison-second.json", &n2);
+	int ok;
+
+	rft_json_thread_done();
+	parse_put(second, strlen(second), &fresh);
+	ok = rft_json_parse(first, strlen(first), &o, &e) < 0;
+	parse_put(second, strlen(second), &after);
+	ok = ok && !strcmp(fresh.buf, "{\"a\":\"A caf\xc3\xa9\"}") && !strcmp(after.buf, fresh.buf);
+	if (!ok)
+		printf("# fresh %s, after a bad document %s\n", fresh.buf, after.buf);
+	if (f1 && f2) {
+		rft_json_thread_done();
+		parse_put(f2, n2, &fresh);
+		parse_put(f1, n1, &e);
+		parse_put(f2, n2, &after);
+		if (strcmp(fresh.buf, after.buf)) {
+			printf("# json-diff-poison-second.json: fresh %s, after the first %s\n", fresh.buf, after.buf);
+			ok = 0;
+		}
+	} else {
+		printf("# no testdata/robustness/json-diff-poison-*.json\n");
+		ok = 0;
+	}
+	CHECK(ok, "json: a refused document leaves nothing in the tokener for the next one (D1)");
+	free(f1);
+	free(f2);
+	strbuf_release(&fresh);
+	strbuf_release(&after);
+	strbuf_release(&e);
+	rft_json_thread_done();
+}
+
+/* D2, D4: span_next sees the elements json-c sees (also when the values
+ * come from json-c, an escaped key); span_num reads numbers as json-c */
+static void test_json_span_values(void)
+{
+	static const char *const docs[] = {
+		"{\"a\":[\"\xc3\xa9\",1,{\"b\":[2,\"\xf0\x9f\x98\x80\"]},[],\"x\\u00e9\"]}",
+		"{\"\\u0061\":[\"\xc3\xa9\",1,{\"b\":[2]},null]}",
+		"{\"a\":[]}",
+	};
+	static const char *const nums[] = {
+		"0", "-0", "1.5", "-2.5e-3", "9007199254740993", "9223372036854775807", "9223372036854775808",
+		"-9223372036854775808", "12345678901234567890", "18446744073709551615", "1e400", "123456789012345678",
+	};
+	static const char *const span_paths[] = { "a" };
+	struct rft_json_paths *ps = rft_json_paths_new(span_paths, 1);
+	struct rft_json_span sp[1];
+	struct strbuf store = STRBUF_INIT, e = STRBUF_INIT, d = STRBUF_INIT;
+	size_t i, n = 0;
+	int elems = 1, numbers = 1, refused;
+	char *f = read_testdata("json-diff-span-next-surrogate.json", &n);
+
+	for (i = 0; i < sizeof(docs) / sizeof(*docs); i++) {
+		struct json_object *o, *a;
+		struct rft_json_span el;
+		size_t pos = 0, count = 0;
+
+		if (rft_json_parse(docs[i], strlen(docs[i]), &o, &e) < 0 ||
+		    rft_json_spans(docs[i], strlen(docs[i]), ps, sp, &store, &e) < 0) {
+			printf("# doc %zu: %s\n", i, e.buf);
+			elems = 0;
+			continue;
+		}
+		json_object_object_get_ex(o, "a", &a);
+		while (rft_json_span_next(&sp[0], &pos, &el))
+			count++;
+		if (count != json_object_array_length(a)) {
+			printf("# doc %zu: span_next %zu elements, json-c %zu\n", i, count, json_object_array_length(a));
+			elems = 0;
+		}
+		json_object_put(o);
+	}
+	/* the fuzzer's smallest case: a span of elements that ended early */
+	strbuf_reset(&e);
+	refused = f && rft_json_spans(f, n, ps, sp, &store, &e) < 0 && strstr(e.buf, "invalid UTF-8");
+	if (!refused)
+		printf("# json-diff-span-next-surrogate.json: %s\n", f ? e.buf : "missing");
+	for (i = 0; i < sizeof(nums) / sizeof(*nums); i++) {
+		struct json_object *o, *a;
+		double v = -1;
+
+		strbuf_reset(&d);
+		strbuf_addf(&d, "{\"a\":%s}", nums[i]);
+		if (rft_json_parse(d.buf, d.len, &o, &e) < 0 || rft_json_spans(d.buf, d.len, ps, sp, &store, &e) < 0 ||
+		    rft_json_span_num(&sp[0], &v) < 0) {
+			printf("# %s: %s\n", nums[i], e.buf);
+			numbers = 0;
+			continue;
+		}
+		json_object_object_get_ex(o, "a", &a);
+		if (memcmp(&v, &(double){ json_object_get_double(a) }, sizeof(v))) {
+			printf("# %s: span_num %.17g, json-c %.17g\n", nums[i], v, json_object_get_double(a));
+			numbers = 0;
+		}
+		json_object_put(o);
+	}
+	CHECK(elems && refused, "json spans: span_next yields the elements json-c has; a surrogate in UTF-8 is refused (D2)");
+	CHECK(numbers, "json spans: span_num gives json-c's double, huge integers included (D4)");
+	free(f);
+	strbuf_release(&store);
+	strbuf_release(&e);
+	strbuf_release(&d);
+	rft_json_paths_free(ps);
+	rft_json_thread_done();
+}
+
 /* a member of an object span: the last of repeated keys, never a nested
  * one, and "ask json-c" (-1) when a key is escaped */
 static void test_json_span_member(void)
@@ -762,6 +1017,9 @@ int main(void)
 	test_json_in();
 	test_json_paths();
 	test_json_span_member();
+	test_json_strict();
+	test_json_tokener_state();
+	test_json_span_values();
 	test_fuzzy();
 	test_input();
 	test_output();
