@@ -1,5 +1,5 @@
 # rft-grade: the calculate_output formula of a multi grader (limits, numbers,
-# messages).
+# messages) and how a gene_rank list is read (every entry a place).
 . "$T/lib.sh"
 
 R="$TD/robustness"
@@ -96,3 +96,54 @@ test_expect_success 'D16: a NUL inside the formula is refused, not the formula c
 	test_must_fail 78 rft-grade --validate -g nul.json 2> err &&
 	grep_err "nul.json (m): calculate_output: unexpected U+0000 at column 2" err
 '
+
+# D19: every entry of a JSON list of answers is a place
+cat > d19.jsonl <<'EOF'
+{"id":"number_first","reference":{"genes":["AAGAB"]},"sample":{"output_json":{"genes":[12345,"AAGAB","KMT2D"]}}}
+{"id":"junk_first","reference":{"genes":["AAGAB"]},"sample":{"output_json":{"genes":["junk","AAGAB"]}}}
+{"id":"every_kind","reference":{"genes":["AAGAB"]},"sample":{"output_json":{"genes":[null,true,{"x":"AAGAB"},["AAGAB"],{"symbol":7},1.5,"","**"," . ",{"symbol":" "},"AAGAB"]}}}
+{"id":"no_repeat","reference":{"genes":["AAGAB"]},"sample":{"output_json":{"genes":[1,1,"junk","JUNK","AAGAB"]}}}
+{"id":"cut_at_max_list","reference":{"genes":["AAGAB"]},"sample":{"output_json":{"genes":[0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,"AAGAB"]}}}
+{"id":"last_place","reference":{"genes":["AAGAB"]},"sample":{"output_json":{"genes":[0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,"AAGAB"]}}}
+{"id":"only_numbers","reference":{"genes":["AAGAB"]},"sample":{"output_json":{"genes":[1,2]}}}
+{"id":"symbol_objects","reference":{"genes":["AAGAB"]},"sample":{"output_json":{"genes":[{"symbol":"KMT2D"},{"name":"KDM6A"},{"symbol":"AAGAB"}]}}}
+{"id":"in_the_text","reference":{"genes":["AAGAB"]},"sample":{"output_text":"Ranked: {\"genes\": [false, {\"symbol\": null}, \"AAGAB\"]}"}}
+{"id":"text_list_blank_item","reference":{"genes":["AAGAB"]},"sample":{"output_text":"Candidates: **, AAGAB, KMT2D"}}
+EOF
+test_expect_success 'D19: an entry that names no gene takes its place, in batch (spans) and --serve (a tree)' '
+	rft-grade d19.jsonl | jq -c "[.id, .grade.reward, .grade.rank, .grade.predicted]" > batch &&
+	jq -c "{item: del(.sample), sample: .sample}" d19.jsonl | rft-grade --serve |
+	  jq -c "[.reward, .grade.rank, .grade.predicted]" > served0 &&
+	jq -r .id d19.jsonl | paste -d" " - served0 | sed "s/^\([^ ]*\) \[/[\"\1\",/" > served &&
+	cat > want <<-\EOF &&
+	["number_first",0.5,2,["(number)","AAGAB","KMT2D"]]
+	["junk_first",0.5,2,["JUNK","AAGAB"]]
+	["every_kind",0.090909,11,["(null)","(boolean)","(object)","(array)","(object)","(number)","","","","","AAGAB"]]
+	["no_repeat",0.25,4,["(number)","(number)","JUNK","AAGAB"]]
+	["cut_at_max_list",0,null,["(number)","(number)","(number)","(number)","(number)","(number)","(number)","(number)","(number)","(number)","(number)","(number)","(number)","(number)","(number)","(number)","(number)","(number)","(number)","(number)"]]
+	["last_place",0.05,20,["(number)","(number)","(number)","(number)","(number)","(number)","(number)","(number)","(number)","(number)","(number)","(number)","(number)","(number)","(number)","(number)","(number)","(number)","(number)","AAGAB"]]
+	["only_numbers",0,null,["(number)","(number)"]]
+	["symbol_objects",0.333333,3,["KMT2D","(object)","AAGAB"]]
+	["in_the_text",0.333333,3,["(boolean)","(object)","AAGAB"]]
+	["text_list_blank_item",1,1,["AAGAB","KMT2D"]]
+	EOF
+	test_cmp want batch && test_cmp want served
+'
+if command -v python3 > /dev/null 2>&1; then
+test_expect_success 'D19: the exported python grader gives the same rewards' '
+	rft-grade --export-openai exported.json --dataset d19.jsonl &&
+	rft-grade d19.jsonl | jq -c "[.id, .grade.reward]" > c.rewards &&
+	python3 - exported.json d19.jsonl > py.rewards <<-\PY &&
+	import json, sys
+	ns = {}
+	exec(json.load(open(sys.argv[1]))["source"], ns)
+	for line in open(sys.argv[2], encoding="utf-8"):
+	    row = json.loads(line)
+	    v = round(ns["grade"](row.pop("sample"), row), 6)
+	    print(json.dumps([row["id"], int(v) if v == int(v) else v], separators=(",", ":")))
+	PY
+	test_cmp c.rewards py.rewards
+'
+else
+	test_skip 'D19: exported python grader' 'no python3'
+fi

@@ -634,8 +634,38 @@ static void add_upper(struct strbuf *sb, const char *s, size_t len)
 	strbuf_setlen(sb, sb->len + len);
 }
 
-static void add_name(const struct hgnc *h, struct gene_lists *L, const char *text, size_t len,
-		     struct grade_result *r)
+/* a new place in the list, its text to be added to L->text */
+static struct name *new_name(struct gene_lists *L, long gene)
+{
+	if (L->n == L->alloc) {
+		L->alloc = L->alloc ? 2 * L->alloc : 32;
+		L->names = erealloc(L->names, L->alloc * sizeof(*L->names));
+	}
+	L->names[L->n].gene = gene;
+	L->names[L->n].off = L->text.len;
+	return &L->names[L->n++];
+}
+
+/* is a name nothing once cleaned, as the exported python's _clean cleans it
+ * (spaces; quotes, stars, backticks; a trailing .,;: and those; spaces)? */
+static int name_blank(const char *a)
+{
+	const char *b = a + strlen(a);
+
+	while (a < b && isspace((unsigned char)*a))
+		a++;
+	while (a < b && strchr("\"'*`", *a))
+		a++;
+	while (b > a && strchr("\"'*`.,;:", b[-1]))
+		b--;
+	while (a < b && isspace((unsigned char)*a))
+		a++;
+	return a == b;
+}
+
+/* a name: 0, or -1 (nothing added) when it is blank once cleaned */
+static int add_name(const struct hgnc *h, struct gene_lists *L, const char *text, size_t len,
+		    struct grade_result *r)
 {
 	char buf[256];
 	enum hgnc_how how = HGNC_UNKNOWN;
@@ -645,12 +675,12 @@ static void add_name(const struct hgnc *h, struct gene_lists *L, const char *tex
 		text++, len--;
 	while (len && isspace((unsigned char)text[len - 1]))
 		len--;
-	if (!len)
-		return;
 	if (len >= sizeof(buf))
 		len = sizeof(buf) - 1;
 	memcpy(buf, text, len);
 	buf[len] = '\0';
+	if (name_blank(buf))
+		return -1;
 	if (h) {
 		g = hgnc_resolve_text(h, buf, &how);
 		if (g < 0 && how == HGNC_AMBIGUOUS)
@@ -658,12 +688,7 @@ static void add_name(const struct hgnc *h, struct gene_lists *L, const char *tex
 		else if (g < 0)
 			r->unknown++;
 	}
-	if (L->n == L->alloc) {
-		L->alloc = L->alloc ? 2 * L->alloc : 32;
-		L->names = erealloc(L->names, L->alloc * sizeof(*L->names));
-	}
-	L->names[L->n].gene = g;
-	L->names[L->n].off = L->text.len;
+	new_name(L, g);
 	if (g >= 0) {
 		strbuf_addstr(&L->text, hgnc_symbol(h, g));
 	} else {
@@ -677,7 +702,38 @@ static void add_name(const struct hgnc *h, struct gene_lists *L, const char *tex
 		add_upper(&L->text, a, (size_t)(b - a));
 	}
 	strbuf_addch(&L->text, '\0');
-	L->n++;
+	return 0;
+}
+
+/*
+ * An entry of a JSON list of answers that names no gene (not a string nor an
+ * object with a string "symbol", or a blank name): it is an answer all the
+ * same, so it takes its place, as a wrong name would, and matches nothing,
+ * not even another like it.  The predicted list shows its type, "(number)",
+ * or "" for a blank name.
+ */
+#define NAME_NONE (-2)
+
+static void add_none(struct gene_lists *L, enum json_type t, int blank)
+{
+	new_name(L, NAME_NONE);
+	if (!blank)
+		strbuf_addstr(&L->text, t == json_type_null ? "(null)" : t == json_type_boolean ? "(boolean)" :
+			      t == json_type_object ? "(object)" : t == json_type_array ? "(array)" :
+			      "(number)");
+	strbuf_addch(&L->text, '\0');
+}
+
+/* one entry of a JSON list of answers, from a tree */
+static void add_entry(const struct hgnc *h, struct gene_lists *L, struct json_object *v, struct grade_result *r)
+{
+	const char *s = v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) :
+		rft_json_get_str(v, "symbol");
+
+	if (!s)
+		add_none(L, v ? json_object_get_type(v) : json_type_null, 0);
+	else if (add_name(h, L, s, strlen(s), r) < 0)
+		add_none(L, json_type_string, 1);
 }
 
 /* one reference gene: its HGNC id (or its upper-case symbol without HGNC) */
@@ -722,14 +778,8 @@ static int text_genes(const struct hgnc *h, struct json_tokener **tok, const cha
 		if (genes && json_object_is_type(genes, json_type_array)) {
 			size_t i, len = json_object_array_length(genes);
 
-			for (i = 0; i < len; i++) {
-				struct json_object *g = json_object_array_get_idx(genes, i);
-
-				if (g && json_object_is_type(g, json_type_string))
-					add_name(h, L, json_object_get_string(g), (size_t)json_object_get_string_len(g), r);
-				else if (g && rft_json_get_str(g, "symbol"))
-					add_name(h, L, rft_json_get_str(g, "symbol"), strlen(rft_json_get_str(g, "symbol")), r);
-			}
+			for (i = 0; i < len; i++)
+				add_entry(h, L, json_object_array_get_idx(genes, i), r);
 			json_object_put(o);
 			return 0;
 		}
@@ -761,10 +811,8 @@ static int text_genes(const struct hgnc *h, struct json_tokener **tok, const cha
 				;
 			while (w > q && w[-1] == '.')
 				w--;
-			if (w > q) {
-				add_name(h, L, q, (size_t)(w - q), r);
+			if (w > q && add_name(h, L, q, (size_t)(w - q), r) == 0)
 				items++;
-			}
 		}
 		p = *eol ? eol + 1 : eol;
 	}
@@ -898,17 +946,20 @@ static void rank_names(const struct grader *g, const struct gene_lists *L, struc
 	for (i = 0; i < L->n && (int)kept < g->max_list; i++) {
 		const char *key = NAME_KEY(i);
 
-		for (j = 0; j < i; j++) {
+		/* (an entry that names no gene is no repeat, nor repeated) */
+		for (j = 0; L->names[i].gene != NAME_NONE && j < i; j++) {
+			if (L->names[j].gene == NAME_NONE)
+				continue;
 			if (L->names[i].gene >= 0 && L->names[j].gene >= 0 ?
 			    L->names[i].gene == L->names[j].gene : !strcmp(key, NAME_KEY(j)))
 				break;
 		}
-		if (j < i)
+		if (L->names[i].gene != NAME_NONE && j < i)
 			continue;
 		if (kept++)
 			strbuf_addch(&r->predicted, ',');
 		json_put_str(&r->predicted, L->text.buf + L->names[i].off);
-		if (r->rank == 0) {
+		if (r->rank == 0 && L->names[i].gene != NAME_NONE) {
 			for (j = 0; j < L->nref; j++)
 				if (!strcmp(L->reftext.buf + L->refs[j], key))
 					break;
@@ -956,14 +1007,8 @@ static void grade_gene_rank(const struct grader *g, struct json_object *item,
 	    json_object_is_type(list, json_type_array)) {
 		size_t i, len = json_object_array_length(list);
 
-		for (i = 0; i < len; i++) {
-			struct json_object *v = json_object_array_get_idx(list, i);
-			const char *s = v && json_object_is_type(v, json_type_string) ?
-				json_object_get_string(v) : rft_json_get_str(v, "symbol");
-
-			if (s)
-				add_name(h, &L, s, strlen(s), r);
-		}
+		for (i = 0; i < len; i++)
+			add_entry(h, &L, json_object_array_get_idx(list, i), r);
 	} else {
 		strbuf_reset(&tmp);
 		strbuf_reset(&err);
@@ -1114,17 +1159,24 @@ static int gene_rank_spans(const struct grader *g, const struct rft_json_span *s
 		return -1;
 
 	if (rft_json_span_type(in) == json_type_array) {
+		/* each entry as add_entry reads it from a tree */
 		for (pos = 0; rft_json_span_next(in, &pos, &v); ) {
+			enum json_type t = rft_json_span_type(&v);
+
 			strbuf_reset(tmp);
-			if (rft_json_span_type(&v) == json_type_object) {
+			if (t == json_type_object) {
 				if ((rc = rft_json_span_member(&v, "symbol", &m)) < 0)
 					return -1;
-				if (rc == 0 || rft_json_span_str(&m, tmp) < 0)
+				if (rc == 0 || rft_json_span_str(&m, tmp) < 0) {
+					add_none(L, t, 0);
 					continue;
+				}
 			} else if (rft_json_span_str(&v, tmp) < 0) {
+				add_none(L, t, 0);
 				continue;
 			}
-			add_name(h, L, tmp->buf, strlen(tmp->buf), r);
+			if (add_name(h, L, tmp->buf, strlen(tmp->buf), r) < 0)
+				add_none(L, t, 1);
 		}
 	} else {
 		if (!text->p)
