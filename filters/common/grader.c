@@ -70,31 +70,49 @@ void grade_fail(struct grade_result *r, int bit, const char *fmt, ...)
 
 /* ------------------------------------------------------- calculate_output */
 
-enum etype { X_NUM, X_VAR, X_NEG, X_ADD, X_SUB, X_MUL, X_DIV, X_POW, X_CALL };
+/*
+ * The formula language: sums and products of operands, '^' (right to left),
+ * unary signs, parentheses and functions, decimal numbers and the names of
+ * the sub-graders.  Chains (a+b+..., a*b*..., a^b^..., - - a, a function's
+ * arguments) are lists walked by loops, so that only parentheses and function
+ * calls nest, FORMULA_MAX_DEPTH deep at most: the parser, expr_eval and
+ * expr_free recurse only that deep, whatever the length of the formula.
+ */
+#define FORMULA_MAX_DEPTH 256
+#define FORMULA_MAX_LEN 65536
+
+enum etype { X_NUM, X_VAR, X_NEG, X_SUM, X_PROD, X_POW, X_CALL };
 
 struct expr {
 	enum etype type;
+	char op;                 /* an operand of X_SUM ('+' '-') or X_PROD ('*' '/'): how it joins
+				  * the ones before it (the first one's is '+' or '*') */
 	double num;
 	int var;                 /* index into the grader's subs */
 	const char *fn;          /* X_CALL */
-	struct expr *a, *b;      /* operands; X_CALL: a = first arg, args chained by b */
-	struct expr *next;       /* X_CALL argument list */
+	struct expr *a;          /* X_NEG: the operand; X_SUM, X_PROD, X_CALL: the first operand or
+				  * argument; X_POW: the last operand (a^b^c is kept as c, b, a) */
+	struct expr *next;       /* the next operand or argument of the node above */
 };
 
+/* (recursion only into a, whose depth is bounded by the parser: the lists
+ * chained by next are walked) */
 static void expr_free(struct expr *e)
 {
-	if (!e)
-		return;
-	expr_free(e->a);
-	expr_free(e->b);
-	expr_free(e->next);
-	free(e);
+	while (e) {
+		struct expr *next = e->next;
+
+		expr_free(e->a);
+		free(e);
+		e = next;
+	}
 }
 
 struct eparse {
-	const char *s, *p;
+	const char *s, *p, *end;  /* end: the string's end (a NUL before it is a character) */
 	const struct grader *g;
 	struct strbuf *err;
+	int depth;               /* parentheses and function calls open */
 };
 
 static struct expr *enew(enum etype t)
@@ -111,7 +129,109 @@ static void eskip(struct eparse *ps)
 		ps->p++;
 }
 
+/* the column of p in characters (UTF-8 lead bytes), from 1 */
+static int ecol(const struct eparse *ps, const char *p)
+{
+	const char *q;
+	int col = 1;
+
+	for (q = ps->s; q < p; q++)
+		if (((unsigned char)*q & 0xC0) != 0x80)
+			col++;
+	return col;
+}
+
+/* "unexpected 'x' at column N" for the whole character at p: a non-ASCII
+ * one with its code point, a control character as its code point only */
+static void eunexpected(struct eparse *ps, const char *p)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	unsigned long cp = u[0];
+	int n = 0, i;
+
+	if (!*p && p >= ps->end) {
+		strbuf_addstr(ps->err, "unexpected end of formula");
+		return;
+	}
+	if (u[0] >= 0xC2 && u[0] <= 0xDF)
+		n = 1, cp = u[0] & 0x1F;
+	else if (u[0] >= 0xE0 && u[0] <= 0xEF)
+		n = 2, cp = u[0] & 0x0F;
+	else if (u[0] >= 0xF0 && u[0] <= 0xF4)
+		n = 3, cp = u[0] & 0x07;
+	for (i = 1; i <= n; i++) {
+		if ((u[i] & 0xC0) != 0x80)
+			break;
+		cp = cp << 6 | (u[i] & 0x3F);
+	}
+	if (u[0] >= 0x80 && (i <= n || (n == 0)))
+		strbuf_addf(ps->err, "unexpected byte 0x%02X (not UTF-8)", u[0]);
+	else if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0))
+		strbuf_addf(ps->err, "unexpected U+%04lX", cp);
+	else if (cp < 0x80)
+		strbuf_addf(ps->err, "unexpected '%c'", (char)cp);
+	else
+		strbuf_addf(ps->err, "unexpected '%.*s' (U+%04lX)", n + 1, p, cp);
+	strbuf_addf(ps->err, " at column %d", ecol(ps, p));
+}
+
 static struct expr *eexpr(struct eparse *ps);
+
+/* a decimal number: digits with an optional fraction and exponent
+ * (1, 0.5, .5, 2e-3); not hex, inf or nan as strtod would read */
+static struct expr *enumber(struct eparse *ps)
+{
+	const char *p = ps->p, *start = ps->p;
+	size_t digits = 0;
+	struct strbuf buf = STRBUF_INIT;
+	char *end;
+	struct expr *e;
+
+	while (isdigit((unsigned char)*p))
+		p++, digits++;
+	if (*p == '.')
+		for (p++; isdigit((unsigned char)*p); p++)
+			digits++;
+	if (!digits) {
+		strbuf_addf(ps->err, "bad number at column %d", ecol(ps, start));
+		return NULL;
+	}
+	if (*p == 'e' || *p == 'E') {
+		const char *q = p + 1;
+
+		if (*q == '+' || *q == '-')
+			q++;
+		if (!isdigit((unsigned char)*q)) {
+			strbuf_addf(ps->err, "bad exponent in the number at column %d", ecol(ps, start));
+			return NULL;
+		}
+		while (isdigit((unsigned char)*q))
+			q++;
+		p = q;
+	}
+	if (isalnum((unsigned char)*p) || *p == '_' || *p == '.') {
+		const char *q = p;
+
+		while (isalnum((unsigned char)*q) || *q == '_' || *q == '.')
+			q++;
+		strbuf_addf(ps->err, "bad number '%.*s' at column %d (numbers are decimal: digits, a '.', "
+			    "an exponent)", (int)(q - start), start, ecol(ps, start));
+		return NULL;
+	}
+	strbuf_add(&buf, start, (size_t)(p - start));
+	e = enew(X_NUM);
+	e->num = strtod(buf.buf, &end);
+	if (*end || !isfinite(e->num)) {
+		strbuf_addf(ps->err, "number '%s' at column %d is %s", buf.buf, ecol(ps, start),
+			    *end ? "not a number" : "too large");
+		free(e);
+		e = NULL;
+	} else {
+		ps->p = p;
+	}
+	strbuf_release(&buf);
+	return e;
+}
 
 static struct expr *eprimary(struct eparse *ps)
 {
@@ -120,32 +240,28 @@ static struct expr *eprimary(struct eparse *ps)
 
 	eskip(ps);
 	if (*ps->p == '(') {
+		if (ps->depth >= FORMULA_MAX_DEPTH) {
+			strbuf_addf(ps->err, "formula nested deeper than %d levels at column %d",
+				    FORMULA_MAX_DEPTH, ecol(ps, ps->p));
+			return NULL;
+		}
+		ps->depth++;
 		ps->p++;
 		e = eexpr(ps);
-		eskip(ps);
+		ps->depth--;
 		if (!e)
 			return NULL;
+		eskip(ps);
 		if (*ps->p != ')') {
-			strbuf_addf(ps->err, "expected ')' at column %d", (int)(ps->p - ps->s) + 1);
+			strbuf_addf(ps->err, "expected ')' at column %d", ecol(ps, ps->p));
 			expr_free(e);
 			return NULL;
 		}
 		ps->p++;
 		return e;
 	}
-	if (isdigit((unsigned char)*ps->p) || *ps->p == '.') {
-		char *end;
-
-		e = enew(X_NUM);
-		e->num = strtod(ps->p, &end);
-		if (end == ps->p) {
-			strbuf_addf(ps->err, "bad number at column %d", (int)(ps->p - ps->s) + 1);
-			free(e);
-			return NULL;
-		}
-		ps->p = end;
-		return e;
-	}
+	if (isdigit((unsigned char)*ps->p) || *ps->p == '.')
+		return enumber(ps);
 	if (isalpha((unsigned char)*ps->p) || *ps->p == '_') {
 		const char *start = ps->p;
 		size_t n, i;
@@ -156,17 +272,25 @@ static struct expr *eprimary(struct eparse *ps)
 		eskip(ps);
 		if (*ps->p == '(') {
 			struct expr **tail;
+			int nargs = 0;
 
 			for (i = 0; i < sizeof(fns) / sizeof(*fns); i++)
 				if (strlen(fns[i]) == n && !strncmp(fns[i], start, n))
 					break;
 			if (i == sizeof(fns) / sizeof(*fns)) {
-				strbuf_addf(ps->err, "unknown function '%.*s'", (int)n, start);
+				strbuf_addf(ps->err, "unknown function '%.*s' at column %d", (int)n, start,
+					    ecol(ps, start));
+				return NULL;
+			}
+			if (ps->depth >= FORMULA_MAX_DEPTH) {
+				strbuf_addf(ps->err, "formula nested deeper than %d levels at column %d",
+					    FORMULA_MAX_DEPTH, ecol(ps, ps->p));
 				return NULL;
 			}
 			e = enew(X_CALL);
 			e->fn = fns[i];
 			ps->p++;
+			ps->depth++;
 			tail = &e->a;
 			for (;;) {
 				struct expr *arg = eexpr(ps);
@@ -177,6 +301,7 @@ static struct expr *eprimary(struct eparse *ps)
 				}
 				*tail = arg;
 				tail = &arg->next;
+				nargs++;
 				eskip(ps);
 				if (*ps->p == ',') {
 					ps->p++;
@@ -186,21 +311,15 @@ static struct expr *eprimary(struct eparse *ps)
 					ps->p++;
 					break;
 				}
-				strbuf_addf(ps->err, "expected ',' or ')' at column %d", (int)(ps->p - ps->s) + 1);
+				strbuf_addf(ps->err, "expected ',' or ')' at column %d", ecol(ps, ps->p));
 				expr_free(e);
 				return NULL;
 			}
-			{
-				int nargs = 0;
-				struct expr *a;
-
-				for (a = e->a; a; a = a->next)
-					nargs++;
-				if (strcmp(e->fn, "min") && strcmp(e->fn, "max") && nargs != 1) {
-					strbuf_addf(ps->err, "%s() takes one argument", e->fn);
-					expr_free(e);
-					return NULL;
-				}
+			ps->depth--;
+			if (strcmp(e->fn, "min") && strcmp(e->fn, "max") && nargs != 1) {
+				strbuf_addf(ps->err, "%s() takes one argument, at column %d", e->fn, ecol(ps, start));
+				expr_free(e);
+				return NULL;
 			}
 			return e;
 		}
@@ -208,80 +327,89 @@ static struct expr *eprimary(struct eparse *ps)
 			if (strlen(ps->g->sub_names[i]) == n && !strncmp(ps->g->sub_names[i], start, n))
 				break;
 		if (i == (size_t)ps->g->nsubs) {
-			strbuf_addf(ps->err, "'%.*s' is not one of the graders", (int)n, start);
+			strbuf_addf(ps->err, "'%.*s' is not one of the graders, at column %d", (int)n, start,
+				    ecol(ps, start));
 			return NULL;
 		}
 		e = enew(X_VAR);
 		e->var = (int)i;
 		return e;
 	}
-	if (*ps->p)
-		strbuf_addf(ps->err, "unexpected '%c' at column %d", *ps->p, (int)(ps->p - ps->s) + 1);
-	else
-		strbuf_addstr(ps->err, "unexpected end of formula");
+	eunexpected(ps, ps->p);
 	return NULL;
 }
 
+/* signs before a primary, any number of them: one X_NEG when they make a minus */
 static struct expr *eunary(struct eparse *ps)
 {
-	eskip(ps);
-	if (*ps->p == '-' || *ps->p == '+') {
-		int neg = *ps->p == '-';
-		struct expr *a, *e;
+	int neg = 0;
+	struct expr *a, *e;
 
-		ps->p++;
-		a = eunary(ps);
-		if (!a || !neg)
-			return a;
-		e = enew(X_NEG);
-		e->a = a;
-		return e;
-	}
-	return eprimary(ps);
+	for (eskip(ps); *ps->p == '-' || *ps->p == '+'; eskip(ps))
+		neg ^= *ps->p++ == '-';
+	a = eprimary(ps);
+	if (!a || !neg)
+		return a;
+	e = enew(X_NEG);
+	e->a = a;
+	return e;
 }
 
+/* a^b^c = a^(b^c): the operands kept last first, evaluated in that order */
 static struct expr *epower(struct eparse *ps)
 {
-	struct expr *a = eunary(ps), *e;
+	struct expr *a = eunary(ps), *e, *b;
 
 	if (!a)
 		return NULL;
 	eskip(ps);
 	if (*ps->p != '^')
 		return a;
-	ps->p++;
 	e = enew(X_POW);
 	e->a = a;
-	e->b = epower(ps);   /* right-associative */
-	if (!e->b) {
-		expr_free(e);
-		return NULL;
+	while (*ps->p == '^') {
+		ps->p++;
+		if (!(b = eunary(ps))) {
+			expr_free(e);
+			return NULL;
+		}
+		b->next = e->a;
+		e->a = b;
+		eskip(ps);
 	}
 	return e;
 }
 
+/* level 0: terms joined by + -, level 1: factors joined by * / */
 static struct expr *ebinary(struct eparse *ps, int level)
 {
-	struct expr *a = level ? epower(ps) : ebinary(ps, 1), *e;
+	struct expr *a = level ? epower(ps) : ebinary(ps, 1), *e, **tail;
+	char c;
 
-	while (a) {
-		char c;
-
+	if (!a)
+		return NULL;
+	eskip(ps);
+	c = *ps->p;
+	if (level ? (c != '*' && c != '/') : (c != '+' && c != '-'))
+		return a;
+	e = enew(level ? X_PROD : X_SUM);
+	e->a = a;
+	a->op = level ? '*' : '+';
+	tail = &a->next;
+	for (;;) {
 		eskip(ps);
 		c = *ps->p;
 		if (level ? (c != '*' && c != '/') : (c != '+' && c != '-'))
-			break;
+			return e;
 		ps->p++;
-		e = enew(c == '*' ? X_MUL : c == '/' ? X_DIV : c == '+' ? X_ADD : X_SUB);
-		e->a = a;
-		e->b = level ? epower(ps) : ebinary(ps, 1);
-		if (!e->b) {
+		if (!(a = level ? epower(ps) : ebinary(ps, 1))) {
 			expr_free(e);
 			return NULL;
 		}
-		a = e;
+		a->op = c;
+		*tail = a;
+		tail = &a->next;
 	}
-	return a;
 }
 
 static struct expr *eexpr(struct eparse *ps)
@@ -289,22 +417,27 @@ static struct expr *eexpr(struct eparse *ps)
 	return ebinary(ps, 0);
 }
 
-static struct expr *expr_parse(const char *s, const struct grader *g, struct strbuf *err)
+static struct expr *expr_parse(const char *s, size_t len, const struct grader *g, struct strbuf *err)
 {
-	struct eparse ps = { s, s, g, err };
-	struct expr *e = eexpr(&ps);
+	struct eparse ps = { s, s, s + len, g, err, 0 };
+	struct expr *e;
 
-	if (!e)
+	if (len > FORMULA_MAX_LEN) {
+		strbuf_addf(err, "the formula is %zu bytes long, over the limit of %d", len, FORMULA_MAX_LEN);
+		return NULL;
+	}
+	if (!(e = eexpr(&ps)))
 		return NULL;
 	eskip(&ps);
-	if (*ps.p) {
-		strbuf_addf(err, "unexpected '%c' at column %d", *ps.p, (int)(ps.p - s) + 1);
+	if (ps.p < ps.end) {
+		eunexpected(&ps, ps.p);
 		expr_free(e);
 		return NULL;
 	}
 	return e;
 }
 
+/* (recursion only into nested parentheses and calls, as deep as the parser allows) */
 static double expr_eval(const struct expr *e, const double *vars)
 {
 	const struct expr *a;
@@ -314,11 +447,20 @@ static double expr_eval(const struct expr *e, const double *vars)
 	case X_NUM: return e->num;
 	case X_VAR: return vars[e->var];
 	case X_NEG: return -expr_eval(e->a, vars);
-	case X_ADD: return expr_eval(e->a, vars) + expr_eval(e->b, vars);
-	case X_SUB: return expr_eval(e->a, vars) - expr_eval(e->b, vars);
-	case X_MUL: return expr_eval(e->a, vars) * expr_eval(e->b, vars);
-	case X_DIV: return expr_eval(e->a, vars) / expr_eval(e->b, vars);
-	case X_POW: return pow(expr_eval(e->a, vars), expr_eval(e->b, vars));
+	case X_SUM:
+	case X_PROD:
+		v = expr_eval(e->a, vars);
+		for (a = e->a->next; a; a = a->next) {
+			double w = expr_eval(a, vars);
+
+			v = a->op == '+' ? v + w : a->op == '-' ? v - w : a->op == '*' ? v * w : v / w;
+		}
+		return v;
+	case X_POW:
+		v = expr_eval(e->a, vars);
+		for (a = e->a->next; a; a = a->next)
+			v = pow(expr_eval(a, vars), v);
+		return v;
 	case X_CALL:
 		v = expr_eval(e->a, vars);
 		if (!strcmp(e->fn, "min") || !strcmp(e->fn, "max")) {
@@ -492,8 +634,38 @@ static void add_upper(struct strbuf *sb, const char *s, size_t len)
 	strbuf_setlen(sb, sb->len + len);
 }
 
-static void add_name(const struct hgnc *h, struct gene_lists *L, const char *text, size_t len,
-		     struct grade_result *r)
+/* a new place in the list, its text to be added to L->text */
+static struct name *new_name(struct gene_lists *L, long gene)
+{
+	if (L->n == L->alloc) {
+		L->alloc = L->alloc ? 2 * L->alloc : 32;
+		L->names = erealloc(L->names, L->alloc * sizeof(*L->names));
+	}
+	L->names[L->n].gene = gene;
+	L->names[L->n].off = L->text.len;
+	return &L->names[L->n++];
+}
+
+/* is a name nothing once cleaned, as the exported python's _clean cleans it
+ * (spaces; quotes, stars, backticks; a trailing .,;: and those; spaces)? */
+static int name_blank(const char *a)
+{
+	const char *b = a + strlen(a);
+
+	while (a < b && isspace((unsigned char)*a))
+		a++;
+	while (a < b && strchr("\"'*`", *a))
+		a++;
+	while (b > a && strchr("\"'*`.,;:", b[-1]))
+		b--;
+	while (a < b && isspace((unsigned char)*a))
+		a++;
+	return a == b;
+}
+
+/* a name: 0, or -1 (nothing added) when it is blank once cleaned */
+static int add_name(const struct hgnc *h, struct gene_lists *L, const char *text, size_t len,
+		    struct grade_result *r)
 {
 	char buf[256];
 	enum hgnc_how how = HGNC_UNKNOWN;
@@ -503,12 +675,12 @@ static void add_name(const struct hgnc *h, struct gene_lists *L, const char *tex
 		text++, len--;
 	while (len && isspace((unsigned char)text[len - 1]))
 		len--;
-	if (!len)
-		return;
 	if (len >= sizeof(buf))
 		len = sizeof(buf) - 1;
 	memcpy(buf, text, len);
 	buf[len] = '\0';
+	if (name_blank(buf))
+		return -1;
 	if (h) {
 		g = hgnc_resolve_text(h, buf, &how);
 		if (g < 0 && how == HGNC_AMBIGUOUS)
@@ -516,12 +688,7 @@ static void add_name(const struct hgnc *h, struct gene_lists *L, const char *tex
 		else if (g < 0)
 			r->unknown++;
 	}
-	if (L->n == L->alloc) {
-		L->alloc = L->alloc ? 2 * L->alloc : 32;
-		L->names = erealloc(L->names, L->alloc * sizeof(*L->names));
-	}
-	L->names[L->n].gene = g;
-	L->names[L->n].off = L->text.len;
+	new_name(L, g);
 	if (g >= 0) {
 		strbuf_addstr(&L->text, hgnc_symbol(h, g));
 	} else {
@@ -535,7 +702,38 @@ static void add_name(const struct hgnc *h, struct gene_lists *L, const char *tex
 		add_upper(&L->text, a, (size_t)(b - a));
 	}
 	strbuf_addch(&L->text, '\0');
-	L->n++;
+	return 0;
+}
+
+/*
+ * An entry of a JSON list of answers that names no gene (not a string nor an
+ * object with a string "symbol", or a blank name): it is an answer all the
+ * same, so it takes its place, as a wrong name would, and matches nothing,
+ * not even another like it.  The predicted list shows its type, "(number)",
+ * or "" for a blank name.
+ */
+#define NAME_NONE (-2)
+
+static void add_none(struct gene_lists *L, enum json_type t, int blank)
+{
+	new_name(L, NAME_NONE);
+	if (!blank)
+		strbuf_addstr(&L->text, t == json_type_null ? "(null)" : t == json_type_boolean ? "(boolean)" :
+			      t == json_type_object ? "(object)" : t == json_type_array ? "(array)" :
+			      "(number)");
+	strbuf_addch(&L->text, '\0');
+}
+
+/* one entry of a JSON list of answers, from a tree */
+static void add_entry(const struct hgnc *h, struct gene_lists *L, struct json_object *v, struct grade_result *r)
+{
+	const char *s = v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) :
+		rft_json_get_str(v, "symbol");
+
+	if (!s)
+		add_none(L, v ? json_object_get_type(v) : json_type_null, 0);
+	else if (add_name(h, L, s, strlen(s), r) < 0)
+		add_none(L, json_type_string, 1);
 }
 
 /* one reference gene: its HGNC id (or its upper-case symbol without HGNC) */
@@ -580,14 +778,8 @@ static int text_genes(const struct hgnc *h, struct json_tokener **tok, const cha
 		if (genes && json_object_is_type(genes, json_type_array)) {
 			size_t i, len = json_object_array_length(genes);
 
-			for (i = 0; i < len; i++) {
-				struct json_object *g = json_object_array_get_idx(genes, i);
-
-				if (g && json_object_is_type(g, json_type_string))
-					add_name(h, L, json_object_get_string(g), (size_t)json_object_get_string_len(g), r);
-				else if (g && rft_json_get_str(g, "symbol"))
-					add_name(h, L, rft_json_get_str(g, "symbol"), strlen(rft_json_get_str(g, "symbol")), r);
-			}
+			for (i = 0; i < len; i++)
+				add_entry(h, L, json_object_array_get_idx(genes, i), r);
 			json_object_put(o);
 			return 0;
 		}
@@ -619,10 +811,8 @@ static int text_genes(const struct hgnc *h, struct json_tokener **tok, const cha
 				;
 			while (w > q && w[-1] == '.')
 				w--;
-			if (w > q) {
-				add_name(h, L, q, (size_t)(w - q), r);
+			if (w > q && add_name(h, L, q, (size_t)(w - q), r) == 0)
 				items++;
-			}
 		}
 		p = *eol ? eol + 1 : eol;
 	}
@@ -756,17 +946,20 @@ static void rank_names(const struct grader *g, const struct gene_lists *L, struc
 	for (i = 0; i < L->n && (int)kept < g->max_list; i++) {
 		const char *key = NAME_KEY(i);
 
-		for (j = 0; j < i; j++) {
+		/* (an entry that names no gene is no repeat, nor repeated) */
+		for (j = 0; L->names[i].gene != NAME_NONE && j < i; j++) {
+			if (L->names[j].gene == NAME_NONE)
+				continue;
 			if (L->names[i].gene >= 0 && L->names[j].gene >= 0 ?
 			    L->names[i].gene == L->names[j].gene : !strcmp(key, NAME_KEY(j)))
 				break;
 		}
-		if (j < i)
+		if (L->names[i].gene != NAME_NONE && j < i)
 			continue;
 		if (kept++)
 			strbuf_addch(&r->predicted, ',');
 		json_put_str(&r->predicted, L->text.buf + L->names[i].off);
-		if (r->rank == 0) {
+		if (r->rank == 0 && L->names[i].gene != NAME_NONE) {
 			for (j = 0; j < L->nref; j++)
 				if (!strcmp(L->reftext.buf + L->refs[j], key))
 					break;
@@ -814,14 +1007,8 @@ static void grade_gene_rank(const struct grader *g, struct json_object *item,
 	    json_object_is_type(list, json_type_array)) {
 		size_t i, len = json_object_array_length(list);
 
-		for (i = 0; i < len; i++) {
-			struct json_object *v = json_object_array_get_idx(list, i);
-			const char *s = v && json_object_is_type(v, json_type_string) ?
-				json_object_get_string(v) : rft_json_get_str(v, "symbol");
-
-			if (s)
-				add_name(h, &L, s, strlen(s), r);
-		}
+		for (i = 0; i < len; i++)
+			add_entry(h, &L, json_object_array_get_idx(list, i), r);
 	} else {
 		strbuf_reset(&tmp);
 		strbuf_reset(&err);
@@ -972,17 +1159,24 @@ static int gene_rank_spans(const struct grader *g, const struct rft_json_span *s
 		return -1;
 
 	if (rft_json_span_type(in) == json_type_array) {
+		/* each entry as add_entry reads it from a tree */
 		for (pos = 0; rft_json_span_next(in, &pos, &v); ) {
+			enum json_type t = rft_json_span_type(&v);
+
 			strbuf_reset(tmp);
-			if (rft_json_span_type(&v) == json_type_object) {
+			if (t == json_type_object) {
 				if ((rc = rft_json_span_member(&v, "symbol", &m)) < 0)
 					return -1;
-				if (rc == 0 || rft_json_span_str(&m, tmp) < 0)
+				if (rc == 0 || rft_json_span_str(&m, tmp) < 0) {
+					add_none(L, t, 0);
 					continue;
+				}
 			} else if (rft_json_span_str(&v, tmp) < 0) {
+				add_none(L, t, 0);
 				continue;
 			}
-			add_name(h, L, tmp->buf, strlen(tmp->buf), r);
+			if (add_name(h, L, tmp->buf, strlen(tmp->buf), r) < 0)
+				add_none(L, t, 1);
 		}
 	} else {
 		if (!text->p)
@@ -1649,7 +1843,8 @@ struct grader *grader_load(struct json_object *o, const char *where, const struc
 		{
 			struct strbuf why = STRBUF_INIT;
 
-			g->calc = expr_parse(calc, g, &why);
+			g->calc = expr_parse(calc, (size_t)json_object_get_string_len(rft_json_get(o, "calculate_output")),
+					     g, &why);
 			if (!g->calc) {
 				strbuf_addf(err, "%s: calculate_output: %s", here.buf, why.buf);
 				strbuf_release(&why);
