@@ -98,7 +98,7 @@ test_expect_success 'D4: a NaN or -Infinity reward is refused by rft-report, as 
 	  rft-report --json "$R/report-nan-reward.jsonl" &&
 	refused 65 "report-neginf-reward.jsonl:1: invalid JSON at column 193: NaN and Infinity are not JSON numbers" \
 	  rft-report --json "$R/report-neginf-reward.jsonl" &&
-	refused 65 "report-1e999-reward-control.jsonl:1: grade.reward is not finite" \
+	refused 65 "report-1e999-reward-control.jsonl:1: grade.reward 1e999 is not finite" \
 	  rft-report --json "$R/report-1e999-reward-control.jsonl"
 '
 

@@ -942,7 +942,8 @@ static int span_object(struct scan *s, const struct pnode *node, struct rft_json
 		if (esc && node->n)
 			return -2;
 		for (i = 0; i < node->n; i++)
-			if (node->e[i].len == kn && *node->e[i].key == (char)*k && !memcmp(node->e[i].key, k, kn)) {
+			if (node->e[i].len == kn && (kn == 0 || *node->e[i].key == (char)*k) &&
+			    !memcmp(node->e[i].key, k, kn)) {
 				e = &node->e[i];
 				break;
 			}
