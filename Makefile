@@ -45,6 +45,16 @@ $(BINDIR)/rft-%: filters/%.c $(LIBRFT) $(COMMON_HDR) config.mk
 	@mkdir -p $(BINDIR)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Ifilters -o $@ $< $(LIBRFT) $(LDFLAGS) $(LIBS)
 
+# the python rft-grade exports for gene_rank, embedded as a C string
+$(BUILD)/gene_rank_py.h: filters/common/gene_rank.py
+	@mkdir -p $(BUILD)
+	{ echo '/* made by the Makefile from filters/common/gene_rank.py: do not edit */'; \
+	  echo 'static const char export_py[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/	"/' -e 's/$$/\\n"/' filters/common/gene_rank.py; \
+	  echo '	;'; } > $@.tmp && mv $@.tmp $@
+$(BINDIR)/rft-grade: $(BUILD)/gene_rank_py.h
+$(BINDIR)/rft-grade: CPPFLAGS += -I$(BUILD)
+
 # filters with a library of their own (the asan build sets BINDIR too)
 $(BINDIR)/rft-call: LIBS += $(CURL_LIBS)
 $(BINDIR)/rft-run: LIBS += $(YAML_LIBS)

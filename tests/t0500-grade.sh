@@ -103,7 +103,7 @@ for line in (l for f in sys.argv[2:] for l in open(f, encoding="utf-8")):
     row = json.loads(line)
     sample = row.pop("sample", {})
     r = ns["grade"](sample, row)
-    v = round(r, 6)
+    v = r
     print(json.dumps([row["id"], int(v) if v == int(v) else v], separators=(",", ":")))
 PY
 	test_cmp c.rewards py.rewards

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -602,6 +603,13 @@ static int render(const char *tpl, struct json_object *item, struct json_object 
 struct name {
 	long gene;
 	size_t off;              /* of the text in gene_lists.text */
+	size_t key;              /* of the key there, when gene < 0 */
+};
+
+/* a name of a reference gene (cleaned, upper case), and whose it is */
+struct ref_name {
+	size_t off;              /* in gene_lists.refnames */
+	size_t ref;              /* index in gene_lists.refs */
 };
 
 /* what a gene_rank grade compares: the predicted names and the reference
@@ -611,17 +619,24 @@ struct gene_lists {
 	size_t n, alloc;
 	struct strbuf text;
 	size_t *refs;            /* offsets in reftext: HGNC ids, or upper-case symbols without HGNC */
+	size_t *refshow;         /* offsets in reftext: how each is shown (its symbol) */
 	size_t nref, refalloc;
 	struct strbuf reftext;
+	struct ref_name *rn;     /* every name of every reference gene */
+	size_t nrn, rnalloc;
+	struct strbuf refnames;
 };
-#define GENE_LISTS_INIT { NULL, 0, 0, STRBUF_INIT, NULL, 0, 0, STRBUF_INIT }
+#define GENE_LISTS_INIT { NULL, 0, 0, STRBUF_INIT, NULL, NULL, 0, 0, STRBUF_INIT, NULL, 0, 0, STRBUF_INIT }
 
 static void gene_lists_release(struct gene_lists *L)
 {
 	free(L->names);
 	free(L->refs);
+	free(L->refshow);
+	free(L->rn);
 	strbuf_release(&L->text);
 	strbuf_release(&L->reftext);
+	strbuf_release(&L->refnames);
 }
 
 static void add_upper(struct strbuf *sb, const char *s, size_t len)
@@ -642,65 +657,81 @@ static struct name *new_name(struct gene_lists *L, long gene)
 		L->names = erealloc(L->names, L->alloc * sizeof(*L->names));
 	}
 	L->names[L->n].gene = gene;
-	L->names[L->n].off = L->text.len;
+	L->names[L->n].off = L->names[L->n].key = L->text.len;
 	return &L->names[L->n++];
 }
 
-/* is a name nothing once cleaned, as the exported python's _clean cleans it
- * (spaces; quotes, stars, backticks; a trailing .,;: and those; spaces)? */
-static int name_blank(const char *a)
+/* is a name nothing once cleaned by the name rule? */
+static int name_blank(const char *a, size_t len)
 {
-	const char *b = a + strlen(a);
+	gene_name_trim(&a, &len);
+	return len == 0;
+}
 
-	while (a < b && isspace((unsigned char)*a))
-		a++;
-	while (a < b && strchr("\"'*`", *a))
-		a++;
-	while (b > a && strchr("\"'*`.,;:", b[-1]))
-		b--;
-	while (a < b && isspace((unsigned char)*a))
-		a++;
-	return a == b;
+/* what a name resolves to: a reference gene by one of its names, first,
+ * else a gene of the HGNC table */
+struct name_lookup {
+	const struct hgnc *h;
+	const struct gene_lists *L;
+	long gene, ref;
+};
+
+static int name_lookup(void *ctx, const char *upper, enum hgnc_how *how)
+{
+	struct name_lookup *nl = ctx;
+	size_t i;
+
+	for (i = 0; i < nl->L->nrn; i++)
+		if (!strcmp(nl->L->refnames.buf + nl->L->rn[i].off, upper)) {
+			nl->ref = (long)nl->L->rn[i].ref;
+			return 1;
+		}
+	nl->gene = nl->h ? hgnc_resolve(nl->h, upper, how) : -1;
+	return nl->gene >= 0;
 }
 
 /* a name: 0, or -1 (nothing added) when it is blank once cleaned */
 static int add_name(const struct hgnc *h, struct gene_lists *L, const char *text, size_t len,
 		    struct grade_result *r)
 {
-	char buf[256];
+	struct name_lookup nl = { h, L, -1, -1 };
 	enum hgnc_how how = HGNC_UNKNOWN;
-	long g = -1;
+	struct name *nm;
+	const char *c = text;
+	size_t clen = len;
 
-	while (len && isspace((unsigned char)*text))
-		text++, len--;
-	while (len && isspace((unsigned char)text[len - 1]))
-		len--;
-	if (len >= sizeof(buf))
-		len = sizeof(buf) - 1;
-	memcpy(buf, text, len);
-	buf[len] = '\0';
-	if (name_blank(buf))
+	if (name_blank(text, len))
 		return -1;
-	if (h) {
-		g = hgnc_resolve_text(h, buf, &how);
-		if (g < 0 && how == HGNC_AMBIGUOUS)
+	if (!gene_name_resolve(text, len, name_lookup, &nl, &how)) {
+		nl.gene = -1;
+		if (h && how == HGNC_AMBIGUOUS)
 			r->ambiguous++;
-		else if (g < 0)
+		else if (h)
 			r->unknown++;
-	}
-	new_name(L, g);
-	if (g >= 0) {
-		strbuf_addstr(&L->text, hgnc_symbol(h, g));
-	} else {
-		/* unresolved: keep the name itself (cleaned, upper case) in its place */
-		const char *a = buf, *b = buf + strlen(buf);
+	} else if (nl.ref >= 0) {
+		const char *key = L->reftext.buf + L->refs[nl.ref];
 
-		while (*a && strchr("\"'*`", *a))
-			a++;
-		while (b > a && strchr("\"'*`.,;:", b[-1]))
-			b--;
-		add_upper(&L->text, a, (size_t)(b - a));
+		nl.gene = h && !strncmp(key, "HGNC:", 5) ? hgnc_by_id(h, key) : -1;
 	}
+	nm = new_name(L, nl.gene);
+	if (nl.gene >= 0) {
+		strbuf_addstr(&L->text, hgnc_symbol(h, nl.gene));
+		strbuf_addch(&L->text, '\0');
+		return 0;
+	}
+	if (nl.ref >= 0) {   /* shown as its symbol, keyed as the reference */
+		strbuf_addstr(&L->text, L->reftext.buf + L->refshow[nl.ref]);
+		strbuf_addch(&L->text, '\0');
+		nm->key = L->text.len;
+		strbuf_addstr(&L->text, L->reftext.buf + L->refs[nl.ref]);
+		strbuf_addch(&L->text, '\0');
+		return 0;
+	}
+	/* unresolved: the name itself, cleaned, in upper case */
+	gene_name_trim(&c, &clen);
+	if (clen > 255)
+		clen = 255;
+	add_upper(&L->text, c, clen);
 	strbuf_addch(&L->text, '\0');
 	return 0;
 }
@@ -736,27 +767,168 @@ static void add_entry(const struct hgnc *h, struct gene_lists *L, struct json_ob
 		add_none(L, json_type_string, 1);
 }
 
-/* one reference gene: its HGNC id (or its upper-case symbol without HGNC) */
-static void add_ref(const struct hgnc *h, struct gene_lists *L, const char *s)
+/* a name of reference gene ref: what an answer may call it */
+static void add_ref_name(struct gene_lists *L, size_t ref, const char *s, size_t len)
 {
+	size_t i;
+
+	gene_name_trim(&s, &len);
+	if (!len || len > 255)
+		return;
+	if (L->nrn == L->rnalloc) {
+		L->rnalloc = L->rnalloc ? 2 * L->rnalloc : 16;
+		L->rn = erealloc(L->rn, L->rnalloc * sizeof(*L->rn));
+	}
+	L->rn[L->nrn].off = L->refnames.len;
+	L->rn[L->nrn].ref = ref;
+	add_upper(&L->refnames, s, len);
+	strbuf_addch(&L->refnames, '\0');
+	for (i = 0; i < L->nrn; i++)   /* the first gene to claim a name keeps it */
+		if (!strcmp(L->refnames.buf + L->rn[i].off, L->refnames.buf + L->rn[L->nrn].off))
+			break;
+	if (i == L->nrn)
+		L->nrn++;
+	else
+		strbuf_setlen(&L->refnames, L->rn[L->nrn].off);
+}
+
+/*
+ * One reference gene, from s (its HGNC id or, without one, its symbol): its
+ * key is the HGNC id, or the symbol resolved through HGNC, else the symbol
+ * cleaned and in upper case.  show is how it is shown (its symbol, or NULL).
+ * Its names are then added with add_ref_name.  Returns its index.
+ */
+static size_t add_ref(const struct hgnc *h, struct gene_lists *L, const char *s, const char *show)
+{
+	const char *c = s;
+	size_t len = strlen(s), at;
+
 	if (L->nref == L->refalloc) {
 		L->refalloc = L->refalloc ? 2 * L->refalloc : 4;
 		L->refs = erealloc(L->refs, L->refalloc * sizeof(*L->refs));
+		L->refshow = erealloc(L->refshow, L->refalloc * sizeof(*L->refshow));
 	}
-	L->refs[L->nref++] = L->reftext.len;
-	if (strncmp(s, "HGNC:", 5) != 0) {
-		enum hgnc_how how;
-		long g = h ? hgnc_resolve_text(h, s, &how) : -1;
-
-		if (g < 0) {
-			add_upper(&L->reftext, s, strlen(s));
-			strbuf_addch(&L->reftext, '\0');
-			return;
-		}
-		s = hgnc_id(h, g);
-	}
-	strbuf_addstr(&L->reftext, s);
+	gene_name_trim(&c, &len);
+	at = L->reftext.len;
+	if (len > 255)
+		len = 255;
+	add_upper(&L->reftext, c, len);
 	strbuf_addch(&L->reftext, '\0');
+	if (strncmp(L->reftext.buf + at, "HGNC:", 5) != 0 && h) {
+		enum hgnc_how how;
+		long g = hgnc_resolve_text(h, s, &how);
+
+		if (g >= 0) {
+			strbuf_setlen(&L->reftext, at);
+			strbuf_addstr(&L->reftext, hgnc_id(h, g));
+			strbuf_addch(&L->reftext, '\0');
+		}
+	}
+	L->refs[L->nref] = at;
+	L->refshow[L->nref] = L->reftext.len;
+	if (show) {
+		len = strlen(show);
+		gene_name_trim(&show, &len);
+		strbuf_add(&L->reftext, show, len);
+	}
+	if (!show || !len)
+		strbuf_addstr(&L->reftext, L->reftext.buf + at);
+	strbuf_addch(&L->reftext, '\0');
+	return L->nref++;
+}
+
+/* a reference object's names from a tree: symbol, hgnc and "names" */
+static void ref_names_tree(struct gene_lists *L, size_t ref, struct json_object *v)
+{
+	struct json_object *names = rft_json_get(v, "names");
+	const char *f[2] = { rft_json_get_str(v, "symbol"), rft_json_get_str(v, "hgnc") };
+	size_t i, n;
+
+	for (i = 0; i < 2; i++)
+		if (f[i])
+			add_ref_name(L, ref, f[i], strlen(f[i]));
+	n = names && json_object_is_type(names, json_type_array) ? json_object_array_length(names) : 0;
+	for (i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(names, i);
+
+		if (e && json_object_is_type(e, json_type_string))
+			add_ref_name(L, ref, json_object_get_string(e), (size_t)json_object_get_string_len(e));
+	}
+}
+
+/* the name rule's white space at p, skipped */
+static const char *skip_ws(const char *p, const char *end)
+{
+	size_t k;
+
+	while ((k = gene_name_ws(p, end)))
+		p += k;
+	return p;
+}
+
+/* a word of a list item, [A-Za-z0-9._-]+ without trailing dots: its end (p: none) */
+static const char *item_word(const char *p, const char *eol)
+{
+	const char *w = p;
+
+	while (w < eol && (isalnum((unsigned char)*w) || *w == '-' || *w == '.' || *w == '_'))
+		w++;
+	while (w > p && w[-1] == '.')
+		w--;
+	return w;
+}
+
+/*
+ * The name of a list item in line [p, eol): after the marker ("1." "1)" "- "
+ * "* " "+ " "\u2022") and any white space and " ' * ` _, the first word,
+ * with ":DIGITS" when the word is HGNC, and with what follows it when that
+ * is "(...)" or "/WORD" (white space between allowed).  Its start, with its
+ * end in *end, or NULL when the line is no list item.
+ */
+static const char *list_item(const char *p, const char *eol, const char **end)
+{
+	const char *q = skip_ws(p, eol), *w, *j;
+
+	if (q < eol && isdigit((unsigned char)*q)) {
+		while (q < eol && isdigit((unsigned char)*q))
+			q++;
+		if (!(q < eol && (*q == '.' || *q == ')')))
+			return NULL;
+		q++;
+	} else if (q + 1 < eol && strchr("-*+", *q) && *q && q[1] == ' ') {
+		q += 2;
+	} else if (q + 2 < eol && !memcmp(q, "\xe2\x80\xa2", 3)) {
+		q += 3;
+	} else {
+		return NULL;
+	}
+	for (;;) {
+		q = skip_ws(q, eol);
+		if (q < eol && (*q == '*' || *q == '`' || *q == '_' || *q == '"' || *q == '\''))
+			q++;
+		else
+			break;
+	}
+	w = item_word(q, eol);
+	if (w == q)
+		return NULL;
+	if (w - q == 4 && !strncasecmp(q, "HGNC", 4) && w + 1 < eol && *w == ':' &&
+	    isdigit((unsigned char)w[1]))
+		for (w++; w < eol && isdigit((unsigned char)*w); w++)
+			;
+	j = skip_ws(w, eol);
+	if (j < eol && *j == '(') {
+		const char *c = memchr(j, ')', (size_t)(eol - j));
+
+		w = c ? c + 1 : eol;
+	} else if (j < eol && *j == '/') {
+		const char *b = skip_ws(j + 1, eol), *e = item_word(b, eol);
+
+		if (e > b)
+			w = e;
+	}
+	*end = w;
+	return q;
 }
 
 /* genes from free text: a JSON object with "genes" anywhere, else a numbered
@@ -774,6 +946,10 @@ static int text_genes(const struct hgnc *h, struct json_tokener **tok, const cha
 			die(RFT_EX_SOFTWARE, "out of memory");
 		json_tokener_reset(*tok);
 		o = json_tokener_parse_ex(*tok, p, (int)strlen(p));
+		if (!o) {   /* json-c's reset may keep a half surrogate: a new tokener */
+			json_tokener_free(*tok);
+			*tok = NULL;
+		}
 		genes = rft_json_get(o, "genes");
 		if (genes && json_object_is_type(genes, json_type_array)) {
 			size_t i, len = json_object_array_length(genes);
@@ -785,35 +961,15 @@ static int text_genes(const struct hgnc *h, struct json_tokener **tok, const cha
 		}
 		json_object_put(o);
 	}
-	/* list items: "1. KMT2D - ...", "2) **KDM6A**", "- ZSWIM6: ..." */
+	/* list items: "1. KMT2D - ...", "2) **KDM6A**", "- ZSWIM6: ...",
+	 * "3. HGNC:7133", "4. KMT2D (MLL2)", "5. MLL2/KMT2D" */
 	for (p = text; *p; ) {
-		const char *eol = strchr(p, '\n'), *q = p, *w;
+		const char *eol = strchr(p, '\n'), *q, *w;
 
 		if (!eol)
 			eol = p + strlen(p);
-		while (q < eol && isspace((unsigned char)*q))
-			q++;
-		if (q < eol && isdigit((unsigned char)*q)) {
-			while (q < eol && isdigit((unsigned char)*q))
-				q++;
-			q = (q < eol && (*q == '.' || *q == ')')) ? q + 1 : NULL;
-		} else if (q < eol && strchr("-*+", *q) && q + 1 < eol && q[1] == ' ') {
-			q++;
-		} else if (q + 2 < eol && !memcmp(q, "\xe2\x80\xa2", 3)) {
-			q += 3;
-		} else {
-			q = NULL;
-		}
-		if (q) {
-			while (q < eol && (isspace((unsigned char)*q) || *q == '*' || *q == '`'))
-				q++;
-			for (w = q; w < eol && (isalnum((unsigned char)*w) || *w == '-' || *w == '.' || *w == '_'); w++)
-				;
-			while (w > q && w[-1] == '.')
-				w--;
-			if (w > q && add_name(h, L, q, (size_t)(w - q), r) == 0)
-				items++;
-		}
+		if ((q = list_item(p, eol, &w)) && add_name(h, L, q, (size_t)(w - q), r) == 0)
+			items++;
 		p = *eol ? eol + 1 : eol;
 	}
 	if (items)
@@ -848,22 +1004,25 @@ static int text_genes(const struct hgnc *h, struct json_tokener **tok, const cha
 		const char *a = text;
 		size_t len;
 
-		while (isspace((unsigned char)*a))
-			a++;
 		len = strlen(a);
-		while (len && isspace((unsigned char)a[len - 1]))
-			len--;
+		a = skip_ws(a, a + len);
+		len = strlen(a);
+		while (len && gene_name_ws_end(a, a + len))
+			len -= gene_name_ws_end(a, a + len);
 		if (len && len < 64 && !memchr(a, '\n', len)) {
 			/* one word, once what is in parentheses is set aside */
-			size_t i, words = 0;
+			size_t i, k, words = 0;
 			int depth = 0, inword = 0;
 
-			for (i = 0; i < len; i++) {
+			for (i = 0; i < len; i += k) {
+				size_t ws = gene_name_ws(a + i, a + len);
+
+				k = ws ? ws : 1;
 				if (a[i] == '(')
 					depth++;
 				else if (a[i] == ')' && depth)
 					depth--;
-				else if (!depth && !isspace((unsigned char)a[i])) {
+				else if (!depth && !ws) {
 					words += !inword;
 					inword = 1;
 					continue;
@@ -907,13 +1066,15 @@ static int reference_ids(const struct hgnc *h, struct json_object *ref, struct g
 			json_object_array_get_idx(ref, i) : ref;
 		const char *s = NULL;
 
-		if (v && json_object_is_type(v, json_type_string))
+		if (v && json_object_is_type(v, json_type_string)) {
 			s = json_object_get_string(v);
-		else if (v && json_object_is_type(v, json_type_object))
+			add_ref(h, L, s, s);
+		} else if (v && json_object_is_type(v, json_type_object)) {
 			s = rft_json_get_str(v, "hgnc") ? rft_json_get_str(v, "hgnc") :
 				rft_json_get_str(v, "symbol");
-		if (s)
-			add_ref(h, L, s);
+			if (s)
+				ref_names_tree(L, add_ref(h, L, s, rft_json_get_str(v, "symbol")), v);
+		}
 	}
 	if (L->nref == 0) {
 		strbuf_addstr(err, "the reference names no gene");
@@ -941,7 +1102,7 @@ static void rank_names(const struct grader *g, const struct gene_lists *L, struc
 	const struct hgnc *h = g->env->hgnc;
 	size_t i, j, kept = 0;
 
-#define NAME_KEY(k) (L->names[k].gene >= 0 ? hgnc_id(h, L->names[k].gene) : L->text.buf + L->names[k].off)
+#define NAME_KEY(k) (L->names[k].gene >= 0 ? hgnc_id(h, L->names[k].gene) : L->text.buf + L->names[k].key)
 	strbuf_addch(&r->predicted, '[');
 	for (i = 0; i < L->n && (int)kept < g->max_list; i++) {
 		const char *key = NAME_KEY(i);
@@ -1089,25 +1250,43 @@ const char *const *grader_span_paths(const struct grader *g)
 /* one reference value, as reference_ids reads it: 0, or -1 ask the tree */
 static int span_ref(const struct hgnc *h, const struct rft_json_span *v, struct gene_lists *L, struct strbuf *tmp)
 {
-	struct rft_json_span m;
-	enum json_type t = rft_json_span_type(v);
-	int rc;
+	struct rft_json_span m[3], e;
+	static const char *const keys[3] = { "symbol", "hgnc", "names" };
+	struct strbuf f[2] = { STRBUF_INIT, STRBUF_INIT };
+	int has[2] = { 0, 0 }, i, rc = 0;
+	size_t ref, pos = 0;
 
 	strbuf_reset(tmp);
-	if (t == json_type_object) {
-		if ((rc = rft_json_span_member(v, "hgnc", &m)) < 0)
-			return -1;
-		if (rc == 0 || rft_json_span_str(&m, tmp) < 0) {
-			if ((rc = rft_json_span_member(v, "symbol", &m)) < 0)
-				return -1;
-			if (rc == 0 || rft_json_span_str(&m, tmp) < 0)
-				return 0;
-		}
-	} else if (rft_json_span_str(v, tmp) < 0) {
+	if (rft_json_span_type(v) != json_type_object) {
+		if (rft_json_span_str(v, tmp) == 0)
+			add_ref(h, L, tmp->buf, tmp->buf);
 		return 0;
 	}
-	add_ref(h, L, tmp->buf);
-	return 0;
+	for (i = 0; i < 3; i++) {
+		int got = rft_json_span_member(v, keys[i], &m[i]);
+
+		if (got < 0)
+			return -1;
+		if (!got)
+			m[i].p = NULL;
+	}
+	for (i = 0; i < 2; i++)
+		has[i] = m[i].p && rft_json_span_str(&m[i], &f[i]) == 0;
+	if (has[1] || has[0]) {   /* as the tree: hgnc when a string, else symbol */
+		ref = add_ref(h, L, has[1] ? f[1].buf : f[0].buf, has[0] ? f[0].buf : NULL);
+		for (i = 0; i < 2; i++)
+			if (has[i])
+				add_ref_name(L, ref, f[i].buf, strlen(f[i].buf));
+		if (m[2].p && rft_json_span_type(&m[2]) == json_type_array)
+			while (rft_json_span_next(&m[2], &pos, &e)) {
+				strbuf_reset(tmp);
+				if (rft_json_span_str(&e, tmp) == 0)
+					add_ref_name(L, ref, tmp->buf, tmp->len);
+			}
+	}
+	strbuf_release(&f[0]);
+	strbuf_release(&f[1]);
+	return rc;
 }
 
 static void grade_no_sample(const struct grader *g, int call_failed, const char *msg, struct grade_result *r);
@@ -1616,7 +1795,7 @@ void grade_one(const struct grader *g, struct json_object *item,
 				strbuf_addch(&r->subs, ',');
 			json_put_str(&r->subs, g->sub_names[i]);
 			strbuf_addch(&r->subs, ':');
-			json_put_fixed(&r->subs, vars[i], 6);
+			json_put_double(&r->subs, vars[i]);
 			grade_result_release(&sub);
 		}
 		r->reward = expr_eval(g->calc, vars);
@@ -1946,7 +2125,7 @@ void grade_put(struct strbuf *sb, const struct grader *g, const struct grade_res
 	/* written for every line of a batch: no strlen of what is known */
 	strbuf_grow(sb, 384 + r->predicted.len + r->subs.len);
 	strbuf_add(sb, g->put_head, g->put_headlen);
-	json_put_fixed(sb, r->reward, 6);
+	json_put_double(sb, r->reward);
 	ADD_LIT(sb, ",\"sub_rewards\":{");
 	strbuf_add(sb, r->subs.buf, r->subs.len);
 	ADD_LIT(sb, "},\"rank\":");

@@ -213,64 +213,144 @@ long hgnc_resolve(const struct hgnc *h, const char *name, enum hgnc_how *how)
 	return -1;
 }
 
-/* the text without decoration: quotes, '*', '`', trailing punctuation */
-static void clean(const char *text, char *out, size_t size)
+/* ------------------------------------------------- the name rule
+ *
+ * How a name as written becomes a gene: one rule for the C grader and the
+ * python it exports (man/rft-grade.1, NAME MATCHING).  The white space is
+ * ASCII's and Unicode's White_Space of the line and space kinds, with the
+ * zero-width space and BOM; case is ASCII case only.
+ */
+size_t gene_name_ws(const char *p, const char *end)
 {
-	const char *a = text, *b = text + strlen(text);
-	size_t n;
+	const unsigned char *u = (const unsigned char *)p;
+	size_t n = (size_t)(end - p);
 
-	while (a < b && (isspace((unsigned char)*a) || strchr("\"'*`", *a)))
-		a++;
-	while (b > a && (isspace((unsigned char)b[-1]) || strchr("\"'*`.,;:", b[-1])))
-		b--;
-	n = (size_t)(b - a) < size - 1 ? (size_t)(b - a) : size - 1;
-	memcpy(out, a, n);
-	out[n] = '\0';
+	if (!n)
+		return 0;
+	if (*u == ' ' || (*u >= 0x09 && *u <= 0x0d))
+		return 1;
+	if (n >= 2 && u[0] == 0xc2 && (u[1] == 0x85 || u[1] == 0xa0))
+		return 2;
+	if (n < 3)
+		return 0;
+	if (u[0] == 0xe1 && u[1] == 0x9a && u[2] == 0x80)                  /* U+1680 */
+		return 3;
+	if (u[0] == 0xe2 && u[1] == 0x80 && ((u[2] >= 0x80 && u[2] <= 0x8b) ||   /* U+2000..200B */
+					    u[2] == 0xa8 || u[2] == 0xa9 || u[2] == 0xaf))
+		return 3;
+	if (u[0] == 0xe2 && u[1] == 0x81 && u[2] == 0x9f)                  /* U+205F */
+		return 3;
+	if (u[0] == 0xe3 && u[1] == 0x80 && u[2] == 0x80)                  /* U+3000 */
+		return 3;
+	if (u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf)                  /* U+FEFF */
+		return 3;
+	return 0;
 }
 
-/* "A (B)" and "A/B": A, else B; ambiguous when B is unknown and A was
- * ambiguous.  A and B are cleaned; cut ends B at its first ')'. */
-static long resolve_either(const struct hgnc *h, const char *a, const char *b, int cut,
-			   enum hgnc_how *how)
+size_t gene_name_ws_end(const char *start, const char *end)
 {
-	char part[256];
-	enum hgnc_how first_how;
-	long g;
+	size_t k;
 
-	clean(a, part, sizeof(part));
-	if ((g = hgnc_resolve(h, part, how)) >= 0)
-		return g;
+	for (k = 1; k <= 3 && (size_t)(end - start) >= k; k++)
+		if (gene_name_ws(end - k, end) == k)
+			return k;
+	return 0;
+}
+
+void gene_name_trim(const char **s, size_t *len)
+{
+	const char *a = *s, *b = *s + *len;
+	size_t k;
+
+	for (;;) {
+		if ((k = gene_name_ws(a, b)))
+			a += k;
+		else if (a < b && strchr("\"'*`_", *a) && *a)
+			a++;
+		else
+			break;
+	}
+	for (;;) {
+		if ((k = gene_name_ws_end(a, b)))
+			b -= k;
+		else if (b > a && strchr("\"'*`_.,;:", b[-1]) && b[-1])
+			b--;
+		else
+			break;
+	}
+	*s = a;
+	*len = (size_t)(b - a);
+}
+
+/* text[0..len) cleaned and in ASCII upper case into out (size > 0) */
+static void clean_upper(const char *text, size_t len, char *out, size_t size)
+{
+	size_t i;
+
+	gene_name_trim(&text, &len);
+	if (len > size - 1)
+		len = size - 1;
+	for (i = 0; i < len; i++)
+		out[i] = (char)toupper((unsigned char)text[i]);
+	out[len] = '\0';
+}
+
+int gene_name_resolve(const char *text, size_t len, gene_lookup_fn fn, void *ctx, enum hgnc_how *how)
+{
+	char buf[256], part[256];
+	const char *c = text, *sep, *b, *bend;
+	size_t clen = len;
+	enum hgnc_how first_how;
+
+	*how = HGNC_UNKNOWN;
+	clean_upper(text, len, buf, sizeof(buf));
+	if (!*buf)
+		return 0;
+	if (fn(ctx, buf, how))
+		return 1;
+	/* "A (B)": A, else B up to its ')'; "A/B": A, else B */
+	gene_name_trim(&c, &clen);
+	if ((sep = memchr(c, '(', clen))) {
+		b = sep + 1;
+		bend = memchr(b, ')', (size_t)(c + clen - b));
+		if (!bend)
+			bend = c + clen;
+	} else if ((sep = memchr(c, '/', clen))) {
+		b = sep + 1;
+		bend = c + clen;
+	} else {
+		return 0;
+	}
+	clean_upper(c, (size_t)(sep - c), part, sizeof(part));
+	if (*part && fn(ctx, part, how))
+		return 1;
 	first_how = *how;
-	clean(b, part, sizeof(part));
-	if (cut)
-		part[strcspn(part, ")")] = '\0';
-	g = hgnc_resolve(h, part, how);
-	if (g < 0 && first_how == HGNC_AMBIGUOUS)
+	clean_upper(b, (size_t)(bend - b), part, sizeof(part));
+	if (*part && fn(ctx, part, how))
+		return 1;
+	if (first_how == HGNC_AMBIGUOUS)
 		*how = HGNC_AMBIGUOUS;
-	return g;
+	return 0;
+}
+
+struct table_lookup {
+	const struct hgnc *h;
+	long gene;
+};
+
+static int table_lookup(void *ctx, const char *upper, enum hgnc_how *how)
+{
+	struct table_lookup *t = ctx;
+
+	t->gene = hgnc_resolve(t->h, upper, how);
+	return t->gene >= 0;
 }
 
 long hgnc_resolve_text(const struct hgnc *h, const char *text, enum hgnc_how *how)
 {
-	char buf[256];
-	long g;
-	char *paren, *slash;
+	struct table_lookup t = { h, -1 };
 
-	clean(text, buf, sizeof(buf));
-	g = hgnc_resolve(h, buf, how);
-	if (g >= 0 || *how == HGNC_AMBIGUOUS)
-		return g;
-	paren = strchr(buf, '(');
-	slash = strchr(buf, '/');
-	if (paren) {  /* "KMT2D (MLL2)": the name outside, else the one inside */
-		*paren = '\0';
-		return resolve_either(h, buf, paren + 1, 1, how);
-	}
-	if (slash) {
-		*slash = '\0';
-		return resolve_either(h, buf, slash + 1, 0, how);
-	}
-	return -1;
+	return gene_name_resolve(text, strlen(text), table_lookup, &t, how) ? t.gene : -1;
 }
 
 long hgnc_by_id(const struct hgnc *h, const char *hgnc_id)

@@ -45,9 +45,32 @@ void hgnc_release(struct hgnc *h);
 
 /* Resolve one name as written; gene index or -1 (*how says why). */
 long hgnc_resolve(const struct hgnc *h, const char *name, enum hgnc_how *how);
-/* Like hgnc_resolve, tolerant of decoration: surrounding quotes, '*' and
- * '`', trailing punctuation, "SYMBOL (ALIAS)" and "SYMBOL/ALIAS" forms. */
+/* Like hgnc_resolve, by the name rule below. */
 long hgnc_resolve_text(const struct hgnc *h, const char *text, enum hgnc_how *how);
+
+/*
+ * The name rule (man/rft-grade.1, NAME MATCHING), shared by everything that
+ * reads gene names people and models write, and mirrored line for line by
+ * the python rft-grade exports (filters/common/gene_rank.py).
+ *
+ * gene_name_ws: the byte length of the white-space character at p (before
+ * end), or 0: ASCII's (\t \n \v \f \r, space) and U+0085 U+00A0 U+1680
+ * U+2000..U+200B U+2028 U+2029 U+202F U+205F U+3000 U+FEFF.
+ * gene_name_trim: the name at *s, *len long, without white space and decoration at the ends:
+ * any mix of white space and " ' * ` _ before the name, and of white space
+ * and " ' * ` _ . , ; : after it.
+ * gene_name_resolve: the name is cleaned (trimmed, ASCII upper case) and
+ * given to fn; when fn does not know it (unknown or ambiguous), "A (B)" is
+ * tried as A, then B up to its ')', and "A/B" as A, then B (each cleaned).
+ * 1 when fn took one of them (its result is in ctx), else 0; *how is fn's
+ * last word (HGNC_AMBIGUOUS when A was ambiguous and B unknown).
+ */
+typedef int (*gene_lookup_fn)(void *ctx, const char *upper, enum hgnc_how *how);
+size_t gene_name_ws(const char *p, const char *end);
+/* the byte length of the white-space character that ends at end (after start), or 0 */
+size_t gene_name_ws_end(const char *start, const char *end);
+void gene_name_trim(const char **s, size_t *len);
+int gene_name_resolve(const char *text, size_t len, gene_lookup_fn fn, void *ctx, enum hgnc_how *how);
 
 long hgnc_by_id(const struct hgnc *h, const char *hgnc_id);
 long hgnc_by_entrez(const struct hgnc *h, const char *entrez_id);

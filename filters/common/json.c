@@ -202,6 +202,30 @@ void json_put_key(struct strbuf *sb, const char *key, int first)
 	strbuf_addch(sb, ':');
 }
 
+void json_put_double(struct strbuf *sb, double v)
+{
+	char tmp[40];
+	int p, n = 0;
+
+	if (!isfinite(v)) {
+		strbuf_add(sb, "null", 4);
+		return;
+	}
+	if (v == floor(v) && fabs(v) < 1e15) {   /* 0, 1, 2 ...: as integers */
+		n = snprintf(tmp, sizeof(tmp), "%.0f", v == 0 ? 0.0 : v);   /* (no "-0") */
+		strbuf_add(sb, tmp, (size_t)n);
+		return;
+	}
+	/* the shortest of 15, 16, 17 significant digits that reads back as v
+	 * (%g drops trailing zeros, so 15 is the shortest when any is) */
+	for (p = 15; p <= 17; p++) {
+		n = snprintf(tmp, sizeof(tmp), "%.*g", p, v);
+		if (strtod(tmp, NULL) == v)
+			break;
+	}
+	strbuf_add(sb, tmp, (size_t)n);
+}
+
 void json_put_fixed(struct strbuf *sb, double v, int decimals)
 {
 	char tmp[64];

@@ -109,6 +109,10 @@ void json_put_strn(struct strbuf *sb, const char *s, size_t len);
 void json_put_str_or_null(struct strbuf *sb, const char *s);
 /* ",\"key\":" (comma only when first is 0) */
 void json_put_key(struct strbuf *sb, const char *key, int first);
+/* a double as the shortest text that reads back as the same double (an
+ * integer as such; not finite: null): for values that must not lose
+ * precision (rewards) */
+void json_put_double(struct strbuf *sb, double v);
 /* a finite double as the shortest %.Nf text without trailing zeros */
 void json_put_fixed(struct strbuf *sb, double v, int decimals);
 /* re-serialise any json-c value compactly with our escaping */
