@@ -52,7 +52,9 @@ test_expect_success 'D8: scrubbed environment, only fds 0-3, limits set (also af
 	jq -e ".env.PATH == \"/usr/bin:/bin\"" probes &&
 	# fd 4 is the directory listdir has open while it reads /proc/self/fd
 	jq -e ".fds == [0, 1, 2, 3, 4] and .stdin == \"\" and (.tty | not)" probes &&
-	jq -e ".limits.RLIMIT_CORE == [0, 0] and .limits.RLIMIT_NOFILE == [256, 256]" probes &&
+	jq -e ".limits.RLIMIT_CORE == [0, 0]" probes &&
+	# (valgrind fakes RLIMIT_NOFILE for its client: python gets the real one there)
+	{ [ "${RFT_VALGRIND:-0}" = 1 ] || jq -e ".limits.RLIMIT_NOFILE == [256, 256]" probes; } &&
 	jq -e ".limits.RLIMIT_AS == [1073741824, 1073741824] and .limits.RLIMIT_FSIZE[0] == 1073741824" probes &&
 	jq -e ".limits.RLIMIT_CPU[0] > 0 and .limits.RLIMIT_CPU[0] < 100 and .limits.RLIMIT_NPROC[0] > 0" probes
 '
