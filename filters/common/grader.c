@@ -19,6 +19,7 @@
 #include "grader.h"
 #include "input.h"
 #include "json.h"
+#include "pyworker.h"
 #include "template.h"
 #include "util.h"
 
@@ -1544,214 +1545,14 @@ static void grade_text(const struct grader *g, struct json_object *item,
 
 /* ---------------------------------------------------------------- python */
 
-/* The worker: reads the grader source, then one request a line. */
-static const char py_worker[] =
-	"import json, sys, math\n"
-	"ns = {'__name__': 'rft_grader'}\n"
-	"src = json.loads(sys.stdin.readline())\n"
-	"try:\n"
-	"    exec(compile(src, 'grader.py', 'exec'), ns)\n"
-	"    grade = ns['grade']\n"
-	"    print(json.dumps({'ok': True}), flush=True)\n"
-	"except BaseException as e:\n"
-	"    print(json.dumps({'error': '%s: %s' % (type(e).__name__, e)}), flush=True)\n"
-	"    sys.exit(0)\n"
-	"for line in sys.stdin:\n"
-	"    req = json.loads(line)\n"
-	"    try:\n"
-	"        v = grade(req['sample'], req['item'])\n"
-	"        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):\n"
-	"            out = {'error': 'grade() returned %r, not a finite float' % (v,)}\n"
-	"        else:\n"
-	"            out = {'reward': float(v)}\n"
-	"    except BaseException as e:\n"
-	"        out = {'error': '%s: %s' % (type(e).__name__, e)}\n"
-	"    print(json.dumps(out), flush=True)\n";
-
-struct pyworker {
-	pid_t pid;
-	int to, from;
-	struct strbuf buf;
-	const char *source;
-	const struct grader_env *env;
-};
-
-static void py_stop(struct pyworker *w)
-{
-	if (w->pid > 0) {
-		close(w->to);
-		close(w->from);
-		kill(w->pid, SIGKILL);
-		waitpid(w->pid, NULL, 0);
-	}
-	w->pid = 0;
-	strbuf_reset(&w->buf);
-}
-
-/* one reply line within timeout seconds: 0 ok, -1 died, -2 timed out */
-static int py_read(struct pyworker *w, double timeout, struct strbuf *line)
-{
-	struct timespec t0, t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		char *nl = memchr(w->buf.buf, '\n', w->buf.len);
-		struct pollfd pfd = { w->from, POLLIN, 0 };
-		double left;
-		char chunk[4096];
-		ssize_t got;
-		int pr;
-
-		if (nl) {
-			size_t k = (size_t)(nl - w->buf.buf);
-
-			strbuf_reset(line);
-			strbuf_add(line, w->buf.buf, k);
-			memmove(w->buf.buf, nl + 1, w->buf.len - k - 1);
-			strbuf_setlen(&w->buf, w->buf.len - k - 1);
-			return 0;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		left = timeout - (double)(t1.tv_sec - t0.tv_sec) - (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-		if (left <= 0)
-			return -2;
-		pr = poll(&pfd, 1, (int)(left * 1000) + 1);
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr == 0)
-			continue;
-		got = read(w->from, chunk, sizeof(chunk));
-		if (got <= 0)
-			return -1;
-		strbuf_add(&w->buf, chunk, (size_t)got);
-	}
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t k = write(fd, p, n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
-/* start the worker and load the source; 0, or -1 with the reason in err */
-static int py_start(struct pyworker *w, struct strbuf *err)
-{
-	int in[2], out[2];
-	struct strbuf msg = STRBUF_INIT, line = STRBUF_INIT;
-	struct json_object *o = NULL;
-	int ret = -1, r;
-
-	if (pipe(in) < 0 || pipe(out) < 0)
-		die(RFT_EX_SOFTWARE, "pipe:");
-	w->pid = fork();
-	if (w->pid < 0)
-		die(RFT_EX_SOFTWARE, "fork:");
-	if (w->pid == 0) {
-		struct rlimit rl;
-
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		close(in[0]); close(in[1]); close(out[0]); close(out[1]);
-		rl.rlim_cur = rl.rlim_max = (rlim_t)w->env->py_memory_mb << 20;
-		setrlimit(RLIMIT_AS, &rl);
-		signal(SIGPIPE, SIG_DFL);
-		execlp("python3", "python3", "-I", "-u", "-c", py_worker, (char *)NULL);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	w->to = in[1];
-	w->from = out[0];
-	strbuf_init(&w->buf, 0);
-	json_put_str(&msg, w->source);
-	strbuf_addch(&msg, '\n');
-	if (write_all(w->to, msg.buf, msg.len) < 0) {
-		strbuf_addstr(err, "python3 did not start (is it installed?)");
-		goto out;
-	}
-	r = py_read(w, 30, &line);
-	if (r < 0) {
-		strbuf_addstr(err, r == -2 ? "python3 did not answer in 30 s" :
-			      "python3 did not start (is it installed?)");
-		goto out;
-	}
-	o = json_tokener_parse(line.buf);
-	if (rft_json_get_str(o, "error")) {
-		strbuf_addf(err, "the python grader does not load: %s", rft_json_get_str(o, "error"));
-		goto out;
-	}
-	ret = 0;
-out:
-	json_object_put(o);
-	if (ret < 0)
-		py_stop(w);
-	strbuf_release(&msg);
-	strbuf_release(&line);
-	return ret;
-}
-
+/* The worker process and everything it may do are pyworker.c's. */
 static void grade_python(const struct grader *g, struct json_object *item,
 			 struct json_object *sample, struct grade_result *r)
 {
-	struct pyworker *w = g->py;
-	struct strbuf req = STRBUF_INIT, line = STRBUF_INIT, err = STRBUF_INIT;
-	struct json_object *o = NULL;
-	int rr;
+	struct strbuf err = STRBUF_INIT;
 
-	if (!w->pid && py_start(w, &err) < 0) {
+	if (pyworker_grade(g->py, sample, item, &r->reward, &err) < 0)
 		grade_fail(r, GRADE_ERR_PYTHON, "%s", err.buf);
-		goto out;
-	}
-	strbuf_addstr(&req, "{\"sample\":");
-	json_put_value(&req, sample);
-	strbuf_addstr(&req, ",\"item\":");
-	json_put_value(&req, item);
-	strbuf_addstr(&req, "}\n");
-	if (write_all(w->to, req.buf, req.len) < 0) {
-		py_stop(w);
-		grade_fail(r, GRADE_ERR_PYTHON, "the python worker died");
-		goto out;
-	}
-	rr = py_read(w, g->env->py_timeout, &line);
-	if (rr == -2) {
-		py_stop(w);   /* restarted for the next line */
-		grade_fail(r, GRADE_ERR_PYTHON, "grade() took longer than %g s", g->env->py_timeout);
-		goto out;
-	}
-	if (rr < 0) {
-		int st = 0;
-
-		close(w->to);
-		close(w->from);
-		waitpid(w->pid, &st, 0);
-		w->pid = 0;
-		strbuf_reset(&w->buf);
-		if (WIFSIGNALED(st))
-			grade_fail(r, GRADE_ERR_PYTHON, "the python worker was killed by signal %d", WTERMSIG(st));
-		else
-			grade_fail(r, GRADE_ERR_PYTHON, "the python worker exited with status %d", WEXITSTATUS(st));
-		goto out;
-	}
-	o = json_tokener_parse(line.buf);
-	if (rft_json_get_str(o, "error"))
-		grade_fail(r, GRADE_ERR_PYTHON, "%s", rft_json_get_str(o, "error"));
-	else if (rft_json_get(o, "reward"))
-		r->reward = json_object_get_double(rft_json_get(o, "reward"));
-	else
-		grade_fail(r, GRADE_ERR_PYTHON, "the python worker answered nonsense");
-out:
-	json_object_put(o);
-	strbuf_release(&req);
-	strbuf_release(&line);
 	strbuf_release(&err);
 }
 
@@ -1822,11 +1623,7 @@ void grader_free(struct grader *g)
 	free(g->subs);
 	free(g->sub_names);
 	expr_free(g->calc);
-	if (g->py) {
-		py_stop(g->py);
-		strbuf_release(&g->py->buf);
-		free(g->py);
-	}
+	pyworker_free(g->py);
 	free(g->name);
 	free(g->input);
 	free(g->reference);
@@ -2040,10 +1837,7 @@ struct grader *grader_load(struct json_object *o, const char *where, const struc
 		}
 		g->type = G_PYTHON;
 		g->source = estrdup(s);
-		g->py = ecalloc(1, sizeof(*g->py));
-		g->py->source = g->source;
-		g->py->env = env;
-		strbuf_init(&g->py->buf, 0);
+		g->py = pyworker_new(g->source, env);
 	} else if (!strcmp(type, "score_model") || !strcmp(type, "label_model")) {
 		strbuf_addf(err, "%s: %s graders call a model and are not supported by rft-grade "
 			    "(use them in the hosted job, or rft-call + a python grader)", here.buf, type);
@@ -2072,6 +1866,19 @@ static const char default_grader[] =
 	"\"input\":\"{{sample.output_json.genes}}\",\"text_input\":\"{{sample.output_text}}\","
 	"\"reference\":\"{{item.reference.genes}}\",\"max_list\":20,\"curve\":\"reciprocal\"}";
 
+/* start the workers of g's python graders: 0, or -1 with the first failure in err */
+static int python_load(struct grader *g, struct strbuf *err)
+{
+	int i;
+
+	if (g->type == G_PYTHON)
+		return pyworker_load(g->py, err);
+	for (i = 0; i < g->nsubs; i++)
+		if (python_load(g->subs[i], err) < 0)
+			return -1;
+	return 0;
+}
+
 struct grader *grader_load_file(const char *path, const struct grader_env *env)
 {
 	struct strbuf text = STRBUF_INIT, err = STRBUF_INIT;
@@ -2094,6 +1901,9 @@ struct grader *grader_load_file(const char *path, const struct grader_env *env)
 	json_object_put(o);
 	if (!g)
 		die(RFT_EX_CONFIG, "%s", err.buf);
+	/* a python source runs once now: one that does not load stops us here */
+	if (python_load(g, &err) < 0)
+		die(RFT_EX_CONFIG, "%s: %s", path, err.buf);
 	strbuf_release(&text);
 	strbuf_release(&err);
 	return g;
