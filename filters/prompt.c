@@ -901,6 +901,7 @@ static void lint_refs(const char *where, struct json_object *o)
 /* --------------------------------------------- lint: running the grader */
 
 #define LINT_SHOW 5   /* lines named for each kind of grader failure */
+#define LINT_SHOW_TEXT "5"
 #define BATCH_MAX_REQUESTS 50000
 #define BATCH_MAX_BYTES (200ull * 1000 * 1000)
 
@@ -972,11 +973,27 @@ static void lint_run_grader(const char *where, struct json_object *o)
 	const char *right = rft_json_get_str(ref, "gene"), *wrong;
 	double rw;
 
-	if (!right)
-		right = rft_json_get_str(json_object_array_get_idx(rft_json_get(ref, "genes"), 0), "symbol");
 	if (!right) {
-		problem(where, "reference has no gene symbol (reference.gene or reference.genes[0].symbol): "
-			"the grader cannot be tried on this line");
+		/* no symbol: the first name of the first gene (its approved symbol
+		 * when HGNC data named it, else its HGNC id) */
+		struct json_object *g0 = json_object_array_get_idx(rft_json_get(ref, "genes"), 0);
+		struct json_object *names = rft_json_get(g0, "names");
+		size_t k, n = names && json_object_is_type(names, json_type_array) ?
+			json_object_array_length(names) : 0;
+
+		right = rft_json_get_str(g0, "symbol");
+		for (k = 0; !right && k < n; k++) {
+			const char *s = json_object_get_string(json_object_array_get_idx(names, k));
+
+			if (s && strncmp(s, "HGNC:", 5))
+				right = s;
+		}
+		if (!right)
+			right = rft_json_get_str(g0, "hgnc");
+	}
+	if (!right) {
+		problem(where, "reference has no gene (reference.gene, reference.genes[0].symbol, .names "
+			"or .hgnc): the grader cannot be tried on this line");
 		return;
 	}
 	json_put_value(&idtext, rft_json_get(o, "id"));
@@ -1144,11 +1161,11 @@ static void lint_file(const char *path)
 			lint_run_grader(where.buf, o);
 		json_object_put(o);
 	}
-	if (r == -1 || rft_input_close(&in) < 0)
-		exit(rft_finish(RFT_EX_DATA));
 	if (nrft && nbatch)
 		problem(in.name, "mixes %llu RFT lines and %llu Batch API requests: one kind per file",
 			nrft, nbatch);
+	if (r == -1 || rft_input_close(&in) < 0)
+		exit(rft_finish(RFT_EX_DATA));
 	for (k = 0; k < cids.n; k++)
 		free(cid_where[k]);
 	free(cid_where);
@@ -1209,11 +1226,11 @@ static int run_lint(char **paths, int npaths)
 	for (i = 0; i < npaths; i++)
 		lint_file(paths[i]);
 	if (gx.right_low)
-		warn("lint: the grader gave %llu of %llu right answers a reward below 1 (the first %d "
-		     "named above)", gx.right_low, gx.ran, LINT_SHOW);
+		warn("lint: the grader gave %llu of %llu right answers a reward below 1 (%s named above)",
+		     gx.right_low, gx.ran, gx.right_low > LINT_SHOW ? "the first " LINT_SHOW_TEXT : "each");
 	if (gx.wrong_high)
-		warn("lint: the grader gave %llu of %llu wrong answers a reward above 0 (the first %d "
-		     "named above)", gx.wrong_high, gx.ran, LINT_SHOW);
+		warn("lint: the grader gave %llu of %llu wrong answers a reward above 0 (%s named above)",
+		     gx.wrong_high, gx.ran, gx.wrong_high > LINT_SHOW ? "the first " LINT_SHOW_TEXT : "each");
 	lint.problems += (gx.right_low > LINT_SHOW ? gx.right_low - LINT_SHOW : 0) +
 		(gx.wrong_high > LINT_SHOW ? gx.wrong_high - LINT_SHOW : 0);
 	free(gx.other);
