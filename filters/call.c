@@ -1402,8 +1402,8 @@ static void batch_load(struct keyed *k, const char *path, int need_custom_id)
 			warn("%s: custom_id '%s' again; the later line wins", r.where.buf, id);
 			free(k->lines[ix]);
 		} else {
-			json_object_put(o);
 			rft_records_bad(&r, "id '%s' again: which reference is meant?", id);
+			json_object_put(o);
 			continue;
 		}
 		k->lines[ix] = estrndup(r.line.buf, r.line.len);
@@ -1594,8 +1594,8 @@ static void run_batch_in(void)
 		}
 		strmap_intern(&seen, id, &added);
 		if (!added) {
-			json_object_put(obj);
 			rft_records_bad(&rec, "id '%s' again: a batch answer cannot be given to two lines", id);
+			json_object_put(obj);
 			continue;
 		}
 		j = ecalloc(1, sizeof(*j));
