@@ -1190,7 +1190,11 @@ static void load_lint_grader(const char *path)
 	if (rft_json_parse(sb.buf, sb.len, &g, &err) < 0)
 		die(RFT_EX_CONFIG, "%s: not a grader: %s", path, err.buf);
 	/* gene names are normalised as rft-grade does, when HGNC data is found */
-	if ((hpath = rft_hgnc_path(opt.hgnc))) {
+	hpath = opt.no_hgnc ? NULL : rft_hgnc_path(opt.hgnc);
+	if (!hpath)
+		warn("warning: %s: the grader compares gene names as written, case-insensitively",
+		     opt.no_hgnc ? "--no-hgnc" : "no HGNC file (--hgnc or RFT_HGNC)");
+	if (hpath) {
 		strbuf_reset(&err);
 		if (hgnc_load(&hgnc, hpath, &err) < 0)
 			die(access(hpath, R_OK) == 0 ? RFT_EX_CONFIG : RFT_EX_NOINPUT, "%s", err.buf);
