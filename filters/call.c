@@ -51,6 +51,7 @@
 static struct {
 	const char *output, *base_url, *api_key_env, *model, *reasoning_effort;
 	const char *response_format_file, *cache, *stats, *batch_in, *batch_errors, *rejects, *cacert;
+	const char *join;
 	double temperature, timeout, backoff;
 	int has_temperature, unordered, refresh, dry_run;
 	long long max_completion_tokens, n, concurrency, max_attempts, rpm, tpm, skip_bad;
@@ -1360,11 +1361,17 @@ static void run(void)
 
 /* --------------------------------------------------------- batch output */
 
-static struct strmap batch_ids = STRMAP_INIT;
-static char **batch_lines;
-static unsigned char *batch_used;
+/* a file of JSON lines keyed by custom_id (else id): the raw lines */
+struct keyed {
+	struct strmap ids;
+	char **lines;
+	unsigned char *used;
+};
 
-static void batch_load(const char *path)
+static struct keyed batch = { STRMAP_INIT, NULL, NULL }, joins = { STRMAP_INIT, NULL, NULL };
+static char *batch_model;   /* the model the batch output's answers name (one per batch) */
+
+static void batch_load(struct keyed *k, const char *path, int need_custom_id)
 {
 	struct rft_records r;
 	struct json_object *o;
@@ -1377,41 +1384,97 @@ static void batch_load(const char *path)
 		int added = 0;
 		long ix;
 
+		if (!id && !need_custom_id)
+			id = rft_json_get_str(o, "id");
 		if (!id) {
 			json_object_put(o);
-			rft_records_bad(&r, "no \"custom_id\": not a Batch API output line");
+			if (need_custom_id)
+				rft_records_bad(&r, "no \"custom_id\": not a Batch API output line");
+			else
+				rft_records_bad(&r, "no \"custom_id\" or \"id\": not a line of rft-prompt "
+						"--references");
 			continue;
 		}
-		ix = strmap_intern(&batch_ids, id, &added);
+		ix = strmap_intern(&k->ids, id, &added);
 		if (added) {
-			batch_lines = erealloc(batch_lines, batch_ids.n * sizeof(*batch_lines));
-		} else {
+			k->lines = erealloc(k->lines, k->ids.n * sizeof(*k->lines));
+		} else if (need_custom_id) {
 			warn("%s: custom_id '%s' again; the later line wins", r.where.buf, id);
-			free(batch_lines[ix]);
+			free(k->lines[ix]);
+		} else {
+			rft_records_bad(&r, "id '%s' again: which reference is meant?", id);
+			json_object_put(o);
+			continue;
 		}
-		batch_lines[ix] = estrndup(r.line.buf, r.line.len);
+		k->lines[ix] = estrndup(r.line.buf, r.line.len);
+		if (need_custom_id && !batch_model &&
+		    rft_json_get_str(rft_json_get(rft_json_get(o, "response"), "body"), "model"))
+			batch_model = estrdup(rft_json_get_str(rft_json_get(rft_json_get(o, "response"), "body"),
+							       "model"));
 		json_object_put(o);
 	}
 	rft_records_release(&r);
+	free(k->used);
+	k->used = ecalloc(k->ids.n + 1, 1);
+}
+
+static void keyed_release(struct keyed *k)
+{
+	size_t i;
+
+	for (i = 0; i < k->ids.n; i++)
+		free(k->lines[i]);
+	free(k->lines);
+	free(k->used);
+	strmap_release(&k->ids);
+}
+
+/* Put "model" into the "error" of the line(s) fail() wrote for j, so a
+ * failed answer stays in its model's run (rft-report groups by
+ * sample.model, else model, else error.model). */
+static void error_model(struct job *j, const char *model)
+{
+	struct strbuf err = STRBUF_INIT, l = STRBUF_INIT;
+	struct json_object *o = NULL, *e;
+
+	if (!model || !j->out.len)
+		return;
+	if (rft_json_parse(j->out.buf, j->out.len - 1, &o, &err) < 0 || !(e = rft_json_get(o, "error")))
+		die(RFT_EX_SOFTWARE, "an error line no longer parses");
+	json_object_object_add(e, "model", json_object_new_string(model));
+	json_put_value(&l, o);
+	strbuf_addch(&l, '\n');
+	strbuf_reset(&j->out);
+	strbuf_add(&j->out, l.buf, l.len);
+	json_object_put(o);
+	strbuf_release(&l);
+	strbuf_release(&err);
 }
 
 /* the sample (or error) line for prompt line j from its Batch API result */
 static void batch_answer(struct job *j, const char *id)
 {
-	long ix = strmap_get(&batch_ids, id);
+	long ix = strmap_get(&batch.ids, id);
 	struct json_object *b = NULL, *resp, *body, *e;
 	struct strbuf err = STRBUF_INIT, msg = STRBUF_INIT;
 	long status;
-	const char *type, *code;
+	const char *type, *code, *model;
 
+	/* the model of a failed line: the one the batch's answers name (the
+	 * samples carry it, so errors stay in their run), else the one asked
+	 * for: the request's body, else --model, else the line's */
+	model = batch_model ? batch_model : rft_json_get_str(rft_json_get(j->obj, "body"), "model");
+	if (!model)
+		model = opt.model ? opt.model : rft_json_get_str(j->obj, "model");
 	if (ix < 0) {
 		strbuf_addf(&msg, "custom_id '%s' is not in the batch output (expired or not sent?)", id);
 		fail(j, 0, "missing_from_batch", NULL, msg.buf, 1);
+		error_model(j, model);
 		strbuf_release(&msg);
 		return;
 	}
-	batch_used[ix] = 1;
-	if (rft_json_parse(batch_lines[ix], strlen(batch_lines[ix]), &b, &err) < 0)
+	batch.used[ix] = 1;
+	if (rft_json_parse(batch.lines[ix], strlen(batch.lines[ix]), &b, &err) < 0)
 		die(RFT_EX_SOFTWARE, "batch line no longer parses");
 	resp = rft_json_get(b, "response");
 	body = rft_json_get(resp, "body");
@@ -1419,12 +1482,13 @@ static void batch_answer(struct job *j, const char *id)
 	j->attempts = 1;
 	if (status == 200 && body) {
 		strbuf_reset(&j->out);
-		if (put_samples(&j->out, &j->line, j->obj, body, NULL, j->n, -1, 1, 0, &err) >= 0) {
+		if (put_samples(&j->out, &j->line, j->obj, body, model, j->n, -1, 1, 0, &err) >= 0) {
 			count.answered++;
 			job_done(j);
 			goto out;
 		}
 		fail(j, status, "invalid_response", NULL, err.buf, 0);
+		error_model(j, rft_json_get_str(body, "model") ? rft_json_get_str(body, "model") : model);
 		goto out;
 	}
 	e = rft_json_get(body, "error");
@@ -1440,44 +1504,103 @@ static void batch_answer(struct job *j, const char *id)
 	fail(j, status, type, code, msg.buf,
 	     status == 408 || status == 409 || (status == 429 && strcmp(type, "insufficient_quota")) ||
 	     status >= 500 || !strcmp(type, "batch_expired") || !strcmp(type, "batch_cancelled"));
+	error_model(j, rft_json_get_str(body, "model") ? rft_json_get_str(body, "model") : model);
 out:
 	json_object_put(b);
 	strbuf_release(&err);
 	strbuf_release(&msg);
 }
 
+/*
+ * The line an answer is written on: a prompt line that has no "reference"
+ * takes the keys of its --join line (id, split, reference, ...) that it
+ * lacks.  A Batch API request line with no reference and no --join is bad:
+ * its answers would all be graded 0.  0, or -1 with the reason in err.
+ */
+static int batch_join(const char *id, struct json_object *obj, struct strbuf *line, struct strbuf *err)
+{
+	struct json_object *jo = NULL;
+	struct json_object_iterator it, end;
+	long ix;
+
+	if (rft_json_get(obj, "reference"))
+		return 0;
+	if (!opt.join) {
+		if (!rft_json_get(obj, "body"))
+			return 0;
+		strbuf_addf(err, "custom_id '%s' is a Batch API request with no reference: give --join FILE "
+			    "(the file rft-prompt -f batch --references FILE wrote), else every answer "
+			    "would be graded 0", id);
+		return -1;
+	}
+	if ((ix = strmap_get(&joins.ids, id)) < 0) {
+		strbuf_addf(err, "custom_id '%s' has no reference: it is not in --join %s", id, opt.join);
+		return -1;
+	}
+	joins.used[ix] = 1;
+	if (rft_json_parse(joins.lines[ix], strlen(joins.lines[ix]), &jo, err) < 0)
+		die(RFT_EX_SOFTWARE, "join line no longer parses");
+	if (!rft_json_get(jo, "reference")) {
+		strbuf_addf(err, "custom_id '%s': its line in --join %s has no reference", id, opt.join);
+		json_object_put(jo);
+		return -1;
+	}
+	it = json_object_iter_begin(jo);
+	end = json_object_iter_end(jo);
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+		const char *k = json_object_iter_peek_name(&it);
+
+		if (!json_object_object_get_ex(obj, k, NULL))
+			json_object_object_add(obj, k, json_object_get(json_object_iter_peek_value(&it)));
+	}
+	json_object_put(jo);
+	strbuf_reset(line);
+	json_put_value(line, obj);
+	return 0;
+}
+
 static void run_batch_in(void)
 {
 	struct json_object *obj;
-	struct strbuf err = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT, line = STRBUF_INIT;
 	struct strmap seen = STRMAP_INIT;
 	size_t i, unused = 0;
 	long first = 0;
 
-	batch_load(opt.batch_in);
+	batch_load(&batch, opt.batch_in, 1);
 	if (opt.batch_errors)
-		batch_load(opt.batch_errors);
-	batch_used = ecalloc(batch_ids.n + 1, 1);
+		batch_load(&batch, opt.batch_errors, 1);
+	if (opt.join)
+		batch_load(&joins, opt.join, 0);
 	while (rft_records_next(&rec, &obj) > 0) {
-		struct job *j = ecalloc(1, sizeof(*j));
+		struct job *j;
 		const char *id = rft_json_get_str(obj, "custom_id");
 		int added;
 
 		if (!id)
 			id = rft_json_get_str(obj, "id");
-		job_fill(j, &rec.line, obj);
-		j->n = 1;
 		if (!id) {
-			job_free(j);
+			json_object_put(obj);
 			rft_records_bad(&rec, "no \"custom_id\" or \"id\" to join on the batch output");
+			continue;
+		}
+		strbuf_reset(&err);
+		strbuf_reset(&line);
+		strbuf_add(&line, rec.line.buf, rec.line.len);
+		if (batch_join(id, obj, &line, &err) < 0) {
+			json_object_put(obj);
+			rft_records_bad(&rec, "%s", err.buf);
 			continue;
 		}
 		strmap_intern(&seen, id, &added);
 		if (!added) {
-			job_free(j);
 			rft_records_bad(&rec, "id '%s' again: a batch answer cannot be given to two lines", id);
+			json_object_put(obj);
 			continue;
 		}
+		j = ecalloc(1, sizeof(*j));
+		job_fill(j, &line, obj);
+		j->n = 1;
 		j->seq = seq_read++;
 		live++;
 		count.lines++;
@@ -1487,21 +1610,20 @@ static void run_batch_in(void)
 		seq_written++;
 		write_out(j);
 	}
-	for (i = batch_ids.n; i-- > 0; )
-		if (!batch_used[i]) {
+	for (i = batch.ids.n; i-- > 0; )
+		if (!batch.used[i]) {
 			unused++;
 			first = (long)i;
 		}
 	if (unused)
 		warn("%zu batch answer%s matched no prompt line (first: custom_id '%s')", unused,
-		     unused == 1 ? "" : "s", strmap_key(&batch_ids, first));
-	for (i = 0; i < batch_ids.n; i++)
-		free(batch_lines[i]);
-	free(batch_lines);
-	free(batch_used);
-	strmap_release(&batch_ids);
+		     unused == 1 ? "" : "s", strmap_key(&batch.ids, first));
+	keyed_release(&batch);
+	keyed_release(&joins);
+	free(batch_model);
 	strmap_release(&seen);
 	strbuf_release(&err);
+	strbuf_release(&line);
 }
 
 /* ------------------------------------------------------------- summary */
@@ -1562,7 +1684,7 @@ static void summary(double wall)
 enum { OPT_BASE_URL = 256, OPT_KEY_ENV, OPT_CONCURRENCY, OPT_RPM, OPT_TPM, OPT_MAX_ATTEMPTS,
        OPT_TIMEOUT, OPT_BACKOFF, OPT_TEMPERATURE, OPT_MAX_TOKENS, OPT_EFFORT, OPT_N,
        OPT_RESPONSE_FORMAT, OPT_CACHE, OPT_REFRESH, OPT_UNORDERED, OPT_STATS, OPT_BATCH_IN,
-       OPT_BATCH_ERRORS, OPT_SKIP_BAD, OPT_REJECTS, OPT_CACERT, OPT_DRY_RUN };
+       OPT_BATCH_ERRORS, OPT_SKIP_BAD, OPT_REJECTS, OPT_CACERT, OPT_DRY_RUN, OPT_JOIN };
 
 static const struct rft_opt options[] = {
 	{ 'o', "output", RFT_ARG_REQ, "FILE", "write to FILE (atomically) instead of stdout" },
@@ -1589,6 +1711,7 @@ static const struct rft_opt options[] = {
 	{ OPT_STATS, "stats", RFT_ARG_REQ, "FILE", "write counts, latency percentiles and token totals as JSON" },
 	{ OPT_BATCH_IN, "batch-in", RFT_ARG_REQ, "FILE", "call nothing: join this Batch API output to the prompt lines" },
 	{ OPT_BATCH_ERRORS, "batch-errors", RFT_ARG_REQ, "FILE", "with --batch-in: the batch's error file too" },
+	{ OPT_JOIN, "join", RFT_ARG_REQ, "FILE", "with --batch-in: the references of batch request lines (rft-prompt -f batch --references FILE)" },
 	{ OPT_SKIP_BAD, "skip-bad", RFT_ARG_OPT, "N", "skip (and count, and reject) up to N bad lines instead of stopping" },
 	{ OPT_REJECTS, "rejects", RFT_ARG_REQ, "FILE", "write the bad lines skipped, with the reason, to FILE" },
 	RFT_OPT_STD,
@@ -1780,6 +1903,7 @@ int main(int argc, char **argv)
 		case OPT_STATS: opt.stats = optarg; break;
 		case OPT_BATCH_IN: opt.batch_in = optarg; break;
 		case OPT_BATCH_ERRORS: opt.batch_errors = optarg; break;
+		case OPT_JOIN: opt.join = optarg; break;
 		case OPT_SKIP_BAD: opt.skip_bad = rft_skip_bad_arg(optarg); break;
 		case OPT_REJECTS: opt.rejects = optarg; break;
 		}
@@ -1788,8 +1912,8 @@ int main(int argc, char **argv)
 		usage_error("option '--n' is at most 128, not '%s'", "more");
 	if (opt.refresh && !opt.cache)
 		usage_error("%s needs --cache FILE", "--refresh");
-	if (opt.batch_errors && !opt.batch_in)
-		usage_error("%s needs --batch-in FILE", "--batch-errors");
+	if ((opt.batch_errors || opt.join) && !opt.batch_in)
+		usage_error("%s needs --batch-in FILE", opt.join ? "--join" : "--batch-errors");
 	if (opt.concurrency > 1024)
 		opt.concurrency = 1024;
 	if (opt.response_format_file)

@@ -13,10 +13,14 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/case.h"
+#include "common/datafile.h"
+#include "common/grader.h"
+#include "common/hgnc.h"
 #include "common/input.h"
 #include "common/json.h"
 #include "common/opt.h"
@@ -97,12 +101,12 @@ enum format { F_RFT, F_BATCH, F_CHAT };
 
 static struct {
 	const char *output, *template, *system, *system_role, *model, *keep;
-	const char *rejects, *grader, *lint_role;
+	const char *rejects, *grader, *lint_role, *hgnc, *references, *reasoning_effort;
 	enum format format;
-	long long skip_bad, max_terms;
+	long long skip_bad, max_terms, max_completion_tokens;
 	unsigned long long seed;
-	int seeded, schema, show_template, lint, stats;
-} opt = { .skip_bad = -1, .max_terms = -1 };
+	int seeded, schema, show_template, lint, stats, no_hgnc, refs_only;
+} opt = { .skip_bad = -1, .max_terms = -1, .max_completion_tokens = -1 };
 
 static struct {
 	unsigned long long read, written, bad, shown, omitted;
@@ -386,10 +390,136 @@ static struct json_object *prompt_values(struct json_object *kase, size_t omitte
 	return p;
 }
 
+/* ------------------------------------------------- reference names (HGNC) */
+
+/*
+ * reference.genes[].names: every name a grader may credit for that gene
+ * without outside tables: the case's symbol, the HGNC id, the approved
+ * symbol, then each previous symbol and alias that names this gene only
+ * (see name_owner).  Without HGNC data (--no-hgnc) only symbol and id.
+ */
+static struct hgnc hgnc;
+static int have_hgnc;
+static size_t *names_start;   /* gene -> first index in names_slot; [ngenes] = total */
+static long *names_slot;      /* name slots, grouped by the gene owning them */
+
+/* The gene a name slot belongs to alone, or -1: an approved symbol is only
+ * its gene's (and is written from hgnc.symbol); a previous symbol or alias
+ * counts when no other gene has it as approved, previous or alias name. */
+static long name_owner(size_t s)
+{
+	long p = hgnc.prev[s], a = hgnc.alias[s];
+
+	if (hgnc.approved[s] >= 0 || p == -2 || a == -2)
+		return -1;
+	if (p >= 0 && a >= 0 && p != a)
+		return -1;
+	return p >= 0 ? p : a;
+}
+
+static void load_hgnc(void)
+{
+	struct strbuf err = STRBUF_INIT;
+	size_t i, ng, *cur;
+	char *path;
+
+	if (opt.no_hgnc) {
+		warn("--no-hgnc: reference.genes[].names hold only each gene's symbol and HGNC id "
+		     "(no previous symbols or aliases)");
+		return;
+	}
+	path = rft_hgnc_path(opt.hgnc);
+	if (!path)
+		die(RFT_EX_NOINPUT, "no HGNC data for reference.genes[].names: no --hgnc FILE, "
+		    "$RFT_HGNC is not set, and there is neither a testdata/hgnc folder above the "
+		    "program nor an installed share/rftkit/hgnc; give --hgnc FILE, or --no-hgnc to "
+		    "write only each gene's symbol and id");
+	if (hgnc_load(&hgnc, path, &err) < 0)
+		die(access(path, R_OK) == 0 ? RFT_EX_CONFIG : RFT_EX_NOINPUT, "%s", err.buf);
+	have_hgnc = 1;
+	ng = hgnc.ngenes;
+	names_start = ecalloc(ng + 1, sizeof(*names_start));
+	cur = ecalloc(ng + 1, sizeof(*cur));
+	for (i = 0; i < hgnc.names.n; i++) {
+		long g = name_owner(i);
+
+		if (g >= 0)
+			names_start[g + 1]++;
+	}
+	for (i = 1; i <= ng; i++)
+		names_start[i] += names_start[i - 1];
+	memcpy(cur, names_start, (ng + 1) * sizeof(*cur));
+	names_slot = emalloc((names_start[ng] + 1) * sizeof(*names_slot));
+	for (i = 0; i < hgnc.names.n; i++) {
+		long g = name_owner(i);
+
+		if (g >= 0)
+			names_slot[cur[g]++] = (long)i;
+	}
+	free(cur);
+	free(path);
+	strbuf_release(&err);
+}
+
+static void release_hgnc(void)
+{
+	if (!have_hgnc)
+		return;
+	hgnc_release(&hgnc);
+	free(names_start);
+	free(names_slot);
+	have_hgnc = 0;
+}
+
+static void add_name(struct json_object *a, const char *name)
+{
+	size_t i, n = json_object_array_length(a);
+
+	if (!name || !*name)
+		return;
+	for (i = 0; i < n; i++)
+		if (!strcasecmp(json_object_get_string(json_object_array_get_idx(a, i)), name))
+			return;
+	json_object_array_add(a, json_object_new_string(name));
+}
+
+/* Rewrite the reference in ref with "names" in each entry of its genes. */
+static void add_reference_names(struct strbuf *ref)
+{
+	struct json_object *o = NULL, *genes;
+	struct strbuf err = STRBUF_INIT;
+	size_t i, n;
+
+	if (rft_json_parse(ref->buf, ref->len, &o, &err) < 0)
+		die(RFT_EX_SOFTWARE, "the reference no longer parses: %s", err.buf);
+	genes = rft_json_get(o, "genes");
+	n = genes ? json_object_array_length(genes) : 0;
+	for (i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(genes, i);
+		struct json_object *a = json_object_new_array();
+		const char *id = rft_json_get_str(e, "hgnc");
+		long g = have_hgnc && id ? hgnc_by_id(&hgnc, id) : -1;
+		size_t k;
+
+		add_name(a, rft_json_get_str(e, "symbol"));
+		add_name(a, id);
+		if (g >= 0) {
+			add_name(a, hgnc_symbol(&hgnc, g));
+			for (k = names_start[g]; k < names_start[g + 1]; k++)
+				add_name(a, strmap_key(&hgnc.names, names_slot[k]));
+		}
+		json_object_object_add(e, "names", a);
+	}
+	strbuf_reset(ref);
+	json_put_value(ref, o);
+	json_object_put(o);
+	strbuf_release(&err);
+}
+
 /* ------------------------------------------------------------ rendering */
 
 static struct rft_tpl *tpl, *sys_tpl;
-static struct rft_output out, rej;
+static struct rft_output out, rej, refs_out;
 static int rej_open;
 
 /* Append {"role":R,"content":C} for message i of t, white space around C trimmed. */
@@ -503,6 +633,8 @@ static void render_cases(char **paths, int npaths)
 			json_object_put(kase);
 			continue;
 		}
+		if (opt.format == F_RFT || opt.references)
+			add_reference_names(&ref);
 		omitted = arrange_present(kase, id);
 		root = json_object_new_object();
 		json_object_object_add(root, "case", json_object_get(kase));
@@ -551,7 +683,29 @@ static void render_cases(char **paths, int npaths)
 			strbuf_add(&line, msgs.buf, msgs.len);
 			strbuf_addstr(&line, ",\"response_format\":");
 			put_response_format(&line);
+			if (opt.max_completion_tokens >= 0)
+				strbuf_addf(&line, ",\"max_completion_tokens\":%lld", opt.max_completion_tokens);
+			if (opt.reasoning_effort) {
+				strbuf_addstr(&line, ",\"reasoning_effort\":");
+				json_put_str(&line, opt.reasoning_effort);
+			}
 			strbuf_addstr(&line, "}}");
+			if (opt.references) {
+				/* what rft-call --batch-in --join puts back on the answers */
+				strbuf_reset(&msgs);
+				strbuf_addstr(&msgs, "{\"custom_id\":");
+				json_put_str(&msgs, id);
+				strbuf_addstr(&msgs, ",\"id\":");
+				json_put_str(&msgs, id);
+				if (rft_json_get_str(kase, "split")) {
+					strbuf_addstr(&msgs, ",\"split\":");
+					json_put_str(&msgs, rft_json_get_str(kase, "split"));
+				}
+				strbuf_addstr(&msgs, ",\"reference\":");
+				strbuf_add(&msgs, ref.buf, ref.len);
+				strbuf_addstr(&msgs, "}\n");
+				rft_output_write(&refs_out, msgs.buf, msgs.len);
+			}
 			break;
 		case F_CHAT:
 			strbuf_addstr(&line, "{\"messages\":");
@@ -744,25 +898,200 @@ static void lint_refs(const char *where, struct json_object *o)
 	}
 }
 
+/* --------------------------------------------- lint: running the grader */
+
+#define LINT_SHOW 5   /* lines named for each kind of grader failure */
+#define LINT_SHOW_TEXT "5"
+#define BATCH_MAX_REQUESTS 50000
+#define BATCH_MAX_BYTES (200ull * 1000 * 1000)
+
+static struct grader *lint_grader;
+static struct grader_env lint_env = { NULL, 5.0, 1024 };
+static struct {
+	unsigned long long ran, right_low, wrong_high;
+	char *other;   /* the previous line's first gene: a wrong answer for this one */
+} gx;
+
+/* 1 when name is a symbol, id or name of one of ref's genes */
+static int ref_names(struct json_object *ref, const char *name)
+{
+	struct json_object *genes = rft_json_get(ref, "genes");
+	size_t i, k, n = genes && json_object_is_type(genes, json_type_array) ?
+		json_object_array_length(genes) : 0;
+	const char *s = rft_json_get_str(ref, "gene");
+
+	if (s && !strcasecmp(s, name))
+		return 1;
+	for (i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(genes, i), *names;
+
+		if (((s = rft_json_get_str(e, "symbol")) && !strcasecmp(s, name)) ||
+		    ((s = rft_json_get_str(e, "hgnc")) && !strcasecmp(s, name)))
+			return 1;
+		names = rft_json_get(e, "names");
+		if (names && json_object_is_type(names, json_type_array))
+			for (k = 0; k < json_object_array_length(names); k++)
+				if ((s = json_object_get_string(json_object_array_get_idx(names, k))) &&
+				    !strcasecmp(s, name))
+					return 1;
+	}
+	return 0;
+}
+
+/* the reward grader gives line o for the answer {"genes":[a, b?]} */
+static double lint_reward(struct json_object *o, const char *a, const char *b, struct strbuf *why)
+{
+	struct json_object *sample = json_object_new_object(), *ans = json_object_new_object();
+	struct json_object *genes = json_object_new_array();
+	struct grade_result r;
+	double reward;
+
+	json_object_array_add(genes, json_object_new_string(a));
+	if (b)
+		json_object_array_add(genes, json_object_new_string(b));
+	json_object_object_add(ans, "genes", genes);
+	json_object_object_add(ans, "explanation", json_object_new_string("lint"));
+	json_object_object_add(sample, "output_text",
+			       json_object_new_string(json_object_to_json_string_ext(ans, JSON_C_TO_STRING_PLAIN)));
+	json_object_object_add(sample, "output_json", ans);
+	json_object_object_add(o, "sample", sample);
+	grade_result_init(&r);
+	grade_line(lint_grader, o, &r);
+	reward = r.reward;
+	strbuf_reset(why);
+	if (r.message.len)
+		strbuf_addf(why, " (%s)", r.message.buf);
+	grade_result_release(&r);
+	json_object_object_del(o, "sample");
+	return reward;
+}
+
+static void lint_run_grader(const char *where, struct json_object *o)
+{
+	struct json_object *ref = rft_json_get(o, "reference");
+	struct strbuf why = STRBUF_INIT, idtext = STRBUF_INIT;
+	const char *right = rft_json_get_str(ref, "gene"), *wrong;
+	double rw;
+
+	if (!right) {
+		/* no symbol: the first name of the first gene (its approved symbol
+		 * when HGNC data named it, else its HGNC id) */
+		struct json_object *g0 = json_object_array_get_idx(rft_json_get(ref, "genes"), 0);
+		struct json_object *names = rft_json_get(g0, "names");
+		size_t k, n = names && json_object_is_type(names, json_type_array) ?
+			json_object_array_length(names) : 0;
+
+		right = rft_json_get_str(g0, "symbol");
+		for (k = 0; !right && k < n; k++) {
+			const char *s = json_object_get_string(json_object_array_get_idx(names, k));
+
+			if (s && strncmp(s, "HGNC:", 5))
+				right = s;
+		}
+		if (!right)
+			right = rft_json_get_str(g0, "hgnc");
+	}
+	if (!right) {
+		problem(where, "reference has no gene (reference.gene, reference.genes[0].symbol, .names "
+			"or .hgnc): the grader cannot be tried on this line");
+		return;
+	}
+	json_put_value(&idtext, rft_json_get(o, "id"));
+	gx.ran++;
+	rw = lint_reward(o, right, "ZZZ_NOT_A_GENE", &why);
+	if (!(rw >= 1 - 1e-9) && ++gx.right_low <= LINT_SHOW)
+		problem(where, "id %s: the grader gives the right answer [\"%s\",\"ZZZ_NOT_A_GENE\"] a reward "
+			"of %g, not 1%s", idtext.buf, right, rw, why.buf);
+	wrong = gx.other && !ref_names(ref, gx.other) ? gx.other : "ZZZ_WRONG_GENE";
+	rw = lint_reward(o, wrong, NULL, &why);
+	if (!(rw <= 1e-9) && ++gx.wrong_high <= LINT_SHOW)
+		problem(where, "id %s: the grader gives the wrong answer [\"%s\"] a reward of %g, not 0%s",
+			idtext.buf, wrong, rw, why.buf);
+	free(gx.other);
+	gx.other = estrdup(right);
+	strbuf_release(&why);
+	strbuf_release(&idtext);
+}
+
+/* ------------------------------------------------------- lint: a file */
+
+/* train or valid from a file's name, or NULL (none, or both) */
+static const char *role_of_name(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	int t, v;
+
+	base = base ? base + 1 : path;
+	t = strstr(base, "train") != NULL;
+	v = strstr(base, "valid") != NULL;
+	return t == v ? NULL : t ? "train" : "valid";
+}
+
+/* a Batch API request line: custom_id, method POST, url, body with model and messages */
+static void lint_batch_line(const char *where, struct json_object *o, struct strmap *cids,
+			    char ***cid_where, size_t *cid_alloc)
+{
+	struct json_object *body = rft_json_get(o, "body"), *cid = rft_json_get(o, "custom_id");
+	const char *s;
+
+	if (!cid || !json_object_is_type(cid, json_type_string) || !json_object_get_string_len(cid)) {
+		problem(where, "custom_id is %s, not a non-empty string", rft_json_type_name(cid));
+	} else {
+		int added;
+		long ix = strmap_intern(cids, json_object_get_string(cid), &added);
+
+		if (!added) {
+			problem(where, "custom_id '%s' repeats %s (the Batch API needs them unique)",
+				json_object_get_string(cid), (*cid_where)[ix]);
+		} else {
+			if ((size_t)ix >= *cid_alloc) {
+				*cid_alloc = *cid_alloc ? 2 * *cid_alloc : 1024;
+				*cid_where = erealloc(*cid_where, *cid_alloc * sizeof(char *));
+			}
+			(*cid_where)[ix] = estrdup(where);
+		}
+	}
+	s = rft_json_get_str(o, "method");
+	if (!s || strcmp(s, "POST"))
+		problem(where, "method is %s%s%s, not \"POST\"", s ? "'" : "", s ? s : "missing", s ? "'" : "");
+	s = rft_json_get_str(o, "url");
+	if (!s || strcmp(s, "/v1/chat/completions"))
+		problem(where, "url is %s%s%s, not \"/v1/chat/completions\"", s ? "'" : "",
+			s ? s : "missing", s ? "'" : "");
+	if (!body || !json_object_is_type(body, json_type_object)) {
+		problem(where, "body is %s, not an object", rft_json_type_name(body));
+		return;
+	}
+	if (!rft_json_get_str(body, "model"))
+		problem(where, "body.model is missing (or not a string)");
+	lint_messages(where, body);
+}
+
 static void lint_file(const char *path)
 {
 	struct rft_input in;
 	struct strbuf line = STRBUF_INIT, where = STRBUF_INIT, err = STRBUF_INIT, key = STRBUF_INIT;
-	unsigned long long ntrain = 0, nvalid = 0;
-	int r;
+	unsigned long long nrft = 0, nbatch = 0, bytes = 0;
+	struct strmap cids = STRMAP_INIT;
+	char **cid_where = NULL;
+	size_t cid_alloc = 0, k;
+	const char *role = opt.lint_role;
+	int r, over_bytes = 0;
 
 	if (rft_input_open(&in, path) < 0)
 		exit(rft_finish(RFT_EX_NOINPUT));
 	lint.files++;
+	free(gx.other);
+	gx.other = NULL;
 	while ((r = rft_input_getline(&in, &line)) != 0) {
 		struct json_object *o = NULL;
-		const char *split, *role;
 		size_t i;
 
 		strbuf_reset(&where);
 		strbuf_addf(&where, "%s:%llu", in.name, in.lineno);
 		if (r == -1)
 			break;
+		bytes += line.len + 1;
 		if (r == -2) {
 			problem(where.buf, "line longer than %zu bytes", in.max_record);
 			continue;
@@ -782,13 +1111,27 @@ static void lint_file(const char *path)
 			json_object_put(o);
 			continue;
 		}
+		if (rft_json_get(o, "custom_id") || rft_json_get(o, "body")) {
+			/* a Batch API request (rft-prompt --format batch) */
+			lint_batch_line(where.buf, o, &cids, &cid_where, &cid_alloc);
+			if (++nbatch == BATCH_MAX_REQUESTS + 1)
+				problem(where.buf, "more than %d requests (the Batch API limit per file)",
+					BATCH_MAX_REQUESTS);
+			if (bytes > BATCH_MAX_BYTES && !over_bytes++)
+				problem(where.buf, "the file is over 200 MB here (the Batch API limit per file)");
+			json_object_put(o);
+			continue;
+		}
+		if (!role && !(role = role_of_name(in.name)))
+			die(RFT_EX_USAGE, "%s: cannot tell whether this is a training or a validation file "
+			    "(its name should contain 'train' or 'valid', not both nor neither): give "
+			    "--role train or --role valid", in.name);
 		lint_messages(where.buf, o);
-		/* size limits, by --lint-role or by each line's split */
-		split = rft_json_get_str(o, "split");
-		role = opt.lint_role ? opt.lint_role : split;
-		if (role && !strcmp(role, "train") && ++ntrain == RFT_MAX_TRAIN + 1)
+		/* size limits, by the file's role (never by the lines' split) */
+		nrft++;
+		if (!strcmp(role, "train") && nrft == RFT_MAX_TRAIN + 1)
 			problem(where.buf, "more than %d training lines (the RFT limit)", RFT_MAX_TRAIN);
-		if (role && !strcmp(role, "valid") && ++nvalid == RFT_MAX_VALID + 1)
+		if (!strcmp(role, "valid") && nrft == RFT_MAX_VALID + 1)
 			problem(where.buf, "more than %d validation lines (the RFT limit)", RFT_MAX_VALID);
 		/* unique ids, across every file linted */
 		{
@@ -814,14 +1157,59 @@ static void lint_file(const char *path)
 			}
 		}
 		lint_refs(where.buf, o);
+		if (lint_grader)
+			lint_run_grader(where.buf, o);
 		json_object_put(o);
 	}
+	if (nrft && nbatch)
+		problem(in.name, "mixes %llu RFT lines and %llu Batch API requests: one kind per file",
+			nrft, nbatch);
 	if (r == -1 || rft_input_close(&in) < 0)
 		exit(rft_finish(RFT_EX_DATA));
+	for (k = 0; k < cids.n; k++)
+		free(cid_where[k]);
+	free(cid_where);
+	strmap_release(&cids);
 	strbuf_release(&line);
 	strbuf_release(&where);
 	strbuf_release(&err);
 	strbuf_release(&key);
+}
+
+static void load_lint_grader(const char *path)
+{
+	struct strbuf sb = STRBUF_INIT, err = STRBUF_INIT;
+	struct json_object *g = NULL;
+	struct rft_input in;
+	char *hpath;
+
+	if (rft_input_open(&in, path) < 0)
+		exit(rft_finish(RFT_EX_NOINPUT));
+	if (rft_input_slurp(&in, &sb, RFT_MAX_RECORD_DEFAULT) < 0 || rft_input_close(&in) < 0)
+		exit(rft_finish(RFT_EX_CONFIG));
+	if (rft_json_parse(sb.buf, sb.len, &g, &err) < 0)
+		die(RFT_EX_CONFIG, "%s: not a grader: %s", path, err.buf);
+	/* gene names are normalised as rft-grade does, when HGNC data is found */
+	hpath = opt.no_hgnc ? NULL : rft_hgnc_path(opt.hgnc);
+	if (!hpath)
+		warn("warning: %s: the grader compares gene names as written, case-insensitively",
+		     opt.no_hgnc ? "--no-hgnc" : "no HGNC file (--hgnc or RFT_HGNC)");
+	if (hpath) {
+		strbuf_reset(&err);
+		if (hgnc_load(&hgnc, hpath, &err) < 0)
+			die(access(hpath, R_OK) == 0 ? RFT_EX_CONFIG : RFT_EX_NOINPUT, "%s", err.buf);
+		have_hgnc = 1;
+		lint_env.hgnc = &hgnc;
+		free(hpath);
+	}
+	strbuf_reset(&err);
+	lint_grader = grader_load(g, path, &lint_env, &err);
+	if (!lint_grader)
+		die(RFT_EX_CONFIG, "%s (rft-prompt --lint runs the grader on every line; "
+		    "--refs-only checks only its {{item.*}} references)", err.buf);
+	json_object_put(g);
+	strbuf_release(&sb);
+	strbuf_release(&err);
 }
 
 static int run_lint(char **paths, int npaths)
@@ -830,14 +1218,28 @@ static int run_lint(char **paths, int npaths)
 	int i;
 	size_t k;
 
-	if (opt.grader)
+	if (opt.grader) {
 		load_grader(opt.grader);
+		if (!opt.refs_only)
+			load_lint_grader(opt.grader);
+	}
 	if (!npaths) {
 		paths = dash;
 		npaths = 1;
 	}
 	for (i = 0; i < npaths; i++)
 		lint_file(paths[i]);
+	if (gx.right_low)
+		warn("lint: the grader gave %llu of %llu right answers a reward below 1 (%s named above)",
+		     gx.right_low, gx.ran, gx.right_low > LINT_SHOW ? "the first " LINT_SHOW_TEXT : "each");
+	if (gx.wrong_high)
+		warn("lint: the grader gave %llu of %llu wrong answers a reward above 0 (%s named above)",
+		     gx.wrong_high, gx.ran, gx.wrong_high > LINT_SHOW ? "the first " LINT_SHOW_TEXT : "each");
+	lint.problems += (gx.right_low > LINT_SHOW ? gx.right_low - LINT_SHOW : 0) +
+		(gx.wrong_high > LINT_SHOW ? gx.wrong_high - LINT_SHOW : 0);
+	free(gx.other);
+	grader_free(lint_grader);
+	release_hgnc();
 	for (k = 0; k < lint.ids.n; k++)
 		free(lint.id_where[k]);
 	free(lint.id_where);
@@ -855,7 +1257,8 @@ static int run_lint(char **paths, int npaths)
 
 enum { OPT_SYSTEM = 256, OPT_SYSTEM_ROLE, OPT_SEED, OPT_MAX_TERMS, OPT_KEEP, OPT_SCHEMA,
        OPT_SHOW_TEMPLATE, OPT_LINT, OPT_LINT_ROLE, OPT_GRADER, OPT_SKIP_BAD, OPT_REJECTS,
-       OPT_STATS };
+       OPT_STATS, OPT_HGNC, OPT_NO_HGNC, OPT_REFS_ONLY, OPT_REFERENCES, OPT_MAX_COMPLETION_TOKENS,
+       OPT_REASONING_EFFORT };
 
 static const struct rft_opt options[] = {
 	{ 'o', "output", RFT_ARG_REQ, "FILE", "write to FILE (atomically) instead of stdout" },
@@ -867,20 +1270,27 @@ static const struct rft_opt options[] = {
 	{ OPT_SEED, "seed", RFT_ARG_REQ, "N", "shuffle each case's present terms, the order depending on N and the case id" },
 	{ OPT_MAX_TERMS, "max-terms", RFT_ARG_REQ, "N", "show at most N present terms (the first N, after any shuffle)" },
 	{ OPT_KEEP, "keep", RFT_ARG_REQ, "KEYS", "also copy these case keys (comma-separated) into rft lines, for graders" },
+	{ OPT_HGNC, "hgnc", RFT_ARG_REQ, "FILE", "HGNC complete set for reference.genes[].names (default $RFT_HGNC, else the bundled copy)" },
+	{ OPT_NO_HGNC, "no-hgnc", RFT_ARG_NONE, NULL, "write reference names without HGNC data (symbol and id only)" },
+	{ OPT_REFERENCES, "references", RFT_ARG_REQ, "FILE", "with --format batch: write each case's {custom_id,id,split,reference} to FILE (for rft-call --join)" },
+	{ OPT_MAX_COMPLETION_TOKENS, "max-completion-tokens", RFT_ARG_REQ, "N", "with --format batch: max_completion_tokens of each request" },
+	{ OPT_REASONING_EFFORT, "reasoning-effort", RFT_ARG_REQ, "LEVEL", "with --format batch: reasoning_effort of each request (none, minimal, low, medium, high, xhigh)" },
 	{ OPT_SCHEMA, "schema", RFT_ARG_NONE, NULL, "write the answer's JSON-schema response_format and exit" },
 	{ OPT_SHOW_TEMPLATE, "show-template", RFT_ARG_NONE, NULL, "write the template (the built-in one unless --template) and exit" },
 	{ OPT_SKIP_BAD, "skip-bad", RFT_ARG_OPT, "N", "skip (and count, and reject) up to N bad cases instead of stopping (no N: any number)" },
 	{ OPT_REJECTS, "rejects", RFT_ARG_REQ, "FILE", "write the bad cases skipped, with the reason, to FILE" },
 	{ OPT_LINT, "lint", RFT_ARG_NONE, NULL, "check the RFT files named (or stdin) instead of writing prompts" },
-	{ OPT_LINT_ROLE, "lint-role", RFT_ARG_REQ, "ROLE", "with --lint: the files are train or valid (default: each line's split)" },
-	{ OPT_GRADER, "grader", RFT_ARG_REQ, "FILE", "with --lint: every {{item.*}} in this OpenAI grader must resolve on every line" },
+	{ OPT_LINT_ROLE, "role", RFT_ARG_REQ, "ROLE", "with --lint: the RFT files are train or valid (default: from each file's name)" },
+	{ OPT_LINT_ROLE, "lint-role", RFT_ARG_REQ, "ROLE", "the same as --role" },
+	{ OPT_GRADER, "grader", RFT_ARG_REQ, "FILE", "with --lint: run this grader on every line (right and wrong answers); its {{item.*}} must resolve" },
+	{ OPT_REFS_ONLY, "refs-only", RFT_ARG_NONE, NULL, "with --grader: only check its {{item.*}} references, do not run it" },
 	{ OPT_STATS, "stats", RFT_ARG_NONE, NULL, "print the summary on stderr (always printed when stderr is a terminal)" },
 	RFT_OPT_STD,
 	RFT_OPT_END
 };
 
 static const struct rft_cmd cmd = {
-	"rft-prompt", "[OPTION]... [CASES]...\n       rft-prompt --lint [--grader FILE] [FILE]...",
+	"rft-prompt", "[OPTION]... [CASES]...\n       rft-prompt --lint [--role ROLE] [--grader FILE] [FILE]...",
 	"Render case lines into chat prompts: RFT training lines, OpenAI Batch API requests or\n"
 	"plain chat messages.  With no input, or '-', read stdin.",
 	options,
@@ -982,10 +1392,30 @@ int main(int argc, char **argv)
 			break;
 		case OPT_GRADER: opt.grader = optarg; break;
 		case OPT_STATS: opt.stats = 1; break;
+		case OPT_HGNC: opt.hgnc = optarg; break;
+		case OPT_NO_HGNC: opt.no_hgnc = 1; break;
+		case OPT_REFS_ONLY: opt.refs_only = 1; break;
+		case OPT_REFERENCES: opt.references = optarg; break;
+		case OPT_MAX_COMPLETION_TOKENS:
+			opt.max_completion_tokens = count_arg("max-completion-tokens", optarg);
+			if (!opt.max_completion_tokens)
+				usage_error("option '--max-completion-tokens' needs a number above 0, not '%s'", optarg);
+			break;
+		case OPT_REASONING_EFFORT:
+			if (strcmp(optarg, "none") && strcmp(optarg, "minimal") && strcmp(optarg, "low") &&
+			    strcmp(optarg, "medium") && strcmp(optarg, "high") && strcmp(optarg, "xhigh"))
+				usage_error("unknown --reasoning-effort '%s' (none, minimal, low, medium, high, xhigh)",
+					    optarg);
+			opt.reasoning_effort = optarg;
+			break;
 		}
 	}
 	if ((opt.lint_role || opt.grader) && !opt.lint)
-		usage_error("%s needs --lint", opt.grader ? "--grader" : "--lint-role");
+		usage_error("%s needs --lint", opt.grader ? "--grader" : "--role");
+	if (opt.refs_only && !opt.grader)
+		usage_error("%s needs --lint --grader FILE", "--refs-only");
+	if (opt.hgnc && opt.no_hgnc)
+		usage_error("%s: give --hgnc FILE or --no-hgnc, not both", "--no-hgnc");
 	if (opt.lint)
 		return run_lint(argv + optind, argc - optind);
 	if (opt.format == F_BATCH && !opt.model)
@@ -994,6 +1424,9 @@ int main(int argc, char **argv)
 		usage_error("%s is only used with --format batch", "--model");
 	if (opt.keep && opt.format != F_RFT)
 		usage_error("%s is only used with --format rft", "--keep");
+	if (opt.format != F_BATCH && (opt.references || opt.max_completion_tokens >= 0 || opt.reasoning_effort))
+		usage_error("%s is only used with --format batch", opt.references ? "--references" :
+			    opt.reasoning_effort ? "--reasoning-effort" : "--max-completion-tokens");
 	if (opt.keep) {
 		const char *k;
 
@@ -1040,17 +1473,24 @@ int main(int argc, char **argv)
 	if (opt.system)
 		sys_tpl = load_template(opt.system, 0);
 	setvbuf(out.fp, NULL, _IOFBF, 1 << 16);
+	if (opt.format == F_RFT || opt.references)
+		load_hgnc();
+	if (opt.references && rft_output_open(&refs_out, opt.references) < 0)
+		return rft_finish(RFT_EX_IOERR);
 	if (opt.rejects) {
 		if (rft_output_open(&rej, opt.rejects) < 0)
 			return rft_finish(RFT_EX_IOERR);
 		rej_open = 1;
 	}
 	render_cases(argv + optind, argc - optind);
+	release_hgnc();
 	rft_tpl_free(tpl);
 	rft_tpl_free(sys_tpl);
 	if (opt.stats || isatty(STDERR_FILENO))
 		summary();
 	if (rej_open && rft_output_commit(&rej) < 0)
+		return rft_finish(RFT_EX_IOERR);
+	if (opt.references && rft_output_commit(&refs_out) < 0)
 		return rft_finish(RFT_EX_IOERR);
 	if (rft_output_commit(&out) < 0)
 		return rft_finish(RFT_EX_IOERR);

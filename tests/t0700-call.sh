@@ -118,7 +118,8 @@ test_expect_success '--batch-in joins Batch API output and errors back onto the 
 	cat > be.jsonl <<-\EOF &&
 	{"id":"batch_req_3","custom_id":"c3","response":{"status_code":400,"request_id":"r3","body":{"error":{"message":"bad things","type":"invalid_request_error","param":null,"code":null}}},"error":null}
 	EOF
-	test_must_fail 75 rft-call --batch-in bo.jsonl --batch-errors be.jsonl bp.jsonl > bs.out 2> bs.err &&
+	for i in 1 2 3 4; do printf "{\"custom_id\":\"c$i\",\"id\":\"c$i\",\"reference\":{\"gene\":\"G$i\"}}\n"; done > bj.jsonl &&
+	test_must_fail 75 rft-call --batch-in bo.jsonl --batch-errors be.jsonl --join bj.jsonl bp.jsonl > bs.out 2> bs.err &&
 	test "$(jq -r "[.custom_id, .sample.output_json.genes[0] // .error.type] | @tsv" bs.out | tr "\t\n" ": ")" = "c1:FBN1 c2:KMT2D c3:invalid_request_error c4:missing_from_batch " &&
 	grep_err "1 batch answer matched no prompt line (first: custom_id '"'"'stray'"'"')" bs.err &&
 	test "$(jq -r .sample.model bs.out | head -1)" = gpt-x &&

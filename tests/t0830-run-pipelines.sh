@@ -14,7 +14,7 @@ while [ $# -gt 0 ]; do
 	--version) echo "rft-call (stub) 0"; exit 0 ;;
 	-o) out=$2; shift 2 ;;
 	--model) model=$2; shift 2 ;;
-	--base-url|--concurrency|--cache|--max-completion-tokens) shift 2 ;;
+	--base-url|--concurrency|--cache|--max-completion-tokens|--response-format) shift 2 ;;
 	-*) echo "stub rft-call: unknown option $1" >&2; exit 64 ;;
 	*) in=$1; shift ;;
 	esac
@@ -70,7 +70,7 @@ test_expect_success 'rft-prepare.yaml: gene-disjoint RFT files, grader, schema, 
 	rft-run --set dir=prep --set train_file=file-abc --set n_epochs=2 "$P/rft-prepare.yaml" &&
 	jq -e ".training_file == \"file-abc\" and .method.reinforcement.hyperparameters.n_epochs == 2" prep/job.json > /dev/null &&
 	test "$(jq -r .stage prep/logs/run.jsonl | tail -1)" = job &&
-	test $(jq -r .stage prep/logs/run.jsonl | wc -l) -eq 10
+	test $(jq -r .stage prep/logs/run.jsonl | wc -l) -eq 11
 '
 test_expect_success 'evaluate.yaml: a model through rft-call against rft-rank, one report comparing both' '
 	PATH="$PWD/stub:$PATH" rft-run --set dir=eval --set model=oracle "$P/evaluate.yaml" &&
