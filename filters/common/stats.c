@@ -229,3 +229,54 @@ void rft_boot_ratios(const double *num, const double *den, size_t n, size_t m,
 		hi[j] = col_hi;
 	}
 }
+
+void rft_signflip_test(const double *d, size_t n, size_t m, size_t nperm, uint64_t seed,
+		       double *p)
+{
+	struct rft_rng r;
+	double t[MAX_STATS], tol[MAX_STATS], ts[MAX_STATS];
+	size_t count[MAX_STATS], b, i, j;
+
+	if (m > MAX_STATS)
+		m = MAX_STATS;
+	for (j = 0; j < m; j++)
+		p[j] = NAN;
+	if (nperm == 0)
+		return;
+	for (j = 0; j < m; j++) {
+		double a = 0;
+
+		t[j] = 0;
+		for (i = 0; i < n; i++) {
+			t[j] += d[i * m + j];
+			a += fabs(d[i * m + j]);
+		}
+		t[j] = fabs(t[j]);
+		tol[j] = 1e-12 * a;
+		count[j] = 0;
+	}
+	rft_rng_seed(&r, seed);
+	for (b = 0; b < nperm; b++) {
+		uint64_t bits = 0;
+
+		for (j = 0; j < m; j++)
+			ts[j] = 0;
+		for (i = 0; i < n; i++) {
+			const double *v = d + i * m;
+
+			if (i % 64 == 0)
+				bits = rft_rng_next(&r);
+			if (bits & 1)
+				for (j = 0; j < m; j++)
+					ts[j] -= v[j];
+			else
+				for (j = 0; j < m; j++)
+					ts[j] += v[j];
+			bits >>= 1;
+		}
+		for (j = 0; j < m; j++)
+			count[j] += fabs(ts[j]) >= t[j] - tol[j];
+	}
+	for (j = 0; j < m; j++)
+		p[j] = (1.0 + (double)count[j]) / (1.0 + (double)nperm);
+}

@@ -1,7 +1,8 @@
 /*
  * stats.h - the interval estimates and tests rftkit reports use: Wilson score
  * intervals for proportions, a seeded random generator and percentile
- * (cluster) bootstrap intervals, and McNemar's exact test.
+ * (cluster) bootstrap intervals, McNemar's exact test, and a sign-flip
+ * permutation test over clusters.
  *
  * Everything here is deterministic: the generator is splitmix64 seeded by the
  * caller, so a report is reproducible from its --seed.
@@ -73,5 +74,19 @@ double rft_quantile_sorted(const double *v, size_t n, double q);
 void rft_boot_ratios(const double *num, const double *den, size_t n, size_t m,
 		     const double *num2, const double *den2, size_t n2,
 		     size_t nboot, uint64_t seed, double *scratch, double *lo, double *hi);
+
+/*
+ * Sign-flip permutation test over clusters (genes) of paired differences,
+ * for m statistics at once.  Cluster i contributes d[i*m + j], its summed
+ * (run - baseline) difference for statistic j; T_j = sum_i d[i*m + j].
+ * Under the null hypothesis of no difference each cluster's sum is as
+ * likely to have either sign, so each of nperm permutations flips every
+ * cluster's sign (all m statistics together) with probability 1/2 and
+ * counts |T*_j| >= |T_j| (less a relative 1e-12 for rounding).  p[j] =
+ * (1 + count) / (1 + nperm): never 0.  nperm == 0 or n == 0: p[j] = NaN
+ * (n == 0 and nperm > 0: 1).  m at most 16.
+ */
+void rft_signflip_test(const double *d, size_t n, size_t m, size_t nperm, uint64_t seed,
+		       double *p);
 
 #endif

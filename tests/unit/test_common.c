@@ -608,6 +608,30 @@ static void test_below_fixed(void)
 	CHECK(same, "stats: rft_rng_below_fixed draws exactly what rft_rng_below draws");
 }
 
+/* the sign-flip test: symmetric differences give p near 1, a consistent one
+ * over many genes the smallest p there is, 1/(B+1); p is never 0 */
+static void test_signflip(void)
+{
+	double d[2 * 40], p[2];
+	size_t i;
+
+	for (i = 0; i < 40; i++) {
+		d[2 * i] = i % 2 ? 1 : -1;                /* sums to 0 */
+		d[2 * i + 1] = 0.5 + (double)(i % 3);     /* all positive */
+	}
+	rft_signflip_test(d, 40, 2, 999, 7, p);
+	CHECK(p[0] > 0.9, "stats: sign-flip p near 1 for symmetric differences");
+	CHECK(p[1] == 1.0 / 1000, "stats: sign-flip p = 1/(B+1) for a consistent difference over 40 genes");
+	rft_signflip_test(d, 0, 2, 99, 7, p);
+	CHECK(p[0] == 1 && p[1] == 1, "stats: sign-flip with no gene gives p = 1");
+	d[0] = 3;
+	d[1] = 0;
+	rft_signflip_test(d, 1, 2, 999, 7, p);
+	CHECK(p[0] == 1 && p[1] == 1, "stats: one gene: every flip is as extreme, p = 1");
+	rft_signflip_test(d, 1, 2, 0, 7, p);
+	CHECK(isnan(p[0]), "stats: no permutations: NaN");
+}
+
 static void test_parallel_for(void)
 {
 	int hits[1000] = { 0 }, i, once = 1;
@@ -767,6 +791,7 @@ int main(void)
 	test_output();
 	test_records();
 	test_parallel_for();
+	test_signflip();
 	test_below_fixed();
 	test_sha256();
 	test_rankmodel();
