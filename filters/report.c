@@ -52,7 +52,7 @@ static const char *const metric_name[NMETRICS] = {
 static struct {
 	const char *out, *html, *history, *rejects, *date;
 	const char *by[MAX_BY];
-	int nby, by_given, format, unpaired, stats;
+	int nby, by_given, format, unpaired, stats, allow_repeats;
 	unsigned long long seed;
 	long long nboot, skip_bad;
 	double floor[NMETRICS];      /* --fail-below; NaN: none */
@@ -160,18 +160,21 @@ struct rec {
 	int32_t kase, gene;
 	uint16_t rank;           /* 0: miss */
 	uint8_t flags;
-	float reward;
+	double reward;           /* double: the figures are printed in full */
 };
+#define NBOOT 7           /* top1 top3 top5 top10 topmax mrr reward */
 #define F_CALL 1
 #define F_PARSE 2
 
-enum { P_GRADER, P_MODEL, P_DATA, P_TEMPLATE, NPROV };
-static const char *const prov_name[NPROV] = { "grader", "model", "data versions", "prompt template" };
+enum { P_GRADER, P_MODEL, P_DATA, P_TEMPLATE, P_TIE, NPROV };
+static const char *const prov_name[NPROV] = { "grader", "model", "data versions", "prompt template",
+	"tie rule" };
 static const char *const prov_paths[NPROV][4] = {
 	{ "grade.name", NULL },
 	{ "sample.model", "model", NULL },
 	{ "sample.data", "data", "versions", NULL },
 	{ "prompt.template_hash", "template_hash", "sample.template_hash", NULL },
+	{ "grade.tie_rule", NULL },
 };
 
 struct group {
@@ -192,10 +195,18 @@ struct group {
 	size_t nrecs, arecs;
 	char *prov[NPROV];
 	int prov_varies[NPROV];
+	struct u64map case_ix;    /* case -> index in recs (unless --allow-repeats) */
+	uint64_t *rec_where;      /* by rec: file index << 32 | line */
+	char *ties;               /* the tie rules seen, ", "-joined */
 	/* results */
 	size_t ngenes;
-	double mrr_lo, mrr_hi, rew_lo, rew_hi;
+	uint64_t datahash;        /* of the run's per-gene sums, in gene order */
+	double lo[NBOOT], hi[NBOOT];      /* gene-cluster bootstrap: top1..topmax mrr reward */
 	double macro[5];          /* top1 top5 topmax mrr reward */
+	double mlo[5], mhi[5];    /* bootstrap over genes of the per-gene means */
+	long dom_gene;            /* a gene with more than a fifth of the cases, else -1 */
+	struct agg dom, without;  /* that gene's sums, and the run's without it */
+	double wlo[NBOOT], whi[NBOOT];
 };
 
 static struct group *groups;
@@ -332,12 +343,40 @@ static long group_for(const char *buf, uint32_t off)
 	return g;
 }
 
+/* add a tie rule to the run's list of those seen (absent: "list order") */
+static void note_tie(struct group *g, const char *rule)
+{
+	const char *p;
+	size_t n = strlen(rule), len;
+
+	if (!g->ties) {
+		g->ties = estrdup(rule);
+		return;
+	}
+	for (p = g->ties;;) {
+		const char *e = strstr(p, ", ");
+
+		len = e ? (size_t)(e - p) : strlen(p);
+		if (len == n && !memcmp(p, rule, n))
+			return;
+		if (!e)
+			break;
+		p = e + 2;
+	}
+	len = strlen(g->ties);
+	g->ties = erealloc(g->ties, len + n + 3);
+	memcpy(g->ties + len, ", ", 2);
+	memcpy(g->ties + len + 2, rule, n + 1);
+}
+
 static void note_provenance(struct group *g, const char *const *text)
 {
 	int p;
 
+	if (!g->ties || strcmp(g->ties, text[P_TIE] ? text[P_TIE] : "list order"))
+		note_tie(g, text[P_TIE] ? text[P_TIE] : "list order");
 	for (p = 0; p < NPROV; p++) {
-		if (!text[p])
+		if (!text[p] || p == P_TIE)
 			continue;
 		if (!g->prov[p])
 			g->prov[p] = estrdup(text[p]);
@@ -579,6 +618,40 @@ done:
 	strbuf_release(&store);
 }
 
+/* the files lines come from, for naming both places of a repeated case */
+static struct strmap files = STRMAP_INIT;
+
+static void where_text(uint64_t w, struct strbuf *sb)
+{
+	strbuf_addf(sb, "%s:%llu", strmap_key(&files, (long)(w >> 32)), (unsigned long long)(w & 0xffffffffu));
+}
+
+/* a case may come once in a run: a second line of it is an error naming
+ * both places (exit 65), unless --allow-repeats pools them */
+static void note_case(struct group *gr, long g, long kase, const char *where)
+{
+	const char *colon = strrchr(where, ':');
+	size_t flen = colon ? (size_t)(colon - where) : strlen(where);
+	uint64_t w = (uint64_t)strmap_intern_hashed(&files, where, flen, rft_hash64(where, flen, 0), NULL) << 32 |
+		(uint64_t)strtoull(colon ? colon + 1 : "0", NULL, 10);
+	int added;
+	long i = u64map_intern(&gr->case_ix, (uint64_t)kase, (long)gr->nrecs, &added);
+
+	if (!added) {
+		struct strbuf a = STRBUF_INIT, lb = STRBUF_INIT;
+		const char *id = strmap_key(&cases, kase);
+
+		where_text(gr->rec_where[i], &a);
+		for (int k = 0; k < opt.nby; k++)
+			strbuf_addf(&lb, "%s%s", k ? "/" : "", gr->vals[k]);
+		die(RFT_EX_DATA, "case %.*s appears twice in run '%s': %s and %s (two rankers or "
+		    "repeated samples under one name? separate them with --by, or pool them with "
+		    "--allow-repeats)", (int)strcspn(id, "\x1f"), id, lb.buf, a.buf, where);
+	}
+	(void)g;
+	gr->rec_where[gr->nrecs] = w;
+}
+
 /* add one checked line to the sums (main thread, input order) */
 static void take(struct rft_record_job *job, void *ctx)
 {
@@ -632,13 +705,17 @@ static void take(struct rft_record_job *job, void *ctx)
 	if (gr->nrecs == gr->arecs) {
 		gr->arecs = gr->arecs ? 2 * gr->arecs : 256;
 		gr->recs = erealloc(gr->recs, gr->arecs * sizeof(*gr->recs));
+		if (!opt.allow_repeats)
+			gr->rec_where = erealloc(gr->rec_where, gr->arecs * sizeof(*gr->rec_where));
 	}
+	if (!opt.allow_repeats)
+		note_case(gr, g, kase, job->where.buf);
 	rc = &gr->recs[gr->nrecs++];
 	rc->kase = (int32_t)kase;
 	rc->gene = (int32_t)gene;
 	rc->rank = (uint16_t)(rank > 65535 ? 65535 : rank);
 	rc->flags = (uint8_t)((t->call_err ? F_CALL : 0) | (t->parse_err ? F_PARSE : 0));
-	rc->reward = (float)t->reward;
+	rc->reward = t->reward;
 	if (tsv && tsv->len > 65536) {
 		rft_output_write(&out, tsv->buf, tsv->len);
 		strbuf_reset(tsv);
@@ -660,86 +737,181 @@ static struct prop prop_of(long long x, long long n)
 	return p;
 }
 
-static uint64_t seed_for(const char *what, const char *key)
+/*
+ * A run's bootstrap draws are seeded by --seed, the run's name (its --by
+ * values but @file, which depends on how many files are given) and a hash of
+ * its own per-gene sums in gene order: adding another file, or listing the
+ * lines in another order, never moves a run's intervals.
+ */
+static uint64_t seed_run(const struct group *g, const char *what)
 {
-	return rft_hash64(key, strlen(key), rft_hash64(what, strlen(what), opt.seed));
+	uint64_t h = rft_hash64((const char *)&g->datahash, sizeof(g->datahash), opt.seed);
+	int i;
+
+	for (i = 0; i < opt.nby; i++)
+		if (strcmp(opt.by[i], "@file"))
+			h = rft_hash64(g->vals[i], strlen(g->vals[i]) + 1, h);
+	return rft_hash64(what, strlen(what), h);
 }
 
-/* per group: gene count, macro averages, bootstrap of MRR and reward */
-/* the bootstrap intervals of group i's MRR and mean reward (on a thread) */
+static void agg_sub(struct agg *a, const struct agg *b)
+{
+	a->n -= b->n;
+	a->h1 -= b->h1;
+	a->h3 -= b->h3;
+	a->h5 -= b->h5;
+	a->h10 -= b->h10;
+	a->hmax -= b->hmax;
+	a->rr -= b->rr;
+	a->reward -= b->reward;
+}
+
+/* the NBOOT sums of a gene (or a run) */
+static void agg_vals(const struct agg *a, double *v)
+{
+	v[0] = (double)a->h1;
+	v[1] = (double)a->h3;
+	v[2] = (double)a->h5;
+	v[3] = (double)a->h10;
+	v[4] = (double)a->hmax;
+	v[5] = a->rr;
+	v[6] = a->reward;
+}
+
+/* a group's genes as bootstrap clusters, in gene (name) order */
+struct clusters {
+	double *num, *den;        /* NBOOT sums and the case count, by gene */
+	double *mnum, *ones;      /* the 5 per-gene means (macro), and 1s */
+	size_t n;
+	long dom;                 /* the dominant gene's cluster, or -1 */
+};
+
+static int cmp_gene_agg(const void *x, const void *y)
+{
+	const struct agg *a = *(const struct agg *const *)x, *b = *(const struct agg *const *)y;
+
+	if (a->group != b->group)
+		return a->group < b->group ? -1 : 1;
+	return strcmp(strmap_key(&genes, a->id), strmap_key(&genes, b->id));
+}
+
 struct boot_ctx {
-	const double *num, *den;
-	size_t maxg;
+	struct clusters *cl;  /* by group */
 	double **scratch;     /* one a thread */
 };
 
+/* the bootstrap intervals of group gi (on a thread): the headline figures,
+ * the macro ones, and those without a dominant gene */
 static void group_boot(size_t gi, int thread, void *ctx)
 {
 	struct boot_ctx *bc = ctx;
 	struct group *g = &groups[gi];
-	double lo[2], hi[2];
+	struct clusters *c = &bc->cl[gi];
+	size_t nb = (size_t)opt.nboot, i;
 
-	rft_boot_ratios(bc->num + 2 * gi * bc->maxg, bc->den + gi * bc->maxg, g->ngenes, 2, NULL, NULL, 0,
-			(size_t)opt.nboot, seed_for("group", g->key), bc->scratch[thread], lo, hi);
-	g->mrr_lo = lo[0];
-	g->mrr_hi = hi[0];
-	g->rew_lo = lo[1];
-	g->rew_hi = hi[1];
+	rft_boot_ratios(c->num, c->den, c->n, NBOOT, NULL, NULL, 0, nb, seed_run(g, "cases"),
+			bc->scratch[thread], g->lo, g->hi);
+	rft_boot_ratios(c->mnum, c->ones, c->n, 5, NULL, NULL, 0, nb, seed_run(g, "macro"),
+			bc->scratch[thread], g->mlo, g->mhi);
+	for (i = 0; i < NBOOT; i++)
+		g->wlo[i] = g->whi[i] = NAN;
+	if (g->dom_gene < 0 || c->n < 2)
+		return;
+	/* the dominant gene's cluster swapped to the end, then left out */
+	i = (size_t)c->dom;
+	{
+		double t[NBOOT], d = c->den[i];
+
+		memcpy(t, c->num + i * NBOOT, sizeof(t));
+		memmove(c->num + i * NBOOT, c->num + (c->n - 1) * NBOOT, sizeof(t));
+		memcpy(c->num + (c->n - 1) * NBOOT, t, sizeof(t));
+		c->den[i] = c->den[c->n - 1];
+		c->den[c->n - 1] = d;
+		rft_boot_ratios(c->num, c->den, c->n - 1, NBOOT, NULL, NULL, 0, nb, seed_run(g, "without"),
+				bc->scratch[thread], g->wlo, g->whi);
+	}
 }
 
 static void compute_groups(void)
 {
-	size_t gi, i, maxg = 0;
-	size_t *count = ecalloc(ngroups ? ngroups : 1, sizeof(*count));
-	double *num, *den;
-	size_t *fill;
+	size_t gi, i, j, k;
+	const struct agg **order = emalloc((ngene_aggs ? ngene_aggs : 1) * sizeof(*order));
+	struct clusters *cl = ecalloc(ngroups ? ngroups : 1, sizeof(*cl));
 	int nthreads = rft_threads(0);
+	struct boot_ctx bc;
 
 	for (i = 0; i < ngene_aggs; i++)
-		count[gene_aggs[i].group]++;
-	for (gi = 0; gi < ngroups; gi++)
-		if (count[gi] > maxg)
-			maxg = count[gi];
-	num = emalloc((maxg ? maxg : 1) * 2 * sizeof(*num) * ngroups);
-	den = emalloc((maxg ? maxg : 1) * sizeof(*den) * ngroups);
-	fill = ecalloc(ngroups ? ngroups : 1, sizeof(*fill));
-	for (i = 0; i < ngene_aggs; i++) {
-		const struct agg *a = &gene_aggs[i];
-		struct group *g = &groups[a->group];
-		size_t k = (size_t)a->group * maxg + fill[a->group]++;
-		double n = (double)a->n;
+		order[i] = &gene_aggs[i];
+	qsort(order, ngene_aggs, sizeof(*order), cmp_gene_agg);
+	for (i = 0; i < ngene_aggs; i++)
+		cl[order[i]->group].n++;
+	for (gi = 0; gi < ngroups; gi++) {
+		size_t n = cl[gi].n ? cl[gi].n : 1;
 
-		num[2 * k] = a->rr;
-		num[2 * k + 1] = a->reward;
-		den[k] = n;
-		g->macro[0] += (double)a->h1 / n;
-		g->macro[1] += (double)a->h5 / n;
-		g->macro[2] += (double)a->hmax / n;
-		g->macro[3] += a->rr / n;
-		g->macro[4] += a->reward / n;
+		cl[gi].num = emalloc(n * NBOOT * sizeof(double));
+		cl[gi].den = emalloc(n * sizeof(double));
+		cl[gi].mnum = emalloc(n * 5 * sizeof(double));
+		cl[gi].ones = emalloc(n * sizeof(double));
+		groups[gi].ngenes = cl[gi].n;
+		groups[gi].dom_gene = -1;
+		groups[gi].datahash = 0;
+		cl[gi].n = 0;
+		cl[gi].dom = -1;
+	}
+	for (i = 0; i < ngene_aggs; i++) {
+		const struct agg *a = order[i];
+		struct group *g = &groups[a->group];
+		struct clusters *c = &cl[a->group];
+		double n = (double)a->n, *v = c->num + c->n * NBOOT, *mv = c->mnum + c->n * 5;
+		const char *name = strmap_key(&genes, a->id);
+
+		agg_vals(a, v);
+		c->den[c->n] = n;
+		c->ones[c->n] = 1;
+		mv[0] = (double)a->h1 / n;
+		mv[1] = (double)a->h5 / n;
+		mv[2] = (double)a->hmax / n;
+		mv[3] = a->rr / n;
+		mv[4] = a->reward / n;
+		for (j = 0; j < 5; j++)
+			g->macro[j] += mv[j];
+		g->datahash = rft_hash64(name, strlen(name) + 1, g->datahash);
+		g->datahash = rft_hash64((const char *)v, NBOOT * sizeof(*v), g->datahash);
+		g->datahash = rft_hash64((const char *)&n, sizeof(n), g->datahash);
+		/* dominance: more than a fifth of the run's cases (the largest gene) */
+		if (5 * a->n > g->a.n && (g->dom_gene < 0 || a->n > g->dom.n)) {
+			g->dom_gene = a->id;
+			g->dom = *a;
+			c->dom = (long)c->n;
+		}
+		c->n++;
 	}
 	for (gi = 0; gi < ngroups; gi++) {
 		struct group *g = &groups[gi];
 
-		g->ngenes = count[gi];
-		for (i = 0; i < 5; i++)
-			g->macro[i] = g->ngenes ? g->macro[i] / (double)g->ngenes : NAN;
+		for (k = 0; k < 5; k++)
+			g->macro[k] = g->ngenes ? g->macro[k] / (double)g->ngenes : NAN;
+		if (g->dom_gene >= 0) {
+			g->without = g->a;
+			agg_sub(&g->without, &g->dom);
+		}
 	}
-	{
-		struct boot_ctx bc = { num, den, maxg, NULL };
-
-		bc.scratch = emalloc((size_t)nthreads * sizeof(*bc.scratch));
-		for (i = 0; i < (size_t)nthreads; i++)
-			bc.scratch[i] = emalloc((size_t)(opt.nboot ? opt.nboot : 1) * 2 * sizeof(double));
-		rft_parallel_for(ngroups, nthreads, group_boot, &bc);
-		for (i = 0; i < (size_t)nthreads; i++)
-			free(bc.scratch[i]);
-		free(bc.scratch);
+	bc.cl = cl;
+	bc.scratch = emalloc((size_t)nthreads * sizeof(*bc.scratch));
+	for (i = 0; i < (size_t)nthreads; i++)
+		bc.scratch[i] = emalloc((size_t)(opt.nboot ? opt.nboot : 1) * NBOOT * sizeof(double));
+	rft_parallel_for(ngroups, nthreads, group_boot, &bc);
+	for (i = 0; i < (size_t)nthreads; i++)
+		free(bc.scratch[i]);
+	free(bc.scratch);
+	for (gi = 0; gi < ngroups; gi++) {
+		free(cl[gi].num);
+		free(cl[gi].den);
+		free(cl[gi].mnum);
+		free(cl[gi].ones);
 	}
-	free(count);
-	free(num);
-	free(den);
-	free(fill);
+	free(cl);
+	free(order);
 }
 
 /* comparisons: every run of a family against the family's first run */
@@ -752,7 +924,8 @@ struct comparison {
 	long long ncases, gained, lost, only_base, only_run;
 	double base_v[NCMP], run_v[NCMP], diff[NCMP], lo[NCMP], hi[NCMP];
 	double p;                 /* McNemar, paired only */
-	int32_t *gained_ids, *lost_ids;
+	double pflip[NCMP];       /* sign-flip permutation over genes, paired only */
+	int32_t *gained_ids, *lost_ids, *gained_genes, *lost_genes;
 };
 
 static struct comparison *cmps;
@@ -923,9 +1096,13 @@ static void compare(long bi, long ri)
 
 			if (hr && !hb) {
 				c.gained_ids = erealloc(c.gained_ids, (size_t)(c.gained + 1) * sizeof(int32_t));
+				c.gained_genes = erealloc(c.gained_genes, (size_t)(c.gained + 1) * sizeof(int32_t));
+				c.gained_genes[c.gained] = r->recs[i].gene;
 				c.gained_ids[c.gained++] = r->recs[i].kase;
 			} else if (hb && !hr) {
 				c.lost_ids = erealloc(c.lost_ids, (size_t)(c.lost + 1) * sizeof(int32_t));
+				c.lost_genes = erealloc(c.lost_genes, (size_t)(c.lost + 1) * sizeof(int32_t));
+				c.lost_genes[c.lost] = r->recs[i].gene;
 				c.lost_ids[c.lost++] = r->recs[i].kase;
 			}
 		}
@@ -938,12 +1115,18 @@ static void compare(long bi, long ri)
 		cb.n2 = gene_sums(r->recs, r->nrecs, NULL, NULL, cb.num2, cb.den2, slot);
 		c.ncases = (long long)r->nrecs;
 		c.p = NAN;
+		for (j = 0; j < NCMP; j++)
+			c.pflip[j] = NAN;
 	}
 	/* the bootstrap runs later, all comparisons on threads */
 	cb.num = num;
 	cb.den = den;
 	num = den = NULL;
-	cb.seed = seed_for(b->key, r->key);
+	{
+		uint64_t sb_ = seed_run(b, "compare"), sr = seed_run(r, "compare");
+
+		cb.seed = rft_hash64((const char *)&sr, sizeof(sr), sb_);
+	}
 	cmps = erealloc(cmps, (ncmps + 1) * sizeof(*cmps));
 	cboots = erealloc(cboots, (ncmps + 1) * sizeof(*cboots));
 	cboots[ncmps] = cb;
@@ -966,6 +1149,9 @@ static void cmp_boot_run(size_t i, int thread, void *ctx)
 
 	rft_boot_ratios(cb->num, cb->den, cb->n, NCMP, cb->num2, cb->den2, cb->n2, (size_t)opt.nboot,
 			cb->seed, scratch[thread], cmps[i].lo, cmps[i].hi);
+	/* paired: cb->num holds each gene's summed (run - baseline) differences */
+	if (!cb->num2)
+		rft_signflip_test(cb->num, cb->n, NCMP, (size_t)opt.nboot, cb->seed ^ 0x5167u, cmps[i].pflip);
 }
 
 static void compute_comparisons(void)
@@ -1189,7 +1375,73 @@ static void by_cells(struct table *t, const struct group *g)
 		cell(t, "%s", g->vals[i]);
 }
 
-static void write_table(struct strbuf *sb)
+static void esc(struct strbuf *sb, const char *s);
+static void html_table(struct strbuf *sb, struct table *t);
+
+/* the methods, as the outputs name them */
+static const char *boot_method(struct strbuf *sb, const char *what)
+{
+	strbuf_reset(sb);
+	if (opt.nboot)
+		strbuf_addf(sb, "%s (percentile, B=%lld)", what, opt.nboot);
+	else
+		strbuf_addstr(sb, "none (--bootstrap 0)");
+	return sb->buf;
+}
+#define M_CASES "gene-cluster bootstrap"
+#define M_MACRO "bootstrap over genes of the per-gene means"
+#define M_WILSON "Wilson score (cases; assumes independent cases)"
+#define M_MCNEMAR "McNemar exact (cases)"
+#define M_FLIP "sign-flip permutation over genes"
+
+/* a p-value for the table: 4 significant digits, scientific below 1e-4 */
+static void cell_p(struct table *t, double p)
+{
+	if (isnan(p))
+		cell(t, "-");
+	else if (p < 1e-4)
+		cell(t, "%.2e", p);
+	else
+		cell(t, "%.4g", p);
+}
+
+/* the tables are written as text (html 0) or as HTML tables (html 1) */
+static void emit_table(struct strbuf *sb, struct table *t, int nleft, int html)
+{
+	int save = opt.nby;
+
+	if (html) {
+		html_table(sb, t);
+		return;
+	}
+	opt.nby = nleft;
+	table_print(t, sb);
+	opt.nby = save;
+}
+
+static void heading(struct strbuf *sb, int html, const char *text)
+{
+	if (html) {
+		strbuf_addstr(sb, "<h2>");
+		esc(sb, text);
+		strbuf_addstr(sb, "</h2>\n");
+	} else {
+		strbuf_addf(sb, "\n%s\n\n", text);
+	}
+}
+
+static void para(struct strbuf *sb, int html, const char *text)
+{
+	if (html) {
+		strbuf_addstr(sb, "<p>");
+		esc(sb, text);
+		strbuf_addstr(sb, "</p>\n");
+	} else {
+		strbuf_addf(sb, "%s\n", text);
+	}
+}
+
+static void write_tables(struct strbuf *sb, int html)
 {
 	struct table t = { NULL, 0, 0, 0 };
 	size_t gi, i;
@@ -1197,28 +1449,55 @@ static void write_table(struct strbuf *sb)
 		"Top-Max %", "MRR", "reward" };
 	static const char *const h2[] = { "genes", "Top-1 %", "Top-5 %", "Top-Max %", "MRR",
 		"reward", "parse err %", "call err %", "no answer", "mean list" };
-	struct strbuf lb = STRBUF_INIT;
+	struct strbuf lb = STRBUF_INIT, m = STRBUF_INIT, tx = STRBUF_INIT;
+	int any_dom = 0;
 
-	strbuf_addf(sb, "Case level: 95%% Wilson intervals; MRR and reward: gene-cluster bootstrap "
-		    "(%lld replicates, seed %llu)\n\n", opt.nboot, opt.seed);
+	if (opt.nboot)
+		strbuf_addf(&tx, "Every interval: 95%%, %s, seed %llu: cases of one gene are not "
+			    "independent, so genes are resampled, not cases.", boot_method(&m, M_CASES), opt.seed);
+	else
+		strbuf_addstr(&tx, "No bootstrap intervals (--bootstrap 0); the case-level Wilson intervals "
+			      "below assume independent cases.");
+	if (!html)
+		strbuf_addch(&tx, '\n');
+	para(sb, html, tx.buf);
+	if (html)
+		heading(sb, html, "Case level");
 	t.ncols = (size_t)opt.nby + 8;
 	by_header(&t);
 	for (i = 0; i < 8; i++)
 		cell(&t, "%s", h1[i]);
 	for (gi = 0; gi < ngroups; gi++) {
 		struct group *g = &groups[gi];
-		int m;
+		int k;
 
 		by_cells(&t, g);
 		cell(&t, "%lld", g->a.n);
-		for (m = 0; m < 5; m++)
-			cell_prop(&t, prop_of(hits_of(g, m), g->a.n));
-		cell_est(&t, metric(g, 5), g->mrr_lo, g->mrr_hi, 0);
-		cell_est(&t, metric(g, 6), g->rew_lo, g->rew_hi, 0);
+		for (k = 0; k < NBOOT; k++)
+			cell_est(&t, metric(g, k), g->lo[k], g->hi[k], k < 5);
+		any_dom |= g->dom_gene >= 0;
 	}
-	table_print(&t, sb);
+	emit_table(sb, &t, opt.nby, html);
 
-	strbuf_addstr(sb, "\nGene level (macro: each gene weighted once) and answers\n\n");
+	heading(sb, html, "Case level, Wilson score intervals (secondary: they assume independent cases)");
+	t.ncols = (size_t)opt.nby + 5;
+	by_header(&t);
+	for (i = 1; i < 6; i++)
+		cell(&t, "%s", h1[i]);
+	for (gi = 0; gi < ngroups; gi++) {
+		struct group *g = &groups[gi];
+		int k;
+
+		by_cells(&t, g);
+		for (k = 0; k < 5; k++)
+			cell_prop(&t, prop_of(hits_of(g, k), g->a.n));
+	}
+	emit_table(sb, &t, opt.nby, html);
+
+	strbuf_reset(&tx);
+	strbuf_addf(&tx, "Gene level (macro: each gene weighted once; %s) and answers",
+		    boot_method(&m, M_MACRO));
+	heading(sb, html, tx.buf);
 	t.ncols = (size_t)opt.nby + 10;
 	by_header(&t);
 	for (i = 0; i < 10; i++)
@@ -1226,31 +1505,76 @@ static void write_table(struct strbuf *sb)
 	for (gi = 0; gi < ngroups; gi++) {
 		struct group *g = &groups[gi];
 		double n = (double)g->a.n;
+		int k;
 
 		by_cells(&t, g);
 		cell(&t, "%zu", g->ngenes);
-		cell_est(&t, g->macro[0], NAN, NAN, 1);
-		cell_est(&t, g->macro[1], NAN, NAN, 1);
-		cell_est(&t, g->macro[2], NAN, NAN, 1);
-		cell_est(&t, g->macro[3], NAN, NAN, 0);
-		cell_est(&t, g->macro[4], NAN, NAN, 0);
+		for (k = 0; k < 5; k++)
+			cell_est(&t, g->macro[k], g->mlo[k], g->mhi[k], k < 3);
 		cell(&t, "%.1f", 100 * (double)g->parse_err / n);
 		cell(&t, "%.1f", 100 * (double)g->call_err / n);
 		cell(&t, "%lld", g->noans);
 		cell(&t, "%.2f", (double)g->listlen / n);
 	}
-	table_print(&t, sb);
+	emit_table(sb, &t, opt.nby, html);
+
+	if (any_dom) {
+		heading(sb, html, "Dominant genes: one gene holds more than a fifth of a run's cases; "
+			"the run's figures without it");
+		t.ncols = (size_t)opt.nby + 10;
+		by_header(&t);
+		cell(&t, "%s", "gene");
+		cell(&t, "%s", "cases");
+		cell(&t, "%s", "share %");
+		cell(&t, "%s", "N without");
+		for (i = 1; i < 8; i++)
+			if (i != 2 && i != 4)
+				cell(&t, "%s", h1[i]);
+		cell(&t, "%s", "Top-1 % of the gene");
+		for (gi = 0; gi < ngroups; gi++) {
+			struct group *g = &groups[gi];
+			const struct agg *w = &g->without;
+			double v[NBOOT], n = (double)w->n;
+			int k;
+
+			if (g->dom_gene < 0)
+				continue;
+			by_cells(&t, g);
+			cell(&t, "%s", strmap_key(&genes, g->dom_gene));
+			cell(&t, "%lld", g->dom.n);
+			cell(&t, "%.1f", 100 * (double)g->dom.n / (double)g->a.n);
+			cell(&t, "%lld", w->n);
+			agg_vals(w, v);
+			for (k = 0; k < NBOOT; k++)
+				if (k != 1 && k != 3)
+					cell_est(&t, n > 0 ? v[k] / n : NAN, g->wlo[k], g->whi[k], k < 5);
+			cell(&t, "%.1f", 100 * (double)g->dom.h1 / (double)g->dom.n);
+		}
+		emit_table(sb, &t, opt.nby, html);
+	}
+
+	heading(sb, html, "Tie rules of the grader (provenance; \"list order\": none recorded)");
+	t.ncols = 2;
+	cell(&t, "%s", "run");
+	cell(&t, "%s", "tie rule");
+	for (gi = 0; gi < ngroups; gi++) {
+		cell(&t, "%s", group_label(&groups[gi], &lb));
+		cell(&t, "%s", groups[gi].ties ? groups[gi].ties : "list order");
+	}
+	emit_table(sb, &t, 2, html);
 
 	if (!ncmps)
 		goto done;
-	strbuf_addf(sb, "\nComparisons (run - baseline; %s gene-cluster bootstrap; McNemar exact on Top-1)\n\n",
-		    opt.unpaired ? "unpaired" : "paired");
+	strbuf_reset(&tx);
+	strbuf_addf(&tx, "Comparisons (run - baseline; %s %s)", opt.unpaired ? "unpaired" : "paired",
+		    boot_method(&m, M_CASES));
+	heading(sb, html, tx.buf);
 	{
 		static const char *const h3[] = { "baseline", "run", "cases", "d Top-1 pp", "d Top-5 pp",
-			"d Top-Max pp", "d MRR", "d reward", "gained", "lost", "McNemar p" };
+			"d Top-Max pp", "d MRR", "d reward", "gained", "lost" };
 
-		t.ncols = 11;
-		for (i = 0; i < 11; i++)
+		t.ncols = 10;
+		for (i = 0; i < 10; i++)
 			cell(&t, "%s", h3[i]);
 	}
 	for (i = 0; i < ncmps; i++) {
@@ -1265,33 +1589,103 @@ static void write_table(struct strbuf *sb)
 		if (c->paired) {
 			cell(&t, "%lld", c->gained);
 			cell(&t, "%lld", c->lost);
-			cell(&t, "%.4g", c->p);
 		} else {
-			cell(&t, "%s", "-");
 			cell(&t, "%s", "-");
 			cell(&t, "%s", "-");
 		}
 	}
-	/* the separator row aligns "baseline" and "run" left */
+	emit_table(sb, &t, 2, html);
+	strbuf_reset(&tx);
+	strbuf_addf(&tx, "Tests (p-values): Top-1 by %s; every figure by %s (B=%lld), "
+		    "which respects clustering by gene", M_MCNEMAR, M_FLIP, opt.nboot);
+	heading(sb, html, tx.buf);
 	{
-		int save = opt.nby;
+		static const char *const h4[] = { "baseline", "run", "McNemar Top-1", "sign-flip Top-1",
+			"sign-flip Top-5", "sign-flip Top-Max", "sign-flip MRR", "sign-flip reward" };
 
-		opt.nby = 2;
-		table_print(&t, sb);
-		opt.nby = save;
+		t.ncols = 8;
+		for (i = 0; i < 8; i++)
+			cell(&t, "%s", h4[i]);
 	}
+	for (i = 0; i < ncmps; i++) {
+		struct comparison *c = &cmps[i];
+		int j;
+
+		cell(&t, "%s", group_label(&groups[c->base], &lb));
+		cell(&t, "%s", group_label(&groups[c->run], &lb));
+		cell_p(&t, c->paired ? c->p : NAN);
+		for (j = 0; j < NCMP; j++)
+			cell_p(&t, c->pflip[j]);
+	}
+	emit_table(sb, &t, 2, html);
 done:
 	strbuf_release(&lb);
+	strbuf_release(&m);
+	strbuf_release(&tx);
+}
+
+static void write_table(struct strbuf *sb)
+{
+	write_tables(sb, 0);
 }
 
 /* ------------------------------------------------------------- JSON */
 
+/* a number as the shortest text that reads back as the same double
+ * (scientific notation where %g chooses it); not finite: null */
+static void jdbl(struct strbuf *sb, double v)
+{
+	char buf[40];
+	int prec;
+
+	if (!isfinite(v)) {
+		strbuf_addstr(sb, "null");
+		return;
+	}
+	if (v == 0) {
+		strbuf_addch(sb, '0');
+		return;
+	}
+	for (prec = 1; prec <= 17; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	strbuf_addstr(sb, buf);
+}
+
 static void jnum(struct strbuf *sb, const char *key, double v, int first)
 {
 	json_put_key(sb, key, first);
-	json_put_fixed(sb, v, 6);
+	jdbl(sb, v);
 }
 
+static void jstr(struct strbuf *sb, const char *key, const char *v, int first)
+{
+	json_put_key(sb, key, first);
+	json_put_str(sb, v);
+}
+
+/* a proportion: hits, value, the bootstrap interval (lo, hi: NaN for none) and
+ * the Wilson one */
+static void jprop_boot(struct strbuf *sb, const char *key, long long x, long long n, double lo, double hi,
+		       const char *method)
+{
+	struct prop p = prop_of(x, n);
+
+	json_put_key(sb, key, 0);
+	strbuf_addf(sb, "{\"hits\":%lld", x);
+	jnum(sb, "value", p.v, 0);
+	jnum(sb, "lo", lo, 0);
+	jnum(sb, "hi", hi, 0);
+	jstr(sb, "interval", method, 0);
+	strbuf_addstr(sb, ",\"wilson\":{");
+	jnum(sb, "lo", p.lo, 1);
+	jnum(sb, "hi", p.hi, 0);
+	strbuf_addstr(sb, "}}");
+}
+
+/* a rate of lines (errors): hits, value and the Wilson interval */
 static void jprop(struct strbuf *sb, const char *key, long long x, long long n)
 {
 	struct prop p = prop_of(x, n);
@@ -1301,6 +1695,19 @@ static void jprop(struct strbuf *sb, const char *key, long long x, long long n)
 	jnum(sb, "value", p.v, 0);
 	jnum(sb, "lo", p.lo, 0);
 	jnum(sb, "hi", p.hi, 0);
+	jstr(sb, "interval", M_WILSON, 0);
+	strbuf_addch(sb, '}');
+}
+
+static void jest(struct strbuf *sb, const char *key, double v, double lo, double hi, const char *method)
+{
+	json_put_key(sb, key, 0);
+	strbuf_addch(sb, '{');
+	jnum(sb, "value", v, 1);
+	jnum(sb, "lo", lo, 0);
+	jnum(sb, "hi", hi, 0);
+	if (method)
+		jstr(sb, "interval", method, 0);
 	strbuf_addch(sb, '}');
 }
 
@@ -1320,7 +1727,7 @@ static void write_json(struct strbuf *sb, const char *date)
 {
 	size_t gi, i;
 	int j;
-	struct strbuf tmp = STRBUF_INIT;
+	struct strbuf tmp = STRBUF_INIT, meth = STRBUF_INIT;
 
 	strbuf_addstr(sb, "{\"settings\":{\"by\":[");
 	for (j = 0; j < opt.nby; j++) {
@@ -1341,23 +1748,38 @@ static void write_json(struct strbuf *sb, const char *date)
 		strbuf_addstr(sb, gi ? ",{\"by\":" : "{\"by\":");
 		jby(sb, g);
 		strbuf_addf(sb, ",\"n\":%lld,\"genes\":%zu", g->a.n, g->ngenes);
-		jprop(sb, "top1", g->a.h1, g->a.n);
-		jprop(sb, "top3", g->a.h3, g->a.n);
-		jprop(sb, "top5", g->a.h5, g->a.n);
-		jprop(sb, "top10", g->a.h10, g->a.n);
-		jprop(sb, "topmax", g->a.hmax, g->a.n);
-		strbuf_addstr(sb, ",\"mrr\":{");
-		jnum(sb, "value", metric(g, 5), 1);
-		jnum(sb, "lo", g->mrr_lo, 0);
-		jnum(sb, "hi", g->mrr_hi, 0);
-		strbuf_addstr(sb, "},\"reward\":{");
-		jnum(sb, "value", metric(g, 6), 1);
-		jnum(sb, "lo", g->rew_lo, 0);
-		jnum(sb, "hi", g->rew_hi, 0);
-		strbuf_addstr(sb, "},\"macro\":{");
+		boot_method(&meth, M_CASES);
+		for (j = 0; j < 5; j++)
+			jprop_boot(sb, metric_name[j], hits_of(g, j), g->a.n, g->lo[j], g->hi[j], meth.buf);
+		jest(sb, "mrr", metric(g, 5), g->lo[5], g->hi[5], meth.buf);
+		jest(sb, "reward", metric(g, 6), g->lo[6], g->hi[6], meth.buf);
+		strbuf_addstr(sb, ",\"macro\":{");
 		for (j = 0; j < 5; j++)
 			jnum(sb, metric_name[7 + j] + 6, g->macro[j], j == 0);
-		strbuf_addstr(sb, "}");
+		strbuf_addstr(sb, "},\"macro_intervals\":{");
+		jstr(sb, "interval", boot_method(&meth, M_MACRO), 1);
+		for (j = 0; j < 5; j++)
+			jest(sb, metric_name[7 + j] + 6, g->macro[j], g->mlo[j], g->mhi[j], NULL);
+		strbuf_addstr(sb, "},\"dominant_gene\":");
+		if (g->dom_gene < 0) {
+			strbuf_addstr(sb, "null");
+		} else {
+			const struct agg *w = &g->without;
+			double v[NBOOT];
+
+			strbuf_addstr(sb, "{\"gene\":");
+			json_put_str(sb, strmap_key(&genes, g->dom_gene));
+			strbuf_addf(sb, ",\"cases\":%lld", g->dom.n);
+			jnum(sb, "share", (double)g->dom.n / n, 0);
+			jnum(sb, "top1_of_gene", (double)g->dom.h1 / (double)g->dom.n, 0);
+			strbuf_addf(sb, ",\"without\":{\"n\":%lld", w->n);
+			boot_method(&meth, M_CASES);
+			agg_vals(w, v);
+			for (j = 0; j < NBOOT; j++)
+				jest(sb, metric_name[j], w->n ? v[j] / (double)w->n : NAN, g->wlo[j], g->whi[j],
+				     meth.buf);
+			strbuf_addstr(sb, "}}");
+		}
 		jprop(sb, "parse_errors", g->parse_err, g->a.n);
 		jprop(sb, "call_errors", g->call_err, g->a.n);
 		strbuf_addf(sb, ",\"no_answer\":%lld", g->noans);
@@ -1372,7 +1794,7 @@ static void write_json(struct strbuf *sb, const char *date)
 		for (k = 1; k <= curve_len(g); k++) {
 			if (k > 1)
 				strbuf_addch(sb, ',');
-			json_put_fixed(sb, (double)cum_hits(g, k) / n, 6);
+			jdbl(sb, (double)cum_hits(g, k) / n);
 		}
 		strbuf_addstr(sb, "],\"cohorts\":[");
 		for (i = 0, j = 0; i < ncohort_aggs; i++) {
@@ -1401,7 +1823,9 @@ static void write_json(struct strbuf *sb, const char *date)
 		strbuf_addstr(sb, "],\"provenance\":{");
 		for (j = 0; j < NPROV; j++) {
 			json_put_key(sb, prov_name[j], j == 0);
-			if (g->prov[j] && g->prov_varies[j])
+			if (j == P_TIE)
+				json_put_str(sb, g->ties ? g->ties : "list order");
+			else if (g->prov[j] && g->prov_varies[j])
 				strbuf_addstr(sb, "\"(varies)\"");
 			else
 				json_put_str_or_null(sb, g->prov[j]);
@@ -1418,6 +1842,7 @@ static void write_json(struct strbuf *sb, const char *date)
 		strbuf_addstr(sb, ",\"run\":");
 		jby(sb, &groups[c->run]);
 		strbuf_addf(sb, ",\"paired\":%s,\"cases\":%lld", c->paired ? "true" : "false", c->ncases);
+		boot_method(&meth, opt.unpaired ? "unpaired gene-cluster bootstrap" : "paired gene-cluster bootstrap");
 		for (j = 0; j < NCMP; j++) {
 			json_put_key(sb, cmp_name[j], 0);
 			strbuf_addch(sb, '{');
@@ -1426,12 +1851,32 @@ static void write_json(struct strbuf *sb, const char *date)
 			jnum(sb, "diff", c->diff[j], 0);
 			jnum(sb, "lo", c->lo[j], 0);
 			jnum(sb, "hi", c->hi[j], 0);
+			jstr(sb, "interval", meth.buf, 0);
+			if (c->paired) {
+				jnum(sb, "p", c->pflip[j], 0);
+				strbuf_addf(sb, ",\"test\":\"%s (B=%lld)\"", M_FLIP, opt.nboot);
+			}
 			strbuf_addch(sb, '}');
 		}
 		if (c->paired) {
 			strbuf_addf(sb, ",\"mcnemar_top1\":{\"gained\":%lld,\"lost\":%lld", c->gained, c->lost);
 			jnum(sb, "p", c->p, 0);
-			strbuf_addstr(sb, "},\"gained\":[");
+			jstr(sb, "test", M_MCNEMAR, 0);
+			strbuf_addstr(sb, "},\"gained_cases\":[");
+			for (x = 0; x < c->gained; x++) {
+				strbuf_addstr(sb, x ? ",{\"id\":" : "{\"id\":");
+				json_put_str(sb, case_id(c->gained_ids[x], &tmp));
+				jstr(sb, "gene", strmap_key(&genes, c->gained_genes[x]), 0);
+				strbuf_addch(sb, '}');
+			}
+			strbuf_addstr(sb, "],\"lost_cases\":[");
+			for (x = 0; x < c->lost; x++) {
+				strbuf_addstr(sb, x ? ",{\"id\":" : "{\"id\":");
+				json_put_str(sb, case_id(c->lost_ids[x], &tmp));
+				jstr(sb, "gene", strmap_key(&genes, c->lost_genes[x]), 0);
+				strbuf_addch(sb, '}');
+			}
+			strbuf_addstr(sb, "],\"gained\":[");
 			for (x = 0; x < c->gained; x++) {
 				if (x)
 					strbuf_addch(sb, ',');
@@ -1449,6 +1894,7 @@ static void write_json(struct strbuf *sb, const char *date)
 	}
 	strbuf_addstr(sb, "]}\n");
 	strbuf_release(&tmp);
+	strbuf_release(&meth);
 }
 
 /* ------------------------------------------------------------ history */
@@ -1849,7 +2295,7 @@ static void write_html(struct strbuf *sb, const char *date)
 
 enum {
 	OPT_BY = 256, OPT_JSON, OPT_TSV, OPT_HTML, OPT_HISTORY, OPT_DATE, OPT_SEED, OPT_BOOTSTRAP,
-	OPT_UNPAIRED, OPT_FAIL_BELOW, OPT_TOP, OPT_SKIP_BAD, OPT_REJECTS, OPT_STATS
+	OPT_UNPAIRED, OPT_FAIL_BELOW, OPT_TOP, OPT_SKIP_BAD, OPT_REJECTS, OPT_STATS, OPT_ALLOW_REPEATS
 };
 
 static const struct rft_opt options[] = {
@@ -1863,6 +2309,7 @@ static const struct rft_opt options[] = {
 	{ OPT_SEED, "seed", RFT_ARG_REQ, "N", "bootstrap seed (default 1)" },
 	{ OPT_BOOTSTRAP, "bootstrap", RFT_ARG_REQ, "N", "bootstrap replicates (default 1000; 0: no intervals)" },
 	{ OPT_UNPAIRED, "unpaired", RFT_ARG_NONE, NULL, "compare runs over different cases as independent samples" },
+	{ OPT_ALLOW_REPEATS, "allow-repeats", RFT_ARG_NONE, NULL, "pool lines of one case within a run (repeated samples) instead of refusing them" },
 	{ OPT_FAIL_BELOW, "fail-below", RFT_ARG_REQ, "M=F,...", "exit 1 when a figure (top1, mrr, ...) is below F" },
 	{ OPT_TOP, "top", RFT_ARG_REQ, "N", "rows of the most-predicted genes per run (default 15)" },
 	{ OPT_SKIP_BAD, "skip-bad", RFT_ARG_OPT, "N", "skip (count, reject) up to N bad records instead of stopping" },
@@ -1880,7 +2327,8 @@ static const struct rft_cmd cmd = {
 	"metrics for --fail-below: top1 top3 top5 top10 topmax mrr reward macro_top1\n"
 	"macro_top5 macro_topmax macro_mrr macro_reward (values 0..1).\n"
 	"exit status: 0 ok, 1 a figure below its --fail-below floor, 64 usage, 65 bad\n"
-	"data (or runs over different cases), 66 input missing, 74 I/O error.\n"
+	"data (a case twice in a run, or runs over different cases), 66 input\n"
+	"missing, 74 I/O error.\n"
 	"See rft-report(1).\n"
 };
 
@@ -1974,6 +2422,9 @@ static void release_all(void)
 		free(groups[i].vals);
 		free(groups[i].key);
 		free(groups[i].recs);
+		free(groups[i].rec_where);
+		free(groups[i].ties);
+		u64map_release(&groups[i].case_ix);
 		for (j = 0; j < NPROV; j++)
 			free(groups[i].prov[j]);
 		u64map_release(&groups[i].gene_ix);
@@ -1985,6 +2436,8 @@ static void release_all(void)
 	for (i = 0; i < ncmps; i++) {
 		free(cmps[i].gained_ids);
 		free(cmps[i].lost_ids);
+		free(cmps[i].gained_genes);
+		free(cmps[i].lost_genes);
 	}
 	free(cmps);
 	for (i = 0; i < ntrend; i++) {
@@ -2000,6 +2453,7 @@ static void release_all(void)
 	strmap_release(&genes);
 	strmap_release(&cohorts);
 	strmap_release(&symbols);
+	strmap_release(&files);
 	free(gene_aggs);
 	free(cohort_aggs);
 	free(sym_aggs);
@@ -2045,6 +2499,7 @@ int main(int argc, char **argv)
 				die(RFT_EX_USAGE, "--bootstrap wants at most 1000000 replicates");
 			break;
 		case OPT_UNPAIRED: opt.unpaired = 1; break;
+		case OPT_ALLOW_REPEATS: opt.allow_repeats = 1; break;
 		case OPT_FAIL_BELOW: parse_floors(optarg); break;
 		case OPT_TOP: opt.top = (long)count_arg("top", optarg); break;
 		case OPT_SKIP_BAD: opt.skip_bad = rft_skip_bad_arg(optarg); break;

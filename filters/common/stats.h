@@ -31,7 +31,9 @@ void rft_wilson(double x, double n, double z, double *lo, double *hi);
 /*
  * McNemar's exact test (two-sided) for b and c discordant pairs:
  * with n = b + c and k = min(b, c),  p = min(1, 2 * sum_{i<=k} C(n,i) / 2^n);
- * p = 1 when n == 0.  Computed in log space, exact to double precision.
+ * p = 1 when n == 0.  For n <= 1000 the terms come from 2^-n by their
+ * ratios (exact for small n, far below 1e-300 without underflow to 0 for
+ * the sums that matter); beyond, in log space.
  */
 double rft_mcnemar_exact(long long b, long long c);
 

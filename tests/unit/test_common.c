@@ -630,6 +630,9 @@ static void test_signflip(void)
 	CHECK(p[0] == 1 && p[1] == 1, "stats: one gene: every flip is as extreme, p = 1");
 	rft_signflip_test(d, 1, 2, 0, 7, p);
 	CHECK(isnan(p[0]), "stats: no permutations: NaN");
+	CHECK(rft_mcnemar_exact(1, 4) == 0.375, "stats: McNemar 1 vs 4 is exactly 0.375");
+	CHECK(rft_mcnemar_exact(0, 700) == ldexp(1.0, -699) && rft_mcnemar_exact(0, 700) > 0,
+	      "stats: McNemar 0 vs 700 is 2^-699, not 0");
 }
 
 static void test_parallel_for(void)
