@@ -875,9 +875,17 @@ static void compute_groups(void)
 		mv[4] = a->reward / n;
 		for (j = 0; j < 5; j++)
 			g->macro[j] += mv[j];
-		g->datahash = rft_hash64(name, strlen(name) + 1, g->datahash);
-		g->datahash = rft_hash64((const char *)v, NBOOT * sizeof(*v), g->datahash);
-		g->datahash = rft_hash64((const char *)&n, sizeof(n), g->datahash);
+		/* the hash is of whole numbers, so that the order of the lines (which
+		 * moves the last bits of a sum of fractions) leaves it alone */
+		{
+			int64_t w[NBOOT + 1];
+
+			for (j = 0; j < NBOOT; j++)
+				w[j] = (int64_t)llround(v[j] * 1e6);
+			w[NBOOT] = a->n;
+			g->datahash = rft_hash64(name, strlen(name) + 1, g->datahash);
+			g->datahash = rft_hash64((const char *)w, sizeof(w), g->datahash);
+		}
 		/* dominance: more than a fifth of the run's cases (the largest gene) */
 		if (5 * a->n > g->a.n && (g->dom_gene < 0 || a->n > g->dom.n)) {
 			g->dom_gene = a->id;
