@@ -2047,29 +2047,143 @@ static void legend(struct strbuf *sb, const char *cls)
 	strbuf_release(&lb);
 }
 
+/* a step for about six ticks over 1..kmax: 1, 2, 5, 10, 20, 50, ... */
+static long tick_step(long kmax)
+{
+	long step = 1;
+
+	for (;;) {
+		if (kmax / step <= 8)
+			return step;
+		if (kmax / (2 * step) <= 8)
+			return 2 * step;
+		if (kmax / (5 * step) <= 8)
+			return 5 * step;
+		step *= 10;
+	}
+}
+
+#define BAND_CHUNK 16   /* rft_boot_ratios takes at most 16 statistics at once */
+
+/* the 95% band of group g's cumulative Top-k curve, k = 1..K: the gene-cluster
+ * bootstrap of each k's share, the same draws for every k (one seed) */
+static void curve_band(const struct group *g, long K, double *lo, double *hi)
+{
+	size_t ng = genes.n ? genes.n : 1, i, used = 0, nb = (size_t)opt.nboot;
+	int32_t *slot = emalloc(ng * sizeof(*slot));
+	double *cum = ecalloc(ng * (size_t)K, sizeof(*cum)), *den = ecalloc(ng, sizeof(*den));
+	double *chunk = emalloc(ng * BAND_CHUNK * sizeof(*chunk));
+	double *scratch = emalloc((nb ? nb : 1) * BAND_CHUNK * sizeof(*scratch));
+	long k, k0;
+
+	for (i = 0; i < ng; i++)
+		slot[i] = -1;
+	/* genes in name order, as compute_groups orders them */
+	for (i = 0; i < g->nrecs; i++) {
+		const struct rec *r = &g->recs[i];
+
+		if (slot[r->gene] < 0)
+			slot[r->gene] = (int32_t)used++;
+	}
+	{
+		int32_t *ids = emalloc((used ? used : 1) * sizeof(*ids)), *rank = emalloc(ng * sizeof(*rank));
+		size_t a, b2;
+
+		for (i = 0; i < ng; i++)
+			if (slot[i] >= 0)
+				ids[slot[i]] = (int32_t)i;
+		/* insertion into name order (a report has few genes per run) */
+		for (a = 1; a < used; a++)
+			for (b2 = a; b2 > 0 && strcmp(strmap_key(&genes, ids[b2 - 1]), strmap_key(&genes, ids[b2])) > 0; b2--) {
+				int32_t t = ids[b2];
+
+				ids[b2] = ids[b2 - 1];
+				ids[b2 - 1] = t;
+			}
+		for (a = 0; a < used; a++)
+			rank[ids[a]] = (int32_t)a;
+		for (i = 0; i < ng; i++)
+			if (slot[i] >= 0)
+				slot[i] = rank[i];
+		free(ids);
+		free(rank);
+	}
+	for (i = 0; i < g->nrecs; i++) {
+		const struct rec *r = &g->recs[i];
+		size_t s = (size_t)slot[r->gene];
+
+		den[s] += 1;
+		if (r->rank >= 1)
+			for (k = r->rank; k <= K; k++)
+				cum[s * (size_t)K + (size_t)(k - 1)] += 1;
+	}
+	for (k0 = 0; k0 < K; k0 += BAND_CHUNK) {
+		long m = K - k0 < BAND_CHUNK ? K - k0 : BAND_CHUNK;
+		size_t gi;
+
+		for (gi = 0; gi < used; gi++)
+			for (k = 0; k < m; k++)
+				chunk[gi * (size_t)m + (size_t)k] = cum[gi * (size_t)K + (size_t)(k0 + k)];
+		rft_boot_ratios(chunk, den, used, (size_t)m, NULL, NULL, 0, nb, seed_run(g, "curve"), scratch,
+				lo + k0, hi + k0);
+	}
+	free(slot);
+	free(cum);
+	free(den);
+	free(chunk);
+	free(scratch);
+}
+
 static void html_curves(struct strbuf *sb)
 {
-	long kmax = 1, k;
+	long kmax = 1, k, step;
 	size_t gi;
 
 	for (gi = 0; gi < ngroups; gi++)
 		if (curve_len(&groups[gi]) > kmax)
 			kmax = curve_len(&groups[gi]);
-	strbuf_addf(sb, "<h2>Cumulative Top-k</h2>\n<svg id=\"topk\" xmlns=\"http://www.w3.org/2000/svg\" "
-		    "width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"cumulative Top-k\">\n", CW, CH);
-	axes(sb, "k (rank of the causal gene at most k)", kmax);
+	strbuf_addf(sb, "<h2>Cumulative Top-k</h2>\n<p>share of cases whose causal gene is ranked k or better; "
+		    "bands: 95%% gene-cluster bootstrap (B=%lld)</p>\n<svg id=\"topk\" xmlns=\"http://www.w3.org/2000/svg\" "
+		    "width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"cumulative Top-k\">\n", opt.nboot, CW, CH);
+	axes(sb, "k (rank of the causal gene at most k)", 0);
+	step = tick_step(kmax);
+	for (k = 1; k <= kmax; k = (k == 1 && step > 1) ? step : k + step) {
+		double x = ML + (kmax > 1 ? (double)(CW - ML - MR) * (double)(k - 1) / (double)(kmax - 1) : 0);
+
+		strbuf_addf(sb, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#999\"/>"
+			    "<text class=\"tick\" x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%ld</text>\n",
+			    x, x, CH - MB, CH - MB + 4, x, CH - MB + 16, k);
+	}
 	for (gi = 0; gi < ngroups; gi++) {
 		struct group *g = &groups[gi];
+		long K = curve_len(g);
+		double *lo = emalloc((size_t)K * sizeof(*lo)), *hi = emalloc((size_t)K * sizeof(*hi));
 
+#define CX(k) (ML + (kmax > 1 ? (double)(CW - ML - MR) * (double)((k) - 1) / (double)(kmax - 1) : 0))
+#define CY(v) (MT + (CH - MT - MB) * (1 - (v)))
+		curve_band(g, K, lo, hi);
+		if (opt.nboot && !isnan(lo[0])) {
+			strbuf_addf(sb, "<path class=\"band\" fill=\"%s\" fill-opacity=\"0.15\" stroke=\"none\" d=\"",
+				    palette[gi % NPAL]);
+			for (k = 1; k <= K; k++)
+				strbuf_addf(sb, "%s%.1f,%.1f", k == 1 ? "M" : " L", CX(k), CY(hi[k - 1]));
+			for (k = K; k >= 1; k--)
+				strbuf_addf(sb, " L%.1f,%.1f", CX(k), CY(lo[k - 1]));
+			strbuf_addstr(sb, " Z\"/>\n");
+		}
 		strbuf_addf(sb, "<path class=\"curve\" fill=\"none\" stroke-width=\"2\" stroke=\"%s\" d=\"",
 			    palette[gi % NPAL]);
-		for (k = 1; k <= curve_len(g); k++) {
-			double x = ML + (kmax > 1 ? (double)(CW - ML - MR) * (double)(k - 1) / (double)(kmax - 1) : 0);
-			double y = MT + (CH - MT - MB) * (1 - (double)cum_hits(g, k) / (double)g->a.n);
-
-			strbuf_addf(sb, "%s%.1f,%.1f", k == 1 ? "M" : " L", x, y);
-		}
+		for (k = 1; k <= K; k++)
+			strbuf_addf(sb, "%s%.1f,%.1f", k == 1 ? "M" : " L", CX(k),
+				    CY((double)cum_hits(g, k) / (double)g->a.n));
 		strbuf_addstr(sb, "\"/>\n");
+		if (K == 1)
+			strbuf_addf(sb, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/>\n", CX(1),
+				    CY((double)cum_hits(g, 1) / (double)g->a.n), palette[gi % NPAL]);
+#undef CX
+#undef CY
+		free(lo);
+		free(hi);
 	}
 	strbuf_addstr(sb, "</svg>\n");
 	legend(sb, "legend");
@@ -2164,6 +2278,20 @@ static void html_trend(struct strbuf *sb)
 		strbuf_addstr(sb, "</title></path>\n");
 		i = j;
 	}
+	/* a marker on every point: a run with one report is a single point */
+	for (i = 0, run = 0; i < ntrend; run++) {
+		size_t j = i;
+
+		for (; j < ntrend && !strcmp(trend[j].run, trend[i].run); j++) {
+			for (s = 0; strcmp(dates[s], trend[j].date); s++)
+				;
+			strbuf_addf(sb, "<circle class=\"point\" r=\"4\" fill=\"%s\" cx=\"%.1f\" cy=\"%.1f\"/>\n",
+				    palette[run % NPAL],
+				    ML + (ndates > 1 ? (double)(CW - ML - MR) * (double)s / (double)(ndates - 1) : 0),
+				    MT + (CH - MT - MB) * (1 - trend[j].top1));
+		}
+		i = j;
+	}
 	strbuf_addstr(sb, "</svg>\n<p class=\"legend\">");
 	for (i = 0, run = 0; i < ntrend; run++) {
 		size_t j = i;
@@ -2209,6 +2337,112 @@ static void html_table(struct strbuf *sb, struct table *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/* the cases a comparison gained and lost at Top-1, by id and gene */
+static void html_cases(struct strbuf *sb)
+{
+	struct table t = { NULL, 0, 0, 0 };
+	struct strbuf lb = STRBUF_INIT, lb2 = STRBUF_INIT, id = STRBUF_INIT;
+	size_t i;
+	long long x;
+
+	for (i = 0; i < ncmps; i++) {
+		struct comparison *c = &cmps[i];
+
+		if (!c->paired)
+			continue;
+		strbuf_addstr(sb, "<h2>Cases gained and lost at Top-1: ");
+		esc(sb, group_label(&groups[c->run], &lb));
+		strbuf_addstr(sb, " against ");
+		esc(sb, group_label(&groups[c->base], &lb2));
+		strbuf_addstr(sb, "</h2>\n");
+		if (!c->gained && !c->lost) {
+			strbuf_addstr(sb, "<p>none</p>\n");
+			continue;
+		}
+		t.ncols = 3;
+		cell(&t, "%s", "case");
+		cell(&t, "%s", "gene");
+		cell(&t, "%s", "Top-1");
+		for (x = 0; x < c->gained; x++) {
+			cell(&t, "%s", case_id(c->gained_ids[x], &id));
+			cell(&t, "%s", strmap_key(&genes, c->gained_genes[x]));
+			cell(&t, "%s", "gained");
+		}
+		for (x = 0; x < c->lost; x++) {
+			cell(&t, "%s", case_id(c->lost_ids[x], &id));
+			cell(&t, "%s", strmap_key(&genes, c->lost_genes[x]));
+			cell(&t, "%s", "lost");
+		}
+		html_table(sb, &t);
+	}
+	strbuf_release(&lb);
+	strbuf_release(&lb2);
+	strbuf_release(&id);
+}
+
+/* the data versions of every run as a table: one column a run, one row a
+ * key of the versions object (a value that is not an object shown as text) */
+static void html_data_versions(struct strbuf *sb)
+{
+	struct table t = { NULL, 0, 0, 0 };
+	struct strbuf lb = STRBUF_INIT, err = STRBUF_INIT;
+	struct json_object **obj = ecalloc(ngroups ? ngroups : 1, sizeof(*obj));
+	struct strmap keys = STRMAP_INIT;
+	size_t gi, k;
+
+	strbuf_addstr(sb, "<h2>Data versions</h2>\n");
+	for (gi = 0; gi < ngroups; gi++) {
+		const char *v = groups[gi].prov[P_DATA];
+
+		strbuf_reset(&err);
+		if (v && !groups[gi].prov_varies[P_DATA] && rft_json_parse(v, strlen(v), &obj[gi], &err) == 0 &&
+		    json_object_is_type(obj[gi], json_type_object)) {
+			json_object_object_foreach(obj[gi], key, val) {
+				(void)val;
+				strmap_intern(&keys, key, NULL);
+			}
+		} else if (obj[gi]) {
+			json_object_put(obj[gi]);
+			obj[gi] = NULL;
+		}
+	}
+	t.ncols = 1 + ngroups;
+	cell(&t, "%s", "data");
+	for (gi = 0; gi < ngroups; gi++)
+		cell(&t, "%s", group_label(&groups[gi], &lb));
+	for (k = 0; k < keys.n; k++) {
+		cell(&t, "%s", strmap_key(&keys, (long)k));
+		for (gi = 0; gi < ngroups; gi++) {
+			struct json_object *val = NULL;
+
+			if (obj[gi] && json_object_object_get_ex(obj[gi], strmap_key(&keys, (long)k), &val))
+				cell(&t, "%s", json_object_is_type(val, json_type_string) ? json_object_get_string(val) :
+				     json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN));
+			else
+				cell(&t, "%s", "-");
+		}
+	}
+	/* runs whose versions are not an object, vary, or are missing */
+	cell(&t, "%s", "as recorded");
+	for (gi = 0; gi < ngroups; gi++) {
+		const struct group *g = &groups[gi];
+
+		if (obj[gi])
+			cell(&t, "%s", "(above)");
+		else
+			cell(&t, "%s%s", g->prov[P_DATA] ? g->prov[P_DATA] : "not recorded",
+			     g->prov_varies[P_DATA] ? " (and others)" : "");
+	}
+	html_table(sb, &t);
+	for (gi = 0; gi < ngroups; gi++)
+		if (obj[gi])
+			json_object_put(obj[gi]);
+	free(obj);
+	strmap_release(&keys);
+	strbuf_release(&lb);
+	strbuf_release(&err);
+}
+
 static void write_html(struct strbuf *sb, const char *date)
 {
 	struct table t = { NULL, 0, 0, 0 };
@@ -2217,19 +2451,20 @@ static void write_html(struct strbuf *sb, const char *date)
 	int j, rows;
 
 	strbuf_addstr(sb, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+		      "<meta name=\"viewport\" content=\"width=device-width\">\n"
 		      "<title>rft-report</title>\n<style>\n"
-		      "body{font-family:sans-serif;margin:2em;max-width:1100px}"
-		      "table{border-collapse:collapse;margin:0.5em 0 1.5em}"
-		      "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right;font-size:13px}"
+		      "body{font-family:sans-serif;margin:1.5em;max-width:1300px}"
+		      "h2{font-size:1.15em;margin:1.4em 0 0.4em}"
+		      "table{border-collapse:collapse;margin:0.3em 0 1em;max-width:100%}"
+		      "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right;font-size:12.5px;"
+		      "overflow-wrap:break-word}"
 		      "th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}"
-		      "pre{background:#f8f8f8;padding:1em;overflow:auto}\n"
+		      "svg{max-width:100%;height:auto}p{max-width:1100px}\n"
 		      "</style></head><body>\n<h1>rft-report</h1>\n<p>report date ");
 	esc(sb, date);
-	strbuf_addf(sb, "; 95%% intervals (Wilson for proportions; MRR and reward by a gene-cluster "
-		    "bootstrap, %lld replicates, seed %llu)</p>\n<h2>Summary</h2>\n<pre>", opt.nboot, opt.seed);
-	write_table(&txt);
-	esc(sb, txt.buf);
-	strbuf_addstr(sb, "</pre>\n");
+	strbuf_addf(sb, "; seed %llu</p>\n", opt.seed);
+	write_tables(sb, 1);
+	html_cases(sb);
 	html_curves(sb);
 	html_buckets(sb);
 	html_trend(sb);
@@ -2281,19 +2516,24 @@ static void write_html(struct strbuf *sb, const char *date)
 	html_table(sb, &t);
 
 	strbuf_addstr(sb, "<h2>Provenance</h2>\n");
-	t.ncols = 1 + NPROV;
+	t.ncols = NPROV;
 	cell(&t, "%s", "run");
 	for (j = 0; j < NPROV; j++)
-		cell(&t, "%s", prov_name[j]);
+		if (j != P_DATA)
+			cell(&t, "%s", prov_name[j]);
 	for (gi = 0; gi < ngroups; gi++) {
 		struct group *g = &groups[gi];
 
 		cell(&t, "%s", group_label(g, &lb));
 		for (j = 0; j < NPROV; j++)
-			cell(&t, "%s%s", g->prov[j] ? g->prov[j] : "not recorded",
-			     g->prov_varies[j] ? " (and others)" : "");
+			if (j == P_TIE)
+				cell(&t, "%s", g->ties ? g->ties : "list order");
+			else if (j != P_DATA)
+				cell(&t, "%s%s", g->prov[j] ? g->prov[j] : "not recorded",
+				     g->prov_varies[j] ? " (and others)" : "");
 	}
 	html_table(sb, &t);
+	html_data_versions(sb);
 	strbuf_addf(sb, "<p>made by rft-report (rftkit %s)</p>\n</body></html>\n", RFT_VERSION);
 	strbuf_release(&lb);
 	strbuf_release(&txt);
