@@ -158,9 +158,15 @@ struct pagg {
 /* one graded line, kept for pairing */
 struct rec {
 	int32_t kase, gene;
+	uint32_t line;           /* in its file (see group.fruns) */
 	uint16_t rank;           /* 0: miss */
 	uint8_t flags;
 	double reward;           /* double: the figures are printed in full */
+};
+/* the records of a group from start on came from file (until the next run) */
+struct frun {
+	size_t start;
+	long file;
 };
 #define NBOOT 7           /* top1 top3 top5 top10 topmax mrr reward */
 #define F_CALL 1
@@ -195,8 +201,8 @@ struct group {
 	size_t nrecs, arecs;
 	char *prov[NPROV];
 	int prov_varies[NPROV];
-	struct u64map case_ix;    /* case -> index in recs (unless --allow-repeats) */
-	uint64_t *rec_where;      /* by rec: file index << 32 | line */
+	struct frun *fruns;       /* where the records came from */
+	size_t nfruns;
 	char *ties;               /* the tie rules seen, ", "-joined */
 	/* results */
 	size_t ngenes;
@@ -621,35 +627,76 @@ done:
 /* the files lines come from, for naming both places of a repeated case */
 static struct strmap files = STRMAP_INIT;
 
-static void where_text(uint64_t w, struct strbuf *sb)
+/* note the file of group gr's next record (a new run when it changes) and
+ * return its line number */
+static uint32_t note_where(struct group *gr, const char *where)
 {
-	strbuf_addf(sb, "%s:%llu", strmap_key(&files, (long)(w >> 32)), (unsigned long long)(w & 0xffffffffu));
+	static long last = -1;
+	const char *colon = strrchr(where, ':');
+	size_t flen = colon ? (size_t)(colon - where) : strlen(where);
+
+	if (last < 0 || strlen(strmap_key(&files, last)) != flen || memcmp(strmap_key(&files, last), where, flen))
+		last = strmap_intern_hashed(&files, where, flen, rft_hash64(where, flen, 0), NULL);
+	if (!gr->nfruns || gr->fruns[gr->nfruns - 1].file != last) {
+		gr->fruns = erealloc(gr->fruns, (gr->nfruns + 1) * sizeof(*gr->fruns));
+		gr->fruns[gr->nfruns].start = gr->nrecs;
+		gr->fruns[gr->nfruns++].file = last;
+	}
+	return (uint32_t)strtoul(colon ? colon + 1 : "0", NULL, 10);
+}
+
+/* "FILE:LINE" of record i of group g */
+static void rec_where(const struct group *g, size_t i, struct strbuf *sb)
+{
+	size_t lo = 0, hi = g->nfruns;
+
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+
+		if (g->fruns[mid].start <= i)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	strbuf_addf(sb, "%s:%lu", g->nfruns ? strmap_key(&files, g->fruns[lo].file) : "?",
+		    (unsigned long)g->recs[i].line);
 }
 
 /* a case may come once in a run: a second line of it is an error naming
  * both places (exit 65), unless --allow-repeats pools them */
-static void note_case(struct group *gr, long g, long kase, const char *where)
+static void check_repeats(void)
 {
-	const char *colon = strrchr(where, ':');
-	size_t flen = colon ? (size_t)(colon - where) : strlen(where);
-	uint64_t w = (uint64_t)strmap_intern_hashed(&files, where, flen, rft_hash64(where, flen, 0), NULL) << 32 |
-		(uint64_t)strtoull(colon ? colon + 1 : "0", NULL, 10);
-	int added;
-	long i = u64map_intern(&gr->case_ix, (uint64_t)kase, (long)gr->nrecs, &added);
+	int32_t *seen = emalloc((cases.n ? cases.n : 1) * sizeof(*seen));
+	size_t gi, i;
 
-	if (!added) {
-		struct strbuf a = STRBUF_INIT, lb = STRBUF_INIT;
-		const char *id = strmap_key(&cases, kase);
+	for (i = 0; i < cases.n; i++)
+		seen[i] = -1;
+	for (gi = 0; gi < ngroups; gi++) {
+		struct group *g = &groups[gi];
 
-		where_text(gr->rec_where[i], &a);
-		for (int k = 0; k < opt.nby; k++)
-			strbuf_addf(&lb, "%s%s", k ? "/" : "", gr->vals[k]);
-		die(RFT_EX_DATA, "case %.*s appears twice in run '%s': %s and %s (two rankers or "
-		    "repeated samples under one name? separate them with --by, or pool them with "
-		    "--allow-repeats)", (int)strcspn(id, "\x1f"), id, lb.buf, a.buf, where);
+		for (i = 0; i < g->nrecs; i++) {
+			int32_t k = g->recs[i].kase;
+
+			if (seen[k] >= 0) {
+				static struct strbuf a = STRBUF_INIT, b = STRBUF_INIT, lb = STRBUF_INIT;
+				const char *id = strmap_key(&cases, k);
+				int j;
+
+				rec_where(g, (size_t)seen[k], &a);
+				rec_where(g, i, &b);
+				for (j = 0; j < opt.nby; j++)
+					strbuf_addf(&lb, "%s%s", j ? "/" : "", g->vals[j]);
+				free(seen);
+				die(RFT_EX_DATA, "case %.*s appears twice in run '%s': %s and %s (two rankers "
+				    "or repeated samples under one name? separate them with --by, or pool them "
+				    "with --allow-repeats)", (int)strcspn(id, "\x1f"), id, lb.buf, a.buf, b.buf);
+			}
+			seen[k] = (int32_t)i;
+		}
+		for (i = 0; i < g->nrecs; i++)
+			seen[g->recs[i].kase] = -1;
 	}
-	(void)g;
-	gr->rec_where[gr->nrecs] = w;
+	free(seen);
 }
 
 /* add one checked line to the sums (main thread, input order) */
@@ -664,6 +711,7 @@ static void take(struct rft_record_job *job, void *ctx)
 	int p;
 	struct group *gr;
 	struct rec *rc;
+	uint32_t line;
 
 	g = group_for(buf, t->off[T_GROUP]);
 	gr = &groups[g];
@@ -705,13 +753,11 @@ static void take(struct rft_record_job *job, void *ctx)
 	if (gr->nrecs == gr->arecs) {
 		gr->arecs = gr->arecs ? 2 * gr->arecs : 256;
 		gr->recs = erealloc(gr->recs, gr->arecs * sizeof(*gr->recs));
-		if (!opt.allow_repeats)
-			gr->rec_where = erealloc(gr->rec_where, gr->arecs * sizeof(*gr->rec_where));
 	}
-	if (!opt.allow_repeats)
-		note_case(gr, g, kase, job->where.buf);
+	line = note_where(gr, job->where.buf);
 	rc = &gr->recs[gr->nrecs++];
 	rc->kase = (int32_t)kase;
+	rc->line = line;
 	rc->gene = (int32_t)gene;
 	rc->rank = (uint16_t)(rank > 65535 ? 65535 : rank);
 	rc->flags = (uint8_t)((t->call_err ? F_CALL : 0) | (t->parse_err ? F_PARSE : 0));
@@ -778,10 +824,14 @@ static void agg_vals(const struct agg *a, double *v)
 	v[6] = a->reward;
 }
 
-/* a group's genes as bootstrap clusters, in gene (name) order */
+/* a group's genes as bootstrap clusters, in gene (name) order: a row of
+ * NCOL sums a gene: its NBOOT case-level sums, its 5 per-gene means (macro),
+ * its number of cases and 1 */
+#define NCOL (NBOOT + 5 + 2)
+#define C_CASES (NBOOT + 5)
+#define C_ONE (NBOOT + 6)
 struct clusters {
-	double *num, *den;        /* NBOOT sums and the case count, by gene */
-	double *mnum, *ones;      /* the 5 per-gene means (macro), and 1s */
+	double *rows;
 	size_t n;
 	long dom;                 /* the dominant gene's cluster, or -1 */
 };
@@ -800,36 +850,37 @@ struct boot_ctx {
 	double **scratch;     /* one a thread */
 };
 
-/* the bootstrap intervals of group gi (on a thread): the headline figures,
- * the macro ones, and those without a dominant gene */
+/* the bootstrap intervals of group gi (on a thread): the headline figures
+ * and the macro ones from one set of draws, then those without a dominant
+ * gene */
 static void group_boot(size_t gi, int thread, void *ctx)
 {
+	static const int num_col[NBOOT + 5] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 };
+	static const int den_col[NBOOT + 5] = { C_CASES, C_CASES, C_CASES, C_CASES, C_CASES, C_CASES,
+		C_CASES, C_ONE, C_ONE, C_ONE, C_ONE, C_ONE };
 	struct boot_ctx *bc = ctx;
 	struct group *g = &groups[gi];
 	struct clusters *c = &bc->cl[gi];
 	size_t nb = (size_t)opt.nboot, i;
+	double lo[NBOOT + 5], hi[NBOOT + 5], t[NCOL];
 
-	rft_boot_ratios(c->num, c->den, c->n, NBOOT, NULL, NULL, 0, nb, seed_run(g, "cases"),
-			bc->scratch[thread], g->lo, g->hi);
-	rft_boot_ratios(c->mnum, c->ones, c->n, 5, NULL, NULL, 0, nb, seed_run(g, "macro"),
-			bc->scratch[thread], g->mlo, g->mhi);
+	rft_boot_ratio_cols(c->rows, c->n, NCOL, num_col, den_col, NBOOT + 5, nb, seed_run(g, "cases"),
+			    bc->scratch[thread], lo, hi);
+	memcpy(g->lo, lo, sizeof(g->lo));
+	memcpy(g->hi, hi, sizeof(g->hi));
+	memcpy(g->mlo, lo + NBOOT, sizeof(g->mlo));
+	memcpy(g->mhi, hi + NBOOT, sizeof(g->mhi));
 	for (i = 0; i < NBOOT; i++)
 		g->wlo[i] = g->whi[i] = NAN;
-	if (g->dom_gene < 0 || c->n < 2)
+	if (c->dom < 0 || c->n < 2)
 		return;
 	/* the dominant gene's cluster swapped to the end, then left out */
 	i = (size_t)c->dom;
-	{
-		double t[NBOOT], d = c->den[i];
-
-		memcpy(t, c->num + i * NBOOT, sizeof(t));
-		memmove(c->num + i * NBOOT, c->num + (c->n - 1) * NBOOT, sizeof(t));
-		memcpy(c->num + (c->n - 1) * NBOOT, t, sizeof(t));
-		c->den[i] = c->den[c->n - 1];
-		c->den[c->n - 1] = d;
-		rft_boot_ratios(c->num, c->den, c->n - 1, NBOOT, NULL, NULL, 0, nb, seed_run(g, "without"),
-				bc->scratch[thread], g->wlo, g->whi);
-	}
+	memcpy(t, c->rows + i * NCOL, sizeof(t));
+	memmove(c->rows + i * NCOL, c->rows + (c->n - 1) * NCOL, sizeof(t));
+	memcpy(c->rows + (c->n - 1) * NCOL, t, sizeof(t));
+	rft_boot_ratio_cols(c->rows, c->n - 1, NCOL, num_col, den_col, NBOOT, nb, seed_run(g, "without"),
+			    bc->scratch[thread], g->wlo, g->whi);
 }
 
 static void compute_groups(void)
@@ -848,10 +899,7 @@ static void compute_groups(void)
 	for (gi = 0; gi < ngroups; gi++) {
 		size_t n = cl[gi].n ? cl[gi].n : 1;
 
-		cl[gi].num = emalloc(n * NBOOT * sizeof(double));
-		cl[gi].den = emalloc(n * sizeof(double));
-		cl[gi].mnum = emalloc(n * 5 * sizeof(double));
-		cl[gi].ones = emalloc(n * sizeof(double));
+		cl[gi].rows = emalloc(n * NCOL * sizeof(double));
 		groups[gi].ngenes = cl[gi].n;
 		groups[gi].dom_gene = -1;
 		groups[gi].datahash = 0;
@@ -862,12 +910,12 @@ static void compute_groups(void)
 		const struct agg *a = order[i];
 		struct group *g = &groups[a->group];
 		struct clusters *c = &cl[a->group];
-		double n = (double)a->n, *v = c->num + c->n * NBOOT, *mv = c->mnum + c->n * 5;
+		double n = (double)a->n, *v = c->rows + c->n * NCOL, *mv = v + NBOOT;
 		const char *name = strmap_key(&genes, a->id);
 
 		agg_vals(a, v);
-		c->den[c->n] = n;
-		c->ones[c->n] = 1;
+		v[C_CASES] = n;
+		v[C_ONE] = 1;
 		mv[0] = (double)a->h1 / n;
 		mv[1] = (double)a->h5 / n;
 		mv[2] = (double)a->hmax / n;
@@ -907,17 +955,13 @@ static void compute_groups(void)
 	bc.cl = cl;
 	bc.scratch = emalloc((size_t)nthreads * sizeof(*bc.scratch));
 	for (i = 0; i < (size_t)nthreads; i++)
-		bc.scratch[i] = emalloc((size_t)(opt.nboot ? opt.nboot : 1) * NBOOT * sizeof(double));
+		bc.scratch[i] = emalloc((size_t)(opt.nboot ? opt.nboot : 1) * (NBOOT + 5) * sizeof(double));
 	rft_parallel_for(ngroups, nthreads, group_boot, &bc);
 	for (i = 0; i < (size_t)nthreads; i++)
 		free(bc.scratch[i]);
 	free(bc.scratch);
-	for (gi = 0; gi < ngroups; gi++) {
-		free(cl[gi].num);
-		free(cl[gi].den);
-		free(cl[gi].mnum);
-		free(cl[gi].ones);
-	}
+	for (gi = 0; gi < ngroups; gi++)
+		free(cl[gi].rows);
 	free(cl);
 	free(order);
 }
@@ -2670,9 +2714,8 @@ static void release_all(void)
 		free(groups[i].vals);
 		free(groups[i].key);
 		free(groups[i].recs);
-		free(groups[i].rec_where);
+		free(groups[i].fruns);
 		free(groups[i].ties);
-		u64map_release(&groups[i].case_ix);
 		for (j = 0; j < NPROV; j++)
 			free(groups[i].prov[j]);
 		u64map_release(&groups[i].gene_ix);
@@ -2815,6 +2858,8 @@ int main(int argc, char **argv)
 	if (!ngroups)
 		die(RFT_EX_DATA, "no graded lines: nothing to report");
 
+	if (!opt.allow_repeats)
+		check_repeats();
 	compute_groups();
 	compute_comparisons();
 	if (nsym_aggs)

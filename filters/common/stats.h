@@ -78,6 +78,19 @@ void rft_boot_ratios(const double *num, const double *den, size_t n, size_t m,
 		     size_t nboot, uint64_t seed, double *scratch, double *lo, double *hi);
 
 /*
+ * The same percentile cluster bootstrap for ratios of any two of m column
+ * sums, all from one set of draws: cluster i has sums[i*m + c] in column c
+ * (m at most 16); statistic s is sum(column num_col[s]) / sum(column
+ * den_col[s]) over the drawn clusters (a replicate with a denominator <= 0
+ * is drawn again).  One draw serves case-level ratios (hits / cases) and
+ * gene-level means (per-gene mean / 1) together.  scratch holds
+ * nboot * nstat doubles; lo[s], hi[s] as for rft_boot_ratios.
+ */
+void rft_boot_ratio_cols(const double *sums, size_t n, size_t m, const int *num_col,
+			 const int *den_col, size_t nstat, size_t nboot, uint64_t seed,
+			 double *scratch, double *lo, double *hi);
+
+/*
  * Sign-flip permutation test over clusters (genes) of paired differences,
  * for m statistics at once.  Cluster i contributes d[i*m + j], its summed
  * (run - baseline) difference for statistic j; T_j = sum_i d[i*m + j].

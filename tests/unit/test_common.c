@@ -630,6 +630,22 @@ static void test_signflip(void)
 	CHECK(p[0] == 1 && p[1] == 1, "stats: one gene: every flip is as extreme, p = 1");
 	rft_signflip_test(d, 1, 2, 0, 7, p);
 	CHECK(isnan(p[0]), "stats: no permutations: NaN");
+	{
+		/* one draw for ratios of any two columns: col 0 / col 1 as rft_boot_ratios gives */
+		double rows[3 * 12], num[12], den[12], lo1[1], hi1[1], lo2[2], hi2[2], *scr = malloc(2 * 500 * sizeof(double));
+		static const int nc[2] = { 0, 2 }, dc[2] = { 1, 1 };
+
+		for (i = 0; i < 12; i++) {
+			rows[3 * i] = num[i] = (double)(i % 4);
+			rows[3 * i + 1] = den[i] = 1 + (double)(i % 3);
+			rows[3 * i + 2] = 1;
+		}
+		rft_boot_ratios(num, den, 12, 1, NULL, NULL, 0, 500, 99, scr, lo1, hi1);
+		rft_boot_ratio_cols(rows, 12, 3, nc, dc, 2, 500, 99, scr, lo2, hi2);
+		CHECK(lo1[0] == lo2[0] && hi1[0] == hi2[0] && lo2[0] < hi2[0] && lo2[1] < hi2[1],
+		      "stats: rft_boot_ratio_cols draws as rft_boot_ratios does");
+		free(scr);
+	}
 	CHECK(rft_mcnemar_exact(1, 4) == 0.375, "stats: McNemar 1 vs 4 is exactly 0.375");
 	CHECK(rft_mcnemar_exact(0, 700) == ldexp(1.0, -699) && rft_mcnemar_exact(0, 700) > 0,
 	      "stats: McNemar 0 vs 700 is 2^-699, not 0");
