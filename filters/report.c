@@ -1790,6 +1790,9 @@ static void write_json(struct strbuf *sb, const char *date)
 	strbuf_addf(sb, "],\"seed\":%llu,\"bootstrap\":%lld,\"confidence\":0.95,\"unpaired\":%s,\"date\":",
 		    opt.seed, opt.nboot, opt.unpaired ? "true" : "false");
 	json_put_str(sb, date);
+	jstr(sb, "interval", boot_method(&meth, M_CASES), 0);
+	jstr(sb, "secondary_interval", M_WILSON, 0);
+	strbuf_addf(sb, ",\"tests\":[\"%s\",\"%s (B=%lld)\"]", M_MCNEMAR, M_FLIP, opt.nboot);
 	strbuf_addstr(sb, "},\"groups\":[");
 	for (gi = 0; gi < ngroups; gi++) {
 		struct group *g = &groups[gi];
