@@ -40,10 +40,12 @@
 #include "common/datafile.h"
 #include "common/hgnc.h"
 #include "common/hpo.h"
+#include "common/input.h"
 #include "common/json.h"
 #include "common/opt.h"
 #include "common/output.h"
 #include "common/rankmodel.h"
+#include "common/sha256.h"
 #include "common/records.h"
 #include "common/strbuf.h"
 #include "common/util.h"
@@ -466,6 +468,44 @@ static char *params(void)
 	return strbuf_detach(&sb, NULL);
 }
 
+/* the first 12 hex digits of the sha256 of a file's bytes */
+static void file_sha12(const char *path, struct strbuf *sb)
+{
+	struct rft_input in;
+	struct strbuf text = STRBUF_INIT;
+	char hex[65];
+
+	if (rft_input_open(&in, path) < 0)
+		die(RFT_EX_NOINPUT, "cannot reopen the model file '%s'", path);
+	if (rft_input_slurp(&in, &text, 16u << 20) < 0 || rft_input_close(&in) < 0)
+		die(RFT_EX_IOERR, "cannot read the model file '%s' again", path);
+	rft_sha256_hex(text.buf, text.len, hex);
+	strbuf_add(sb, hex, 12);
+	strbuf_release(&text);
+}
+
+/*
+ * Every setting that changes the ranking, when not the default, goes into
+ * the model name, so that two differently configured rankers never share a
+ * name (rft-report groups runs by it): ";k=N", ";absent_weight=X",
+ * ";breadth=X" and "@SHA" (the first 12 hex digits of the sha256 of the
+ * model file's bytes).  The data files are not named: their versions are in
+ * every sample's "data".  The defaults give "rft-rank/disease".
+ */
+static void name_params(struct strbuf *name)
+{
+	if (opt.model) {
+		strbuf_addch(name, '@');
+		file_sha12(opt.model, name);
+	}
+	if (opt.k != 20)
+		strbuf_addf(name, ";k=%d", opt.k);
+	if (!opt.model && opt.absent_weight != 0.25)
+		strbuf_addf(name, ";absent_weight=%.17g", opt.absent_weight);
+	if (!opt.model && opt.breadth != 0.75)
+		strbuf_addf(name, ";breadth=%.17g", opt.breadth);
+}
+
 static void summary(void)
 {
 	size_t i;
@@ -546,6 +586,7 @@ int main(int argc, char **argv)
 			if (name.len > 5 && !strcmp(name.buf + name.len - 5, ".json"))
 				strbuf_setlen(&name, name.len - 5);
 		}
+		name_params(&name);
 		json_put_str(&sb, name.buf);
 		model_label = strbuf_detach(&sb, NULL);
 		strbuf_release(&name);

@@ -55,7 +55,7 @@ static const char *const metric_name[NMETRICS] = {
 static struct {
 	const char *out, *html, *history, *rejects, *date;
 	const char *by[MAX_BY];
-	int nby, by_given, format, unpaired, stats;
+	int nby, by_given, format, unpaired, stats, allow_repeats;
 	unsigned long long seed;
 	long long nboot, skip_bad;
 	double floor[NMETRICS];      /* --fail-below; NaN: none */
@@ -161,20 +161,29 @@ struct pagg {
 /* one graded line, kept for pairing */
 struct rec {
 	int32_t kase, gene;
+	uint32_t line;           /* in its file (see group.fruns) */
 	uint16_t rank;           /* 0: miss */
 	uint8_t flags;
-	float reward;
+	double reward;           /* double: the figures are printed in full */
 };
+/* the records of a group from start on came from file (until the next run) */
+struct frun {
+	size_t start;
+	long file;
+};
+#define NBOOT 7           /* top1 top3 top5 top10 topmax mrr reward */
 #define F_CALL 1
 #define F_PARSE 2
 
-enum { P_GRADER, P_MODEL, P_DATA, P_TEMPLATE, NPROV };
-static const char *const prov_name[NPROV] = { "grader", "model", "data versions", "prompt template" };
+enum { P_GRADER, P_MODEL, P_DATA, P_TEMPLATE, P_TIE, NPROV };
+static const char *const prov_name[NPROV] = { "grader", "model", "data versions", "prompt template",
+	"tie rule" };
 static const char *const prov_paths[NPROV][4] = {
 	{ "grade.name", NULL },
 	{ "sample.model", "model", NULL },
 	{ "sample.data", "data", "versions", NULL },
 	{ "prompt.template_hash", "template_hash", "sample.template_hash", NULL },
+	{ "grade.tie_rule", NULL },
 };
 
 struct group {
@@ -195,10 +204,18 @@ struct group {
 	size_t nrecs, arecs;
 	char *prov[NPROV];
 	int prov_varies[NPROV];
+	struct frun *fruns;       /* where the records came from */
+	size_t nfruns;
+	char *ties;               /* the tie rules seen, ", "-joined */
 	/* results */
 	size_t ngenes;
-	double mrr_lo, mrr_hi, rew_lo, rew_hi;
+	uint64_t datahash;        /* of the run's per-gene sums, in gene order */
+	double lo[NBOOT], hi[NBOOT];      /* gene-cluster bootstrap: top1..topmax mrr reward */
 	double macro[5];          /* top1 top5 topmax mrr reward */
+	double mlo[5], mhi[5];    /* bootstrap over genes of the per-gene means */
+	long dom_gene;            /* a gene with more than a fifth of the cases, else -1 */
+	struct agg dom, without;  /* that gene's sums, and the run's without it */
+	double wlo[NBOOT], whi[NBOOT];
 };
 
 static struct group *groups;
@@ -335,12 +352,40 @@ static long group_for(const char *buf, uint32_t off)
 	return g;
 }
 
+/* add a tie rule to the run's list of those seen (absent: "list order") */
+static void note_tie(struct group *g, const char *rule)
+{
+	const char *p;
+	size_t n = strlen(rule), len;
+
+	if (!g->ties) {
+		g->ties = estrdup(rule);
+		return;
+	}
+	for (p = g->ties;;) {
+		const char *e = strstr(p, ", ");
+
+		len = e ? (size_t)(e - p) : strlen(p);
+		if (len == n && !memcmp(p, rule, n))
+			return;
+		if (!e)
+			break;
+		p = e + 2;
+	}
+	len = strlen(g->ties);
+	g->ties = erealloc(g->ties, len + n + 3);
+	memcpy(g->ties + len, ", ", 2);
+	memcpy(g->ties + len + 2, rule, n + 1);
+}
+
 static void note_provenance(struct group *g, const char *const *text)
 {
 	int p;
 
+	if (!g->ties || strcmp(g->ties, text[P_TIE] ? text[P_TIE] : "list order"))
+		note_tie(g, text[P_TIE] ? text[P_TIE] : "list order");
 	for (p = 0; p < NPROV; p++) {
-		if (!text[p])
+		if (!text[p] || p == P_TIE)
 			continue;
 		if (!g->prov[p])
 			g->prov[p] = estrdup(text[p]);
@@ -639,6 +684,81 @@ done:
 	strbuf_release(&store);
 }
 
+/* the files lines come from, for naming both places of a repeated case */
+static struct strmap files = STRMAP_INIT;
+
+/* note the file of group gr's next record (a new run when it changes) and
+ * return its line number */
+static uint32_t note_where(struct group *gr, const char *where)
+{
+	static long last = -1;
+	const char *colon = strrchr(where, ':');
+	size_t flen = colon ? (size_t)(colon - where) : strlen(where);
+
+	if (last < 0 || strlen(strmap_key(&files, last)) != flen || memcmp(strmap_key(&files, last), where, flen))
+		last = strmap_intern_hashed(&files, where, flen, rft_hash64(where, flen, 0), NULL);
+	if (!gr->nfruns || gr->fruns[gr->nfruns - 1].file != last) {
+		gr->fruns = erealloc(gr->fruns, (gr->nfruns + 1) * sizeof(*gr->fruns));
+		gr->fruns[gr->nfruns].start = gr->nrecs;
+		gr->fruns[gr->nfruns++].file = last;
+	}
+	return (uint32_t)strtoul(colon ? colon + 1 : "0", NULL, 10);
+}
+
+/* "FILE:LINE" of record i of group g */
+static void rec_where(const struct group *g, size_t i, struct strbuf *sb)
+{
+	size_t lo = 0, hi = g->nfruns;
+
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+
+		if (g->fruns[mid].start <= i)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	strbuf_addf(sb, "%s:%lu", g->nfruns ? strmap_key(&files, g->fruns[lo].file) : "?",
+		    (unsigned long)g->recs[i].line);
+}
+
+/* a case may come once in a run: a second line of it is an error naming
+ * both places (exit 65), unless --allow-repeats pools them */
+static void check_repeats(void)
+{
+	int32_t *seen = emalloc((cases.n ? cases.n : 1) * sizeof(*seen));
+	size_t gi, i;
+
+	for (i = 0; i < cases.n; i++)
+		seen[i] = -1;
+	for (gi = 0; gi < ngroups; gi++) {
+		struct group *g = &groups[gi];
+
+		for (i = 0; i < g->nrecs; i++) {
+			int32_t k = g->recs[i].kase;
+
+			if (seen[k] >= 0) {
+				static struct strbuf a = STRBUF_INIT, b = STRBUF_INIT, lb = STRBUF_INIT;
+				const char *id = strmap_key(&cases, k);
+				int j;
+
+				rec_where(g, (size_t)seen[k], &a);
+				rec_where(g, i, &b);
+				for (j = 0; j < opt.nby; j++)
+					strbuf_addf(&lb, "%s%s", j ? "/" : "", g->vals[j]);
+				free(seen);
+				die(RFT_EX_DATA, "case %.*s appears twice in run '%s': %s and %s (two rankers "
+				    "or repeated samples under one name? separate them with --by, or pool them "
+				    "with --allow-repeats)", (int)strcspn(id, "\x1f"), id, lb.buf, a.buf, b.buf);
+			}
+			seen[k] = (int32_t)i;
+		}
+		for (i = 0; i < g->nrecs; i++)
+			seen[g->recs[i].kase] = -1;
+	}
+	free(seen);
+}
+
 /* add one checked line to the sums (main thread, input order) */
 static void take(struct rft_record_job *job, void *ctx)
 {
@@ -651,6 +771,7 @@ static void take(struct rft_record_job *job, void *ctx)
 	int p;
 	struct group *gr;
 	struct rec *rc;
+	uint32_t line;
 
 	g = group_for(buf, t->off[T_GROUP]);
 	gr = &groups[g];
@@ -693,12 +814,14 @@ static void take(struct rft_record_job *job, void *ctx)
 		gr->arecs = gr->arecs ? 2 * gr->arecs : 256;
 		gr->recs = erealloc(gr->recs, gr->arecs * sizeof(*gr->recs));
 	}
+	line = note_where(gr, job->where.buf);
 	rc = &gr->recs[gr->nrecs++];
 	rc->kase = (int32_t)kase;
+	rc->line = line;
 	rc->gene = (int32_t)gene;
 	rc->rank = (uint16_t)(rank > 65535 ? 65535 : rank);
 	rc->flags = (uint8_t)((t->call_err ? F_CALL : 0) | (t->parse_err ? F_PARSE : 0));
-	rc->reward = (float)t->reward;
+	rc->reward = t->reward;
 	if (tsv && tsv->len > 65536) {
 		rft_output_write(&out, tsv->buf, tsv->len);
 		strbuf_reset(tsv);
@@ -720,86 +843,187 @@ static struct prop prop_of(long long x, long long n)
 	return p;
 }
 
-static uint64_t seed_for(const char *what, const char *key)
+/*
+ * A run's bootstrap draws are seeded by --seed, the run's name (its --by
+ * values but @file, which depends on how many files are given) and a hash of
+ * its own per-gene sums in gene order: adding another file, or listing the
+ * lines in another order, never moves a run's intervals.
+ */
+static uint64_t seed_run(const struct group *g, const char *what)
 {
-	return rft_hash64(key, strlen(key), rft_hash64(what, strlen(what), opt.seed));
+	uint64_t h = rft_hash64((const char *)&g->datahash, sizeof(g->datahash), opt.seed);
+	int i;
+
+	for (i = 0; i < opt.nby; i++)
+		if (strcmp(opt.by[i], "@file"))
+			h = rft_hash64(g->vals[i], strlen(g->vals[i]) + 1, h);
+	return rft_hash64(what, strlen(what), h);
 }
 
-/* per group: gene count, macro averages, bootstrap of MRR and reward */
-/* the bootstrap intervals of group i's MRR and mean reward (on a thread) */
+static void agg_sub(struct agg *a, const struct agg *b)
+{
+	a->n -= b->n;
+	a->h1 -= b->h1;
+	a->h3 -= b->h3;
+	a->h5 -= b->h5;
+	a->h10 -= b->h10;
+	a->hmax -= b->hmax;
+	a->rr -= b->rr;
+	a->reward -= b->reward;
+}
+
+/* the NBOOT sums of a gene (or a run) */
+static void agg_vals(const struct agg *a, double *v)
+{
+	v[0] = (double)a->h1;
+	v[1] = (double)a->h3;
+	v[2] = (double)a->h5;
+	v[3] = (double)a->h10;
+	v[4] = (double)a->hmax;
+	v[5] = a->rr;
+	v[6] = a->reward;
+}
+
+/* a group's genes as bootstrap clusters, in gene (name) order: a row of
+ * NCOL sums a gene: its NBOOT case-level sums, its 5 per-gene means (macro),
+ * its number of cases and 1 */
+#define NCOL (NBOOT + 5 + 2)
+#define C_CASES (NBOOT + 5)
+#define C_ONE (NBOOT + 6)
+struct clusters {
+	double *rows;
+	size_t n;
+	long dom;                 /* the dominant gene's cluster, or -1 */
+};
+
+static int cmp_gene_agg(const void *x, const void *y)
+{
+	const struct agg *a = *(const struct agg *const *)x, *b = *(const struct agg *const *)y;
+
+	if (a->group != b->group)
+		return a->group < b->group ? -1 : 1;
+	return strcmp(strmap_key(&genes, a->id), strmap_key(&genes, b->id));
+}
+
 struct boot_ctx {
-	const double *num, *den;
-	size_t maxg;
+	struct clusters *cl;  /* by group */
 	double **scratch;     /* one a thread */
 };
 
+/* the bootstrap intervals of group gi (on a thread): the headline figures
+ * and the macro ones from one set of draws, then those without a dominant
+ * gene */
 static void group_boot(size_t gi, int thread, void *ctx)
 {
+	static const int num_col[NBOOT + 5] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 };
+	static const int den_col[NBOOT + 5] = { C_CASES, C_CASES, C_CASES, C_CASES, C_CASES, C_CASES,
+		C_CASES, C_ONE, C_ONE, C_ONE, C_ONE, C_ONE };
 	struct boot_ctx *bc = ctx;
 	struct group *g = &groups[gi];
-	double lo[2], hi[2];
+	struct clusters *c = &bc->cl[gi];
+	size_t nb = (size_t)opt.nboot, i;
+	double lo[NBOOT + 5], hi[NBOOT + 5], t[NCOL];
 
-	rft_boot_ratios(bc->num + 2 * gi * bc->maxg, bc->den + gi * bc->maxg, g->ngenes, 2, NULL, NULL, 0,
-			(size_t)opt.nboot, seed_for("group", g->key), bc->scratch[thread], lo, hi);
-	g->mrr_lo = lo[0];
-	g->mrr_hi = hi[0];
-	g->rew_lo = lo[1];
-	g->rew_hi = hi[1];
+	rft_boot_ratio_cols(c->rows, c->n, NCOL, num_col, den_col, NBOOT + 5, nb, seed_run(g, "cases"),
+			    bc->scratch[thread], lo, hi);
+	memcpy(g->lo, lo, sizeof(g->lo));
+	memcpy(g->hi, hi, sizeof(g->hi));
+	memcpy(g->mlo, lo + NBOOT, sizeof(g->mlo));
+	memcpy(g->mhi, hi + NBOOT, sizeof(g->mhi));
+	for (i = 0; i < NBOOT; i++)
+		g->wlo[i] = g->whi[i] = NAN;
+	if (c->dom < 0 || c->n < 2)
+		return;
+	/* the dominant gene's cluster swapped to the end, then left out */
+	i = (size_t)c->dom;
+	memcpy(t, c->rows + i * NCOL, sizeof(t));
+	memmove(c->rows + i * NCOL, c->rows + (c->n - 1) * NCOL, sizeof(t));
+	memcpy(c->rows + (c->n - 1) * NCOL, t, sizeof(t));
+	rft_boot_ratio_cols(c->rows, c->n - 1, NCOL, num_col, den_col, NBOOT, nb, seed_run(g, "without"),
+			    bc->scratch[thread], g->wlo, g->whi);
 }
 
 static void compute_groups(void)
 {
-	size_t gi, i, maxg = 0;
-	size_t *count = ecalloc(ngroups ? ngroups : 1, sizeof(*count));
-	double *num, *den;
-	size_t *fill;
+	size_t gi, i, j, k;
+	const struct agg **order = emalloc((ngene_aggs ? ngene_aggs : 1) * sizeof(*order));
+	struct clusters *cl = ecalloc(ngroups ? ngroups : 1, sizeof(*cl));
 	int nthreads = rft_threads(0);
+	struct boot_ctx bc;
 
 	for (i = 0; i < ngene_aggs; i++)
-		count[gene_aggs[i].group]++;
-	for (gi = 0; gi < ngroups; gi++)
-		if (count[gi] > maxg)
-			maxg = count[gi];
-	num = emalloc((maxg ? maxg : 1) * 2 * sizeof(*num) * ngroups);
-	den = emalloc((maxg ? maxg : 1) * sizeof(*den) * ngroups);
-	fill = ecalloc(ngroups ? ngroups : 1, sizeof(*fill));
-	for (i = 0; i < ngene_aggs; i++) {
-		const struct agg *a = &gene_aggs[i];
-		struct group *g = &groups[a->group];
-		size_t k = (size_t)a->group * maxg + fill[a->group]++;
-		double n = (double)a->n;
+		order[i] = &gene_aggs[i];
+	qsort(order, ngene_aggs, sizeof(*order), cmp_gene_agg);
+	for (i = 0; i < ngene_aggs; i++)
+		cl[order[i]->group].n++;
+	for (gi = 0; gi < ngroups; gi++) {
+		size_t n = cl[gi].n ? cl[gi].n : 1;
 
-		num[2 * k] = a->rr;
-		num[2 * k + 1] = a->reward;
-		den[k] = n;
-		g->macro[0] += (double)a->h1 / n;
-		g->macro[1] += (double)a->h5 / n;
-		g->macro[2] += (double)a->hmax / n;
-		g->macro[3] += a->rr / n;
-		g->macro[4] += a->reward / n;
+		cl[gi].rows = emalloc(n * NCOL * sizeof(double));
+		groups[gi].ngenes = cl[gi].n;
+		groups[gi].dom_gene = -1;
+		groups[gi].datahash = 0;
+		cl[gi].n = 0;
+		cl[gi].dom = -1;
+	}
+	for (i = 0; i < ngene_aggs; i++) {
+		const struct agg *a = order[i];
+		struct group *g = &groups[a->group];
+		struct clusters *c = &cl[a->group];
+		double n = (double)a->n, *v = c->rows + c->n * NCOL, *mv = v + NBOOT;
+		const char *name = strmap_key(&genes, a->id);
+
+		agg_vals(a, v);
+		v[C_CASES] = n;
+		v[C_ONE] = 1;
+		mv[0] = (double)a->h1 / n;
+		mv[1] = (double)a->h5 / n;
+		mv[2] = (double)a->hmax / n;
+		mv[3] = a->rr / n;
+		mv[4] = a->reward / n;
+		for (j = 0; j < 5; j++)
+			g->macro[j] += mv[j];
+		/* the hash is of whole numbers, so that the order of the lines (which
+		 * moves the last bits of a sum of fractions) leaves it alone */
+		{
+			int64_t w[NBOOT + 1];
+
+			for (j = 0; j < NBOOT; j++)
+				w[j] = (int64_t)llround(v[j] * 1e6);
+			w[NBOOT] = a->n;
+			g->datahash = rft_hash64(name, strlen(name) + 1, g->datahash);
+			g->datahash = rft_hash64((const char *)w, sizeof(w), g->datahash);
+		}
+		/* dominance: more than a fifth of the run's cases (the largest gene) */
+		if (5 * a->n > g->a.n && (g->dom_gene < 0 || a->n > g->dom.n)) {
+			g->dom_gene = a->id;
+			g->dom = *a;
+			c->dom = (long)c->n;
+		}
+		c->n++;
 	}
 	for (gi = 0; gi < ngroups; gi++) {
 		struct group *g = &groups[gi];
 
-		g->ngenes = count[gi];
-		for (i = 0; i < 5; i++)
-			g->macro[i] = g->ngenes ? g->macro[i] / (double)g->ngenes : NAN;
+		for (k = 0; k < 5; k++)
+			g->macro[k] = g->ngenes ? g->macro[k] / (double)g->ngenes : NAN;
+		if (g->dom_gene >= 0) {
+			g->without = g->a;
+			agg_sub(&g->without, &g->dom);
+		}
 	}
-	{
-		struct boot_ctx bc = { num, den, maxg, NULL };
-
-		bc.scratch = emalloc((size_t)nthreads * sizeof(*bc.scratch));
-		for (i = 0; i < (size_t)nthreads; i++)
-			bc.scratch[i] = emalloc((size_t)(opt.nboot ? opt.nboot : 1) * 2 * sizeof(double));
-		rft_parallel_for(ngroups, nthreads, group_boot, &bc);
-		for (i = 0; i < (size_t)nthreads; i++)
-			free(bc.scratch[i]);
-		free(bc.scratch);
-	}
-	free(count);
-	free(num);
-	free(den);
-	free(fill);
+	bc.cl = cl;
+	bc.scratch = emalloc((size_t)nthreads * sizeof(*bc.scratch));
+	for (i = 0; i < (size_t)nthreads; i++)
+		bc.scratch[i] = emalloc((size_t)(opt.nboot ? opt.nboot : 1) * (NBOOT + 5) * sizeof(double));
+	rft_parallel_for(ngroups, nthreads, group_boot, &bc);
+	for (i = 0; i < (size_t)nthreads; i++)
+		free(bc.scratch[i]);
+	free(bc.scratch);
+	for (gi = 0; gi < ngroups; gi++)
+		free(cl[gi].rows);
+	free(cl);
+	free(order);
 }
 
 /* comparisons: every run of a family against the family's first run */
@@ -812,7 +1036,8 @@ struct comparison {
 	long long ncases, gained, lost, only_base, only_run;
 	double base_v[NCMP], run_v[NCMP], diff[NCMP], lo[NCMP], hi[NCMP];
 	double p;                 /* McNemar, paired only */
-	int32_t *gained_ids, *lost_ids;
+	double pflip[NCMP];       /* sign-flip permutation over genes, paired only */
+	int32_t *gained_ids, *lost_ids, *gained_genes, *lost_genes;
 };
 
 static struct comparison *cmps;
@@ -983,9 +1208,13 @@ static void compare(long bi, long ri)
 
 			if (hr && !hb) {
 				c.gained_ids = erealloc(c.gained_ids, (size_t)(c.gained + 1) * sizeof(int32_t));
+				c.gained_genes = erealloc(c.gained_genes, (size_t)(c.gained + 1) * sizeof(int32_t));
+				c.gained_genes[c.gained] = r->recs[i].gene;
 				c.gained_ids[c.gained++] = r->recs[i].kase;
 			} else if (hb && !hr) {
 				c.lost_ids = erealloc(c.lost_ids, (size_t)(c.lost + 1) * sizeof(int32_t));
+				c.lost_genes = erealloc(c.lost_genes, (size_t)(c.lost + 1) * sizeof(int32_t));
+				c.lost_genes[c.lost] = r->recs[i].gene;
 				c.lost_ids[c.lost++] = r->recs[i].kase;
 			}
 		}
@@ -998,12 +1227,18 @@ static void compare(long bi, long ri)
 		cb.n2 = gene_sums(r->recs, r->nrecs, NULL, NULL, cb.num2, cb.den2, slot);
 		c.ncases = (long long)r->nrecs;
 		c.p = NAN;
+		for (j = 0; j < NCMP; j++)
+			c.pflip[j] = NAN;
 	}
 	/* the bootstrap runs later, all comparisons on threads */
 	cb.num = num;
 	cb.den = den;
 	num = den = NULL;
-	cb.seed = seed_for(b->key, r->key);
+	{
+		uint64_t sb_ = seed_run(b, "compare"), sr = seed_run(r, "compare");
+
+		cb.seed = rft_hash64((const char *)&sr, sizeof(sr), sb_);
+	}
 	cmps = erealloc(cmps, (ncmps + 1) * sizeof(*cmps));
 	cboots = erealloc(cboots, (ncmps + 1) * sizeof(*cboots));
 	cboots[ncmps] = cb;
@@ -1026,6 +1261,9 @@ static void cmp_boot_run(size_t i, int thread, void *ctx)
 
 	rft_boot_ratios(cb->num, cb->den, cb->n, NCMP, cb->num2, cb->den2, cb->n2, (size_t)opt.nboot,
 			cb->seed, scratch[thread], cmps[i].lo, cmps[i].hi);
+	/* paired: cb->num holds each gene's summed (run - baseline) differences */
+	if (!cb->num2)
+		rft_signflip_test(cb->num, cb->n, NCMP, (size_t)opt.nboot, cb->seed ^ 0x5167u, cmps[i].pflip);
 }
 
 static void compute_comparisons(void)
@@ -1249,7 +1487,73 @@ static void by_cells(struct table *t, const struct group *g)
 		cell(t, "%s", g->vals[i]);
 }
 
-static void write_table(struct strbuf *sb)
+static void esc(struct strbuf *sb, const char *s);
+static void html_table(struct strbuf *sb, struct table *t);
+
+/* the methods, as the outputs name them */
+static const char *boot_method(struct strbuf *sb, const char *what)
+{
+	strbuf_reset(sb);
+	if (opt.nboot)
+		strbuf_addf(sb, "%s (percentile, B=%lld)", what, opt.nboot);
+	else
+		strbuf_addstr(sb, "none (--bootstrap 0)");
+	return sb->buf;
+}
+#define M_CASES "gene-cluster bootstrap"
+#define M_MACRO "bootstrap over genes of the per-gene means"
+#define M_WILSON "Wilson score (cases; assumes independent cases)"
+#define M_MCNEMAR "McNemar exact (cases)"
+#define M_FLIP "sign-flip permutation over genes"
+
+/* a p-value for the table: 4 significant digits, scientific below 1e-4 */
+static void cell_p(struct table *t, double p)
+{
+	if (isnan(p))
+		cell(t, "-");
+	else if (p < 1e-4)
+		cell(t, "%.2e", p);
+	else
+		cell(t, "%.4g", p);
+}
+
+/* the tables are written as text (html 0) or as HTML tables (html 1) */
+static void emit_table(struct strbuf *sb, struct table *t, int nleft, int html)
+{
+	int save = opt.nby;
+
+	if (html) {
+		html_table(sb, t);
+		return;
+	}
+	opt.nby = nleft;
+	table_print(t, sb);
+	opt.nby = save;
+}
+
+static void heading(struct strbuf *sb, int html, const char *text)
+{
+	if (html) {
+		strbuf_addstr(sb, "<h2>");
+		esc(sb, text);
+		strbuf_addstr(sb, "</h2>\n");
+	} else {
+		strbuf_addf(sb, "\n%s\n\n", text);
+	}
+}
+
+static void para(struct strbuf *sb, int html, const char *text)
+{
+	if (html) {
+		strbuf_addstr(sb, "<p>");
+		esc(sb, text);
+		strbuf_addstr(sb, "</p>\n");
+	} else {
+		strbuf_addf(sb, "%s\n", text);
+	}
+}
+
+static void write_tables(struct strbuf *sb, int html)
 {
 	struct table t = { NULL, 0, 0, 0 };
 	size_t gi, i;
@@ -1257,28 +1561,55 @@ static void write_table(struct strbuf *sb)
 		"Top-Max %", "MRR", "reward" };
 	static const char *const h2[] = { "genes", "Top-1 %", "Top-5 %", "Top-Max %", "MRR",
 		"reward", "parse err %", "call err %", "no answer", "mean list" };
-	struct strbuf lb = STRBUF_INIT;
+	struct strbuf lb = STRBUF_INIT, m = STRBUF_INIT, tx = STRBUF_INIT;
+	int any_dom = 0;
 
-	strbuf_addf(sb, "Case level: 95%% Wilson intervals; MRR and reward: gene-cluster bootstrap "
-		    "(%lld replicates, seed %llu)\n\n", opt.nboot, opt.seed);
+	if (opt.nboot)
+		strbuf_addf(&tx, "Every interval: 95%%, %s, seed %llu: cases of one gene are not "
+			    "independent, so genes are resampled, not cases.", boot_method(&m, M_CASES), opt.seed);
+	else
+		strbuf_addstr(&tx, "No bootstrap intervals (--bootstrap 0); the case-level Wilson intervals "
+			      "below assume independent cases.");
+	if (!html)
+		strbuf_addch(&tx, '\n');
+	para(sb, html, tx.buf);
+	if (html)
+		heading(sb, html, "Case level");
 	t.ncols = (size_t)opt.nby + 8;
 	by_header(&t);
 	for (i = 0; i < 8; i++)
 		cell(&t, "%s", h1[i]);
 	for (gi = 0; gi < ngroups; gi++) {
 		struct group *g = &groups[gi];
-		int m;
+		int k;
 
 		by_cells(&t, g);
 		cell(&t, "%lld", g->a.n);
-		for (m = 0; m < 5; m++)
-			cell_prop(&t, prop_of(hits_of(g, m), g->a.n));
-		cell_est(&t, metric(g, 5), g->mrr_lo, g->mrr_hi, 0);
-		cell_est(&t, metric(g, 6), g->rew_lo, g->rew_hi, 0);
+		for (k = 0; k < NBOOT; k++)
+			cell_est(&t, metric(g, k), g->lo[k], g->hi[k], k < 5);
+		any_dom |= g->dom_gene >= 0;
 	}
-	table_print(&t, sb);
+	emit_table(sb, &t, opt.nby, html);
 
-	strbuf_addstr(sb, "\nGene level (macro: each gene weighted once) and answers\n\n");
+	heading(sb, html, "Case level, Wilson score intervals (secondary: they assume independent cases)");
+	t.ncols = (size_t)opt.nby + 5;
+	by_header(&t);
+	for (i = 1; i < 6; i++)
+		cell(&t, "%s", h1[i]);
+	for (gi = 0; gi < ngroups; gi++) {
+		struct group *g = &groups[gi];
+		int k;
+
+		by_cells(&t, g);
+		for (k = 0; k < 5; k++)
+			cell_prop(&t, prop_of(hits_of(g, k), g->a.n));
+	}
+	emit_table(sb, &t, opt.nby, html);
+
+	strbuf_reset(&tx);
+	strbuf_addf(&tx, "Gene level (macro: each gene weighted once; %s) and answers",
+		    boot_method(&m, M_MACRO));
+	heading(sb, html, tx.buf);
 	t.ncols = (size_t)opt.nby + 10;
 	by_header(&t);
 	for (i = 0; i < 10; i++)
@@ -1286,31 +1617,76 @@ static void write_table(struct strbuf *sb)
 	for (gi = 0; gi < ngroups; gi++) {
 		struct group *g = &groups[gi];
 		double n = (double)g->a.n;
+		int k;
 
 		by_cells(&t, g);
 		cell(&t, "%zu", g->ngenes);
-		cell_est(&t, g->macro[0], NAN, NAN, 1);
-		cell_est(&t, g->macro[1], NAN, NAN, 1);
-		cell_est(&t, g->macro[2], NAN, NAN, 1);
-		cell_est(&t, g->macro[3], NAN, NAN, 0);
-		cell_est(&t, g->macro[4], NAN, NAN, 0);
+		for (k = 0; k < 5; k++)
+			cell_est(&t, g->macro[k], g->mlo[k], g->mhi[k], k < 3);
 		cell(&t, "%.1f", 100 * (double)g->parse_err / n);
 		cell(&t, "%.1f", 100 * (double)g->call_err / n);
 		cell(&t, "%lld", g->noans);
 		cell(&t, "%.2f", (double)g->listlen / n);
 	}
-	table_print(&t, sb);
+	emit_table(sb, &t, opt.nby, html);
+
+	if (any_dom) {
+		heading(sb, html, "Dominant genes: one gene holds more than a fifth of a run's cases; "
+			"the run's figures without it");
+		t.ncols = (size_t)opt.nby + 10;
+		by_header(&t);
+		cell(&t, "%s", "gene");
+		cell(&t, "%s", "cases");
+		cell(&t, "%s", "share %");
+		cell(&t, "%s", "N without");
+		for (i = 1; i < 8; i++)
+			if (i != 2 && i != 4)
+				cell(&t, "%s", h1[i]);
+		cell(&t, "%s", "Top-1 % of the gene");
+		for (gi = 0; gi < ngroups; gi++) {
+			struct group *g = &groups[gi];
+			const struct agg *w = &g->without;
+			double v[NBOOT], n = (double)w->n;
+			int k;
+
+			if (g->dom_gene < 0)
+				continue;
+			by_cells(&t, g);
+			cell(&t, "%s", strmap_key(&genes, g->dom_gene));
+			cell(&t, "%lld", g->dom.n);
+			cell(&t, "%.1f", 100 * (double)g->dom.n / (double)g->a.n);
+			cell(&t, "%lld", w->n);
+			agg_vals(w, v);
+			for (k = 0; k < NBOOT; k++)
+				if (k != 1 && k != 3)
+					cell_est(&t, n > 0 ? v[k] / n : NAN, g->wlo[k], g->whi[k], k < 5);
+			cell(&t, "%.1f", 100 * (double)g->dom.h1 / (double)g->dom.n);
+		}
+		emit_table(sb, &t, opt.nby, html);
+	}
+
+	heading(sb, html, "Tie rules of the grader (provenance; \"list order\": none recorded)");
+	t.ncols = 2;
+	cell(&t, "%s", "run");
+	cell(&t, "%s", "tie rule");
+	for (gi = 0; gi < ngroups; gi++) {
+		cell(&t, "%s", group_label(&groups[gi], &lb));
+		cell(&t, "%s", groups[gi].ties ? groups[gi].ties : "list order");
+	}
+	emit_table(sb, &t, 2, html);
 
 	if (!ncmps)
 		goto done;
-	strbuf_addf(sb, "\nComparisons (run - baseline; %s gene-cluster bootstrap; McNemar exact on Top-1)\n\n",
-		    opt.unpaired ? "unpaired" : "paired");
+	strbuf_reset(&tx);
+	strbuf_addf(&tx, "Comparisons (run - baseline; %s %s)", opt.unpaired ? "unpaired" : "paired",
+		    boot_method(&m, M_CASES));
+	heading(sb, html, tx.buf);
 	{
 		static const char *const h3[] = { "baseline", "run", "cases", "d Top-1 pp", "d Top-5 pp",
-			"d Top-Max pp", "d MRR", "d reward", "gained", "lost", "McNemar p" };
+			"d Top-Max pp", "d MRR", "d reward", "gained", "lost" };
 
-		t.ncols = 11;
-		for (i = 0; i < 11; i++)
+		t.ncols = 10;
+		for (i = 0; i < 10; i++)
 			cell(&t, "%s", h3[i]);
 	}
 	for (i = 0; i < ncmps; i++) {
@@ -1325,33 +1701,103 @@ static void write_table(struct strbuf *sb)
 		if (c->paired) {
 			cell(&t, "%lld", c->gained);
 			cell(&t, "%lld", c->lost);
-			cell(&t, "%.4g", c->p);
 		} else {
-			cell(&t, "%s", "-");
 			cell(&t, "%s", "-");
 			cell(&t, "%s", "-");
 		}
 	}
-	/* the separator row aligns "baseline" and "run" left */
+	emit_table(sb, &t, 2, html);
+	strbuf_reset(&tx);
+	strbuf_addf(&tx, "Tests (p-values): Top-1 by %s; every figure by %s (B=%lld), "
+		    "which respects clustering by gene", M_MCNEMAR, M_FLIP, opt.nboot);
+	heading(sb, html, tx.buf);
 	{
-		int save = opt.nby;
+		static const char *const h4[] = { "baseline", "run", "McNemar Top-1", "sign-flip Top-1",
+			"sign-flip Top-5", "sign-flip Top-Max", "sign-flip MRR", "sign-flip reward" };
 
-		opt.nby = 2;
-		table_print(&t, sb);
-		opt.nby = save;
+		t.ncols = 8;
+		for (i = 0; i < 8; i++)
+			cell(&t, "%s", h4[i]);
 	}
+	for (i = 0; i < ncmps; i++) {
+		struct comparison *c = &cmps[i];
+		int j;
+
+		cell(&t, "%s", group_label(&groups[c->base], &lb));
+		cell(&t, "%s", group_label(&groups[c->run], &lb));
+		cell_p(&t, c->paired ? c->p : NAN);
+		for (j = 0; j < NCMP; j++)
+			cell_p(&t, c->pflip[j]);
+	}
+	emit_table(sb, &t, 2, html);
 done:
 	strbuf_release(&lb);
+	strbuf_release(&m);
+	strbuf_release(&tx);
+}
+
+static void write_table(struct strbuf *sb)
+{
+	write_tables(sb, 0);
 }
 
 /* ------------------------------------------------------------- JSON */
 
+/* a number as the shortest text that reads back as the same double
+ * (scientific notation where %g chooses it); not finite: null */
+static void jdbl(struct strbuf *sb, double v)
+{
+	char buf[40];
+	int prec;
+
+	if (!isfinite(v)) {
+		strbuf_addstr(sb, "null");
+		return;
+	}
+	if (v == 0) {
+		strbuf_addch(sb, '0');
+		return;
+	}
+	for (prec = 1; prec <= 17; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	strbuf_addstr(sb, buf);
+}
+
 static void jnum(struct strbuf *sb, const char *key, double v, int first)
 {
 	json_put_key(sb, key, first);
-	json_put_fixed(sb, v, 6);
+	jdbl(sb, v);
 }
 
+static void jstr(struct strbuf *sb, const char *key, const char *v, int first)
+{
+	json_put_key(sb, key, first);
+	json_put_str(sb, v);
+}
+
+/* a proportion: hits, value, the bootstrap interval (lo, hi: NaN for none) and
+ * the Wilson one */
+static void jprop_boot(struct strbuf *sb, const char *key, long long x, long long n, double lo, double hi,
+		       const char *method)
+{
+	struct prop p = prop_of(x, n);
+
+	json_put_key(sb, key, 0);
+	strbuf_addf(sb, "{\"hits\":%lld", x);
+	jnum(sb, "value", p.v, 0);
+	jnum(sb, "lo", lo, 0);
+	jnum(sb, "hi", hi, 0);
+	jstr(sb, "interval", method, 0);
+	strbuf_addstr(sb, ",\"wilson\":{");
+	jnum(sb, "lo", p.lo, 1);
+	jnum(sb, "hi", p.hi, 0);
+	strbuf_addstr(sb, "}}");
+}
+
+/* a rate of lines (errors): hits, value and the Wilson interval */
 static void jprop(struct strbuf *sb, const char *key, long long x, long long n)
 {
 	struct prop p = prop_of(x, n);
@@ -1361,6 +1807,19 @@ static void jprop(struct strbuf *sb, const char *key, long long x, long long n)
 	jnum(sb, "value", p.v, 0);
 	jnum(sb, "lo", p.lo, 0);
 	jnum(sb, "hi", p.hi, 0);
+	jstr(sb, "interval", M_WILSON, 0);
+	strbuf_addch(sb, '}');
+}
+
+static void jest(struct strbuf *sb, const char *key, double v, double lo, double hi, const char *method)
+{
+	json_put_key(sb, key, 0);
+	strbuf_addch(sb, '{');
+	jnum(sb, "value", v, 1);
+	jnum(sb, "lo", lo, 0);
+	jnum(sb, "hi", hi, 0);
+	if (method)
+		jstr(sb, "interval", method, 0);
 	strbuf_addch(sb, '}');
 }
 
@@ -1380,7 +1839,7 @@ static void write_json(struct strbuf *sb, const char *date)
 {
 	size_t gi, i;
 	int j;
-	struct strbuf tmp = STRBUF_INIT;
+	struct strbuf tmp = STRBUF_INIT, meth = STRBUF_INIT;
 
 	strbuf_addstr(sb, "{\"settings\":{\"by\":[");
 	for (j = 0; j < opt.nby; j++) {
@@ -1391,6 +1850,9 @@ static void write_json(struct strbuf *sb, const char *date)
 	strbuf_addf(sb, "],\"seed\":%llu,\"bootstrap\":%lld,\"confidence\":0.95,\"unpaired\":%s,\"date\":",
 		    opt.seed, opt.nboot, opt.unpaired ? "true" : "false");
 	json_put_str(sb, date);
+	jstr(sb, "interval", boot_method(&meth, M_CASES), 0);
+	jstr(sb, "secondary_interval", M_WILSON, 0);
+	strbuf_addf(sb, ",\"tests\":[\"%s\",\"%s (B=%lld)\"]", M_MCNEMAR, M_FLIP, opt.nboot);
 	strbuf_addstr(sb, "},\"groups\":[");
 	for (gi = 0; gi < ngroups; gi++) {
 		struct group *g = &groups[gi];
@@ -1401,23 +1863,38 @@ static void write_json(struct strbuf *sb, const char *date)
 		strbuf_addstr(sb, gi ? ",{\"by\":" : "{\"by\":");
 		jby(sb, g);
 		strbuf_addf(sb, ",\"n\":%lld,\"genes\":%zu", g->a.n, g->ngenes);
-		jprop(sb, "top1", g->a.h1, g->a.n);
-		jprop(sb, "top3", g->a.h3, g->a.n);
-		jprop(sb, "top5", g->a.h5, g->a.n);
-		jprop(sb, "top10", g->a.h10, g->a.n);
-		jprop(sb, "topmax", g->a.hmax, g->a.n);
-		strbuf_addstr(sb, ",\"mrr\":{");
-		jnum(sb, "value", metric(g, 5), 1);
-		jnum(sb, "lo", g->mrr_lo, 0);
-		jnum(sb, "hi", g->mrr_hi, 0);
-		strbuf_addstr(sb, "},\"reward\":{");
-		jnum(sb, "value", metric(g, 6), 1);
-		jnum(sb, "lo", g->rew_lo, 0);
-		jnum(sb, "hi", g->rew_hi, 0);
-		strbuf_addstr(sb, "},\"macro\":{");
+		boot_method(&meth, M_CASES);
+		for (j = 0; j < 5; j++)
+			jprop_boot(sb, metric_name[j], hits_of(g, j), g->a.n, g->lo[j], g->hi[j], meth.buf);
+		jest(sb, "mrr", metric(g, 5), g->lo[5], g->hi[5], meth.buf);
+		jest(sb, "reward", metric(g, 6), g->lo[6], g->hi[6], meth.buf);
+		strbuf_addstr(sb, ",\"macro\":{");
 		for (j = 0; j < 5; j++)
 			jnum(sb, metric_name[7 + j] + 6, g->macro[j], j == 0);
-		strbuf_addstr(sb, "}");
+		strbuf_addstr(sb, "},\"macro_intervals\":{");
+		jstr(sb, "interval", boot_method(&meth, M_MACRO), 1);
+		for (j = 0; j < 5; j++)
+			jest(sb, metric_name[7 + j] + 6, g->macro[j], g->mlo[j], g->mhi[j], NULL);
+		strbuf_addstr(sb, "},\"dominant_gene\":");
+		if (g->dom_gene < 0) {
+			strbuf_addstr(sb, "null");
+		} else {
+			const struct agg *w = &g->without;
+			double v[NBOOT];
+
+			strbuf_addstr(sb, "{\"gene\":");
+			json_put_str(sb, strmap_key(&genes, g->dom_gene));
+			strbuf_addf(sb, ",\"cases\":%lld", g->dom.n);
+			jnum(sb, "share", (double)g->dom.n / n, 0);
+			jnum(sb, "top1_of_gene", (double)g->dom.h1 / (double)g->dom.n, 0);
+			strbuf_addf(sb, ",\"without\":{\"n\":%lld", w->n);
+			boot_method(&meth, M_CASES);
+			agg_vals(w, v);
+			for (j = 0; j < NBOOT; j++)
+				jest(sb, metric_name[j], w->n ? v[j] / (double)w->n : NAN, g->wlo[j], g->whi[j],
+				     meth.buf);
+			strbuf_addstr(sb, "}}");
+		}
 		jprop(sb, "parse_errors", g->parse_err, g->a.n);
 		jprop(sb, "call_errors", g->call_err, g->a.n);
 		strbuf_addf(sb, ",\"no_answer\":%lld", g->noans);
@@ -1432,7 +1909,7 @@ static void write_json(struct strbuf *sb, const char *date)
 		for (k = 1; k <= curve_len(g); k++) {
 			if (k > 1)
 				strbuf_addch(sb, ',');
-			json_put_fixed(sb, (double)cum_hits(g, k) / n, 6);
+			jdbl(sb, (double)cum_hits(g, k) / n);
 		}
 		strbuf_addstr(sb, "],\"cohorts\":[");
 		for (i = 0, j = 0; i < ncohort_aggs; i++) {
@@ -1461,7 +1938,9 @@ static void write_json(struct strbuf *sb, const char *date)
 		strbuf_addstr(sb, "],\"provenance\":{");
 		for (j = 0; j < NPROV; j++) {
 			json_put_key(sb, prov_name[j], j == 0);
-			if (g->prov[j] && g->prov_varies[j])
+			if (j == P_TIE)
+				json_put_str(sb, g->ties ? g->ties : "list order");
+			else if (g->prov[j] && g->prov_varies[j])
 				strbuf_addstr(sb, "\"(varies)\"");
 			else
 				json_put_str_or_null(sb, g->prov[j]);
@@ -1478,6 +1957,7 @@ static void write_json(struct strbuf *sb, const char *date)
 		strbuf_addstr(sb, ",\"run\":");
 		jby(sb, &groups[c->run]);
 		strbuf_addf(sb, ",\"paired\":%s,\"cases\":%lld", c->paired ? "true" : "false", c->ncases);
+		boot_method(&meth, opt.unpaired ? "unpaired gene-cluster bootstrap" : "paired gene-cluster bootstrap");
 		for (j = 0; j < NCMP; j++) {
 			json_put_key(sb, cmp_name[j], 0);
 			strbuf_addch(sb, '{');
@@ -1486,12 +1966,32 @@ static void write_json(struct strbuf *sb, const char *date)
 			jnum(sb, "diff", c->diff[j], 0);
 			jnum(sb, "lo", c->lo[j], 0);
 			jnum(sb, "hi", c->hi[j], 0);
+			jstr(sb, "interval", meth.buf, 0);
+			if (c->paired) {
+				jnum(sb, "p", c->pflip[j], 0);
+				strbuf_addf(sb, ",\"test\":\"%s (B=%lld)\"", M_FLIP, opt.nboot);
+			}
 			strbuf_addch(sb, '}');
 		}
 		if (c->paired) {
 			strbuf_addf(sb, ",\"mcnemar_top1\":{\"gained\":%lld,\"lost\":%lld", c->gained, c->lost);
 			jnum(sb, "p", c->p, 0);
-			strbuf_addstr(sb, "},\"gained\":[");
+			jstr(sb, "test", M_MCNEMAR, 0);
+			strbuf_addstr(sb, "},\"gained_cases\":[");
+			for (x = 0; x < c->gained; x++) {
+				strbuf_addstr(sb, x ? ",{\"id\":" : "{\"id\":");
+				json_put_str(sb, case_id(c->gained_ids[x], &tmp));
+				jstr(sb, "gene", strmap_key(&genes, c->gained_genes[x]), 0);
+				strbuf_addch(sb, '}');
+			}
+			strbuf_addstr(sb, "],\"lost_cases\":[");
+			for (x = 0; x < c->lost; x++) {
+				strbuf_addstr(sb, x ? ",{\"id\":" : "{\"id\":");
+				json_put_str(sb, case_id(c->lost_ids[x], &tmp));
+				jstr(sb, "gene", strmap_key(&genes, c->lost_genes[x]), 0);
+				strbuf_addch(sb, '}');
+			}
+			strbuf_addstr(sb, "],\"gained\":[");
 			for (x = 0; x < c->gained; x++) {
 				if (x)
 					strbuf_addch(sb, ',');
@@ -1509,6 +2009,7 @@ static void write_json(struct strbuf *sb, const char *date)
 	}
 	strbuf_addstr(sb, "]}\n");
 	strbuf_release(&tmp);
+	strbuf_release(&meth);
 }
 
 /* ------------------------------------------------------------ history */
@@ -1742,29 +2243,143 @@ static void legend(struct strbuf *sb, const char *cls)
 	strbuf_release(&lb);
 }
 
+/* a step for about six ticks over 1..kmax: 1, 2, 5, 10, 20, 50, ... */
+static long tick_step(long kmax)
+{
+	long step = 1;
+
+	for (;;) {
+		if (kmax / step <= 8)
+			return step;
+		if (kmax / (2 * step) <= 8)
+			return 2 * step;
+		if (kmax / (5 * step) <= 8)
+			return 5 * step;
+		step *= 10;
+	}
+}
+
+#define BAND_CHUNK 16   /* rft_boot_ratios takes at most 16 statistics at once */
+
+/* the 95% band of group g's cumulative Top-k curve, k = 1..K: the gene-cluster
+ * bootstrap of each k's share, the same draws for every k (one seed) */
+static void curve_band(const struct group *g, long K, double *lo, double *hi)
+{
+	size_t ng = genes.n ? genes.n : 1, i, used = 0, nb = (size_t)opt.nboot;
+	int32_t *slot = emalloc(ng * sizeof(*slot));
+	double *cum = ecalloc(ng * (size_t)K, sizeof(*cum)), *den = ecalloc(ng, sizeof(*den));
+	double *chunk = emalloc(ng * BAND_CHUNK * sizeof(*chunk));
+	double *scratch = emalloc((nb ? nb : 1) * BAND_CHUNK * sizeof(*scratch));
+	long k, k0;
+
+	for (i = 0; i < ng; i++)
+		slot[i] = -1;
+	/* genes in name order, as compute_groups orders them */
+	for (i = 0; i < g->nrecs; i++) {
+		const struct rec *r = &g->recs[i];
+
+		if (slot[r->gene] < 0)
+			slot[r->gene] = (int32_t)used++;
+	}
+	{
+		int32_t *ids = emalloc((used ? used : 1) * sizeof(*ids)), *rank = emalloc(ng * sizeof(*rank));
+		size_t a, b2;
+
+		for (i = 0; i < ng; i++)
+			if (slot[i] >= 0)
+				ids[slot[i]] = (int32_t)i;
+		/* insertion into name order (a report has few genes per run) */
+		for (a = 1; a < used; a++)
+			for (b2 = a; b2 > 0 && strcmp(strmap_key(&genes, ids[b2 - 1]), strmap_key(&genes, ids[b2])) > 0; b2--) {
+				int32_t t = ids[b2];
+
+				ids[b2] = ids[b2 - 1];
+				ids[b2 - 1] = t;
+			}
+		for (a = 0; a < used; a++)
+			rank[ids[a]] = (int32_t)a;
+		for (i = 0; i < ng; i++)
+			if (slot[i] >= 0)
+				slot[i] = rank[i];
+		free(ids);
+		free(rank);
+	}
+	for (i = 0; i < g->nrecs; i++) {
+		const struct rec *r = &g->recs[i];
+		size_t s = (size_t)slot[r->gene];
+
+		den[s] += 1;
+		if (r->rank >= 1)
+			for (k = r->rank; k <= K; k++)
+				cum[s * (size_t)K + (size_t)(k - 1)] += 1;
+	}
+	for (k0 = 0; k0 < K; k0 += BAND_CHUNK) {
+		long m = K - k0 < BAND_CHUNK ? K - k0 : BAND_CHUNK;
+		size_t gi;
+
+		for (gi = 0; gi < used; gi++)
+			for (k = 0; k < m; k++)
+				chunk[gi * (size_t)m + (size_t)k] = cum[gi * (size_t)K + (size_t)(k0 + k)];
+		rft_boot_ratios(chunk, den, used, (size_t)m, NULL, NULL, 0, nb, seed_run(g, "curve"), scratch,
+				lo + k0, hi + k0);
+	}
+	free(slot);
+	free(cum);
+	free(den);
+	free(chunk);
+	free(scratch);
+}
+
 static void html_curves(struct strbuf *sb)
 {
-	long kmax = 1, k;
+	long kmax = 1, k, step;
 	size_t gi;
 
 	for (gi = 0; gi < ngroups; gi++)
 		if (curve_len(&groups[gi]) > kmax)
 			kmax = curve_len(&groups[gi]);
-	strbuf_addf(sb, "<h2>Cumulative Top-k</h2>\n<svg id=\"topk\" xmlns=\"http://www.w3.org/2000/svg\" "
-		    "width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"cumulative Top-k\">\n", CW, CH);
-	axes(sb, "k (rank of the causal gene at most k)", kmax);
+	strbuf_addf(sb, "<h2>Cumulative Top-k</h2>\n<p>share of cases whose causal gene is ranked k or better; "
+		    "bands: 95%% gene-cluster bootstrap (B=%lld)</p>\n<svg id=\"topk\" xmlns=\"http://www.w3.org/2000/svg\" "
+		    "width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"cumulative Top-k\">\n", opt.nboot, CW, CH);
+	axes(sb, "k (rank of the causal gene at most k)", 0);
+	step = tick_step(kmax);
+	for (k = 1; k <= kmax; k = (k == 1 && step > 1) ? step : k + step) {
+		double x = ML + (kmax > 1 ? (double)(CW - ML - MR) * (double)(k - 1) / (double)(kmax - 1) : 0);
+
+		strbuf_addf(sb, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#999\"/>"
+			    "<text class=\"tick\" x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%ld</text>\n",
+			    x, x, CH - MB, CH - MB + 4, x, CH - MB + 16, k);
+	}
 	for (gi = 0; gi < ngroups; gi++) {
 		struct group *g = &groups[gi];
+		long K = curve_len(g);
+		double *lo = emalloc((size_t)K * sizeof(*lo)), *hi = emalloc((size_t)K * sizeof(*hi));
 
+#define CX(k) (ML + (kmax > 1 ? (double)(CW - ML - MR) * (double)((k) - 1) / (double)(kmax - 1) : 0))
+#define CY(v) (MT + (CH - MT - MB) * (1 - (v)))
+		curve_band(g, K, lo, hi);
+		if (opt.nboot && !isnan(lo[0])) {
+			strbuf_addf(sb, "<path class=\"band\" fill=\"%s\" fill-opacity=\"0.15\" stroke=\"none\" d=\"",
+				    palette[gi % NPAL]);
+			for (k = 1; k <= K; k++)
+				strbuf_addf(sb, "%s%.1f,%.1f", k == 1 ? "M" : " L", CX(k), CY(hi[k - 1]));
+			for (k = K; k >= 1; k--)
+				strbuf_addf(sb, " L%.1f,%.1f", CX(k), CY(lo[k - 1]));
+			strbuf_addstr(sb, " Z\"/>\n");
+		}
 		strbuf_addf(sb, "<path class=\"curve\" fill=\"none\" stroke-width=\"2\" stroke=\"%s\" d=\"",
 			    palette[gi % NPAL]);
-		for (k = 1; k <= curve_len(g); k++) {
-			double x = ML + (kmax > 1 ? (double)(CW - ML - MR) * (double)(k - 1) / (double)(kmax - 1) : 0);
-			double y = MT + (CH - MT - MB) * (1 - (double)cum_hits(g, k) / (double)g->a.n);
-
-			strbuf_addf(sb, "%s%.1f,%.1f", k == 1 ? "M" : " L", x, y);
-		}
+		for (k = 1; k <= K; k++)
+			strbuf_addf(sb, "%s%.1f,%.1f", k == 1 ? "M" : " L", CX(k),
+				    CY((double)cum_hits(g, k) / (double)g->a.n));
 		strbuf_addstr(sb, "\"/>\n");
+		if (K == 1)
+			strbuf_addf(sb, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/>\n", CX(1),
+				    CY((double)cum_hits(g, 1) / (double)g->a.n), palette[gi % NPAL]);
+#undef CX
+#undef CY
+		free(lo);
+		free(hi);
 	}
 	strbuf_addstr(sb, "</svg>\n");
 	legend(sb, "legend");
@@ -1859,6 +2474,20 @@ static void html_trend(struct strbuf *sb)
 		strbuf_addstr(sb, "</title></path>\n");
 		i = j;
 	}
+	/* a marker on every point: a run with one report is a single point */
+	for (i = 0, run = 0; i < ntrend; run++) {
+		size_t j = i;
+
+		for (; j < ntrend && !strcmp(trend[j].run, trend[i].run); j++) {
+			for (s = 0; strcmp(dates[s], trend[j].date); s++)
+				;
+			strbuf_addf(sb, "<circle class=\"point\" r=\"4\" fill=\"%s\" cx=\"%.1f\" cy=\"%.1f\"/>\n",
+				    palette[run % NPAL],
+				    ML + (ndates > 1 ? (double)(CW - ML - MR) * (double)s / (double)(ndates - 1) : 0),
+				    MT + (CH - MT - MB) * (1 - trend[j].top1));
+		}
+		i = j;
+	}
 	strbuf_addstr(sb, "</svg>\n<p class=\"legend\">");
 	for (i = 0, run = 0; i < ntrend; run++) {
 		size_t j = i;
@@ -1904,6 +2533,112 @@ static void html_table(struct strbuf *sb, struct table *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/* the cases a comparison gained and lost at Top-1, by id and gene */
+static void html_cases(struct strbuf *sb)
+{
+	struct table t = { NULL, 0, 0, 0 };
+	struct strbuf lb = STRBUF_INIT, lb2 = STRBUF_INIT, id = STRBUF_INIT;
+	size_t i;
+	long long x;
+
+	for (i = 0; i < ncmps; i++) {
+		struct comparison *c = &cmps[i];
+
+		if (!c->paired)
+			continue;
+		strbuf_addstr(sb, "<h2>Cases gained and lost at Top-1: ");
+		esc(sb, group_label(&groups[c->run], &lb));
+		strbuf_addstr(sb, " against ");
+		esc(sb, group_label(&groups[c->base], &lb2));
+		strbuf_addstr(sb, "</h2>\n");
+		if (!c->gained && !c->lost) {
+			strbuf_addstr(sb, "<p>none</p>\n");
+			continue;
+		}
+		t.ncols = 3;
+		cell(&t, "%s", "case");
+		cell(&t, "%s", "gene");
+		cell(&t, "%s", "Top-1");
+		for (x = 0; x < c->gained; x++) {
+			cell(&t, "%s", case_id(c->gained_ids[x], &id));
+			cell(&t, "%s", strmap_key(&genes, c->gained_genes[x]));
+			cell(&t, "%s", "gained");
+		}
+		for (x = 0; x < c->lost; x++) {
+			cell(&t, "%s", case_id(c->lost_ids[x], &id));
+			cell(&t, "%s", strmap_key(&genes, c->lost_genes[x]));
+			cell(&t, "%s", "lost");
+		}
+		html_table(sb, &t);
+	}
+	strbuf_release(&lb);
+	strbuf_release(&lb2);
+	strbuf_release(&id);
+}
+
+/* the data versions of every run as a table: one column a run, one row a
+ * key of the versions object (a value that is not an object shown as text) */
+static void html_data_versions(struct strbuf *sb)
+{
+	struct table t = { NULL, 0, 0, 0 };
+	struct strbuf lb = STRBUF_INIT, err = STRBUF_INIT;
+	struct json_object **obj = ecalloc(ngroups ? ngroups : 1, sizeof(*obj));
+	struct strmap keys = STRMAP_INIT;
+	size_t gi, k;
+
+	strbuf_addstr(sb, "<h2>Data versions</h2>\n");
+	for (gi = 0; gi < ngroups; gi++) {
+		const char *v = groups[gi].prov[P_DATA];
+
+		strbuf_reset(&err);
+		if (v && !groups[gi].prov_varies[P_DATA] && rft_json_parse(v, strlen(v), &obj[gi], &err) == 0 &&
+		    json_object_is_type(obj[gi], json_type_object)) {
+			json_object_object_foreach(obj[gi], key, val) {
+				(void)val;
+				strmap_intern(&keys, key, NULL);
+			}
+		} else if (obj[gi]) {
+			json_object_put(obj[gi]);
+			obj[gi] = NULL;
+		}
+	}
+	t.ncols = 1 + ngroups;
+	cell(&t, "%s", "data");
+	for (gi = 0; gi < ngroups; gi++)
+		cell(&t, "%s", group_label(&groups[gi], &lb));
+	for (k = 0; k < keys.n; k++) {
+		cell(&t, "%s", strmap_key(&keys, (long)k));
+		for (gi = 0; gi < ngroups; gi++) {
+			struct json_object *val = NULL;
+
+			if (obj[gi] && json_object_object_get_ex(obj[gi], strmap_key(&keys, (long)k), &val))
+				cell(&t, "%s", json_object_is_type(val, json_type_string) ? json_object_get_string(val) :
+				     json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN));
+			else
+				cell(&t, "%s", "-");
+		}
+	}
+	/* runs whose versions are not an object, vary, or are missing */
+	cell(&t, "%s", "as recorded");
+	for (gi = 0; gi < ngroups; gi++) {
+		const struct group *g = &groups[gi];
+
+		if (obj[gi])
+			cell(&t, "%s", "(above)");
+		else
+			cell(&t, "%s%s", g->prov[P_DATA] ? g->prov[P_DATA] : "not recorded",
+			     g->prov_varies[P_DATA] ? " (and others)" : "");
+	}
+	html_table(sb, &t);
+	for (gi = 0; gi < ngroups; gi++)
+		if (obj[gi])
+			json_object_put(obj[gi]);
+	free(obj);
+	strmap_release(&keys);
+	strbuf_release(&lb);
+	strbuf_release(&err);
+}
+
 static void write_html(struct strbuf *sb, const char *date)
 {
 	struct table t = { NULL, 0, 0, 0 };
@@ -1912,19 +2647,20 @@ static void write_html(struct strbuf *sb, const char *date)
 	int j, rows;
 
 	strbuf_addstr(sb, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+		      "<meta name=\"viewport\" content=\"width=device-width\">\n"
 		      "<title>rft-report</title>\n<style>\n"
-		      "body{font-family:sans-serif;margin:2em;max-width:1100px}"
-		      "table{border-collapse:collapse;margin:0.5em 0 1.5em}"
-		      "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right;font-size:13px}"
+		      "body{font-family:sans-serif;margin:1.5em;max-width:1300px}"
+		      "h2{font-size:1.15em;margin:1.4em 0 0.4em}"
+		      "table{border-collapse:collapse;margin:0.3em 0 1em;max-width:100%}"
+		      "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right;font-size:12.5px;"
+		      "overflow-wrap:break-word}"
 		      "th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}"
-		      "pre{background:#f8f8f8;padding:1em;overflow:auto}\n"
+		      "svg{max-width:100%;height:auto}p{max-width:1100px}\n"
 		      "</style></head><body>\n<h1>rft-report</h1>\n<p>report date ");
 	esc(sb, date);
-	strbuf_addf(sb, "; 95%% intervals (Wilson for proportions; MRR and reward by a gene-cluster "
-		    "bootstrap, %lld replicates, seed %llu)</p>\n<h2>Summary</h2>\n<pre>", opt.nboot, opt.seed);
-	write_table(&txt);
-	esc(sb, txt.buf);
-	strbuf_addstr(sb, "</pre>\n");
+	strbuf_addf(sb, "; seed %llu</p>\n", opt.seed);
+	write_tables(sb, 1);
+	html_cases(sb);
 	html_curves(sb);
 	html_buckets(sb);
 	html_trend(sb);
@@ -1976,19 +2712,24 @@ static void write_html(struct strbuf *sb, const char *date)
 	html_table(sb, &t);
 
 	strbuf_addstr(sb, "<h2>Provenance</h2>\n");
-	t.ncols = 1 + NPROV;
+	t.ncols = NPROV;
 	cell(&t, "%s", "run");
 	for (j = 0; j < NPROV; j++)
-		cell(&t, "%s", prov_name[j]);
+		if (j != P_DATA)
+			cell(&t, "%s", prov_name[j]);
 	for (gi = 0; gi < ngroups; gi++) {
 		struct group *g = &groups[gi];
 
 		cell(&t, "%s", group_label(g, &lb));
 		for (j = 0; j < NPROV; j++)
-			cell(&t, "%s%s", g->prov[j] ? g->prov[j] : "not recorded",
-			     g->prov_varies[j] ? " (and others)" : "");
+			if (j == P_TIE)
+				cell(&t, "%s", g->ties ? g->ties : "list order");
+			else if (j != P_DATA)
+				cell(&t, "%s%s", g->prov[j] ? g->prov[j] : "not recorded",
+				     g->prov_varies[j] ? " (and others)" : "");
 	}
 	html_table(sb, &t);
+	html_data_versions(sb);
 	strbuf_addf(sb, "<p>made by rft-report (rftkit %s)</p>\n</body></html>\n", RFT_VERSION);
 	strbuf_release(&lb);
 	strbuf_release(&txt);
@@ -2012,7 +2753,7 @@ static int output_sync(struct rft_output *o)
 
 enum {
 	OPT_BY = 256, OPT_JSON, OPT_TSV, OPT_HTML, OPT_HISTORY, OPT_DATE, OPT_SEED, OPT_BOOTSTRAP,
-	OPT_UNPAIRED, OPT_FAIL_BELOW, OPT_TOP, OPT_SKIP_BAD, OPT_REJECTS, OPT_STATS
+	OPT_UNPAIRED, OPT_FAIL_BELOW, OPT_TOP, OPT_SKIP_BAD, OPT_REJECTS, OPT_STATS, OPT_ALLOW_REPEATS
 };
 
 static const struct rft_opt options[] = {
@@ -2026,6 +2767,7 @@ static const struct rft_opt options[] = {
 	{ OPT_SEED, "seed", RFT_ARG_REQ, "N", "bootstrap seed (default 1)" },
 	{ OPT_BOOTSTRAP, "bootstrap", RFT_ARG_REQ, "N", "bootstrap replicates (default 1000; 0: no intervals)" },
 	{ OPT_UNPAIRED, "unpaired", RFT_ARG_NONE, NULL, "compare runs over different cases as independent samples" },
+	{ OPT_ALLOW_REPEATS, "allow-repeats", RFT_ARG_NONE, NULL, "pool lines of one case within a run (repeated samples) instead of refusing them" },
 	{ OPT_FAIL_BELOW, "fail-below", RFT_ARG_REQ, "M=F,...", "exit 1 when a figure (top1, mrr, ...) is below F" },
 	{ OPT_TOP, "top", RFT_ARG_REQ, "N", "rows of the most-predicted genes per run (default 15)" },
 	{ OPT_SKIP_BAD, "skip-bad", RFT_ARG_OPT, "N", "skip (count, reject) up to N bad records instead of stopping" },
@@ -2043,7 +2785,8 @@ static const struct rft_cmd cmd = {
 	"metrics for --fail-below: top1 top3 top5 top10 topmax mrr reward macro_top1\n"
 	"macro_top5 macro_topmax macro_mrr macro_reward (values 0..1).\n"
 	"exit status: 0 ok, 1 a figure below its --fail-below floor, 64 usage, 65 bad\n"
-	"data (or runs over different cases), 66 input missing, 74 I/O error.\n"
+	"data (a case twice in a run, or runs over different cases), 66 input\n"
+	"missing, 74 I/O error.\n"
 	"See rft-report(1).\n"
 };
 
@@ -2137,6 +2880,8 @@ static void release_all(void)
 		free(groups[i].vals);
 		free(groups[i].key);
 		free(groups[i].recs);
+		free(groups[i].fruns);
+		free(groups[i].ties);
 		for (j = 0; j < NPROV; j++)
 			free(groups[i].prov[j]);
 		u64map_release(&groups[i].gene_ix);
@@ -2148,6 +2893,8 @@ static void release_all(void)
 	for (i = 0; i < ncmps; i++) {
 		free(cmps[i].gained_ids);
 		free(cmps[i].lost_ids);
+		free(cmps[i].gained_genes);
+		free(cmps[i].lost_genes);
 	}
 	free(cmps);
 	for (i = 0; i < ntrend; i++) {
@@ -2163,6 +2910,7 @@ static void release_all(void)
 	strmap_release(&genes);
 	strmap_release(&cohorts);
 	strmap_release(&symbols);
+	strmap_release(&files);
 	free(gene_aggs);
 	free(cohort_aggs);
 	free(sym_aggs);
@@ -2209,6 +2957,7 @@ int main(int argc, char **argv)
 				die(RFT_EX_USAGE, "--bootstrap wants at most 1000000 replicates");
 			break;
 		case OPT_UNPAIRED: opt.unpaired = 1; break;
+		case OPT_ALLOW_REPEATS: opt.allow_repeats = 1; break;
 		case OPT_FAIL_BELOW: parse_floors(optarg); break;
 		case OPT_TOP: opt.top = (long)count_arg("top", optarg); break;
 		case OPT_SKIP_BAD: opt.skip_bad = rft_skip_bad_arg(optarg); break;
@@ -2283,6 +3032,8 @@ int main(int argc, char **argv)
 	if (!ngroups)
 		die(RFT_EX_DATA, "no graded lines: nothing to report");
 
+	if (!opt.allow_repeats)
+		check_repeats();
 	compute_groups();
 	compute_comparisons();
 	if (nsym_aggs)

@@ -50,7 +50,7 @@ test_expect_success 'the explanation names matched terms, their weights and the 
 '
 test_expect_success 'output_text is output_json as text; the sample contract' '
 	rft-rank $DATA "$M/cases.jsonl" | jq -s -e "map(select(.sample) | .sample |
-		(.output_text | fromjson) == .output_json and .model == \"rft-rank/disease\" and
+		(.output_text | fromjson) == .output_json and .model == \"rft-rank/disease;breadth=0\" and
 		.finish_reason == \"stop\" and .attempts == 1 and .cached == false and
 		.params.method == \"disease\" and .data.hpo == \"2099-01-01\" and
 		.data.annotations[0].version == \"2099-01-01\") | length == 3 and all" > /dev/null
@@ -124,4 +124,11 @@ test_expect_success 'several ontologies in --hpo-dir: 78, asks for --ontology' '
 test_expect_success '-o is atomic: nothing left behind on failure' '
 	test_must_fail 65 rft-rank $DATA -o out2.jsonl shape.jsonl 2> /dev/null &&
 	! test -e out2.jsonl && test -z "$(ls -A | grep "^\.out2" || true)"
+'
+test_expect_success 'the model name encodes every non-default setting; the defaults keep rft-rank/disease' '
+	name() { rft-rank --hpo-dir $M --hgnc $M/hgnc-micro.txt "$@" "$M/cases.jsonl" | jq -r "select(.sample) | .sample.model" | sort -u; } &&
+	test "$(name)" = "rft-rank/disease" &&
+	test "$(name -k 2)" = "rft-rank/disease;k=2" &&
+	test "$(name -m gene --absent-weight -0.5 --breadth 0.25)" = "rft-rank/gene;absent_weight=-0.5;breadth=0.25" &&
+	test "$(name --breadth 0.5)" != "$(name --breadth 0.25)"
 '

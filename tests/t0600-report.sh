@@ -36,19 +36,19 @@ test_expect_success 'macro (gene-level) figures match the hand computation' '
 	near base.json "$g.reward" 0.289583
 '
 test_expect_success 'Wilson intervals: 2/10 and 5/10 of the fixtures, 5/20, 0/10 and 10/10' '
-	near base.json ".groups[0].top1.lo" 0.056682 && near base.json ".groups[0].top1.hi" 0.509838 &&
+	near base.json ".groups[0].top1.wilson.lo" 0.056682 && near base.json ".groups[0].top1.wilson.hi" 0.509838 &&
 	: > w20 && i=1 && while [ $i -le 20 ]; do
 		if [ $i -le 5 ]; then graded C$i HGNC:$i 1 m >> w20; else graded C$i HGNC:$i null m >> w20; fi
 		i=$((i + 1)); done &&
 	rft-report --json w20 > w20.json &&
-	jq -e ".groups[0].top1 | (.lo * 10000 | round) == 1119 and (.hi * 10000 | round) == 4687" w20.json &&
-	jq -e ".groups[0].topmax | .lo == 0.111862 or ((.lo * 10000 | round) == 1119)" w20.json &&
+	jq -e ".groups[0].top1.wilson | (.lo * 10000 | round) == 1119 and (.hi * 10000 | round) == 4687" w20.json &&
+	jq -e ".groups[0].topmax.wilson | .lo == 0.111862 or ((.lo * 10000 | round) == 1119)" w20.json &&
 	: > w10 && i=1 && while [ $i -le 10 ]; do graded C$i HGNC:1 null m >> w10; i=$((i + 1)); done &&
 	rft-report --json w10 > w10.json &&
-	jq -e ".groups[0].top1 | .lo == 0 and ((.hi * 10000 | round) == 2775)" w10.json &&
+	jq -e ".groups[0].top1.wilson | .lo == 0 and ((.hi * 10000 | round) == 2775)" w10.json &&
 	sed "s/\"rank\":null,\"predicted\":\[\"Z\"\]/\"rank\":1,\"predicted\":[\"Z\"]/" w10 > h10 &&
 	rft-report --json h10 > h10.json &&
-	jq -e ".groups[0].top1 | .hi == 1 and ((.lo * 10000 | round) == 7225)" h10.json
+	jq -e ".groups[0].top1.wilson | .hi == 1 and ((.lo * 10000 | round) == 7225)" h10.json
 '
 test_expect_success 'paired comparison: differences, cases gained and lost, McNemar 4 vs 1 = 0.375' '
 	rft-report --json "$R/base.jsonl" "$R/tuned.jsonl" > cmp.json &&

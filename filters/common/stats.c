@@ -34,6 +34,19 @@ double rft_mcnemar_exact(long long b, long long c)
 
 	if (n <= 0)
 		return 1;
+	if (n <= 1000) {
+		/* C(n,i) / 2^n by the ratio of successive terms from the exact
+		 * 2^-n: small counts come out exact (4 vs 1 gives 0.375) */
+		double t = ldexp(1.0, (int)-n);
+
+		for (i = 0; i <= k; i++) {
+			if (i)
+				t = t * (double)(n - i + 1) / (double)i;
+			sum += t;
+		}
+		p = 2 * sum;
+		return p > 1 ? 1 : p;
+	}
 	lognorm = (double)n * log(2.0);
 	for (i = 0; i <= k; i++)
 		sum += exp(lgamma((double)n + 1) - lgamma((double)i + 1) -
@@ -117,11 +130,56 @@ double rft_quantile_sorted(const double *v, size_t n, double q)
 	return v[i] + (h - f) * (v[i + 1] - v[i]);
 }
 
-static int cmp_double(const void *a, const void *b)
+/* the k-th smallest of v[0..n) moved to v[k], smaller ones before it and
+ * larger ones after (Hoare's selection, median of three; no NaN) */
+static void select_kth(double *v, size_t n, size_t k)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	size_t lo = 0, hi = n - 1;
 
-	return x < y ? -1 : x > y;
+	while (hi > lo) {
+		size_t mid = lo + (hi - lo) / 2, i = lo, j = hi;
+		double a = v[lo], b = v[mid], c = v[hi], pivot, t;
+
+		pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+		while (i <= j) {
+			while (v[i] < pivot)
+				i++;
+			while (v[j] > pivot)
+				j--;
+			if (i <= j) {
+				t = v[i];
+				v[i] = v[j];
+				v[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			return;
+	}
+}
+
+/* the type-7 quantile q of v[0..n) (reordered), as rft_quantile_sorted gives
+ * on the sorted values, without sorting */
+static double quantile_select(double *v, size_t n, double q)
+{
+	double h = (double)(n - 1) * q, f = floor(h), x, y;
+	size_t i = (size_t)f, r;
+
+	select_kth(v, n, i);
+	x = v[i];
+	if (i + 1 >= n)
+		return x;
+	for (y = v[i + 1], r = i + 2; r < n; r++)
+		if (v[r] < y)
+			y = v[r];
+	return x + (h - f) * (y - x);
 }
 
 /* one replicate: sums into sn[0..m) and the returned denominator.  The n
@@ -129,7 +187,7 @@ static int cmp_double(const void *a, const void *b)
  * order, so the figures are those of summing draw by draw, but the sum
  * stays in a register) */
 static double draw(struct rft_rng *r, const double *num, const double *den, size_t n,
-		   size_t m, double *sn, uint32_t *idx)
+		   size_t m, double *sn, uint32_t *idx, int with_den)
 {
 	double sd = 0;
 	size_t i, j;
@@ -178,8 +236,9 @@ static double draw(struct rft_rng *r, const double *num, const double *den, size
 		if (left >= 2)
 			sn[j + 1] = t1;
 	}
-	for (i = 0; i < n; i++)
-		sd += den[idx[i]];
+	if (with_den)
+		for (i = 0; i < n; i++)
+			sd += den[idx[i]];
 	return sd;
 }
 
@@ -203,10 +262,10 @@ void rft_boot_ratios(const double *num, const double *den, size_t n, size_t m,
 	idx = emalloc((n > n2 ? n : n2) * sizeof(*idx));
 	rft_rng_seed(&r, seed);
 	for (b = 0; b < nboot; ) {
-		double sd = draw(&r, num, den, n, m, sn, idx), sd2 = 1;
+		double sd = draw(&r, num, den, n, m, sn, idx, 1), sd2 = 1;
 
 		if (num2)
-			sd2 = draw(&r, num2, den2, n2, m, sn2, idx);
+			sd2 = draw(&r, num2, den2, n2, m, sn2, idx, 1);
 		if (!(sd > 0) || !(sd2 > 0)) {
 			if (++tries > 100 * nboot) {
 				free(idx);
@@ -222,10 +281,100 @@ void rft_boot_ratios(const double *num, const double *den, size_t n, size_t m,
 	for (j = 0; j < m; j++) {
 		double *col = scratch + j * nboot;
 
-		qsort(col, nboot, sizeof(*col), cmp_double);
-		col_lo = rft_quantile_sorted(col, nboot, 0.025);
-		col_hi = rft_quantile_sorted(col, nboot, 0.975);
+		col_lo = quantile_select(col, nboot, 0.025);
+		col_hi = quantile_select(col, nboot, 0.975);
 		lo[j] = col_lo;
 		hi[j] = col_hi;
 	}
+}
+
+void rft_boot_ratio_cols(const double *sums, size_t n, size_t m, const int *num_col,
+			 const int *den_col, size_t nstat, size_t nboot, uint64_t seed,
+			 double *scratch, double *lo, double *hi)
+{
+	struct rft_rng r;
+	double sn[MAX_STATS];
+	uint32_t *idx;
+	size_t b, j, tries = 0;
+	static const double none = 0;
+
+	for (j = 0; j < nstat; j++)
+		lo[j] = hi[j] = NAN;
+	if (nboot == 0 || n == 0 || m == 0 || m > MAX_STATS || n > UINT32_MAX)
+		return;
+	idx = emalloc(n * sizeof(*idx));
+	rft_rng_seed(&r, seed);
+	for (b = 0; b < nboot; ) {
+		int ok = 1;
+
+		(void)draw(&r, sums, &none, n, m, sn, idx, 0);
+		for (j = 0; j < nstat; j++)
+			ok &= sn[den_col[j]] > 0;
+		if (!ok) {
+			if (++tries > 100 * nboot) {
+				free(idx);
+				return;
+			}
+			continue;
+		}
+		for (j = 0; j < nstat; j++)
+			scratch[j * nboot + b] = sn[num_col[j]] / sn[den_col[j]];
+		b++;
+	}
+	free(idx);
+	for (j = 0; j < nstat; j++) {
+		double *col = scratch + j * nboot;
+
+		lo[j] = quantile_select(col, nboot, 0.025);
+		hi[j] = quantile_select(col, nboot, 0.975);
+	}
+}
+
+void rft_signflip_test(const double *d, size_t n, size_t m, size_t nperm, uint64_t seed,
+		       double *p)
+{
+	struct rft_rng r;
+	double t[MAX_STATS], tol[MAX_STATS], ts[MAX_STATS];
+	size_t count[MAX_STATS], b, i, j;
+
+	if (m > MAX_STATS)
+		m = MAX_STATS;
+	for (j = 0; j < m; j++)
+		p[j] = NAN;
+	if (nperm == 0)
+		return;
+	for (j = 0; j < m; j++) {
+		double a = 0;
+
+		t[j] = 0;
+		for (i = 0; i < n; i++) {
+			t[j] += d[i * m + j];
+			a += fabs(d[i * m + j]);
+		}
+		t[j] = fabs(t[j]);
+		tol[j] = 1e-12 * a;
+		count[j] = 0;
+	}
+	rft_rng_seed(&r, seed);
+	for (b = 0; b < nperm; b++) {
+		uint64_t bits = 0;
+
+		for (j = 0; j < m; j++)
+			ts[j] = 0;
+		for (i = 0; i < n; i++) {
+			const double *v = d + i * m;
+			double sg;
+
+			if (i % 64 == 0)
+				bits = rft_rng_next(&r);
+			sg = (double)(1 - 2 * (int)(bits & 1));   /* no branch on a coin */
+			for (j = 0; j < m; j++)
+				ts[j] += sg * v[j];
+			bits >>= 1;
+		}
+		for (j = 0; j < m; j++)
+			count[j] += fabs(ts[j]) >= t[j] - tol[j];
+	}
+	for (j = 0; j < m; j++)
+		p[j] = (1.0 + (double)count[j]) / (1.0 + (double)nperm);
 }

@@ -1,7 +1,8 @@
 /*
  * stats.h - the interval estimates and tests rftkit reports use: Wilson score
  * intervals for proportions, a seeded random generator and percentile
- * (cluster) bootstrap intervals, and McNemar's exact test.
+ * (cluster) bootstrap intervals, McNemar's exact test, and a sign-flip
+ * permutation test over clusters.
  *
  * Everything here is deterministic: the generator is splitmix64 seeded by the
  * caller, so a report is reproducible from its --seed.
@@ -30,7 +31,9 @@ void rft_wilson(double x, double n, double z, double *lo, double *hi);
 /*
  * McNemar's exact test (two-sided) for b and c discordant pairs:
  * with n = b + c and k = min(b, c),  p = min(1, 2 * sum_{i<=k} C(n,i) / 2^n);
- * p = 1 when n == 0.  Computed in log space, exact to double precision.
+ * p = 1 when n == 0.  For n <= 1000 the terms come from 2^-n by their
+ * ratios (exact for small n, far below 1e-300 without underflow to 0 for
+ * the sums that matter); beyond, in log space.
  */
 double rft_mcnemar_exact(long long b, long long c);
 
@@ -73,5 +76,32 @@ double rft_quantile_sorted(const double *v, size_t n, double q);
 void rft_boot_ratios(const double *num, const double *den, size_t n, size_t m,
 		     const double *num2, const double *den2, size_t n2,
 		     size_t nboot, uint64_t seed, double *scratch, double *lo, double *hi);
+
+/*
+ * The same percentile cluster bootstrap for ratios of any two of m column
+ * sums, all from one set of draws: cluster i has sums[i*m + c] in column c
+ * (m at most 16); statistic s is sum(column num_col[s]) / sum(column
+ * den_col[s]) over the drawn clusters (a replicate with a denominator <= 0
+ * is drawn again).  One draw serves case-level ratios (hits / cases) and
+ * gene-level means (per-gene mean / 1) together.  scratch holds
+ * nboot * nstat doubles; lo[s], hi[s] as for rft_boot_ratios.
+ */
+void rft_boot_ratio_cols(const double *sums, size_t n, size_t m, const int *num_col,
+			 const int *den_col, size_t nstat, size_t nboot, uint64_t seed,
+			 double *scratch, double *lo, double *hi);
+
+/*
+ * Sign-flip permutation test over clusters (genes) of paired differences,
+ * for m statistics at once.  Cluster i contributes d[i*m + j], its summed
+ * (run - baseline) difference for statistic j; T_j = sum_i d[i*m + j].
+ * Under the null hypothesis of no difference each cluster's sum is as
+ * likely to have either sign, so each of nperm permutations flips every
+ * cluster's sign (all m statistics together) with probability 1/2 and
+ * counts |T*_j| >= |T_j| (less a relative 1e-12 for rounding).  p[j] =
+ * (1 + count) / (1 + nperm): never 0.  nperm == 0 or n == 0: p[j] = NaN
+ * (n == 0 and nperm > 0: 1).  m at most 16.
+ */
+void rft_signflip_test(const double *d, size_t n, size_t m, size_t nperm, uint64_t seed,
+		       double *p);
 
 #endif

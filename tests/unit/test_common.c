@@ -863,6 +863,49 @@ static void test_below_fixed(void)
 	CHECK(same, "stats: rft_rng_below_fixed draws exactly what rft_rng_below draws");
 }
 
+/* the sign-flip test: symmetric differences give p near 1, a consistent one
+ * over many genes the smallest p there is, 1/(B+1); p is never 0 */
+static void test_signflip(void)
+{
+	double d[2 * 40], p[2];
+	size_t i;
+
+	for (i = 0; i < 40; i++) {
+		d[2 * i] = i % 2 ? 1 : -1;                /* sums to 0 */
+		d[2 * i + 1] = 0.5 + (double)(i % 3);     /* all positive */
+	}
+	rft_signflip_test(d, 40, 2, 999, 7, p);
+	CHECK(p[0] > 0.9, "stats: sign-flip p near 1 for symmetric differences");
+	CHECK(p[1] == 1.0 / 1000, "stats: sign-flip p = 1/(B+1) for a consistent difference over 40 genes");
+	rft_signflip_test(d, 0, 2, 99, 7, p);
+	CHECK(p[0] == 1 && p[1] == 1, "stats: sign-flip with no gene gives p = 1");
+	d[0] = 3;
+	d[1] = 0;
+	rft_signflip_test(d, 1, 2, 999, 7, p);
+	CHECK(p[0] == 1 && p[1] == 1, "stats: one gene: every flip is as extreme, p = 1");
+	rft_signflip_test(d, 1, 2, 0, 7, p);
+	CHECK(isnan(p[0]), "stats: no permutations: NaN");
+	{
+		/* one draw for ratios of any two columns: col 0 / col 1 as rft_boot_ratios gives */
+		double rows[3 * 12], num[12], den[12], lo1[1], hi1[1], lo2[2], hi2[2], *scr = malloc(2 * 500 * sizeof(double));
+		static const int nc[2] = { 0, 2 }, dc[2] = { 1, 1 };
+
+		for (i = 0; i < 12; i++) {
+			rows[3 * i] = num[i] = (double)(i % 4);
+			rows[3 * i + 1] = den[i] = 1 + (double)(i % 3);
+			rows[3 * i + 2] = 1;
+		}
+		rft_boot_ratios(num, den, 12, 1, NULL, NULL, 0, 500, 99, scr, lo1, hi1);
+		rft_boot_ratio_cols(rows, 12, 3, nc, dc, 2, 500, 99, scr, lo2, hi2);
+		CHECK(lo1[0] == lo2[0] && hi1[0] == hi2[0] && lo2[0] < hi2[0] && lo2[1] < hi2[1],
+		      "stats: rft_boot_ratio_cols draws as rft_boot_ratios does");
+		free(scr);
+	}
+	CHECK(rft_mcnemar_exact(1, 4) == 0.375, "stats: McNemar 1 vs 4 is exactly 0.375");
+	CHECK(rft_mcnemar_exact(0, 700) == ldexp(1.0, -699) && rft_mcnemar_exact(0, 700) > 0,
+	      "stats: McNemar 0 vs 700 is 2^-699, not 0");
+}
+
 static void test_parallel_for(void)
 {
 	int hits[1000] = { 0 }, i, once = 1;
@@ -1025,6 +1068,7 @@ int main(void)
 	test_output();
 	test_records();
 	test_parallel_for();
+	test_signflip();
 	test_below_fixed();
 	test_sha256();
 	test_rankmodel();
