@@ -48,7 +48,7 @@ static struct {
 } opt = { NULL, NULL, NULL, NULL, NULL, NULL, -1, 0, 0, 0, 0 };
 
 /* what the graders borrow: HGNC is loaded after the grader (--validate needs none) */
-static struct grader_env env = { NULL, 5.0, 1024 };
+static struct grader_env env = { NULL, 5.0, 1024, NULL };
 static struct hgnc hgnc;
 static int have_hgnc;
 
@@ -316,7 +316,7 @@ static void export_grader(const struct grader *g, struct strmap *genes, struct s
 /* ------------------------------------------------------------------ main */
 
 enum { OPT_GRADER = 256, OPT_HGNC, OPT_REJECTS, OPT_SKIP_BAD, OPT_STATS, OPT_VALIDATE,
-       OPT_SERVE, OPT_EXPORT, OPT_DATASET, OPT_PY_TIMEOUT, OPT_PY_MEMORY };
+       OPT_SERVE, OPT_EXPORT, OPT_DATASET, OPT_PY_TIMEOUT, OPT_PY_MEMORY, OPT_TIES };
 
 static const struct rft_opt options[] = {
 	{ 'g', "grader", RFT_ARG_REQ, "FILE", "grader JSON in OpenAI's schema (default: one gene_rank grader)" },
@@ -330,6 +330,7 @@ static const struct rft_opt options[] = {
 	{ OPT_SERVE, "serve", RFT_ARG_NONE, NULL, "coprocess: one JSON request a stdin line, one answer a stdout line" },
 	{ OPT_EXPORT, "export-openai", RFT_ARG_REQ, "FILE", "write the grader as an OpenAI RFT job accepts it (gene_rank as python)" },
 	{ OPT_DATASET, "dataset", RFT_ARG_REQ, "FILE", "with --export-openai: the prompt lines whose reference genes the alias table covers" },
+	{ OPT_TIES, "ties", RFT_ARG_REQ, "RULE", "gene_rank: genes a sample scores equally take the worst rank of their tie (worst, PhEval's, default) or their list place (list)" },
 	{ OPT_PY_TIMEOUT, "python-timeout", RFT_ARG_REQ, "SECS", "time limit of one python grade() call (default 5)" },
 	{ OPT_PY_MEMORY, "python-memory", RFT_ARG_REQ, "MB", "address-space limit of the python worker (default 1024)" },
 	RFT_OPT_STD,
@@ -438,6 +439,11 @@ int main(int argc, char **argv)
 		case OPT_SERVE: opt.serve = 1; break;
 		case OPT_EXPORT: opt.export_openai = optarg; break;
 		case OPT_DATASET: opt.dataset = optarg; break;
+		case OPT_TIES:
+			if (strcmp(optarg, "worst") && strcmp(optarg, "list"))
+				die(RFT_EX_USAGE, "option '--ties' takes worst or list, not '%s'", optarg);
+			env.ties = optarg;
+			break;
 		case OPT_PY_TIMEOUT: env.py_timeout = num_arg("python-timeout", optarg); break;
 		case OPT_PY_MEMORY: env.py_memory_mb = (long)num_arg("python-memory", optarg); break;
 		}

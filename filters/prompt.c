@@ -906,7 +906,7 @@ static void lint_refs(const char *where, struct json_object *o)
 #define BATCH_MAX_BYTES (200ull * 1000 * 1000)
 
 static struct grader *lint_grader;
-static struct grader_env lint_env = { NULL, 5.0, 1024 };
+static struct grader_env lint_env = { NULL, 5.0, 1024, NULL };
 static struct {
 	unsigned long long ran, right_low, wrong_high;
 	char *other;   /* the previous line's first gene: a wrong answer for this one */

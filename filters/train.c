@@ -127,7 +127,7 @@ struct set {
 static struct rank_model rm;
 static int have_model;
 static struct hgnc hgnc_only;     /* --features with --hgnc */
-static struct grader_env genv = { NULL, 5.0, 1024 };
+static struct grader_env genv = { NULL, 5.0, 1024, NULL };
 static struct grader *grader;
 static char *grader_json;
 static int nthreads;

@@ -1,4 +1,4 @@
-# gene_rank's name rule: the C grader and the python it exports read every
+# gene_rank: its name rule and tie rule. The name rule: the C grader and the python it exports read every
 # name form alike (man/rft-grade.1, NAME MATCHING), and a grader exported for
 # one dataset credits the right answer on another's lines.
 . "$T/lib.sh"
@@ -45,4 +45,31 @@ test_expect_success 'rewards keep full precision (1/3 is not 0.333333)' '
 	printf "%s\n" "{\"reference\":{\"genes\":[\"KMT2D\"]},\"sample\":{\"output_json\":{\"genes\":[\"A1\",\"A2\",\"KMT2D\"]}}}" > p.jsonl &&
 	test "$(rft-grade p.jsonl | grep -o "\"reward\":[0-9.]*")" = "\"reward\":0.3333333333333333" &&
 	test "$(jq -c "{item: del(.sample), sample}" p.jsonl | rft-grade --serve | jq -r .reward)" = 0.3333333333333333
+'
+test_expect_success 'ties: genes a sample scores equally share the worst rank (PhEval), --ties list keeps list order; recorded' '
+	python3 - > ties.jsonl <<-\EOF &&
+	import json
+	ref = {"genes": [{"symbol": "KMT2D", "hgnc": "HGNC:7133"}]}
+	def line(i, genes, scores):
+	    return json.dumps({"id": i, "reference": ref, "sample": {"output_json": {"genes": genes},
+	        "ranking": [{"symbol": g, "score": s} for g, s in zip(genes, scores)]}})
+	print(line("tie3", ["KMT2D", "KDM6A", "CHD7", "FBN1"], [2.0, 2.0, 2.0, 1.0]))
+	print(line("notie", ["KMT2D", "KDM6A", "CHD7"], [3.0, 2.0, 1.0]))
+	print(line("tie_after", ["FBN1", "KMT2D", "CHD7"], [3.0, 2.0, 2]))
+	print(line("short_ranking", ["KMT2D", "KDM6A"], [2.0]))
+	print(json.dumps({"id": "noscores", "reference": ref, "sample": {"output_json": {"genes": ["KMT2D", "CHD7"]}}}))
+	EOF
+	rft-grade ties.jsonl | jq -c "[.id, .grade.rank, .grade.tie_rule]" > worst &&
+	printf "%s\n" "[\"tie3\",3,\"worst\"]" "[\"notie\",1,\"worst\"]" "[\"tie_after\",3,\"worst\"]" \
+	  "[\"short_ranking\",1,null]" "[\"noscores\",1,null]" > want && test_cmp want worst &&
+	jq -c "{item: del(.sample), sample}" ties.jsonl | rft-grade --serve | jq -c "[.grade.rank, .grade.tie_rule]" > served &&
+	jq -c ".[1:]" worst > want2 && test_cmp want2 served &&
+	rft-grade --ties list ties.jsonl | jq -c "[.id, .grade.rank, .grade.tie_rule]" > list &&
+	printf "%s\n" "[\"tie3\",1,\"list\"]" "[\"notie\",1,\"list\"]" "[\"tie_after\",2,\"list\"]" \
+	  "[\"short_ranking\",1,null]" "[\"noscores\",1,null]" > want3 && test_cmp want3 list &&
+	echo "{\"type\":\"gene_rank\",\"name\":\"g\",\"ties\":\"list\"}" > tl.json &&
+	test "$(rft-grade -g tl.json ties.jsonl | jq -r "select(.id == \"tie3\") | .grade.rank")" = 1 &&
+	echo "{\"type\":\"gene_rank\",\"name\":\"g\",\"ties\":\"best\"}" > tb.json &&
+	test_must_fail 78 rft-grade --validate -g tb.json 2> tb.err && grep_err "unknown \"ties\" rule" tb.err &&
+	test_must_fail 64 rft-grade --ties average ties.jsonl 2> ta.err
 '

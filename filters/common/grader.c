@@ -48,6 +48,7 @@ void grade_result_init(struct grade_result *r)
 	strbuf_init(&r->message, 0);
 	r->max_list = 0;
 	r->unknown = r->ambiguous = 0;
+	r->tie_rule = NULL;
 }
 
 void grade_result_release(struct grade_result *r)
@@ -605,6 +606,7 @@ struct name {
 	long gene;
 	size_t off;              /* of the text in gene_lists.text */
 	size_t key;              /* of the key there, when gene < 0 */
+	double score;            /* the sample's score for it (sample.ranking) */
 };
 
 /* a name of a reference gene (cleaned, upper case), and whose it is */
@@ -626,8 +628,9 @@ struct gene_lists {
 	struct ref_name *rn;     /* every name of every reference gene */
 	size_t nrn, rnalloc;
 	struct strbuf refnames;
+	int scored;              /* every name has its score */
 };
-#define GENE_LISTS_INIT { NULL, 0, 0, STRBUF_INIT, NULL, NULL, 0, 0, STRBUF_INIT, NULL, 0, 0, STRBUF_INIT }
+#define GENE_LISTS_INIT { NULL, 0, 0, STRBUF_INIT, NULL, NULL, 0, 0, STRBUF_INIT, NULL, 0, 0, STRBUF_INIT, 0 }
 
 static void gene_lists_release(struct gene_lists *L)
 {
@@ -659,6 +662,7 @@ static struct name *new_name(struct gene_lists *L, long gene)
 	}
 	L->names[L->n].gene = gene;
 	L->names[L->n].off = L->names[L->n].key = L->text.len;
+	L->names[L->n].score = 0;
 	return &L->names[L->n++];
 }
 
@@ -1096,13 +1100,61 @@ double grade_curve_score(const struct grader *g, long rank)
 	return 1.0 / (double)rank;
 }
 
+/*
+ * The scores a sample gives its list (rft-rank's "ranking": one object with
+ * a numeric "score" per entry, in the list's order): names[i] gets entry
+ * i's.  Only a ranking that scores every entry, and no other, is used.
+ */
+static void scores_tree(struct gene_lists *L, struct json_object *ranking)
+{
+	size_t i;
+
+	if (!ranking || !json_object_is_type(ranking, json_type_array) || !L->n ||
+	    json_object_array_length(ranking) != L->n)
+		return;
+	for (i = 0; i < L->n; i++) {
+		struct json_object *sc = rft_json_get(json_object_array_get_idx(ranking, i), "score");
+
+		if (!sc || !(json_object_is_type(sc, json_type_double) || json_object_is_type(sc, json_type_int)))
+			return;
+		L->names[i].score = json_object_get_double(sc);
+	}
+	L->scored = 1;
+}
+
+/* the same from a span: 0, or -1 ask the tree */
+static int scores_spans(struct gene_lists *L, const struct rft_json_span *ranking)
+{
+	struct rft_json_span e, sc;
+	size_t pos = 0, i = 0;
+	double v;
+	int rc;
+
+	if (!ranking->p || rft_json_span_type(ranking) != json_type_array || !L->n)
+		return 0;
+	while (rft_json_span_next(ranking, &pos, &e)) {
+		if (i == L->n)
+			return 0;
+		if ((rc = rft_json_span_member(&e, "score", &sc)) < 0)
+			return -1;
+		if (!rc || rft_json_span_num(&sc, &v) < 0)
+			return 0;
+		L->names[i++].score = v;
+	}
+	L->scored = i == L->n;
+	return 0;
+}
+
 /* the grade of a predicted list against the reference: duplicates count
  * once, in first place; the list is cut at max_list */
 static void rank_names(const struct grader *g, const struct gene_lists *L, struct grade_result *r)
 {
 	const struct hgnc *h = g->env->hgnc;
 	size_t i, j, kept = 0;
+	double tie = 0;
 
+	if (L->scored)
+		r->tie_rule = g->ties == TIES_WORST ? "worst" : "list";
 #define NAME_KEY(k) (L->names[k].gene >= 0 ? hgnc_id(h, L->names[k].gene) : L->text.buf + L->names[k].key)
 	strbuf_addch(&r->predicted, '[');
 	for (i = 0; i < L->n && (int)kept < g->max_list; i++) {
@@ -1125,8 +1177,12 @@ static void rank_names(const struct grader *g, const struct gene_lists *L, struc
 			for (j = 0; j < L->nref; j++)
 				if (!strcmp(L->reftext.buf + L->refs[j], key))
 					break;
-			if (j < L->nref)
+			if (j < L->nref) {
 				r->rank = (long)kept;
+				tie = L->names[i].score;
+			}
+		} else if (r->rank > 0 && L->scored && g->ties == TIES_WORST && L->names[i].score == tie) {
+			r->rank = (long)kept;   /* scored as the reference gene: it shares the worst place */
 		}
 	}
 #undef NAME_KEY
@@ -1171,6 +1227,7 @@ static void grade_gene_rank(const struct grader *g, struct json_object *item,
 
 		for (i = 0; i < len; i++)
 			add_entry(h, &L, json_object_array_get_idx(list, i), r);
+		scores_tree(&L, rft_json_get(sample, "ranking"));
 	} else {
 		strbuf_reset(&tmp);
 		strbuf_reset(&err);
@@ -1238,6 +1295,7 @@ static void span_paths_init(struct grader *g)
 	g->span_paths[GS_INPUT] = span_path(g->input);
 	g->span_paths[GS_TEXT] = span_path(g->text_input);
 	g->span_paths[GS_REFERENCE] = span_path(g->reference);
+	g->span_paths[GS_RANKING] = estrdup("sample.ranking");
 	g->has_spans = 1;
 	for (i = 0; i < GS_N; i++)
 		g->has_spans &= g->span_paths[i] != NULL;
@@ -1358,6 +1416,8 @@ static int gene_rank_spans(const struct grader *g, const struct rft_json_span *s
 			if (add_name(h, L, tmp->buf, strlen(tmp->buf), r) < 0)
 				add_none(L, t, 1);
 		}
+		if (scores_spans(L, &sp[GS_RANKING]) < 0)
+			return -1;
 	} else {
 		if (!text->p)
 			return -1;
@@ -1588,6 +1648,7 @@ void grade_one(const struct grader *g, struct json_object *item,
 			if (sub.rank >= 0 && r->rank < 0) {
 				r->rank = sub.rank;
 				r->max_list = sub.max_list;
+				r->tie_rule = sub.tie_rule;
 				strbuf_add(&r->predicted, sub.predicted.buf, sub.predicted.len);
 			}
 			r->unknown += sub.unknown;
@@ -1729,6 +1790,17 @@ struct grader *grader_load(struct json_object *o, const char *where, const struc
 			g->curve = C_EXPONENTIAL;
 		else {
 			strbuf_addf(err, "%s: unknown curve '%s' (reciprocal, linear, exponential)", here.buf, s);
+			goto bad;
+		}
+		s = str_member(o, "ties", g->env->ties ? g->env->ties : "worst", here.buf, err);
+		if (!s)
+			goto bad;
+		if (!strcmp(s, "worst"))
+			g->ties = TIES_WORST;
+		else if (!strcmp(s, "list"))
+			g->ties = TIES_LIST;
+		else {
+			strbuf_addf(err, "%s: unknown \"ties\" rule '%s' (worst, list)", here.buf, s);
 			goto bad;
 		}
 		g->decay = 0.7;
@@ -1951,6 +2023,10 @@ void grade_put(struct strbuf *sb, const struct grader *g, const struct grade_res
 	if (r->max_list) {
 		ADD_LIT(sb, ",\"max_list\":");
 		put_long(sb, r->max_list);
+	}
+	if (r->tie_rule) {
+		ADD_LIT(sb, ",\"tie_rule\":");
+		json_put_str(sb, r->tie_rule);
 	}
 	if (r->unknown || r->ambiguous)
 		strbuf_addf(sb, ",\"names\":{\"unknown\":%d,\"ambiguous\":%d}", r->unknown, r->ambiguous);

@@ -5,7 +5,7 @@
  * rft-grade (batch, --serve, --export-openai) and rft-train (the reward of
  * every sampled list).  man/rft-grade.1 documents the semantics.
  *
- *   struct grader_env env = { &hgnc_or_NULL, 5.0, 1024 };
+ *   struct grader_env env = { &hgnc_or_NULL, 5.0, 1024, NULL };
  *   struct grader *g = grader_load_file(path_or_NULL, &env);   // dies 66/78
  *   struct grade_result r;
  *   grade_result_init(&r);
@@ -57,6 +57,7 @@ struct grade_result {
 	struct strbuf message;   /* why, when something went wrong */
 	int max_list;
 	int unknown, ambiguous;  /* gene names not resolved */
+	const char *tie_rule;    /* gene_rank: the rule applied to scored ties, or NULL */
 };
 
 /* what graders borrow from their program */
@@ -64,13 +65,17 @@ struct grader_env {
 	const struct hgnc *hgnc;      /* NULL: names compared as written */
 	double py_timeout;            /* seconds per python grade() call */
 	long py_memory_mb;            /* address-space limit of the python worker */
+	const char *ties;             /* gene_rank's tie rule when a grader names none (NULL: worst) */
 };
 
 /* the values grade_line_spans reads (indexes of grader_span_paths) */
-enum { GS_SAMPLE, GS_GRADE, GS_ERROR, GS_ERROR_MESSAGE, GS_INPUT, GS_TEXT, GS_REFERENCE, GS_N };
+enum { GS_SAMPLE, GS_GRADE, GS_ERROR, GS_ERROR_MESSAGE, GS_INPUT, GS_TEXT, GS_REFERENCE, GS_RANKING, GS_N };
 
 enum gtype { G_GENE_RANK, G_STRING_CHECK, G_TEXT_SIMILARITY, G_MULTI, G_PYTHON };
 enum curve { C_RECIPROCAL, C_LINEAR, C_EXPONENTIAL };
+/* genes a sample scores equally: each takes the worst rank of its tie
+ * (PhEval's rule, the default), or its place in the list */
+enum ties { TIES_WORST, TIES_LIST };
 enum strop { OP_EQ, OP_NE, OP_LIKE, OP_ILIKE };
 
 struct expr;
@@ -85,6 +90,7 @@ struct grader {
 	int max_list;
 	enum curve curve;
 	double decay;
+	enum ties ties;
 	double pass_threshold;
 	struct grader **subs;         /* multi */
 	char **sub_names;

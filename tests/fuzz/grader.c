@@ -34,7 +34,7 @@ static const char *const lines[] = {
 };
 #define NLINES (sizeof(lines) / sizeof(*lines))
 
-static struct grader_env env = { NULL, 5.0, 1024 };
+static struct grader_env env = { NULL, 5.0, 1024, NULL };
 static struct json_object *trees[NLINES];
 static struct grader *g_default;
 
