@@ -576,6 +576,19 @@ fail:
 }
 
 /* --keep: the case keys copied into rft lines */
+/* ,"id":..,"split":..(when the case has one),"reference":.. */
+static void put_id_split_ref(struct strbuf *sb, const char *id, struct json_object *kase, const struct strbuf *ref)
+{
+	strbuf_addstr(sb, ",\"id\":");
+	json_put_str(sb, id);
+	if (rft_json_get_str(kase, "split")) {
+		strbuf_addstr(sb, ",\"split\":");
+		json_put_str(sb, rft_json_get_str(kase, "split"));
+	}
+	strbuf_addstr(sb, ",\"reference\":");
+	strbuf_add(sb, ref->buf, ref->len);
+}
+
 static void put_kept(struct json_object *kase, struct strbuf *sb)
 {
 	const char *s = opt.keep;
@@ -662,14 +675,7 @@ static void render_cases(char **paths, int npaths)
 		case F_RFT:
 			strbuf_addstr(&line, "{\"messages\":");
 			strbuf_add(&line, msgs.buf, msgs.len);
-			strbuf_addstr(&line, ",\"id\":");
-			json_put_str(&line, id);
-			if (rft_json_get_str(kase, "split")) {
-				strbuf_addstr(&line, ",\"split\":");
-				json_put_str(&line, rft_json_get_str(kase, "split"));
-			}
-			strbuf_addstr(&line, ",\"reference\":");
-			strbuf_add(&line, ref.buf, ref.len);
+			put_id_split_ref(&line, id, kase, &ref);
 			put_kept(kase, &line);
 			strbuf_addch(&line, '}');
 			break;
@@ -695,14 +701,7 @@ static void render_cases(char **paths, int npaths)
 				strbuf_reset(&msgs);
 				strbuf_addstr(&msgs, "{\"custom_id\":");
 				json_put_str(&msgs, id);
-				strbuf_addstr(&msgs, ",\"id\":");
-				json_put_str(&msgs, id);
-				if (rft_json_get_str(kase, "split")) {
-					strbuf_addstr(&msgs, ",\"split\":");
-					json_put_str(&msgs, rft_json_get_str(kase, "split"));
-				}
-				strbuf_addstr(&msgs, ",\"reference\":");
-				strbuf_add(&msgs, ref.buf, ref.len);
+				put_id_split_ref(&msgs, id, kase, &ref);
 				strbuf_addstr(&msgs, "}\n");
 				rft_output_write(&refs_out, msgs.buf, msgs.len);
 			}
