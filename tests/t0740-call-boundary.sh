@@ -7,6 +7,14 @@
 
 start_server
 
+# waitfor CMD WANT: until the shell command CMD prints WANT, at most 60 s (no
+# fixed sleep: under valgrind or on a busy machine things start later)
+waitfor() {
+	_w=0
+	while [ "$(eval "$1" 2> /dev/null)" != "$2" ] && [ $_w -lt 300 ]; do sleep 0.2; _w=$((_w + 1)); done
+	[ "$(eval "$1" 2> /dev/null)" = "$2" ]
+}
+
 test_expect_success 'a request libcurl resends on a dead reused connection counts as an attempt' '
 	prompt r0 "warm up" > r.jsonl && prompt r1 "resent [[fake:reset,ok]]" >> r.jsonl &&
 	call -j 1 --stats r.stats r.jsonl > r.out &&
@@ -41,7 +49,7 @@ test_expect_success 'SIGTERM: nothing new starts, answers in flight reach the ca
 	for i in 1 2 3; do prompt "s$i" "slow stop $i [[fake:slow1500]]"; done > s.jsonl &&
 	for i in 4 5 6 7 8 9; do prompt "s$i" "never sent $i"; done >> s.jsonl &&
 	{ rft-call --base-url "$(url)" -m fake -j 3 --cache s.db -o s.out s.jsonl 2> s.err & pid=$!; } &&
-	sleep 0.6 && kill -TERM $pid &&
+	waitfor "grep -c \"slow stop\" srv.log" 3 && kill -TERM $pid &&
 	{ wait $pid; status=$?; } ; test "$status" = 143 &&
 	! test -e s.out && test -z "$(ls -A | grep "^\.s\.out\.tmp")" &&
 	grep_err "stopping: waiting up to 10 s for 3 answers in flight" s.err &&
@@ -54,7 +62,8 @@ test_expect_success 'SIGTERM: nothing new starts, answers in flight reach the ca
 test_expect_success 'a temporary output left by kill -9 is removed by the next run, and said' '
 	for i in 1 2; do prompt "k$i" "killed $i [[fake:slow3000]]"; done > k.jsonl &&
 	{ rft-call --base-url "$(url)" -m fake -o k.out k.jsonl 2> /dev/null & pid=$!; } &&
-	sleep 0.4 && kill -KILL $pid; wait $pid; \
+	waitfor "ls -A | grep -c \"^\\.k\\.out\\.tmp\\.$pid@\"" 1 && waitfor "grep -c \"killed 1\" srv.log" 1 &&
+	kill -KILL $pid; wait $pid; \
 	ls -A | grep "^\.k\.out\.tmp\.$pid@" > left && test "$(wc -l < left)" = 1 &&
 	: > .k.out.tmp.999999999@elsewhere.abcdef &&
 	prompt k3 "after the kill" > k2.jsonl && call -o k.out k2.jsonl 2> k.err &&
