@@ -1304,9 +1304,9 @@ static int span_ref(const struct hgnc *h, const struct rft_json_span *v, struct 
 {
 	struct rft_json_span m[3], e;
 	static const char *const keys[3] = { "symbol", "hgnc", "names" };
-	struct strbuf f[2] = { STRBUF_INIT, STRBUF_INIT };
-	int has[2] = { 0, 0 }, i, rc = 0;
-	size_t ref, pos = 0;
+	const char *f[2];
+	size_t off[2], ref, pos = 0;
+	int has[2], i;
 
 	strbuf_reset(tmp);
 	if (rft_json_span_type(v) != json_type_object) {
@@ -1322,23 +1322,28 @@ static int span_ref(const struct hgnc *h, const struct rft_json_span *v, struct 
 		if (!got)
 			m[i].p = NULL;
 	}
-	for (i = 0; i < 2; i++)
-		has[i] = m[i].p && rft_json_span_str(&m[i], &f[i]) == 0;
-	if (has[1] || has[0]) {   /* as the tree: hgnc when a string, else symbol */
-		ref = add_ref(h, L, has[1] ? f[1].buf : f[0].buf, has[0] ? f[0].buf : NULL);
-		for (i = 0; i < 2; i++)
-			if (has[i])
-				add_ref_name(L, ref, f[i].buf, strlen(f[i].buf));
-		if (m[2].p && rft_json_span_type(&m[2]) == json_type_array)
-			while (rft_json_span_next(&m[2], &pos, &e)) {
-				strbuf_reset(tmp);
-				if (rft_json_span_str(&e, tmp) == 0)
-					add_ref_name(L, ref, tmp->buf, tmp->len);
-			}
+	/* symbol and hgnc, NUL-separated in tmp (no buffers of their own a line) */
+	for (i = 0; i < 2; i++) {
+		off[i] = tmp->len;
+		has[i] = m[i].p && rft_json_span_str(&m[i], tmp) == 0;
+		strbuf_addch(tmp, '\0');
 	}
-	strbuf_release(&f[0]);
-	strbuf_release(&f[1]);
-	return rc;
+	if (!has[1] && !has[0])
+		return 0;
+	f[0] = tmp->buf + off[0];
+	f[1] = tmp->buf + off[1];
+	/* as the tree: hgnc when a string, else symbol */
+	ref = add_ref(h, L, has[1] ? f[1] : f[0], has[0] ? f[0] : NULL);
+	for (i = 0; i < 2; i++)
+		if (has[i])
+			add_ref_name(L, ref, f[i], strlen(f[i]));
+	if (m[2].p && rft_json_span_type(&m[2]) == json_type_array)
+		while (rft_json_span_next(&m[2], &pos, &e)) {
+			strbuf_reset(tmp);
+			if (rft_json_span_str(&e, tmp) == 0)
+				add_ref_name(L, ref, tmp->buf, tmp->len);
+		}
+	return 0;
 }
 
 static void grade_no_sample(const struct grader *g, int call_failed, const char *msg, struct grade_result *r);
