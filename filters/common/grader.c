@@ -31,6 +31,11 @@ static const struct { int bit; const char *key; size_t keylen; } err_names[] = {
 };
 #undef ERR_KEY
 
+/* the names of enum curve, enum ties and enum strop, in their order */
+static const char *const curve_names[] = { "reciprocal", "linear", "exponential", NULL };
+static const char *const ties_names[] = { "worst", "list", NULL };
+static const char *const strop_names[] = { "eq", "ne", "like", "ilike", NULL };
+
 void grade_result_init(struct grade_result *r)
 {
 	r->reward = 0;
@@ -1147,7 +1152,7 @@ static void rank_names(const struct grader *g, const struct gene_lists *L, struc
 	double tie = 0;
 
 	if (L->scored)
-		r->tie_rule = g->ties == TIES_WORST ? "worst" : "list";
+		r->tie_rule = ties_names[g->ties];
 #define NAME_KEY(k) (L->names[k].gene >= 0 ? hgnc_id(h, L->names[k].gene) : L->text.buf + L->names[k].key)
 	strbuf_addch(&r->predicted, '[');
 	for (i = 0; i < L->n && (int)kept < g->max_list; i++) {
@@ -1709,6 +1714,26 @@ static const char *str_member(struct json_object *o, const char *key, const char
 	return json_object_get_string(v);
 }
 
+/* a string member that must be one of names (default def): its index, or
+ * -1 (err says why, or is empty when the member is missing and def NULL) */
+static int str_choice(struct json_object *o, const char *key, const char *def, const char *const *names,
+		      const char *what, const char *where, struct strbuf *err)
+{
+	const char *s = str_member(o, key, def, where, err);
+	int i;
+
+	if (!s)
+		return -1;
+	for (i = 0; names[i]; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	strbuf_addf(err, "%s: unknown %s '%s' (", where, what, s);
+	for (i = 0; names[i]; i++)
+		strbuf_addf(err, "%s%s", i ? ", " : "", names[i]);
+	strbuf_addch(err, ')');
+	return -1;
+}
+
 /* every {{ ref }} of a template must start with item or sample */
 static void check_refs(const char *tpl, const char *where, const char *what, struct strbuf *err)
 {
@@ -1736,6 +1761,7 @@ struct grader *grader_load(struct json_object *o, const char *where, const struc
 	struct grader *g = ecalloc(1, sizeof(*g));
 	const char *type, *s;
 	struct strbuf here = STRBUF_INIT;
+	int i;
 
 	g->env = env;
 	if (!o || !json_object_is_type(o, json_type_object)) {
@@ -1777,30 +1803,13 @@ struct grader *grader_load(struct json_object *o, const char *where, const struc
 			}
 			g->max_list = json_object_get_int(v);
 		}
-		s = str_member(o, "curve", "reciprocal", here.buf, err);
-		if (!s)
+		if ((i = str_choice(o, "curve", "reciprocal", curve_names, "curve", here.buf, err)) < 0)
 			goto bad;
-		if (!strcmp(s, "reciprocal"))
-			g->curve = C_RECIPROCAL;
-		else if (!strcmp(s, "linear"))
-			g->curve = C_LINEAR;
-		else if (!strcmp(s, "exponential"))
-			g->curve = C_EXPONENTIAL;
-		else {
-			strbuf_addf(err, "%s: unknown curve '%s' (reciprocal, linear, exponential)", here.buf, s);
+		g->curve = (enum curve)i;
+		if ((i = str_choice(o, "ties", g->env->ties ? g->env->ties : "worst", ties_names,
+				    "\"ties\" rule", here.buf, err)) < 0)
 			goto bad;
-		}
-		s = str_member(o, "ties", g->env->ties ? g->env->ties : "worst", here.buf, err);
-		if (!s)
-			goto bad;
-		if (!strcmp(s, "worst"))
-			g->ties = TIES_WORST;
-		else if (!strcmp(s, "list"))
-			g->ties = TIES_LIST;
-		else {
-			strbuf_addf(err, "%s: unknown \"ties\" rule '%s' (worst, list)", here.buf, s);
-			goto bad;
-		}
+		g->ties = (enum ties)i;
 		g->decay = 0.7;
 		if ((v = rft_json_get(o, "decay"))) {
 			g->decay = json_object_get_double(v);
@@ -1822,20 +1831,12 @@ struct grader *grader_load(struct json_object *o, const char *where, const struc
 		g->reference = estrdup(ref);
 		if (type[0] == 's') {
 			g->type = G_STRING_CHECK;
-			s = str_member(o, "operation", NULL, here.buf, err);
-			if (!s) {
+			if ((i = str_choice(o, "operation", NULL, strop_names, "operation", here.buf, err)) < 0) {
 				if (!err->len)
 					strbuf_addf(err, "%s: needs \"operation\"", here.buf);
 				goto bad;
 			}
-			if (!strcmp(s, "eq")) g->op = OP_EQ;
-			else if (!strcmp(s, "ne")) g->op = OP_NE;
-			else if (!strcmp(s, "like")) g->op = OP_LIKE;
-			else if (!strcmp(s, "ilike")) g->op = OP_ILIKE;
-			else {
-				strbuf_addf(err, "%s: unknown operation '%s' (eq, ne, like, ilike)", here.buf, s);
-				goto bad;
-			}
+			g->op = (enum strop)i;
 		} else {
 			struct json_object *t = rft_json_get(o, "pass_threshold");
 
