@@ -641,14 +641,20 @@ static void gene_lists_release(struct gene_lists *L)
 	strbuf_release(&L->refnames);
 }
 
-static void add_upper(struct strbuf *sb, const char *s, size_t len)
+/* a name cleaned by the name rule, cut at 255 bytes, in upper case and
+ * NUL-ended, added to sb; its cleaned length (before the cut) */
+static size_t add_key(struct strbuf *sb, const char *s, size_t len)
 {
-	size_t i;
+	size_t i, n;
 
-	strbuf_grow(sb, len + 1);
-	for (i = 0; i < len; i++)
+	gene_name_trim(&s, &len);
+	n = len > 255 ? 255 : len;
+	strbuf_grow(sb, n + 1);
+	for (i = 0; i < n; i++)
 		sb->buf[sb->len + i] = (char)toupper((unsigned char)s[i]);
-	strbuf_setlen(sb, sb->len + len);
+	strbuf_setlen(sb, sb->len + n);
+	strbuf_addch(sb, '\0');
+	return len;
 }
 
 /* a new place in the list, its text to be added to L->text */
@@ -700,8 +706,6 @@ static int add_name(const struct hgnc *h, struct gene_lists *L, const char *text
 	struct name_lookup nl = { h, L, -1, -1 };
 	enum hgnc_how how = HGNC_UNKNOWN;
 	struct name *nm;
-	const char *c = text;
-	size_t clen = len;
 
 	if (name_blank(text, len))
 		return -1;
@@ -731,11 +735,7 @@ static int add_name(const struct hgnc *h, struct gene_lists *L, const char *text
 		return 0;
 	}
 	/* unresolved: the name itself, cleaned, in upper case */
-	gene_name_trim(&c, &clen);
-	if (clen > 255)
-		clen = 255;
-	add_upper(&L->text, c, clen);
-	strbuf_addch(&L->text, '\0');
+	add_key(&L->text, text, len);
 	return 0;
 }
 
@@ -773,19 +773,19 @@ static void add_entry(const struct hgnc *h, struct gene_lists *L, struct json_ob
 /* a name of reference gene ref: what an answer may call it */
 static void add_ref_name(struct gene_lists *L, size_t ref, const char *s, size_t len)
 {
-	size_t i;
+	size_t i, off = L->refnames.len;
 
-	gene_name_trim(&s, &len);
-	if (!len || len > 255)
+	len = add_key(&L->refnames, s, len);
+	if (!len || len > 255) {
+		strbuf_setlen(&L->refnames, off);
 		return;
+	}
 	if (L->nrn == L->rnalloc) {
 		L->rnalloc = L->rnalloc ? 2 * L->rnalloc : 16;
 		L->rn = erealloc(L->rn, L->rnalloc * sizeof(*L->rn));
 	}
-	L->rn[L->nrn].off = L->refnames.len;
+	L->rn[L->nrn].off = off;
 	L->rn[L->nrn].ref = ref;
-	add_upper(&L->refnames, s, len);
-	strbuf_addch(&L->refnames, '\0');
 	for (i = 0; i < L->nrn; i++)   /* the first gene to claim a name keeps it */
 		if (!strcmp(L->refnames.buf + L->rn[i].off, L->refnames.buf + L->rn[L->nrn].off))
 			break;
@@ -803,20 +803,14 @@ static void add_ref_name(struct gene_lists *L, size_t ref, const char *s, size_t
  */
 static size_t add_ref(const struct hgnc *h, struct gene_lists *L, const char *s, const char *show)
 {
-	const char *c = s;
-	size_t len = strlen(s), at;
+	size_t len, at = L->reftext.len;
 
 	if (L->nref == L->refalloc) {
 		L->refalloc = L->refalloc ? 2 * L->refalloc : 4;
 		L->refs = erealloc(L->refs, L->refalloc * sizeof(*L->refs));
 		L->refshow = erealloc(L->refshow, L->refalloc * sizeof(*L->refshow));
 	}
-	gene_name_trim(&c, &len);
-	at = L->reftext.len;
-	if (len > 255)
-		len = 255;
-	add_upper(&L->reftext, c, len);
-	strbuf_addch(&L->reftext, '\0');
+	add_key(&L->reftext, s, strlen(s));
 	if (strncmp(L->reftext.buf + at, "HGNC:", 5) != 0 && h) {
 		enum hgnc_how how;
 		long g = hgnc_resolve_text(h, s, &how);
