@@ -828,8 +828,11 @@ static size_t add_ref(const struct hgnc *h, struct gene_lists *L, const char *s,
 		gene_name_trim(&show, &len);
 		strbuf_add(&L->reftext, show, len);
 	}
-	if (!show || !len)
-		strbuf_addstr(&L->reftext, L->reftext.buf + at);
+	if (!show || !len) {   /* shown as its key: room first, the key is in this buffer */
+		len = strlen(L->reftext.buf + at);
+		strbuf_grow(&L->reftext, len);
+		strbuf_add(&L->reftext, L->reftext.buf + at, len);
+	}
 	strbuf_addch(&L->reftext, '\0');
 	return L->nref++;
 }
