@@ -160,7 +160,8 @@ struct pyworker *pyworker_new(const char *source, const struct grader_env *env)
 	return w;
 }
 
-double pyworker_load_timeout(const struct grader_env *env)
+/* seconds the top level of the source may take: 6 x env->py_timeout, at least 2 */
+static double load_timeout(const struct grader_env *env)
 {
 	double t = 6 * env->py_timeout;
 
@@ -597,7 +598,7 @@ static int spawn(struct pyworker *w, struct strbuf *err)
 	s.isolate = !(iso && !strcmp(iso, "off"));
 	s.root = geteuid() == 0;
 	s.mem = (rlim_t)w->env->py_memory_mb << 20;
-	s.cpu = (rlim_t)ceil(pyworker_load_timeout(w->env)) + 2;
+	s.cpu = (rlim_t)ceil(load_timeout(w->env)) + 2;
 	s.nproc = nproc_limit(s.root ? 65534 : getuid());
 	snprintf(s.uid_map, sizeof(s.uid_map), "%lu %lu 1\n", (unsigned long)geteuid(), (unsigned long)geteuid());
 	snprintf(s.gid_map, sizeof(s.gid_map), "%lu %lu 1\n", (unsigned long)getegid(), (unsigned long)getegid());
@@ -686,7 +687,7 @@ int pyworker_load(struct pyworker *w, struct strbuf *err)
 {
 	struct strbuf msg = STRBUF_INIT, line = STRBUF_INIT;
 	struct json_object *o = NULL;
-	double secs = pyworker_load_timeout(w->env), deadline;
+	double secs = load_timeout(w->env), deadline;
 	int r, ret = -1;
 
 	if (w->failed.len) {

@@ -32,10 +32,8 @@ struct pyworker;
 struct pyworker *pyworker_new(const char *source, const struct grader_env *env);
 /* Start the worker and run the source's top level: 0, or -1 with the reason
  * in err (python missing, the source raised, or it took longer than
- * pyworker_load_timeout()). */
+ * 6 x env->py_timeout, at least 2 s). */
 int pyworker_load(struct pyworker *w, struct strbuf *err);
-/* Seconds the top level of the source may take: 6 x env->py_timeout, at least 2. */
-double pyworker_load_timeout(const struct grader_env *env);
 /* grade(sample, item): 0 with the reward, or -1 with the reason in err. */
 int pyworker_grade(struct pyworker *w, struct json_object *sample, struct json_object *item,
 		   double *reward, struct strbuf *err);
