@@ -73,3 +73,8 @@ test_expect_success 'ties: genes a sample scores equally share the worst rank (P
 	test_must_fail 78 rft-grade --validate -g tb.json 2> tb.err && grep_err "unknown \"ties\" rule" tb.err &&
 	test_must_fail 64 rft-grade --ties average ties.jsonl 2> ta.err
 '
+test_expect_success 'a reference shown by its key (no symbol) is read whole, also in --serve (ASan: no use after free)' '
+	printf "%s\n" "{\"reference\":{\"genes\":[{\"hgnc\":\"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789\"}]},\"sample\":{\"output_json\":{\"genes\":[\"X1\",\"abcdefghijklmnopqrstuvwxyz0123456789\"]}}}" > uaf.jsonl &&
+	test "$(rft-grade uaf.jsonl | jq -c "[.grade.rank, .grade.predicted]")" = "[2,[\"X1\",\"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789\"]]" &&
+	test "$(jq -c "{item: del(.sample), sample}" uaf.jsonl | rft-grade --serve | jq -c .grade.rank)" = 2
+'
