@@ -445,40 +445,21 @@ static const char *span_paths[RFT_JSON_MAX_SPANS] = {
 static size_t nspan_paths = NFIXED, prov_first[NPROV + 1], by_first;
 
 /*
- * The value of a number, read from its own text and nothing else: 0 and *x;
- * -1 when the text is not a JSON number (NaN, Infinity, -Infinity and hex
- * are not: a type guess from the first byte would call them integers and
- * read them as 0); -2 when it is a number that a double cannot hold (1e999,
- * a 400-digit integer).  A number below the smallest double reads as the
- * nearest one, as every JSON reader rounds.
+ * The value of a number, read from its own text (rft_json_span_num): 0 and
+ * *x; -1 when the value is not a number; -2 when it is a number that a
+ * double cannot hold (1e999).  A number below the smallest double reads as
+ * the nearest one, as every JSON reader rounds.  (NaN, Infinity and hex
+ * never get here: the reader refuses the line.)
  */
 static int span_number(const struct rft_json_span *v, double *x)
 {
-	char small[64], *num, *end;
-	size_t i;
-	int rc = 0;
-
-	if (!v->p || !v->len || !(v->p[0] == '-' || (v->p[0] >= '0' && v->p[0] <= '9')))
+	if (rft_json_span_num(v, x) < 0)
 		return -1;
-	for (i = 0; i < v->len; i++)
-		if (!v->p[i] || !strchr("0123456789+-.eE", v->p[i]))
-			return -1;
-	num = v->len < sizeof(small) ? small : emalloc(v->len + 1);
-	memcpy(num, v->p, v->len);
-	num[v->len] = '\0';
-	errno = 0;
-	*x = strtod(num, &end);
-	if (end == num || *end)
-		rc = -1;
-	else if (!isfinite(*x))
-		rc = -2;
-	if (num != small)
-		free(num);
-	return rc;
+	return isfinite(*x) ? 0 : -2;
 }
 
 /* what a value is, for a message: "a string", "missing", or the text of
- * something that looks like a number and is not one ("NaN", "1e999") */
+ * a number that a double cannot hold ("1e999") */
 static const char *span_what(const struct rft_json_span *v, char *buf, size_t n)
 {
 	enum json_type t = rft_json_span_type(v);
