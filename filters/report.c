@@ -2716,20 +2716,6 @@ static void write_html(struct strbuf *sb, const char *date)
 	strbuf_release(&txt);
 }
 
-/* flush an output (and fsync a file) without committing it: 0, or -1 with
- * a message printed (a failed stdout dies, quietly on EPIPE) */
-static int output_sync(struct rft_output *o)
-{
-	if (fflush(o->fp) != 0 || ferror(o->fp)) {
-		if (!o->path)
-			rft_stdout_failed();
-		return error("error writing '%s':", o->path);
-	}
-	if (o->tmp && fsync(fileno(o->fp)) != 0)
-		return error("error writing '%s':", o->path);
-	return 0;
-}
-
 /* --------------------------------------------------------------- main */
 
 enum {
@@ -3043,7 +3029,7 @@ int main(int argc, char **argv)
 		rft_output_write(&html, doc.buf, doc.len);
 	}
 	/* a full disk shows here, before the history says this report was made */
-	if (output_sync(&out) < 0 || (html_open && output_sync(&html) < 0) ||
+	if (rft_output_sync(&out) < 0 || (html_open && rft_output_sync(&html) < 0) ||
 	    (opt.history && history_commit() < 0)) {
 		status = RFT_EX_IOERR;
 		goto fail;
