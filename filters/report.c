@@ -2242,12 +2242,18 @@ static long tick_step(long kmax)
 
 #define BAND_CHUNK 16   /* rft_boot_ratios takes at most 16 statistics at once */
 
+/* gene ids by name */
+static int cmp_gene_name(const void *x, const void *y)
+{
+	return strcmp(strmap_key(&genes, *(const int32_t *)x), strmap_key(&genes, *(const int32_t *)y));
+}
+
 /* the 95% band of group g's cumulative Top-k curve, k = 1..K: the gene-cluster
  * bootstrap of each k's share, the same draws for every k (one seed) */
 static void curve_band(const struct group *g, long K, double *lo, double *hi)
 {
 	size_t ng = genes.n ? genes.n : 1, i, used = 0, nb = (size_t)opt.nboot;
-	int32_t *slot = emalloc(ng * sizeof(*slot));
+	int32_t *slot = emalloc(ng * sizeof(*slot)), *ids = emalloc(ng * sizeof(*ids));
 	double *cum = ecalloc(ng * (size_t)K, sizeof(*cum)), *den = ecalloc(ng, sizeof(*den));
 	double *chunk = emalloc(ng * BAND_CHUNK * sizeof(*chunk));
 	double *scratch = emalloc((nb ? nb : 1) * BAND_CHUNK * sizeof(*scratch));
@@ -2259,32 +2265,14 @@ static void curve_band(const struct group *g, long K, double *lo, double *hi)
 	for (i = 0; i < g->nrecs; i++) {
 		const struct rec *r = &g->recs[i];
 
-		if (slot[r->gene] < 0)
-			slot[r->gene] = (int32_t)used++;
+		if (slot[r->gene] < 0) {
+			slot[r->gene] = 0;
+			ids[used++] = r->gene;
+		}
 	}
-	{
-		int32_t *ids = emalloc((used ? used : 1) * sizeof(*ids)), *rank = emalloc(ng * sizeof(*rank));
-		size_t a, b2;
-
-		for (i = 0; i < ng; i++)
-			if (slot[i] >= 0)
-				ids[slot[i]] = (int32_t)i;
-		/* insertion into name order (a report has few genes per run) */
-		for (a = 1; a < used; a++)
-			for (b2 = a; b2 > 0 && strcmp(strmap_key(&genes, ids[b2 - 1]), strmap_key(&genes, ids[b2])) > 0; b2--) {
-				int32_t t = ids[b2];
-
-				ids[b2] = ids[b2 - 1];
-				ids[b2 - 1] = t;
-			}
-		for (a = 0; a < used; a++)
-			rank[ids[a]] = (int32_t)a;
-		for (i = 0; i < ng; i++)
-			if (slot[i] >= 0)
-				slot[i] = rank[i];
-		free(ids);
-		free(rank);
-	}
+	qsort(ids, used, sizeof(*ids), cmp_gene_name);
+	for (i = 0; i < used; i++)
+		slot[ids[i]] = (int32_t)i;
 	for (i = 0; i < g->nrecs; i++) {
 		const struct rec *r = &g->recs[i];
 		size_t s = (size_t)slot[r->gene];
@@ -2305,6 +2293,7 @@ static void curve_band(const struct group *g, long K, double *lo, double *hi)
 				lo + k0, hi + k0);
 	}
 	free(slot);
+	free(ids);
 	free(cum);
 	free(den);
 	free(chunk);
