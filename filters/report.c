@@ -703,39 +703,45 @@ static void rec_where(const struct group *g, size_t i, struct strbuf *sb)
 		    (unsigned long)g->recs[i].line);
 }
 
+static const char *group_label(const struct group *g, struct strbuf *sb);
+
 /* a case may come once in a run: a second line of it is an error naming
- * both places (exit 65), unless --allow-repeats pools them */
+ * both places (exit 65), unless --allow-repeats pools them (and says so) */
 static void check_repeats(void)
 {
 	int32_t *seen = emalloc((cases.n ? cases.n : 1) * sizeof(*seen));
+	static struct strbuf a = STRBUF_INIT, b = STRBUF_INIT, lb = STRBUF_INIT;
 	size_t gi, i;
 
 	for (i = 0; i < cases.n; i++)
 		seen[i] = -1;
 	for (gi = 0; gi < ngroups; gi++) {
 		struct group *g = &groups[gi];
+		size_t pooled = 0;
 
 		for (i = 0; i < g->nrecs; i++) {
 			int32_t k = g->recs[i].kase;
 
-			if (seen[k] >= 0) {
-				static struct strbuf a = STRBUF_INIT, b = STRBUF_INIT, lb = STRBUF_INIT;
+			if (seen[k] >= 0 && opt.allow_repeats) {
+				pooled++;
+			} else if (seen[k] >= 0) {
 				const char *id = strmap_key(&cases, k);
-				int j;
 
 				rec_where(g, (size_t)seen[k], &a);
 				rec_where(g, i, &b);
-				for (j = 0; j < opt.nby; j++)
-					strbuf_addf(&lb, "%s%s", j ? "/" : "", g->vals[j]);
 				free(seen);
 				die(RFT_EX_DATA, "case %.*s appears twice in run '%s': %s and %s (two rankers "
 				    "or repeated samples under one name? separate them with --by, or pool them "
-				    "with --allow-repeats)", (int)strcspn(id, "\x1f"), id, lb.buf, a.buf, b.buf);
+				    "with --allow-repeats)", (int)strcspn(id, "\x1f"), id, group_label(g, &lb),
+				    a.buf, b.buf);
 			}
 			seen[k] = (int32_t)i;
 		}
 		for (i = 0; i < g->nrecs; i++)
 			seen[g->recs[i].kase] = -1;
+		if (pooled)
+			warn("run '%s': %zu lines repeat a case of the run, pooled with it (--allow-repeats)",
+			     group_label(g, &lb), pooled);
 	}
 	free(seen);
 }
@@ -2988,8 +2994,7 @@ int main(int argc, char **argv)
 	if (!ngroups)
 		die(RFT_EX_DATA, "no graded lines: nothing to report");
 
-	if (!opt.allow_repeats)
-		check_repeats();
+	check_repeats();
 	compute_groups();
 	compute_comparisons();
 	if (nsym_aggs)
