@@ -1784,6 +1784,28 @@ static void jprop_boot(struct strbuf *sb, const char *key, long long x, long lon
 	strbuf_addstr(sb, "}}");
 }
 
+/* ,"key":[...] of n cases by id, or with gene_ids of {"id":..,"gene":..} */
+static void jcases(struct strbuf *sb, const char *key, const int32_t *ids, const int32_t *gene_ids,
+		   long long n, struct strbuf *tmp)
+{
+	long long x;
+
+	json_put_key(sb, key, 0);
+	strbuf_addch(sb, '[');
+	for (x = 0; x < n; x++) {
+		if (x)
+			strbuf_addch(sb, ',');
+		if (gene_ids)
+			strbuf_addstr(sb, "{\"id\":");
+		json_put_str(sb, case_id(ids[x], tmp));
+		if (gene_ids) {
+			jstr(sb, "gene", strmap_key(&genes, gene_ids[x]), 0);
+			strbuf_addch(sb, '}');
+		}
+	}
+	strbuf_addch(sb, ']');
+}
+
 /* a rate of lines (errors): hits, value and the Wilson interval */
 static void jprop(struct strbuf *sb, const char *key, long long x, long long n)
 {
@@ -1937,7 +1959,6 @@ static void write_json(struct strbuf *sb, const char *date)
 	strbuf_addstr(sb, "],\"comparisons\":[");
 	for (i = 0; i < ncmps; i++) {
 		struct comparison *c = &cmps[i];
-		long long x;
 
 		strbuf_addstr(sb, i ? ",{\"baseline\":" : "{\"baseline\":");
 		jby(sb, &groups[c->base]);
@@ -1964,33 +1985,11 @@ static void write_json(struct strbuf *sb, const char *date)
 			strbuf_addf(sb, ",\"mcnemar_top1\":{\"gained\":%lld,\"lost\":%lld", c->gained, c->lost);
 			jnum(sb, "p", c->p, 0);
 			jstr(sb, "test", M_MCNEMAR, 0);
-			strbuf_addstr(sb, "},\"gained_cases\":[");
-			for (x = 0; x < c->gained; x++) {
-				strbuf_addstr(sb, x ? ",{\"id\":" : "{\"id\":");
-				json_put_str(sb, case_id(c->gained_ids[x], &tmp));
-				jstr(sb, "gene", strmap_key(&genes, c->gained_genes[x]), 0);
-				strbuf_addch(sb, '}');
-			}
-			strbuf_addstr(sb, "],\"lost_cases\":[");
-			for (x = 0; x < c->lost; x++) {
-				strbuf_addstr(sb, x ? ",{\"id\":" : "{\"id\":");
-				json_put_str(sb, case_id(c->lost_ids[x], &tmp));
-				jstr(sb, "gene", strmap_key(&genes, c->lost_genes[x]), 0);
-				strbuf_addch(sb, '}');
-			}
-			strbuf_addstr(sb, "],\"gained\":[");
-			for (x = 0; x < c->gained; x++) {
-				if (x)
-					strbuf_addch(sb, ',');
-				json_put_str(sb, case_id(c->gained_ids[x], &tmp));
-			}
-			strbuf_addstr(sb, "],\"lost\":[");
-			for (x = 0; x < c->lost; x++) {
-				if (x)
-					strbuf_addch(sb, ',');
-				json_put_str(sb, case_id(c->lost_ids[x], &tmp));
-			}
-			strbuf_addch(sb, ']');
+			strbuf_addch(sb, '}');
+			jcases(sb, "gained_cases", c->gained_ids, c->gained_genes, c->gained, &tmp);
+			jcases(sb, "lost_cases", c->lost_ids, c->lost_genes, c->lost, &tmp);
+			jcases(sb, "gained", c->gained_ids, NULL, c->gained, &tmp);
+			jcases(sb, "lost", c->lost_ids, NULL, c->lost, &tmp);
 		}
 		strbuf_addch(sb, '}');
 	}
