@@ -445,40 +445,21 @@ static const char *span_paths[RFT_JSON_MAX_SPANS] = {
 static size_t nspan_paths = NFIXED, prov_first[NPROV + 1], by_first;
 
 /*
- * The value of a number, read from its own text and nothing else: 0 and *x;
- * -1 when the text is not a JSON number (NaN, Infinity, -Infinity and hex
- * are not: a type guess from the first byte would call them integers and
- * read them as 0); -2 when it is a number that a double cannot hold (1e999,
- * a 400-digit integer).  A number below the smallest double reads as the
- * nearest one, as every JSON reader rounds.
+ * The value of a number, read from its own text (rft_json_span_num): 0 and
+ * *x; -1 when the value is not a number; -2 when it is a number that a
+ * double cannot hold (1e999).  A number below the smallest double reads as
+ * the nearest one, as every JSON reader rounds.  (NaN, Infinity and hex
+ * never get here: the reader refuses the line.)
  */
 static int span_number(const struct rft_json_span *v, double *x)
 {
-	char small[64], *num, *end;
-	size_t i;
-	int rc = 0;
-
-	if (!v->p || !v->len || !(v->p[0] == '-' || (v->p[0] >= '0' && v->p[0] <= '9')))
+	if (rft_json_span_num(v, x) < 0)
 		return -1;
-	for (i = 0; i < v->len; i++)
-		if (!v->p[i] || !strchr("0123456789+-.eE", v->p[i]))
-			return -1;
-	num = v->len < sizeof(small) ? small : emalloc(v->len + 1);
-	memcpy(num, v->p, v->len);
-	num[v->len] = '\0';
-	errno = 0;
-	*x = strtod(num, &end);
-	if (end == num || *end)
-		rc = -1;
-	else if (!isfinite(*x))
-		rc = -2;
-	if (num != small)
-		free(num);
-	return rc;
+	return isfinite(*x) ? 0 : -2;
 }
 
 /* what a value is, for a message: "a string", "missing", or the text of
- * something that looks like a number and is not one ("NaN", "1e999") */
+ * a number that a double cannot hold ("1e999") */
 static const char *span_what(const struct rft_json_span *v, char *buf, size_t n)
 {
 	enum json_type t = rft_json_span_type(v);
@@ -544,7 +525,6 @@ static void check(struct rft_record_job *job, void *ctx)
 	struct strbuf *err = &job->err, *sb = &job->aux, tmp = STRBUF_INIT, store = STRBUF_INIT;
 	const char *colon;
 	char what[32];
-	double x;
 	size_t i, pos;
 	int p, k;
 
@@ -594,9 +574,9 @@ static void check(struct rft_record_job *job, void *ctx)
 	}
 	t->parse_err = rft_json_span_bool(&sp[S_PERR]);
 	t->call_err = sp[S_ERROR].p && rft_json_span_type(&sp[S_ERROR]) != json_type_null;
-	/* an id is a string or an integer that reads as one (never NaN) */
-	if (rft_json_span_type(&sp[S_ID]) != json_type_string &&
-	    (rft_json_span_type(&sp[S_ID]) != json_type_int || span_number(&sp[S_ID], &x) < 0)) {
+	/* an id is a string or an integer (the reader refuses NaN and integers
+	 * beyond 64 bits, so every integer reads as one) */
+	if (rft_json_span_type(&sp[S_ID]) != json_type_string && rft_json_span_type(&sp[S_ID]) != json_type_int) {
 		strbuf_addf(err, "id is %s, not a string (runs are paired by case id)",
 			    sp[S_ID].p && rft_json_span_type(&sp[S_ID]) != json_type_null ?
 			    span_what(&sp[S_ID], what, sizeof(what)) : "missing");
@@ -722,39 +702,45 @@ static void rec_where(const struct group *g, size_t i, struct strbuf *sb)
 		    (unsigned long)g->recs[i].line);
 }
 
+static const char *group_label(const struct group *g, struct strbuf *sb);
+
 /* a case may come once in a run: a second line of it is an error naming
- * both places (exit 65), unless --allow-repeats pools them */
+ * both places (exit 65), unless --allow-repeats pools them (and says so) */
 static void check_repeats(void)
 {
 	int32_t *seen = emalloc((cases.n ? cases.n : 1) * sizeof(*seen));
+	static struct strbuf a = STRBUF_INIT, b = STRBUF_INIT, lb = STRBUF_INIT;
 	size_t gi, i;
 
 	for (i = 0; i < cases.n; i++)
 		seen[i] = -1;
 	for (gi = 0; gi < ngroups; gi++) {
 		struct group *g = &groups[gi];
+		size_t pooled = 0;
 
 		for (i = 0; i < g->nrecs; i++) {
 			int32_t k = g->recs[i].kase;
 
-			if (seen[k] >= 0) {
-				static struct strbuf a = STRBUF_INIT, b = STRBUF_INIT, lb = STRBUF_INIT;
+			if (seen[k] >= 0 && opt.allow_repeats) {
+				pooled++;
+			} else if (seen[k] >= 0) {
 				const char *id = strmap_key(&cases, k);
-				int j;
 
 				rec_where(g, (size_t)seen[k], &a);
 				rec_where(g, i, &b);
-				for (j = 0; j < opt.nby; j++)
-					strbuf_addf(&lb, "%s%s", j ? "/" : "", g->vals[j]);
 				free(seen);
 				die(RFT_EX_DATA, "case %.*s appears twice in run '%s': %s and %s (two rankers "
 				    "or repeated samples under one name? separate them with --by, or pool them "
-				    "with --allow-repeats)", (int)strcspn(id, "\x1f"), id, lb.buf, a.buf, b.buf);
+				    "with --allow-repeats)", (int)strcspn(id, "\x1f"), id, group_label(g, &lb),
+				    a.buf, b.buf);
 			}
 			seen[k] = (int32_t)i;
 		}
 		for (i = 0; i < g->nrecs; i++)
 			seen[g->recs[i].kase] = -1;
+		if (pooled)
+			warn("run '%s': %zu lines repeat a case of the run, pooled with it (--allow-repeats)",
+			     group_label(g, &lb), pooled);
 	}
 	free(seen);
 }
@@ -1797,6 +1783,28 @@ static void jprop_boot(struct strbuf *sb, const char *key, long long x, long lon
 	strbuf_addstr(sb, "}}");
 }
 
+/* ,"key":[...] of n cases by id, or with gene_ids of {"id":..,"gene":..} */
+static void jcases(struct strbuf *sb, const char *key, const int32_t *ids, const int32_t *gene_ids,
+		   long long n, struct strbuf *tmp)
+{
+	long long x;
+
+	json_put_key(sb, key, 0);
+	strbuf_addch(sb, '[');
+	for (x = 0; x < n; x++) {
+		if (x)
+			strbuf_addch(sb, ',');
+		if (gene_ids)
+			strbuf_addstr(sb, "{\"id\":");
+		json_put_str(sb, case_id(ids[x], tmp));
+		if (gene_ids) {
+			jstr(sb, "gene", strmap_key(&genes, gene_ids[x]), 0);
+			strbuf_addch(sb, '}');
+		}
+	}
+	strbuf_addch(sb, ']');
+}
+
 /* a rate of lines (errors): hits, value and the Wilson interval */
 static void jprop(struct strbuf *sb, const char *key, long long x, long long n)
 {
@@ -1950,7 +1958,6 @@ static void write_json(struct strbuf *sb, const char *date)
 	strbuf_addstr(sb, "],\"comparisons\":[");
 	for (i = 0; i < ncmps; i++) {
 		struct comparison *c = &cmps[i];
-		long long x;
 
 		strbuf_addstr(sb, i ? ",{\"baseline\":" : "{\"baseline\":");
 		jby(sb, &groups[c->base]);
@@ -1977,33 +1984,11 @@ static void write_json(struct strbuf *sb, const char *date)
 			strbuf_addf(sb, ",\"mcnemar_top1\":{\"gained\":%lld,\"lost\":%lld", c->gained, c->lost);
 			jnum(sb, "p", c->p, 0);
 			jstr(sb, "test", M_MCNEMAR, 0);
-			strbuf_addstr(sb, "},\"gained_cases\":[");
-			for (x = 0; x < c->gained; x++) {
-				strbuf_addstr(sb, x ? ",{\"id\":" : "{\"id\":");
-				json_put_str(sb, case_id(c->gained_ids[x], &tmp));
-				jstr(sb, "gene", strmap_key(&genes, c->gained_genes[x]), 0);
-				strbuf_addch(sb, '}');
-			}
-			strbuf_addstr(sb, "],\"lost_cases\":[");
-			for (x = 0; x < c->lost; x++) {
-				strbuf_addstr(sb, x ? ",{\"id\":" : "{\"id\":");
-				json_put_str(sb, case_id(c->lost_ids[x], &tmp));
-				jstr(sb, "gene", strmap_key(&genes, c->lost_genes[x]), 0);
-				strbuf_addch(sb, '}');
-			}
-			strbuf_addstr(sb, "],\"gained\":[");
-			for (x = 0; x < c->gained; x++) {
-				if (x)
-					strbuf_addch(sb, ',');
-				json_put_str(sb, case_id(c->gained_ids[x], &tmp));
-			}
-			strbuf_addstr(sb, "],\"lost\":[");
-			for (x = 0; x < c->lost; x++) {
-				if (x)
-					strbuf_addch(sb, ',');
-				json_put_str(sb, case_id(c->lost_ids[x], &tmp));
-			}
-			strbuf_addch(sb, ']');
+			strbuf_addch(sb, '}');
+			jcases(sb, "gained_cases", c->gained_ids, c->gained_genes, c->gained, &tmp);
+			jcases(sb, "lost_cases", c->lost_ids, c->lost_genes, c->lost, &tmp);
+			jcases(sb, "gained", c->gained_ids, NULL, c->gained, &tmp);
+			jcases(sb, "lost", c->lost_ids, NULL, c->lost, &tmp);
 		}
 		strbuf_addch(sb, '}');
 	}
@@ -2261,12 +2246,18 @@ static long tick_step(long kmax)
 
 #define BAND_CHUNK 16   /* rft_boot_ratios takes at most 16 statistics at once */
 
+/* gene ids by name */
+static int cmp_gene_name(const void *x, const void *y)
+{
+	return strcmp(strmap_key(&genes, *(const int32_t *)x), strmap_key(&genes, *(const int32_t *)y));
+}
+
 /* the 95% band of group g's cumulative Top-k curve, k = 1..K: the gene-cluster
  * bootstrap of each k's share, the same draws for every k (one seed) */
 static void curve_band(const struct group *g, long K, double *lo, double *hi)
 {
 	size_t ng = genes.n ? genes.n : 1, i, used = 0, nb = (size_t)opt.nboot;
-	int32_t *slot = emalloc(ng * sizeof(*slot));
+	int32_t *slot = emalloc(ng * sizeof(*slot)), *ids = emalloc(ng * sizeof(*ids));
 	double *cum = ecalloc(ng * (size_t)K, sizeof(*cum)), *den = ecalloc(ng, sizeof(*den));
 	double *chunk = emalloc(ng * BAND_CHUNK * sizeof(*chunk));
 	double *scratch = emalloc((nb ? nb : 1) * BAND_CHUNK * sizeof(*scratch));
@@ -2278,32 +2269,14 @@ static void curve_band(const struct group *g, long K, double *lo, double *hi)
 	for (i = 0; i < g->nrecs; i++) {
 		const struct rec *r = &g->recs[i];
 
-		if (slot[r->gene] < 0)
-			slot[r->gene] = (int32_t)used++;
+		if (slot[r->gene] < 0) {
+			slot[r->gene] = 0;
+			ids[used++] = r->gene;
+		}
 	}
-	{
-		int32_t *ids = emalloc((used ? used : 1) * sizeof(*ids)), *rank = emalloc(ng * sizeof(*rank));
-		size_t a, b2;
-
-		for (i = 0; i < ng; i++)
-			if (slot[i] >= 0)
-				ids[slot[i]] = (int32_t)i;
-		/* insertion into name order (a report has few genes per run) */
-		for (a = 1; a < used; a++)
-			for (b2 = a; b2 > 0 && strcmp(strmap_key(&genes, ids[b2 - 1]), strmap_key(&genes, ids[b2])) > 0; b2--) {
-				int32_t t = ids[b2];
-
-				ids[b2] = ids[b2 - 1];
-				ids[b2 - 1] = t;
-			}
-		for (a = 0; a < used; a++)
-			rank[ids[a]] = (int32_t)a;
-		for (i = 0; i < ng; i++)
-			if (slot[i] >= 0)
-				slot[i] = rank[i];
-		free(ids);
-		free(rank);
-	}
+	qsort(ids, used, sizeof(*ids), cmp_gene_name);
+	for (i = 0; i < used; i++)
+		slot[ids[i]] = (int32_t)i;
 	for (i = 0; i < g->nrecs; i++) {
 		const struct rec *r = &g->recs[i];
 		size_t s = (size_t)slot[r->gene];
@@ -2324,6 +2297,7 @@ static void curve_band(const struct group *g, long K, double *lo, double *hi)
 				lo + k0, hi + k0);
 	}
 	free(slot);
+	free(ids);
 	free(cum);
 	free(den);
 	free(chunk);
@@ -2735,20 +2709,6 @@ static void write_html(struct strbuf *sb, const char *date)
 	strbuf_release(&txt);
 }
 
-/* flush an output (and fsync a file) without committing it: 0, or -1 with
- * a message printed (a failed stdout dies, quietly on EPIPE) */
-static int output_sync(struct rft_output *o)
-{
-	if (fflush(o->fp) != 0 || ferror(o->fp)) {
-		if (!o->path)
-			rft_stdout_failed();
-		return error("error writing '%s':", o->path);
-	}
-	if (o->tmp && fsync(fileno(o->fp)) != 0)
-		return error("error writing '%s':", o->path);
-	return 0;
-}
-
 /* --------------------------------------------------------------- main */
 
 enum {
@@ -3032,8 +2992,7 @@ int main(int argc, char **argv)
 	if (!ngroups)
 		die(RFT_EX_DATA, "no graded lines: nothing to report");
 
-	if (!opt.allow_repeats)
-		check_repeats();
+	check_repeats();
 	compute_groups();
 	compute_comparisons();
 	if (nsym_aggs)
@@ -3062,7 +3021,7 @@ int main(int argc, char **argv)
 		rft_output_write(&html, doc.buf, doc.len);
 	}
 	/* a full disk shows here, before the history says this report was made */
-	if (output_sync(&out) < 0 || (html_open && output_sync(&html) < 0) ||
+	if (rft_output_sync(&out) < 0 || (html_open && rft_output_sync(&html) < 0) ||
 	    (opt.history && history_commit() < 0)) {
 		status = RFT_EX_IOERR;
 		goto fail;

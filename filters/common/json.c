@@ -1115,11 +1115,13 @@ int rft_json_span_str(const struct rft_json_span *v, struct strbuf *out)
 
 int rft_json_span_num(const struct rft_json_span *v, double *out)
 {
-	char num[400];
+	char small[64], *num;
 	enum json_type t = rft_json_span_type(v);
 
-	if ((t != json_type_int && t != json_type_double) || v->len >= sizeof(num))
+	if (t != json_type_int && t != json_type_double)
 		return -1;
+	/* a number of any length (0.000...1 as json-c reads it, not refused) */
+	num = v->len < sizeof(small) ? small : emalloc(v->len + 1);
 	memcpy(num, v->p, v->len);
 	num[v->len] = '\0';
 	/* json-c's double of an integer is its int64 or uint64 value rounded
@@ -1128,6 +1130,8 @@ int rft_json_span_num(const struct rft_json_span *v, double *out)
 	*out = strtod(num, NULL);
 	if (t == json_type_int && *out == 0)
 		*out = 0;
+	if (num != small)
+		free(num);
 	return 0;
 }
 

@@ -212,6 +212,18 @@ void rft_output_abort(struct rft_output *o)
 	forget(o);
 }
 
+int rft_output_sync(struct rft_output *o)
+{
+	if (fflush(o->fp) != 0 || ferror(o->fp)) {
+		if (!o->path)
+			rft_stdout_failed();
+		return error("error writing '%s':", o->path);
+	}
+	if (o->tmp && fsync(fileno(o->fp)) != 0)
+		return error("error writing '%s':", o->path);
+	return 0;
+}
+
 int rft_output_commit(struct rft_output *o)
 {
 	if (!o->tmp && !o->path) {
@@ -232,8 +244,7 @@ int rft_output_commit(struct rft_output *o)
 		o->fp = NULL;
 		return bad ? -1 : 0;
 	}
-	if (fflush(o->fp) != 0 || ferror(o->fp) || fsync(fileno(o->fp)) != 0) {
-		error("error writing '%s':", o->path);
+	if (rft_output_sync(o) < 0) {
 		rft_output_abort(o);
 		return -1;
 	}

@@ -29,6 +29,10 @@ int rft_output_open(struct rft_output *o, const char *path);
 /* 0, or -1 with a message printed (the temporary file is then removed). */
 int rft_output_commit(struct rft_output *o);
 void rft_output_abort(struct rft_output *o);
+/* Flush (and fsync a temporary file) without committing, so that a full
+ * disk shows before what depends on the output is done: 0, or -1 with a
+ * message printed (a failed stdout dies, quietly on EPIPE). */
+int rft_output_sync(struct rft_output *o);
 /* For a program's own signal handler: remove every temporary file still
  * open, then die of sig (async-signal-safe; does not return). */
 void rft_output_on_signal(int sig);

@@ -244,18 +244,41 @@ static double draw(struct rft_rng *r, const double *num, const double *den, size
 
 #define MAX_STATS 16
 
+/* the statistics a call takes at once: more is a caller's mistake, refused
+ * by name (not NaN intervals, nor statistics left unset) */
+static void check_nstats(const char *fn, size_t m)
+{
+	if (m > MAX_STATS)
+		die(RFT_EX_SOFTWARE, "%s: at most %d statistics at once, not %zu", fn, MAX_STATS, m);
+}
+
+/* lo[j], hi[j]: the 2.5% and 97.5% quantiles of column j of scratch (m
+ * columns of nboot replicates; reordered) */
+static void percentile_cols(double *scratch, size_t nboot, size_t m, double *lo, double *hi)
+{
+	size_t j;
+
+	for (j = 0; j < m; j++) {
+		double *col = scratch + j * nboot;
+
+		lo[j] = quantile_select(col, nboot, 0.025);
+		hi[j] = quantile_select(col, nboot, 0.975);
+	}
+}
+
 void rft_boot_ratios(const double *num, const double *den, size_t n, size_t m,
 		     const double *num2, const double *den2, size_t n2,
 		     size_t nboot, uint64_t seed, double *scratch, double *lo, double *hi)
 {
 	struct rft_rng r;
-	double sn[MAX_STATS], sn2[MAX_STATS], col_lo, col_hi;
+	double sn[MAX_STATS], sn2[MAX_STATS];
 	uint32_t *idx;
 	size_t b, j, tries = 0;
 
+	check_nstats("rft_boot_ratios", m);
 	for (j = 0; j < m; j++)
 		lo[j] = hi[j] = NAN;
-	if (nboot == 0 || n == 0 || m == 0 || m > MAX_STATS || (num2 && n2 == 0))
+	if (nboot == 0 || n == 0 || m == 0 || (num2 && n2 == 0))
 		return;
 	if (n > UINT32_MAX || n2 > UINT32_MAX)
 		return;
@@ -278,14 +301,7 @@ void rft_boot_ratios(const double *num, const double *den, size_t n, size_t m,
 		b++;
 	}
 	free(idx);
-	for (j = 0; j < m; j++) {
-		double *col = scratch + j * nboot;
-
-		col_lo = quantile_select(col, nboot, 0.025);
-		col_hi = quantile_select(col, nboot, 0.975);
-		lo[j] = col_lo;
-		hi[j] = col_hi;
-	}
+	percentile_cols(scratch, nboot, m, lo, hi);
 }
 
 void rft_boot_ratio_cols(const double *sums, size_t n, size_t m, const int *num_col,
@@ -298,9 +314,10 @@ void rft_boot_ratio_cols(const double *sums, size_t n, size_t m, const int *num_
 	size_t b, j, tries = 0;
 	static const double none = 0;
 
+	check_nstats("rft_boot_ratio_cols", m);
 	for (j = 0; j < nstat; j++)
 		lo[j] = hi[j] = NAN;
-	if (nboot == 0 || n == 0 || m == 0 || m > MAX_STATS || n > UINT32_MAX)
+	if (nboot == 0 || n == 0 || m == 0 || n > UINT32_MAX)
 		return;
 	idx = emalloc(n * sizeof(*idx));
 	rft_rng_seed(&r, seed);
@@ -322,12 +339,7 @@ void rft_boot_ratio_cols(const double *sums, size_t n, size_t m, const int *num_
 		b++;
 	}
 	free(idx);
-	for (j = 0; j < nstat; j++) {
-		double *col = scratch + j * nboot;
-
-		lo[j] = quantile_select(col, nboot, 0.025);
-		hi[j] = quantile_select(col, nboot, 0.975);
-	}
+	percentile_cols(scratch, nboot, nstat, lo, hi);
 }
 
 void rft_signflip_test(const double *d, size_t n, size_t m, size_t nperm, uint64_t seed,
@@ -337,8 +349,7 @@ void rft_signflip_test(const double *d, size_t n, size_t m, size_t nperm, uint64
 	double t[MAX_STATS], tol[MAX_STATS], ts[MAX_STATS];
 	size_t count[MAX_STATS], b, i, j;
 
-	if (m > MAX_STATS)
-		m = MAX_STATS;
+	check_nstats("rft_signflip_test", m);
 	for (j = 0; j < m; j++)
 		p[j] = NAN;
 	if (nperm == 0)
