@@ -1731,31 +1731,10 @@ static void write_table(struct strbuf *sb)
 
 /* a number as the shortest text that reads back as the same double
  * (scientific notation where %g chooses it); not finite: null */
-static void jdbl(struct strbuf *sb, double v)
-{
-	char buf[40];
-	int prec;
-
-	if (!isfinite(v)) {
-		strbuf_addstr(sb, "null");
-		return;
-	}
-	if (v == 0) {
-		strbuf_addch(sb, '0');
-		return;
-	}
-	for (prec = 1; prec <= 17; prec++) {
-		snprintf(buf, sizeof(buf), "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			break;
-	}
-	strbuf_addstr(sb, buf);
-}
-
 static void jnum(struct strbuf *sb, const char *key, double v, int first)
 {
 	json_put_key(sb, key, first);
-	jdbl(sb, v);
+	json_put_double(sb, v);
 }
 
 static void jstr(struct strbuf *sb, const char *key, const char *v, int first)
@@ -1917,7 +1896,7 @@ static void write_json(struct strbuf *sb, const char *date)
 		for (k = 1; k <= curve_len(g); k++) {
 			if (k > 1)
 				strbuf_addch(sb, ',');
-			jdbl(sb, (double)cum_hits(g, k) / n);
+			json_put_double(sb, (double)cum_hits(g, k) / n);
 		}
 		strbuf_addstr(sb, "],\"cohorts\":[");
 		for (i = 0, j = 0; i < ncohort_aggs; i++) {
