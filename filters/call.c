@@ -614,9 +614,7 @@ static unsigned long long twins_answered;
 
 static size_t asking_slot(const char *key)
 {
-	return (size_t)strtoull((char[17]){ key[0], key[1], key[2], key[3], key[4], key[5], key[6], key[7],
-					    key[8], key[9], key[10], key[11], key[12], key[13], key[14], key[15], 0 },
-				NULL, 16) & (nasking - 1);
+	return (size_t)rft_hash64(key, 16, 0) & (nasking - 1);
 }
 
 /* the job asking key's request, or NULL */
