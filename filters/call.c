@@ -154,6 +154,13 @@ struct bucket {
 
 static struct bucket rpm_bucket, tpm_bucket;
 
+/* a request of j is sent: take it from both buckets */
+static void buckets_take(const struct job *j)
+{
+	rpm_bucket.avail -= 1;
+	tpm_bucket.avail -= (double)j->tokens;
+}
+
 static void bucket_init(struct bucket *b, long long per_minute)
 {
 	b->rate = (double)per_minute / 60.0;
@@ -823,8 +830,7 @@ static int on_seek(void *arg, curl_off_t offset, int origin)
 		count.requests++;
 		count.retries++;
 		resends++;
-		rpm_bucket.avail -= 1;
-		tpm_bucket.avail -= (double)j->tokens;
+		buckets_take(j);
 	}
 	j->sent = 0;
 	return CURL_SEEKFUNC_OK;
@@ -1249,8 +1255,7 @@ static struct job *next_job(double now, double *wait)
 				*wait = w;
 			return NULL;
 		}
-		rpm_bucket.avail -= 1;
-		tpm_bucket.avail -= (double)j->tokens;
+		buckets_take(j);
 		if (best) {
 			*best = j->next;
 		} else {
