@@ -945,6 +945,18 @@ static void fail_halted(struct job *j)
 	fail(j, halt.status, halt.type, halt.code, halt.msg.buf, 0);
 }
 
+/* every job of a list (the fresh queue, the retry list) fails with the halt */
+static void fail_halted_all(struct job **list)
+{
+	struct job *j;
+
+	while ((j = *list)) {
+		*list = j->next;
+		j->next = NULL;
+		fail_halted(j);
+	}
+}
+
 /* The attempt of j ended with result res: answer, retry or fail it. */
 static void finish(struct job *j, CURLcode res, double now)
 {
@@ -1277,17 +1289,9 @@ static void start_ready(double now, double *wait)
 	*wait = 1;
 	while (running < opt.concurrency) {
 		if (halt.on) {   /* nothing more is sent: the rest fail now */
-			while ((j = fresh_head)) {
-				fresh_head = j->next;
-				j->next = NULL;
-				fail_halted(j);
-			}
+			fail_halted_all(&fresh_head);
 			fresh_tail = NULL;
-			while ((j = retry_list)) {
-				retry_list = j->next;
-				j->next = NULL;
-				fail_halted(j);
-			}
+			fail_halted_all(&retry_list);
 		}
 		if (stop_sig)   /* stopping: only what is in flight finishes */
 			break;
