@@ -797,7 +797,8 @@ static void grader_strings(struct json_object *v)
 	}
 }
 
-static void load_grader(const char *path)
+/* the grader file, parsed, its {{item.*}} references noted: the caller puts it */
+static struct json_object *load_grader(const char *path)
 {
 	struct rft_input in;
 	struct strbuf sb = STRBUF_INIT, err = STRBUF_INIT;
@@ -813,9 +814,9 @@ static void load_grader(const char *path)
 		die(RFT_EX_CONFIG, "%s: not a grader: expected a JSON object, got %s", path,
 		    rft_json_type_name(g));
 	grader_strings(g);
-	json_object_put(g);
 	strbuf_release(&sb);
 	strbuf_release(&err);
+	return g;
 }
 
 static int is_role(const char *s)
@@ -1175,19 +1176,12 @@ static void lint_file(const char *path)
 	strbuf_release(&key);
 }
 
-static void load_lint_grader(const char *path)
+/* the grader g (read from path by load_grader) made runnable */
+static void load_lint_grader(struct json_object *g, const char *path)
 {
-	struct strbuf sb = STRBUF_INIT, err = STRBUF_INIT;
-	struct json_object *g = NULL;
-	struct rft_input in;
+	struct strbuf err = STRBUF_INIT;
 	char *hpath;
 
-	if (rft_input_open(&in, path) < 0)
-		exit(rft_finish(RFT_EX_NOINPUT));
-	if (rft_input_slurp(&in, &sb, RFT_MAX_RECORD_DEFAULT) < 0 || rft_input_close(&in) < 0)
-		exit(rft_finish(RFT_EX_CONFIG));
-	if (rft_json_parse(sb.buf, sb.len, &g, &err) < 0)
-		die(RFT_EX_CONFIG, "%s: not a grader: %s", path, err.buf);
 	/* gene names are normalised as rft-grade does, when HGNC data is found */
 	hpath = opt.no_hgnc ? NULL : rft_hgnc_path(opt.hgnc);
 	if (!hpath)
@@ -1206,8 +1200,6 @@ static void load_lint_grader(const char *path)
 	if (!lint_grader)
 		die(RFT_EX_CONFIG, "%s (rft-prompt --lint runs the grader on every line; "
 		    "--refs-only checks only its {{item.*}} references)", err.buf);
-	json_object_put(g);
-	strbuf_release(&sb);
 	strbuf_release(&err);
 }
 
@@ -1218,9 +1210,11 @@ static int run_lint(char **paths, int npaths)
 	size_t k;
 
 	if (opt.grader) {
-		load_grader(opt.grader);
+		struct json_object *g = load_grader(opt.grader);
+
 		if (!opt.refs_only)
-			load_lint_grader(opt.grader);
+			load_lint_grader(g, opt.grader);
+		json_object_put(g);
 	}
 	if (!npaths) {
 		paths = dash;
