@@ -417,9 +417,19 @@ static long name_owner(size_t s)
 	return p >= 0 ? p : a;
 }
 
-static void load_hgnc(void)
+/* load the HGNC set at path into hgnc, or die */
+static void hgnc_from(const char *path)
 {
 	struct strbuf err = STRBUF_INIT;
+
+	if (hgnc_load(&hgnc, path, &err) < 0)
+		die(access(path, R_OK) == 0 ? RFT_EX_CONFIG : RFT_EX_NOINPUT, "%s", err.buf);
+	have_hgnc = 1;
+	strbuf_release(&err);
+}
+
+static void load_hgnc(void)
+{
 	size_t i, ng, *cur;
 	char *path;
 
@@ -434,9 +444,7 @@ static void load_hgnc(void)
 		    "$RFT_HGNC is not set, and there is neither a testdata/hgnc folder above the "
 		    "program nor an installed share/rftkit/hgnc; give --hgnc FILE, or --no-hgnc to "
 		    "write only each gene's symbol and id");
-	if (hgnc_load(&hgnc, path, &err) < 0)
-		die(access(path, R_OK) == 0 ? RFT_EX_CONFIG : RFT_EX_NOINPUT, "%s", err.buf);
-	have_hgnc = 1;
+	hgnc_from(path);
 	ng = hgnc.ngenes;
 	names_start = ecalloc(ng + 1, sizeof(*names_start));
 	cur = ecalloc(ng + 1, sizeof(*cur));
@@ -458,7 +466,6 @@ static void load_hgnc(void)
 	}
 	free(cur);
 	free(path);
-	strbuf_release(&err);
 }
 
 static void release_hgnc(void)
@@ -1187,15 +1194,11 @@ static void load_lint_grader(struct json_object *g, const char *path)
 	if (!hpath)
 		warn("warning: %s: the grader compares gene names as written, case-insensitively",
 		     opt.no_hgnc ? "--no-hgnc" : "no HGNC file (--hgnc or RFT_HGNC)");
-	if (hpath) {
-		strbuf_reset(&err);
-		if (hgnc_load(&hgnc, hpath, &err) < 0)
-			die(access(hpath, R_OK) == 0 ? RFT_EX_CONFIG : RFT_EX_NOINPUT, "%s", err.buf);
-		have_hgnc = 1;
+	else {
+		hgnc_from(hpath);
 		lint_env.hgnc = &hgnc;
 		free(hpath);
 	}
-	strbuf_reset(&err);
 	lint_grader = grader_load(g, path, &lint_env, &err);
 	if (!lint_grader)
 		die(RFT_EX_CONFIG, "%s (rft-prompt --lint runs the grader on every line; "
