@@ -738,8 +738,8 @@ static void build_inner(struct stage *s, char **outs, unsigned char *used, struc
 static void render(struct strbuf *sb, char *const *argv, const char *stdout_to);
 
 /*
- * A sharded stage: run the command inner (from build_inner) under GNU
- * parallel, into av (takes inner's strings).
+ * A sharded stage: the command in av (from build_inner) is replaced by GNU
+ * parallel running it, its stdout going to the first output (*stdout_to).
  *
  * GNU parallel expands its replacement strings - {}, {#}, {%}, {= perl =},
  * --rpl ones - anywhere in the command it is given (-q or not) and in
@@ -750,19 +750,21 @@ static void render(struct strbuf *sb, char *const *argv, const char *stdout_to);
  * jobs get it with --env (parallel passes values as data), and this
  * directory in RFT_SHARD_DIR to cd to (not --workdir: parallel expands it).
  */
-static void wrap_shards(struct stage *s, struct strv *inner, struct strv *av)
+static void wrap_shards(struct stage *s, char **outs, struct strv *av, char **stdout_to)
 {
 	struct strbuf cmd = STRBUF_INIT;
+	struct strv inner = *av;
 	char sbuf[32];
 	size_t i;
 	int remote = s->nhosts || s->hostfile;
 
+	memset(av, 0, sizeof(*av));
 	strbuf_addstr(&cmd, SHARD_VAR "=");
 	if (s->kind == K_SHELL)
-		strbuf_addstr(&cmd, inner->v[4]);
+		strbuf_addstr(&cmd, inner.v[4]);
 	else
-		render(&cmd, inner->v, NULL);
-	strv_free(inner);
+		render(&cmd, inner.v, NULL);
+	strv_free(&inner);
 	snprintf(sbuf, sizeof(sbuf), "%ld", s->shards);
 	strv_push(av, estrdup("env"));
 	strv_push(av, strbuf_detach(&cmd, NULL));
@@ -812,6 +814,8 @@ static void wrap_shards(struct stage *s, struct strv *inner, struct strv *av)
 	strv_push(av, estrdup("-c"));
 	strv_push(av, estrdup(remote ? "cd -- \"$" SHARD_DIR "\" && eval \"$" SHARD_VAR "\""
 			      : "eval \"$" SHARD_VAR "\""));
+	free(*stdout_to);
+	*stdout_to = estrdup(outs[0]);
 }
 
 /*
@@ -822,16 +826,9 @@ static void wrap_shards(struct stage *s, struct strv *inner, struct strv *av)
 static void build_cmd(struct stage *s, char **outs, unsigned char *used, struct strv *av,
 		      char **stdout_to)
 {
-	struct strv inner = { 0 };
-
-	build_inner(s, outs, used, &inner, stdout_to);
-	if (!s->shards) {
-		*av = inner;
-		return;
-	}
-	free(*stdout_to);
-	wrap_shards(s, &inner, av);
-	*stdout_to = estrdup(outs[0]);
+	build_inner(s, outs, used, av, stdout_to);
+	if (s->shards)
+		wrap_shards(s, outs, av, stdout_to);
 }
 
 /* argv (and a stdout redirection) as one line of shell */
@@ -1004,14 +1001,8 @@ static void load_stage(struct stage *s, yaml_node_t *k, yaml_node_t *n)
 		/* the tools and the outputs named come from the command itself, not parallel's */
 		build_inner(s, outs, used, &av, &to);
 		find_tools(s, av.v);
-		if (s->shards) {
-			struct strv inner = av;
-
-			memset(&av, 0, sizeof(av));
-			wrap_shards(s, &inner, &av);
-			free(to);
-			to = estrdup(outs[0]);
-		}
+		if (s->shards)
+			wrap_shards(s, outs, &av, &to);
 		for (i = 0; i < s->nout; i++) {
 			if (s->kind == K_JQ || s->shards) {
 				if (used[i])
