@@ -815,8 +815,6 @@ static size_t on_read(char *buf, size_t size, size_t nitems, void *arg)
  * server may have seen, so it counts as an attempt, against --max-attempts
  * and --rpm, like one of ours.
  */
-static unsigned long long resends;
-
 static int on_seek(void *arg, curl_off_t offset, int origin)
 {
 	struct job *j = arg;
@@ -829,7 +827,6 @@ static int on_seek(void *arg, curl_off_t offset, int origin)
 		j->attempts++;
 		count.requests++;
 		count.retries++;
-		resends++;
 		buckets_take(j);
 	}
 	j->sent = 0;
