@@ -43,12 +43,6 @@
 #include "common/strbuf.h"
 #include "common/util.h"
 
-#ifdef __GNUC__
-#define RUN_UNUSED __attribute__((unused))   /* for a harness that #includes this file */
-#else
-#define RUN_UNUSED
-#endif
-
 /* hex digest of c into hex[65] (c is finished) */
 static void sha256_hex(struct rft_sha256 *c, char hex[65])
 {
@@ -489,25 +483,6 @@ static int ynull(const yaml_node_t *n)
 #define YSEQ_EACH(n, it) \
 	for (it = (n)->data.sequence.items.start; it < (n)->data.sequence.items.top; it++)
 
-/* parse the document of parser (set to its input) into P.doc; name for messages */
-static void parse_yaml(yaml_parser_t *parser, const char *name, FILE *fp)
-{
-	if (!yaml_parser_load(parser, &P.doc)) {
-		snprintf(msgbuf, sizeof(msgbuf), "%s:%zu:%zu: %s%s%s", name,
-			 parser->problem_mark.line + 1, parser->problem_mark.column + 1,
-			 parser->problem ? parser->problem : "YAML error",
-			 parser->context ? " " : "", parser->context ? parser->context : "");
-		yaml_parser_delete(parser);
-		if (fp)
-			fclose(fp);
-		die(RFT_EX_CONFIG, "%s", msgbuf);
-	}
-	yaml_parser_delete(parser);
-	if (fp)
-		fclose(fp);
-	P.have_doc = 1;
-}
-
 static void load_yaml(const char *path)
 {
 	yaml_parser_t parser;
@@ -518,18 +493,18 @@ static void load_yaml(const char *path)
 	if (!yaml_parser_initialize(&parser))
 		die(RFT_EX_SOFTWARE, "cannot start the YAML parser");
 	yaml_parser_set_input_file(&parser, fp);
-	parse_yaml(&parser, path, fp);
-}
-
-/* the pipeline text buf[0..len), called name in messages */
-static void load_yaml_buffer(const char *name, const unsigned char *buf, size_t len)
-{
-	yaml_parser_t parser;
-
-	if (!yaml_parser_initialize(&parser))
-		die(RFT_EX_SOFTWARE, "cannot start the YAML parser");
-	yaml_parser_set_input_string(&parser, buf, len);
-	parse_yaml(&parser, name, NULL);
+	if (!yaml_parser_load(&parser, &P.doc)) {
+		snprintf(msgbuf, sizeof(msgbuf), "%s:%zu:%zu: %s%s%s", path,
+			 parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+			 parser.problem ? parser.problem : "YAML error",
+			 parser.context ? " " : "", parser.context ? parser.context : "");
+		yaml_parser_delete(&parser);
+		fclose(fp);
+		die(RFT_EX_CONFIG, "%s", msgbuf);
+	}
+	yaml_parser_delete(&parser);
+	fclose(fp);
+	P.have_doc = 1;
 }
 
 /* ------------------------------------------------------------ loading */
@@ -1139,8 +1114,11 @@ static void build_dag(void)
 	free(left);
 }
 
-/* build the pipeline from P.doc, parsed from file (its name sets the defaults) */
-static void load_doc(const char *file)
+/*
+ * Load the pipeline file (dies on any error, 78 for a bad pipeline);
+ * pipeline_free() frees it.
+ */
+static void load(const char *file)
 {
 	yaml_node_t *root, *vars = NULL, *stages = NULL, *lock = NULL, *logs = NULL;
 	yaml_node_pair_t *p;
@@ -1148,6 +1126,8 @@ static void load_doc(const char *file)
 	char *dir, *slash;
 	size_t i;
 
+	P.file = file;
+	load_yaml(file);
 	root = yaml_document_get_root_node(&P.doc);
 	if (!root)
 		die(RFT_EX_CONFIG, "%s: empty pipeline file", file);
@@ -1216,25 +1196,6 @@ static void load_doc(const char *file)
 		i++;
 	}
 	build_dag();
-}
-
-/*
- * Load the pipeline file (dies on any error, 78 for a bad pipeline);
- * pipeline_free() frees it.
- */
-static void load(const char *file)
-{
-	P.file = file;
-	load_yaml(file);
-	load_doc(file);
-}
-
-/* load() from memory: the text buf[0..len), named name (a fuzz harness) */
-static RUN_UNUSED void load_buffer(const char *name, const unsigned char *buf, size_t len)
-{
-	P.file = name;
-	load_yaml_buffer(name, buf, len);
-	load_doc(name);
 }
 
 static void pipeline_free(void)
