@@ -1384,7 +1384,7 @@ static void batch_load(struct keyed *k, const char *path, int need_custom_id)
 	paths[0] = (char *)path;
 	rft_records_init(&r, paths, 1);
 	while (rft_records_next(&r, &o) > 0) {
-		const char *id = rft_json_get_str(o, "custom_id");
+		const char *id = rft_json_get_str(o, "custom_id"), *model;
 		int added = 0;
 		long ix;
 
@@ -1411,10 +1411,9 @@ static void batch_load(struct keyed *k, const char *path, int need_custom_id)
 			continue;
 		}
 		k->lines[ix] = estrndup(r.line.buf, r.line.len);
-		if (need_custom_id && !batch_model &&
-		    rft_json_get_str(rft_json_get(rft_json_get(o, "response"), "body"), "model"))
-			batch_model = estrdup(rft_json_get_str(rft_json_get(rft_json_get(o, "response"), "body"),
-							       "model"));
+		model = rft_json_get_str(rft_json_get(rft_json_get(o, "response"), "body"), "model");
+		if (need_custom_id && !batch_model && model)
+			batch_model = estrdup(model);
 		json_object_put(o);
 	}
 	rft_records_release(&r);
