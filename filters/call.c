@@ -154,6 +154,13 @@ struct bucket {
 
 static struct bucket rpm_bucket, tpm_bucket;
 
+/* a request of j is sent: take it from both buckets */
+static void buckets_take(const struct job *j)
+{
+	rpm_bucket.avail -= 1;
+	tpm_bucket.avail -= (double)j->tokens;
+}
+
 static void bucket_init(struct bucket *b, long long per_minute)
 {
 	b->rate = (double)per_minute / 60.0;
@@ -614,9 +621,7 @@ static unsigned long long twins_answered;
 
 static size_t asking_slot(const char *key)
 {
-	return (size_t)strtoull((char[17]){ key[0], key[1], key[2], key[3], key[4], key[5], key[6], key[7],
-					    key[8], key[9], key[10], key[11], key[12], key[13], key[14], key[15], 0 },
-				NULL, 16) & (nasking - 1);
+	return (size_t)rft_hash64(key, 16, 0) & (nasking - 1);
 }
 
 /* the job asking key's request, or NULL */
@@ -810,8 +815,6 @@ static size_t on_read(char *buf, size_t size, size_t nitems, void *arg)
  * server may have seen, so it counts as an attempt, against --max-attempts
  * and --rpm, like one of ours.
  */
-static unsigned long long resends;
-
 static int on_seek(void *arg, curl_off_t offset, int origin)
 {
 	struct job *j = arg;
@@ -824,9 +827,7 @@ static int on_seek(void *arg, curl_off_t offset, int origin)
 		j->attempts++;
 		count.requests++;
 		count.retries++;
-		resends++;
-		rpm_bucket.avail -= 1;
-		tpm_bucket.avail -= (double)j->tokens;
+		buckets_take(j);
 	}
 	j->sent = 0;
 	return CURL_SEEKFUNC_OK;
@@ -939,6 +940,18 @@ static void halt_on(long status, const char *type, const char *code, const char 
 static void fail_halted(struct job *j)
 {
 	fail(j, halt.status, halt.type, halt.code, halt.msg.buf, 0);
+}
+
+/* every job of a list (the fresh queue, the retry list) fails with the halt */
+static void fail_halted_all(struct job **list)
+{
+	struct job *j;
+
+	while ((j = *list)) {
+		*list = j->next;
+		j->next = NULL;
+		fail_halted(j);
+	}
 }
 
 /* The attempt of j ended with result res: answer, retry or fail it. */
@@ -1251,8 +1264,7 @@ static struct job *next_job(double now, double *wait)
 				*wait = w;
 			return NULL;
 		}
-		rpm_bucket.avail -= 1;
-		tpm_bucket.avail -= (double)j->tokens;
+		buckets_take(j);
 		if (best) {
 			*best = j->next;
 		} else {
@@ -1274,17 +1286,9 @@ static void start_ready(double now, double *wait)
 	*wait = 1;
 	while (running < opt.concurrency) {
 		if (halt.on) {   /* nothing more is sent: the rest fail now */
-			while ((j = fresh_head)) {
-				fresh_head = j->next;
-				j->next = NULL;
-				fail_halted(j);
-			}
+			fail_halted_all(&fresh_head);
 			fresh_tail = NULL;
-			while ((j = retry_list)) {
-				retry_list = j->next;
-				j->next = NULL;
-				fail_halted(j);
-			}
+			fail_halted_all(&retry_list);
 		}
 		if (stop_sig)   /* stopping: only what is in flight finishes */
 			break;
@@ -1380,7 +1384,7 @@ static void batch_load(struct keyed *k, const char *path, int need_custom_id)
 	paths[0] = (char *)path;
 	rft_records_init(&r, paths, 1);
 	while (rft_records_next(&r, &o) > 0) {
-		const char *id = rft_json_get_str(o, "custom_id");
+		const char *id = rft_json_get_str(o, "custom_id"), *model;
 		int added = 0;
 		long ix;
 
@@ -1407,10 +1411,9 @@ static void batch_load(struct keyed *k, const char *path, int need_custom_id)
 			continue;
 		}
 		k->lines[ix] = estrndup(r.line.buf, r.line.len);
-		if (need_custom_id && !batch_model &&
-		    rft_json_get_str(rft_json_get(rft_json_get(o, "response"), "body"), "model"))
-			batch_model = estrdup(rft_json_get_str(rft_json_get(rft_json_get(o, "response"), "body"),
-							       "model"));
+		model = rft_json_get_str(rft_json_get(rft_json_get(o, "response"), "body"), "model");
+		if (need_custom_id && !batch_model && model)
+			batch_model = estrdup(model);
 		json_object_put(o);
 	}
 	rft_records_release(&r);

@@ -1298,10 +1298,10 @@ static void read_dir(const char *root, const char *rel, const struct walk *up)
 			    walk_dir_once(&st, full, up, &here.id))
 				read_dir(root, sub, &here);
 		} else if (S_ISREG(st.st_mode) && phenopacket_name(sub)) {
-			if (!read_file_once(&st, full))
-				goto next;
 			struct rft_input in;
 
+			if (!read_file_once(&st, full))
+				goto next;
 			if (rft_input_open(&in, full) < 0) {
 				drain(head);
 				exit(rft_finish(RFT_EX_NOINPUT));
@@ -1327,8 +1327,9 @@ next:
 static void read_arg(const char *arg)
 {
 	struct stat st;
+	int named = strcmp(arg, "-") != 0 && stat(arg, &st) == 0;   /* st is arg's */
 
-	if (strcmp(arg, "-") != 0 && stat(arg, &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (named && S_ISDIR(st.st_mode)) {
 		size_t len = strlen(arg);
 		char *root = estrdup(arg);
 		struct walk top = { NULL, -1 };
@@ -1341,7 +1342,7 @@ static void read_arg(const char *arg)
 		return;
 	}
 	/* a file named twice, or once more inside a folder given: read once */
-	if (strcmp(arg, "-") != 0 && stat(arg, &st) == 0 && S_ISREG(st.st_mode) && !read_file_once(&st, arg))
+	if (named && S_ISREG(st.st_mode) && !read_file_once(&st, arg))
 		return;
 	read_file(arg, strcmp(arg, "-") ? arg : "<stdin>");
 }

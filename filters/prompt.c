@@ -417,9 +417,19 @@ static long name_owner(size_t s)
 	return p >= 0 ? p : a;
 }
 
-static void load_hgnc(void)
+/* load the HGNC set at path into hgnc, or die */
+static void hgnc_from(const char *path)
 {
 	struct strbuf err = STRBUF_INIT;
+
+	if (hgnc_load(&hgnc, path, &err) < 0)
+		die(access(path, R_OK) == 0 ? RFT_EX_CONFIG : RFT_EX_NOINPUT, "%s", err.buf);
+	have_hgnc = 1;
+	strbuf_release(&err);
+}
+
+static void load_hgnc(void)
+{
 	size_t i, ng, *cur;
 	char *path;
 
@@ -434,9 +444,7 @@ static void load_hgnc(void)
 		    "$RFT_HGNC is not set, and there is neither a testdata/hgnc folder above the "
 		    "program nor an installed share/rftkit/hgnc; give --hgnc FILE, or --no-hgnc to "
 		    "write only each gene's symbol and id");
-	if (hgnc_load(&hgnc, path, &err) < 0)
-		die(access(path, R_OK) == 0 ? RFT_EX_CONFIG : RFT_EX_NOINPUT, "%s", err.buf);
-	have_hgnc = 1;
+	hgnc_from(path);
 	ng = hgnc.ngenes;
 	names_start = ecalloc(ng + 1, sizeof(*names_start));
 	cur = ecalloc(ng + 1, sizeof(*cur));
@@ -458,7 +466,6 @@ static void load_hgnc(void)
 	}
 	free(cur);
 	free(path);
-	strbuf_release(&err);
 }
 
 static void release_hgnc(void)
@@ -797,7 +804,8 @@ static void grader_strings(struct json_object *v)
 	}
 }
 
-static void load_grader(const char *path)
+/* the grader file, parsed, its {{item.*}} references noted: the caller puts it */
+static struct json_object *load_grader(const char *path)
 {
 	struct rft_input in;
 	struct strbuf sb = STRBUF_INIT, err = STRBUF_INIT;
@@ -813,9 +821,9 @@ static void load_grader(const char *path)
 		die(RFT_EX_CONFIG, "%s: not a grader: expected a JSON object, got %s", path,
 		    rft_json_type_name(g));
 	grader_strings(g);
-	json_object_put(g);
 	strbuf_release(&sb);
 	strbuf_release(&err);
+	return g;
 }
 
 static int is_role(const char *s)
@@ -1175,39 +1183,26 @@ static void lint_file(const char *path)
 	strbuf_release(&key);
 }
 
-static void load_lint_grader(const char *path)
+/* the grader g (read from path by load_grader) made runnable */
+static void load_lint_grader(struct json_object *g, const char *path)
 {
-	struct strbuf sb = STRBUF_INIT, err = STRBUF_INIT;
-	struct json_object *g = NULL;
-	struct rft_input in;
+	struct strbuf err = STRBUF_INIT;
 	char *hpath;
 
-	if (rft_input_open(&in, path) < 0)
-		exit(rft_finish(RFT_EX_NOINPUT));
-	if (rft_input_slurp(&in, &sb, RFT_MAX_RECORD_DEFAULT) < 0 || rft_input_close(&in) < 0)
-		exit(rft_finish(RFT_EX_CONFIG));
-	if (rft_json_parse(sb.buf, sb.len, &g, &err) < 0)
-		die(RFT_EX_CONFIG, "%s: not a grader: %s", path, err.buf);
 	/* gene names are normalised as rft-grade does, when HGNC data is found */
 	hpath = opt.no_hgnc ? NULL : rft_hgnc_path(opt.hgnc);
 	if (!hpath)
 		warn("warning: %s: the grader compares gene names as written, case-insensitively",
 		     opt.no_hgnc ? "--no-hgnc" : "no HGNC file (--hgnc or RFT_HGNC)");
-	if (hpath) {
-		strbuf_reset(&err);
-		if (hgnc_load(&hgnc, hpath, &err) < 0)
-			die(access(hpath, R_OK) == 0 ? RFT_EX_CONFIG : RFT_EX_NOINPUT, "%s", err.buf);
-		have_hgnc = 1;
+	else {
+		hgnc_from(hpath);
 		lint_env.hgnc = &hgnc;
 		free(hpath);
 	}
-	strbuf_reset(&err);
 	lint_grader = grader_load(g, path, &lint_env, &err);
 	if (!lint_grader)
 		die(RFT_EX_CONFIG, "%s (rft-prompt --lint runs the grader on every line; "
 		    "--refs-only checks only its {{item.*}} references)", err.buf);
-	json_object_put(g);
-	strbuf_release(&sb);
 	strbuf_release(&err);
 }
 
@@ -1218,9 +1213,11 @@ static int run_lint(char **paths, int npaths)
 	size_t k;
 
 	if (opt.grader) {
-		load_grader(opt.grader);
+		struct json_object *g = load_grader(opt.grader);
+
 		if (!opt.refs_only)
-			load_lint_grader(opt.grader);
+			load_lint_grader(g, opt.grader);
+		json_object_put(g);
 	}
 	if (!npaths) {
 		paths = dash;

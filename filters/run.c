@@ -43,12 +43,6 @@
 #include "common/strbuf.h"
 #include "common/util.h"
 
-#ifdef __GNUC__
-#define RUN_UNUSED __attribute__((unused))   /* for a harness that #includes this file */
-#else
-#define RUN_UNUSED
-#endif
-
 /* hex digest of c into hex[65] (c is finished) */
 static void sha256_hex(struct rft_sha256 *c, char hex[65])
 {
@@ -489,25 +483,6 @@ static int ynull(const yaml_node_t *n)
 #define YSEQ_EACH(n, it) \
 	for (it = (n)->data.sequence.items.start; it < (n)->data.sequence.items.top; it++)
 
-/* parse the document of parser (set to its input) into P.doc; name for messages */
-static void parse_yaml(yaml_parser_t *parser, const char *name, FILE *fp)
-{
-	if (!yaml_parser_load(parser, &P.doc)) {
-		snprintf(msgbuf, sizeof(msgbuf), "%s:%zu:%zu: %s%s%s", name,
-			 parser->problem_mark.line + 1, parser->problem_mark.column + 1,
-			 parser->problem ? parser->problem : "YAML error",
-			 parser->context ? " " : "", parser->context ? parser->context : "");
-		yaml_parser_delete(parser);
-		if (fp)
-			fclose(fp);
-		die(RFT_EX_CONFIG, "%s", msgbuf);
-	}
-	yaml_parser_delete(parser);
-	if (fp)
-		fclose(fp);
-	P.have_doc = 1;
-}
-
 static void load_yaml(const char *path)
 {
 	yaml_parser_t parser;
@@ -518,18 +493,18 @@ static void load_yaml(const char *path)
 	if (!yaml_parser_initialize(&parser))
 		die(RFT_EX_SOFTWARE, "cannot start the YAML parser");
 	yaml_parser_set_input_file(&parser, fp);
-	parse_yaml(&parser, path, fp);
-}
-
-/* the pipeline text buf[0..len), called name in messages */
-static void load_yaml_buffer(const char *name, const unsigned char *buf, size_t len)
-{
-	yaml_parser_t parser;
-
-	if (!yaml_parser_initialize(&parser))
-		die(RFT_EX_SOFTWARE, "cannot start the YAML parser");
-	yaml_parser_set_input_string(&parser, buf, len);
-	parse_yaml(&parser, name, NULL);
+	if (!yaml_parser_load(&parser, &P.doc)) {
+		snprintf(msgbuf, sizeof(msgbuf), "%s:%zu:%zu: %s%s%s", path,
+			 parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+			 parser.problem ? parser.problem : "YAML error",
+			 parser.context ? " " : "", parser.context ? parser.context : "");
+		yaml_parser_delete(&parser);
+		fclose(fp);
+		die(RFT_EX_CONFIG, "%s", msgbuf);
+	}
+	yaml_parser_delete(&parser);
+	fclose(fp);
+	P.have_doc = 1;
 }
 
 /* ------------------------------------------------------------ loading */
@@ -738,8 +713,8 @@ static void build_inner(struct stage *s, char **outs, unsigned char *used, struc
 static void render(struct strbuf *sb, char *const *argv, const char *stdout_to);
 
 /*
- * A sharded stage: run the command inner (from build_inner) under GNU
- * parallel, into av (takes inner's strings).
+ * A sharded stage: the command in av (from build_inner) is replaced by GNU
+ * parallel running it, its stdout going to the first output (*stdout_to).
  *
  * GNU parallel expands its replacement strings - {}, {#}, {%}, {= perl =},
  * --rpl ones - anywhere in the command it is given (-q or not) and in
@@ -750,19 +725,21 @@ static void render(struct strbuf *sb, char *const *argv, const char *stdout_to);
  * jobs get it with --env (parallel passes values as data), and this
  * directory in RFT_SHARD_DIR to cd to (not --workdir: parallel expands it).
  */
-static void wrap_shards(struct stage *s, struct strv *inner, struct strv *av)
+static void wrap_shards(struct stage *s, char **outs, struct strv *av, char **stdout_to)
 {
 	struct strbuf cmd = STRBUF_INIT;
+	struct strv inner = *av;
 	char sbuf[32];
 	size_t i;
 	int remote = s->nhosts || s->hostfile;
 
+	memset(av, 0, sizeof(*av));
 	strbuf_addstr(&cmd, SHARD_VAR "=");
 	if (s->kind == K_SHELL)
-		strbuf_addstr(&cmd, inner->v[4]);
+		strbuf_addstr(&cmd, inner.v[4]);
 	else
-		render(&cmd, inner->v, NULL);
-	strv_free(inner);
+		render(&cmd, inner.v, NULL);
+	strv_free(&inner);
 	snprintf(sbuf, sizeof(sbuf), "%ld", s->shards);
 	strv_push(av, estrdup("env"));
 	strv_push(av, strbuf_detach(&cmd, NULL));
@@ -812,6 +789,8 @@ static void wrap_shards(struct stage *s, struct strv *inner, struct strv *av)
 	strv_push(av, estrdup("-c"));
 	strv_push(av, estrdup(remote ? "cd -- \"$" SHARD_DIR "\" && eval \"$" SHARD_VAR "\""
 			      : "eval \"$" SHARD_VAR "\""));
+	free(*stdout_to);
+	*stdout_to = estrdup(outs[0]);
 }
 
 /*
@@ -822,16 +801,9 @@ static void wrap_shards(struct stage *s, struct strv *inner, struct strv *av)
 static void build_cmd(struct stage *s, char **outs, unsigned char *used, struct strv *av,
 		      char **stdout_to)
 {
-	struct strv inner = { 0 };
-
-	build_inner(s, outs, used, &inner, stdout_to);
-	if (!s->shards) {
-		*av = inner;
-		return;
-	}
-	free(*stdout_to);
-	wrap_shards(s, &inner, av);
-	*stdout_to = estrdup(outs[0]);
+	build_inner(s, outs, used, av, stdout_to);
+	if (s->shards)
+		wrap_shards(s, outs, av, stdout_to);
 }
 
 /* argv (and a stdout redirection) as one line of shell */
@@ -1004,14 +976,8 @@ static void load_stage(struct stage *s, yaml_node_t *k, yaml_node_t *n)
 		/* the tools and the outputs named come from the command itself, not parallel's */
 		build_inner(s, outs, used, &av, &to);
 		find_tools(s, av.v);
-		if (s->shards) {
-			struct strv inner = av;
-
-			memset(&av, 0, sizeof(av));
-			wrap_shards(s, &inner, &av);
-			free(to);
-			to = estrdup(outs[0]);
-		}
+		if (s->shards)
+			wrap_shards(s, outs, &av, &to);
 		for (i = 0; i < s->nout; i++) {
 			if (s->kind == K_JQ || s->shards) {
 				if (used[i])
@@ -1148,8 +1114,11 @@ static void build_dag(void)
 	free(left);
 }
 
-/* build the pipeline from P.doc, parsed from file (its name sets the defaults) */
-static void load_doc(const char *file)
+/*
+ * Load the pipeline file (dies on any error, 78 for a bad pipeline);
+ * pipeline_free() frees it.
+ */
+static void load(const char *file)
 {
 	yaml_node_t *root, *vars = NULL, *stages = NULL, *lock = NULL, *logs = NULL;
 	yaml_node_pair_t *p;
@@ -1157,6 +1126,8 @@ static void load_doc(const char *file)
 	char *dir, *slash;
 	size_t i;
 
+	P.file = file;
+	load_yaml(file);
 	root = yaml_document_get_root_node(&P.doc);
 	if (!root)
 		die(RFT_EX_CONFIG, "%s: empty pipeline file", file);
@@ -1225,25 +1196,6 @@ static void load_doc(const char *file)
 		i++;
 	}
 	build_dag();
-}
-
-/*
- * Load the pipeline file (dies on any error, 78 for a bad pipeline);
- * pipeline_free() frees it.
- */
-static void load(const char *file)
-{
-	P.file = file;
-	load_yaml(file);
-	load_doc(file);
-}
-
-/* load() from memory: the text buf[0..len), named name (a fuzz harness) */
-static RUN_UNUSED void load_buffer(const char *name, const unsigned char *buf, size_t len)
-{
-	P.file = name;
-	load_yaml_buffer(name, buf, len);
-	load_doc(name);
 }
 
 static void pipeline_free(void)

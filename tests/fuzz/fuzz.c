@@ -185,6 +185,19 @@ static int j_word(struct jcur *c, const char *w)
 	return 1;
 }
 
+/* a member's key and its colon, white space around the key skipped */
+static int j_key(struct jcur *c)
+{
+	j_ws(c);
+	if (c->p >= c->end || *c->p != '"' || !j_string(c))
+		return 0;
+	j_ws(c);
+	if (c->p >= c->end || *c->p != ':')
+		return 0;
+	c->p++;
+	return 1;
+}
+
 /* iterative over containers: a stack of the open brackets, so that the
  * reference itself cannot overflow the stack on deep input */
 static int j_value(struct jcur *c)
@@ -217,15 +230,8 @@ static int j_value(struct jcur *c)
 				depth--;
 				break;
 			}
-			if (stack[depth - 1] == '{') {
-				/* the first key */
-				if (c->p >= c->end || *c->p != '"' || !j_string(c))
-					goto out;
-				j_ws(c);
-				if (c->p >= c->end || *c->p != ':')
-					goto out;
-				c->p++;
-			}
+			if (stack[depth - 1] == '{' && !j_key(c))   /* the first key */
+				goto out;
 			continue;
 		case '"':
 			if (!j_string(c))
@@ -267,15 +273,8 @@ static int j_value(struct jcur *c)
 			if (*c->p != ',')
 				goto out;
 			c->p++;
-			if (stack[depth - 1] == '{') {
-				j_ws(c);
-				if (c->p >= c->end || *c->p != '"' || !j_string(c))
-					goto out;
-				j_ws(c);
-				if (c->p >= c->end || *c->p != ':')
-					goto out;
-				c->p++;
-			}
+			if (stack[depth - 1] == '{' && !j_key(c))
+				goto out;
 			break;
 		}
 	}
