@@ -32,7 +32,10 @@ replay() {  # replay TARGET: its corpus, its reproducers, what was made here
 	[ -d "gen/$1" ] && set -- "$@" "gen/$1"
 	t=$1
 	shift
-	"$R/fuzz-replay-$t" "$@" 2>&1 | grep -v "^rft: /proc/self/fd/[0-9]*: truncated gzip stream"
+	"$R/fuzz-replay-$t" "$@" > raw 2>&1
+	_st=$?
+	grep -v "^rft: /proc/self/fd/[0-9]*: truncated gzip stream" raw
+	return $_st
 }
 passes() {  # passes TARGET: the replay exits 0 and says every input passed
 	replay "$1" > log; st=$?; cat log; test $st -eq 0 && grep -q "inputs passed" log
