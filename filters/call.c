@@ -1650,9 +1650,9 @@ static void write_stats(double wall)
 		exit(rft_finish(RFT_EX_IOERR));
 	if (count.nlat)
 		qsort(count.lat, count.nlat, sizeof(*count.lat), cmp_double);
-	strbuf_addf(&sb, "{\"lines\":%llu,\"answered\":%llu,\"cached\":%llu,\"failed\":%llu,"
+	strbuf_addf(&sb, "{\"lines\":%llu,\"answered\":%llu,\"cached\":%llu,\"shared\":%llu,\"failed\":%llu,"
 		    "\"failed_retryable\":%llu,\"samples\":%llu,\"requests\":%llu,\"retries\":%llu,"
-		    "\"latency_ms\":{", count.lines, count.answered, count.cached, count.failed,
+		    "\"latency_ms\":{", count.lines, count.answered, count.cached, twins_answered, count.failed,
 		    count.failed_retryable, count.samples, count.requests, count.retries);
 	for (i = 0; i < 3; i++) {
 		json_put_key(&sb, qn[i], i == 0);
@@ -1676,9 +1676,10 @@ static void write_stats(double wall)
 
 static void summary(double wall)
 {
-	warn("%llu lines: %llu answered, %llu from the cache, %llu failed (%llu may pass on a rerun); "
+	warn("%llu lines: %llu answered, %llu from the cache, %llu by an identical line's request, "
+	     "%llu failed (%llu may pass on a rerun); "
 	     "%llu requests, %llu retries; %llu prompt + %llu completion tokens; %.1f s",
-	     count.lines, count.answered, count.cached, count.failed, count.failed_retryable,
+	     count.lines, count.answered, count.cached, twins_answered, count.failed, count.failed_retryable,
 	     count.requests, count.retries, count.prompt_tokens, count.completion_tokens, wall);
 }
 

@@ -37,7 +37,8 @@ test_expect_success 'identical lines in flight at once are sent once and all ans
 	test "$(jq -r .sample.output_json.genes[0] d.out | sort -u)" = GENE1 &&
 	test "$(jq -r "select(.id != \"x\") | .sample.output_text" d.out | sort -u | wc -l)" = 1 &&
 	test "$(jq -r "[.sample.cached] | @tsv" d.out | tr "\n" " ")" = "false true true true true false " &&
-	test "$(jq -r .requests d.stats)" = 2
+	test "$(jq -r .requests d.stats)" = 2 &&
+	test "$(jq -r "[.answered, .shared] | @tsv" d.stats)" = "$(printf "2\t4")"
 '
 test_expect_success '... and a failure reaches every twin' '
 	for i in 1 2 3; do prompt "f$i" "same failure [[fake:slow300+400]]"; done > f.jsonl &&
