@@ -155,3 +155,7 @@ test_expect_success 'D11: restarts after timeouts and deaths leak nothing (meani
 	RFT_PYTHON_ISOLATION=off rft-grade -g "$R/python-forge-output-via-fd3.json" "$S3" > out 2> /dev/null &&
 	test "$(wc -l < out)" -eq 3
 '
+test_expect_success 'RFT_PYTHON_ISOLATION other than on or off is refused at load, never read as either' '
+	test_must_fail 78 env RFT_PYTHON_ISOLATION=OFF rft-grade --validate -g "$R/python-print-shifts-rewards.json" 2> err &&
+	grep_err "RFT_PYTHON_ISOLATION is '"'"'OFF'"'"': give off or on" err
+'

@@ -582,6 +582,10 @@ static int spawn(struct pyworker *w, struct strbuf *err)
 	ssize_t got;
 
 	memset(&s, 0, sizeof(s));
+	if (iso && *iso && strcmp(iso, "on") && strcmp(iso, "off")) {   /* a typo must not pick either */
+		strbuf_addf(err, "RFT_PYTHON_ISOLATION is '%s': give off or on", iso);
+		return -1;
+	}
 	s.python = find_python();
 	if (!s.python) {
 		strbuf_addstr(err, "python3 is not installed (looked in /usr/bin and /bin; RFT_PYTHON names another)");
