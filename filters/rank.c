@@ -500,10 +500,15 @@ static void name_params(struct strbuf *name)
 	}
 	if (opt.k != 20)
 		strbuf_addf(name, ";k=%d", opt.k);
-	if (!opt.model && opt.absent_weight != 0.25)
-		strbuf_addf(name, ";absent_weight=%.17g", opt.absent_weight);
-	if (!opt.model && opt.breadth != 0.75)
-		strbuf_addf(name, ";breadth=%.17g", opt.breadth);
+	/* the shortest text that reads back as the value (0.3, not 0.29999999999999999) */
+	if (!opt.model && opt.absent_weight != 0.25) {
+		strbuf_addstr(name, ";absent_weight=");
+		json_put_double(name, opt.absent_weight);
+	}
+	if (!opt.model && opt.breadth != 0.75) {
+		strbuf_addstr(name, ";breadth=");
+		json_put_double(name, opt.breadth);
+	}
 }
 
 static void summary(void)
