@@ -34,29 +34,6 @@ long long rft_skip_bad_arg(const char *arg)
 	return n;
 }
 
-static int utf8_valid(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned char c = s[i];
-		size_t k;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		k = (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : 0;
-		if (!k || c < 0xC2 || c > 0xF4 || i + k >= n)
-			return 0;
-		while (k--)
-			if ((s[++i] & 0xC0) != 0x80)
-				return 0;
-		i++;
-	}
-	return 1;
-}
-
 static void vbad(struct rft_records *r, const char *fmt, va_list ap)
 {
 	struct strbuf msg = STRBUF_INIT;
@@ -77,7 +54,8 @@ static void vbad(struct rft_records *r, const char *fmt, va_list ap)
 		strbuf_addstr(&sb, ",\"message\":");
 		json_put_str(&sb, msg.buf);
 		strbuf_addstr(&sb, ",\"line\":");
-		if (utf8_valid((const unsigned char *)r->line.buf, r->line.len))
+		/* (a line that is not UTF-8 cannot be a JSON string: its place says where it is) */
+		if (rft_utf8_check(r->line.buf, r->line.len) == r->line.len)
 			json_put_strn(&sb, r->line.buf, r->line.len);
 		else
 			strbuf_addstr(&sb, "null");
