@@ -90,7 +90,11 @@ test_expect_success 'D12: the reproducer run-parallel-perl.yaml: {= perl =} in -
 # name parallel would expand were it given as --workdir
 cat > fakessh <<'EOF'
 #!/bin/sh
-# ssh [OPTIONS] HOST [--] COMMAND: run COMMAND here, as sshd would
+# ssh [OPTIONS] HOST [--] COMMAND: run COMMAND here, as sshd would; sshd
+# sets SHELL to the login shell, and parallel's remote worker runs the job
+# with $SHELL (unset, its exec fails and the worker still exits 0)
+SHELL=$(getent passwd "$(id -u)" | cut -d: -f7)
+export SHELL="${SHELL:-/bin/sh}"
 while [ $# -gt 0 ]; do
 	case $1 in -[opliFJ]) shift 2 ;; -*) shift ;; *) break ;; esac
 done
