@@ -280,7 +280,7 @@ test_expect_success '$$ is a dollar; $x and $(...) reach bash; ${in} with severa
 	    in: ["a b", c]
 	    out: o
 	EOF
-	rft-run d.yaml && test "$(cat o)" = "2 2 $HOME-less"
+	rft-run d.yaml && test "$(cat o)" = "2 2 ${HOME-}-less"
 '
 
 # the versions of the filters a stage runs are part of its key
