@@ -107,11 +107,15 @@ test_expect_success 'a template value that is null without fallback: bad record,
 	test "$(wc -l < some.jsonl)" -eq 13 &&
 	grep_err "cases.jsonl:16: " err
 '
+# a closed pipe ends rft-prompt at once (_exit, like the signal it stands
+# for): under valgrind the memory it held then shows as lost, in valgrind's
+# own "==PID==" lines; the program itself must say nothing
 test_expect_success '-o writes atomically; write errors are 74; a closed pipe is quiet' '
 	rft-prompt -o good.jsonl "$cases" && test_cmp "$T/expected/prompt/rft.jsonl" good.jsonl &&
 	test_must_fail 74 rft-prompt "$cases" > /dev/full 2> err &&
 	grep_err "error writing standard output" err &&
-	rft-extract "$sample" | rft-prompt 2> err | head -1 > first && test -s first && ! test -s err
+	rft-extract "$sample" | rft-prompt 2> err | head -1 > first && test -s first &&
+	! grep -v "^==[0-9]*==" err
 '
 test_expect_success 'an empty input writes nothing and succeeds' '
 	rft-prompt < /dev/null > none.jsonl && ! test -s none.jsonl
