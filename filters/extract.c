@@ -150,7 +150,7 @@ static void loc_format(struct strbuf *sb, const struct loc *at)
 		return;
 	loc_format(sb, at->up);
 	if (at->key)
-		strbuf_addf(sb, "%s%s", sb->len ? "." : "", at->key);
+		strbuf_addf(sb, "%s%s", sb->len && sb->buf[sb->len - 1] != ' ' ? "." : "", at->key);
 	else
 		strbuf_addf(sb, "[%zu]", at->idx);
 }
@@ -932,11 +932,12 @@ static int map_one(struct job *j, struct json_object *pp, const char *role, cons
 	if (role) {
 		strbuf_addf(&where, "%s: %s", j->where, role);
 		if (strcmp(role, "proband"))
-			strbuf_addf(&where, "[%zu]", idx);
+			strbuf_addf(&where, "s[%zu]", idx);
 		c.where = where.buf;
-		strbuf_addf(&r->msg, "%s: ", role);
 		if (strcmp(role, "proband"))
-			strbuf_addf(&r->msg, "[%zu] ", idx);
+			strbuf_addf(&r->msg, "%ss[%zu]: ", role, idx);
+		else
+			strbuf_addstr(&r->msg, "proband: ");
 	}
 	if (!json_object_is_type(pp, json_type_object)) {
 		strbuf_addf(&r->msg, "expected a phenopacket (a JSON object), got %s",
