@@ -17,6 +17,7 @@
  */
 #include <archive.h>
 #include <archive_entry.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -24,10 +25,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "common/datafile.h"
+#include "common/hgnc.h"
 #include "common/input.h"
 #include "common/json.h"
 #include "common/opt.h"
@@ -42,9 +46,26 @@ enum job_status { JOB_OK, JOB_REJECT, JOB_BAD };
 enum slot_state { SLOT_FREE, SLOT_QUEUED, SLOT_DONE };
 
 /* why a phenopacket did not become a case; order is the order of the summary */
-enum reason { R_NO_GENE, R_NO_HGNC, R_FEW_PRESENT, R_BAD, NREASONS };
+enum reason { R_NO_GENE, R_NO_HGNC, R_FEW_PRESENT, R_UNSUPPORTED, R_DUPLICATE, R_BAD, NREASONS };
 static const char *const reason_name[NREASONS] = {
-	"no_gene", "no_hgnc_gene", "too_few_present", "bad_record"
+	"no_gene", "no_hgnc_gene", "too_few_present", "unsupported_schema", "duplicate_id",
+	"bad_record"
+};
+
+/* what to do with a case whose id was written already (--duplicates) */
+enum dup_rule { DUP_REJECT, DUP_RENAME, DUP_KEEP };
+
+/* One phenopacket's outcome; a document gives one or several (a Family's
+ * proband and relatives, a Cohort's members), in member order. */
+struct result {
+	enum job_status status;
+	enum reason reason;
+	struct strbuf out;    /* the case line, with '\n' */
+	struct strbuf msg;    /* why it was rejected or is bad */
+	char *id;
+	size_t id_end;        /* out[0..id_end) is '{"id":"..."' */
+	int version;          /* 1 or 2; 0 when never looked at (bad JSON) */
+	int declared;         /* version from metaData.phenopacketSchemaVersion */
 };
 
 struct job {
@@ -53,30 +74,56 @@ struct job {
 	char *source;    /* "source" field of the case */
 	char *where;     /* for messages: "archive.zip:member", "file.jsonl:12" */
 	char *cohort;    /* NULL when unknown */
+	int document;    /* a whole JSON document (file, member): may be non-phenopacket JSON */
+	size_t arg;      /* index of the input argument it came from */
 	/* result */
-	enum job_status status;
-	enum reason reason;
-	struct strbuf out;    /* the case line, with '\n' */
-	struct strbuf msg;    /* why it was rejected or is bad */
-	char *id;
+	struct result *res;
+	size_t nres, ares;
+	int skipped;                  /* JSON, but not a phenopacket, family or cohort */
+	struct strbuf skip_msg;       /* why */
+	struct strbuf warn;           /* warnings, one a line, printed in order */
+	unsigned long long unknown_ids, conflicts, relatives_left;
 	enum slot_state state;
 };
 
 static struct {
 	const char *output;
 	const char *rejects;
+	const char *hgnc;
 	long long skip_bad;       /* -1: stop at the first bad record */
 	long long min_present;
 	size_t max_record;
 	int threads;
 	int stats;
 	int allow_empty;
-} opt = { NULL, NULL, -1, 0, RFT_MAX_RECORD_DEFAULT, 0, 0, 0 };
+	int no_hgnc;
+	enum dup_rule duplicates;
+} opt = { NULL, NULL, NULL, -1, 0, RFT_MAX_RECORD_DEFAULT, 0, 0, 0, 0, DUP_REJECT };
+
+struct tally {
+	unsigned long long read, written, skipped_files, skipped_json, by_reason[NREASONS];
+};
 
 static struct {
 	unsigned long long read, written, skipped_files, by_reason[NREASONS];
+	unsigned long long skipped_json;    /* JSON documents that are no phenopacket */
 	unsigned long long skipped_links;   /* loops, and folders or files read already */
+	unsigned long long version[3], declared[3];
+	unsigned long long unknown_ids, conflicts, duplicates, renamed, relatives_left;
+	unsigned long long families, cohorts;
 } count;
+
+/* per input argument */
+static struct tally *per_arg;
+static size_t cur_arg, nargs;
+
+static struct hgnc hgnc;
+static int have_hgnc;
+
+/* case ids written so far -> the source that had it first (--duplicates) */
+static struct strmap written_ids;
+static char **written_src;
+static size_t written_alloc;
 
 static struct rft_output out, rej;
 static int rej_open;
@@ -103,7 +150,7 @@ static void loc_format(struct strbuf *sb, const struct loc *at)
 		return;
 	loc_format(sb, at->up);
 	if (at->key)
-		strbuf_addf(sb, "%s%s", sb->len ? "." : "", at->key);
+		strbuf_addf(sb, "%s%s", sb->len && sb->buf[sb->len - 1] != ' ' ? "." : "", at->key);
 	else
 		strbuf_addf(sb, "[%zu]", at->idx);
 }
@@ -111,6 +158,8 @@ static void loc_format(struct strbuf *sb, const struct loc *at)
 struct ctx {
 	struct strbuf *err;
 	int bad;
+	struct job *job;      /* warnings and their counts go there */
+	const char *where;
 };
 
 /* Record the first shape error: "PATH is WHAT". */
@@ -301,7 +350,34 @@ static void map_age(struct ctx *c, struct json_object *subject, const struct loc
 	const char *id, *label, *s;
 
 	if (!t) {
-		strbuf_add(sb, "null", 4);
+		/* v1: ageAtCollection {age}, ageRangeAtCollection {start {age}, end {age}} */
+		struct loc al = LOC_KEY(sl, "ageAtCollection"), rl = LOC_KEY(sl, "ageRangeAtCollection");
+
+		if ((v = get(c, subject, "ageAtCollection", json_type_object, sl)) &&
+		    (s = get_str(c, v, "age", &al))) {
+			double y = duration_years(s);
+
+			strbuf_add(sb, "{\"iso8601\":", 11);
+			json_put_str(sb, s);
+			strbuf_add(sb, ",\"years\":", 9);
+			if (y < 0)
+				strbuf_add(sb, "null", 4);
+			else
+				json_put_fixed(sb, y, 3);
+			strbuf_addch(sb, '}');
+		} else if ((v = get(c, subject, "ageRangeAtCollection", json_type_object, sl))) {
+			struct loc l1 = LOC_KEY(&rl, "start"), l2 = LOC_KEY(&rl, "end");
+			struct json_object *a = get(c, v, "start", json_type_object, &rl);
+			struct json_object *b = get(c, v, "end", json_type_object, &rl);
+
+			strbuf_add(sb, "{\"iso8601\":null,\"years\":null,\"range\":{\"start\":", 46);
+			json_put_str_or_null(sb, get_str(c, a, "age", &l1));
+			strbuf_add(sb, ",\"end\":", 7);
+			json_put_str_or_null(sb, get_str(c, b, "age", &l2));
+			strbuf_add(sb, "}}", 2);
+		} else {
+			strbuf_add(sb, "null", 4);
+		}
 		return;
 	}
 	if ((v = get(c, t, "age", json_type_object, &tl))) {
@@ -383,12 +459,15 @@ static size_t map_features(struct ctx *c, struct json_object *feats, int absent,
 	strbuf_addch(sb, '[');
 	for (i = 0; i < n && !c->bad; i++) {
 		struct loc el = LOC_IDX(&fl, i), tl = LOC_KEY(&el, "type");
-		struct json_object *f = elem(c, feats, i, &fl), *ex;
+		struct json_object *f = elem(c, feats, i, &fl), *ex, *neg;
 		const char *id, *label;
 
 		if (!f)
 			break;
 		ex = get(c, f, "excluded", json_type_boolean, &el);
+		neg = get(c, f, "negated", json_type_boolean, &el);   /* v1's name */
+		if (neg && json_object_get_boolean(neg))
+			ex = neg;
 		if (get_class(c, f, "type", &el, &id, &label) <= 0) {
 			shape(c, &tl, "is missing");
 			break;
@@ -404,32 +483,286 @@ static size_t map_features(struct ctx *c, struct json_object *feats, int absent,
 	return k;
 }
 
-/* Genes of every genomic interpretation not REJECTED, distinct by HGNC id
- * (by symbol when there is none); counts all genes and those with an id. */
-static void map_genes(struct ctx *c, struct json_object *interps, struct strbuf *sb,
-		      size_t *ngenes, size_t *nhgnc)
+/* ------------------------------------------------------------- genes */
+
+enum id_kind { ID_NONE, ID_HGNC, ID_ENSEMBL, ID_ENTREZ, ID_SYMBOL };
+
+/*
+ * One written gene identifier, normalised: white space around it and
+ * around its local part dropped, the CURIE prefix matched in any case
+ * ("hgnc:", "ncbigene:", "entrez:", "ensembl:", "symbol:"), a bare "ENSG..."
+ * taken as Ensembl and its ".N" version dropped.  The normal form ("HGNC:12873",
+ * "ENSG00000196839", "7546", "ZIC2") goes to out.
+ */
+static enum id_kind parse_gene_id(const char *s, struct strbuf *out)
 {
-	struct loc il = LOC_KEY(NULL, "interpretations");
+	static const struct { const char *prefix; enum id_kind kind; } prefixes[] = {
+		{ "HGNC", ID_HGNC }, { "ENSEMBL", ID_ENSEMBL }, { "NCBIGENE", ID_ENTREZ },
+		{ "ENTREZ", ID_ENTREZ }, { "NCBI", ID_ENTREZ }, { "SYMBOL", ID_SYMBOL },
+	};
+	const char *a = s, *b = s + strlen(s), *colon;
+	enum id_kind kind = ID_NONE;
+	size_t i, k;
+
+	strbuf_reset(out);
+	while ((k = gene_name_ws(a, b)))
+		a += k;
+	while (b > a && (k = gene_name_ws_end(a, b)))
+		b -= k;
+	colon = memchr(a, ':', (size_t)(b - a));
+	if (colon) {
+		for (i = 0; i < sizeof(prefixes) / sizeof(*prefixes); i++)
+			if ((size_t)(colon - a) == strlen(prefixes[i].prefix) &&
+			    !strncasecmp(a, prefixes[i].prefix, (size_t)(colon - a)))
+				kind = prefixes[i].kind;
+		if (kind == ID_NONE)
+			return ID_NONE;
+		a = colon + 1;
+		while ((k = gene_name_ws(a, b)))
+			a += k;
+	} else if (b - a > 4 && !strncasecmp(a, "ENSG", 4)) {
+		kind = ID_ENSEMBL;
+	} else {
+		return ID_NONE;
+	}
+	if (a == b)
+		return ID_NONE;
+	if (kind == ID_HGNC || kind == ID_ENTREZ) {
+		const char *p;
+
+		for (p = a; p < b; p++)
+			if (*p < '0' || *p > '9')
+				return ID_NONE;
+		if (kind == ID_HGNC)
+			strbuf_addstr(out, "HGNC:");
+		strbuf_add(out, a, (size_t)(b - a));
+	} else if (kind == ID_ENSEMBL) {
+		const char *dot = memchr(a, '.', (size_t)(b - a));
+
+		if (dot)
+			b = dot;
+		for (; a < b; a++)
+			strbuf_addch(out, (char)toupper((unsigned char)*a));
+	} else {
+		strbuf_add(out, a, (size_t)(b - a));
+	}
+	return kind;
+}
+
+static void job_warn(struct ctx *c, const struct loc *at, const char *fmt, ...) RFT_PRINTF(3, 4);
+static void job_warn(struct ctx *c, const struct loc *at, const char *fmt, ...)
+{
+	struct strbuf *w = &c->job->warn;
+	va_list ap;
+
+	strbuf_addf(w, "%s: ", c->where);
+	loc_format(w, at);
+	strbuf_addstr(w, ": ");
+	va_start(ap, fmt);
+	strbuf_vaddf(w, fmt, ap);
+	va_end(ap);
+	strbuf_addch(w, '\n');
+}
+
+/*
+ * The gene of a GeneDescriptor (v2: valueId, symbol, alternateIds) or a v1
+ * Gene (id, symbol, alternateIds): its HGNC id into hgnc_out (empty when
+ * none) and the symbol to write into sym_out; what it had, for a message,
+ * is added to had.  See man/rft-extract.1, GENE IDENTIFIERS.
+ */
+static void resolve_gene(struct ctx *c, struct json_object *gene, const struct loc *at,
+			 struct strbuf *hgnc_out, struct strbuf *sym_out, struct strbuf *had)
+{
+	struct loc al = LOC_KEY(at, "alternateIds");
+	struct json_object *alt = get(c, gene, "alternateIds", json_type_array, at);
+	const char *value = get_str(c, gene, "valueId", at);
+	const char *written_sym = get_str(c, gene, "symbol", at);
+	struct strbuf id = STRBUF_INIT, sym = STRBUF_INIT, first_hgnc = STRBUF_INIT;
+	size_t i, n, k;
+	long g = -1;
+	const char *how_found = NULL;
+
+	strbuf_reset(hgnc_out);
+	strbuf_reset(sym_out);
+	if (!value)
+		value = get_str(c, gene, "id", at);
+	if (!alt)
+		alt = get(c, gene, "alternate_ids", json_type_array, at);
+	n = alt ? json_object_array_length(alt) : 0;
+	for (i = 0; i < n; i++) {
+		struct json_object *v = json_object_array_get_idx(alt, i);
+
+		if (!v || !json_object_is_type(v, json_type_string)) {
+			struct loc el = LOC_IDX(&al, i);
+
+			shape(c, &el, "is not a string");
+		}
+	}
+	if (c->bad)
+		goto out;
+	if (written_sym) {
+		const char *a = written_sym, *b = a + strlen(a);
+
+		while ((k = gene_name_ws(a, b)))
+			a += k;
+		while (b > a && (k = gene_name_ws_end(a, b)))
+			b -= k;
+		strbuf_add(&sym, a, (size_t)(b - a));
+	}
+	/* the first HGNC id, from valueId then alternateIds */
+	for (i = 0; i <= n && !first_hgnc.len; i++) {
+		const char *s = i == 0 ? value : json_object_get_string(json_object_array_get_idx(alt, i - 1));
+
+		if (s && parse_gene_id(s, &id) == ID_HGNC)
+			strbuf_addstr(&first_hgnc, id.buf);
+	}
+	if (first_hgnc.len) {
+		if (!have_hgnc) {
+			strbuf_addstr(hgnc_out, first_hgnc.buf);
+		} else if ((g = hgnc_by_id(&hgnc, first_hgnc.buf)) < 0) {
+			c->job->unknown_ids++;
+			job_warn(c, at, "%s is not in the HGNC table (%s); kept as written",
+				 first_hgnc.buf, hgnc.source);
+			strbuf_addstr(hgnc_out, first_hgnc.buf);
+		} else {
+			how_found = first_hgnc.buf;
+		}
+	} else if (have_hgnc) {
+		/* Ensembl, then NCBI Gene ids, in the order written; then the symbol */
+		for (i = 0; i <= n && g < 0; i++) {
+			const char *s = i == 0 ? value : json_object_get_string(json_object_array_get_idx(alt, i - 1));
+			enum id_kind kind = s ? parse_gene_id(s, &id) : ID_NONE;
+
+			if (kind == ID_ENSEMBL)
+				g = hgnc_by_ensembl(&hgnc, id.buf);
+			else if (kind == ID_ENTREZ)
+				g = hgnc_by_entrez(&hgnc, id.buf);
+			if (g >= 0)
+				how_found = s;
+		}
+		for (i = 0; i <= n && g < 0; i++) {
+			enum hgnc_how how;
+			const char *s = NULL;
+
+			if (i == 0)
+				s = sym.len ? sym.buf : NULL;
+			else if (parse_gene_id(json_object_get_string(json_object_array_get_idx(alt, i - 1)), &id) == ID_SYMBOL)
+				s = id.buf;
+			if (s && (g = hgnc_resolve(&hgnc, s, &how)) >= 0)
+				how_found = s;
+		}
+	}
+	if (g >= 0) {
+		enum hgnc_how how;
+		long other = sym.len ? hgnc_resolve(&hgnc, sym.buf, &how) : -1;
+
+		strbuf_addstr(hgnc_out, hgnc_id(&hgnc, g));
+		if (other >= 0 && other != g) {
+			c->job->conflicts++;
+			job_warn(c, at, "symbol '%s' is %s's, but %s is %s (%s): the id wins",
+				 sym.buf, hgnc_id(&hgnc, other), how_found, hgnc_id(&hgnc, g),
+				 hgnc_symbol(&hgnc, g));
+			strbuf_reset(&sym);
+		}
+		if (!sym.len)
+			strbuf_addstr(&sym, hgnc_symbol(&hgnc, g));
+	}
+	strbuf_add(sym_out, sym.buf, sym.len);
+	if (!hgnc_out->len) {
+		/* what it had, for the no_hgnc_gene message */
+		strbuf_addf(had, "%s{", had->len ? ", " : "");
+		if (value)
+			strbuf_addf(had, "id %s", value);
+		for (i = 0; i < n; i++)
+			strbuf_addf(had, "%s%s", i ? " " : (value ? ", alternateIds " : "alternateIds "),
+				    json_object_get_string(json_object_array_get_idx(alt, i)));
+		if (written_sym)
+			strbuf_addf(had, "%ssymbol %s", value || n ? ", " : "", written_sym);
+		strbuf_addch(had, '}');
+	}
+out:
+	strbuf_release(&id);
+	strbuf_release(&sym);
+	strbuf_release(&first_hgnc);
+}
+
+/* add one gene (from the object gene at at) to sb, distinct by HGNC id (by
+ * symbol when there is none) */
+static void add_gene(struct ctx *c, struct json_object *gene, const struct loc *at,
+		     struct strbuf *sb, struct seen *seen, char ***keep, size_t *nkeep,
+		     size_t *ngenes, size_t *nhgnc, struct strbuf *had)
+{
+	struct strbuf id = STRBUF_INIT, sym = STRBUF_INIT;
+	char *key;
+
+	resolve_gene(c, gene, at, &id, &sym, had);
+	if (c->bad || (!id.len && !sym.len))
+		goto out;
+	key = estrdup(id.len ? id.buf : sym.buf);
+	if (!seen_add(seen, key)) {
+		free(key);
+		goto out;
+	}
+	*keep = erealloc(*keep, (*nkeep + 1) * sizeof(**keep));
+	(*keep)[(*nkeep)++] = key;
+	if ((*ngenes)++)
+		strbuf_addch(sb, ',');
+	*nhgnc += id.len > 0;
+	strbuf_add(sb, "{\"symbol\":", 10);
+	if (sym.len)
+		json_put_str(sb, sym.buf);
+	else
+		strbuf_add(sb, "null", 4);
+	strbuf_add(sb, ",\"hgnc\":", 8);
+	if (id.len)
+		json_put_str(sb, id.buf);
+	else
+		strbuf_add(sb, "null", 4);
+	strbuf_addch(sb, '}');
+out:
+	strbuf_release(&id);
+	strbuf_release(&sym);
+}
+
+/*
+ * Genes of every genomic interpretation not REJECTED of the diagnoses (v2:
+ * interpretations[].diagnosis; v1 Interpretation: diagnosis[]), from gene,
+ * or variantInterpretation.variationDescriptor.geneContext; when none names
+ * a gene, the top-level genes[] (v1).  Counts all genes and those with an id.
+ */
+static void map_genes(struct ctx *c, struct json_object *interps, struct json_object *v1dx,
+		      struct json_object *top, struct strbuf *sb, size_t *ngenes, size_t *nhgnc,
+		      struct strbuf *had)
+{
+	struct loc il = LOC_KEY(NULL, "interpretations"), vl = LOC_KEY(NULL, "diagnosis");
+	struct loc tl = LOC_KEY(NULL, "genes");
 	struct seen seen = SEEN_INIT;
-	size_t i, j, n = interps ? json_object_array_length(interps) : 0;
+	char **keep = NULL;
+	size_t i, j, nkeep = 0, ni = interps ? json_object_array_length(interps) : 0;
+	size_t nv = v1dx ? json_object_array_length(v1dx) : 0;
 
 	*ngenes = *nhgnc = 0;
 	strbuf_addch(sb, '[');
-	for (i = 0; i < n && !c->bad; i++) {
-		struct loc el = LOC_IDX(&il, i), dl = LOC_KEY(&el, "diagnosis");
+	for (i = 0; i < ni + nv && !c->bad; i++) {
+		struct loc el = i < ni ? (struct loc)LOC_IDX(&il, i) : (struct loc)LOC_IDX(&vl, i - ni);
+		struct loc dl = i < ni ? (struct loc)LOC_KEY(&el, "diagnosis") : el;
 		struct loc gl = LOC_KEY(&dl, "genomicInterpretations");
-		struct json_object *it = elem(c, interps, i, &il), *dx, *gis;
+		struct json_object *dx, *gis;
 
-		dx = get(c, it, "diagnosis", json_type_object, &el);
+		if (i < ni)
+			dx = get(c, elem(c, interps, i, &il), "diagnosis", json_type_object, &el);
+		else
+			dx = elem(c, v1dx, i - ni, &vl);
 		gis = get(c, dx, "genomicInterpretations", json_type_array, &dl);
 		for (j = 0; gis && j < json_object_array_length(gis) && !c->bad; j++) {
 			struct loc gel = LOC_IDX(&gl, j), vil = LOC_KEY(&gel, "variantInterpretation");
 			struct loc vdl = LOC_KEY(&vil, "variationDescriptor"), gcl;
 			struct json_object *gi = elem(c, gis, j, &gl), *vi, *vd, *gene;
-			const struct loc *at = &gel;
-			const char *status, *id, *sym;
+			const char *status;
 
 			status = get_str(c, gi, "interpretationStatus", &gel);
+			if (!status)
+				status = get_str(c, gi, "status", &gel);   /* v1 */
 			if (!gi || (status && !strcmp(status, "REJECTED")))
 				continue;
 			gene = get(c, gi, "gene", json_type_object, &gel);
@@ -440,38 +773,37 @@ static void map_genes(struct ctx *c, struct json_object *interps, struct strbuf 
 				gene = get(c, vd, "geneContext", json_type_object, &vdl);
 				gcl = (struct loc)LOC_KEY(&vdl, "geneContext");
 			}
-			at = &gcl;
-			if (!gene)
-				continue;
-			id = get_str(c, gene, "valueId", at);
-			sym = get_str(c, gene, "symbol", at);
-			if (c->bad)
-				break;
-			if (id && strncmp(id, "HGNC:", 5) != 0)
-				id = NULL;
-			if ((!id && !sym) || !seen_add(&seen, id ? id : sym))
-				continue;
-			if ((*ngenes)++)
-				strbuf_addch(sb, ',');
-			*nhgnc += id != NULL;
-			strbuf_add(sb, "{\"symbol\":", 10);
-			json_put_str_or_null(sb, sym);
-			strbuf_add(sb, ",\"hgnc\":", 8);
-			json_put_str_or_null(sb, id);
-			strbuf_addch(sb, '}');
+			if (gene)
+				add_gene(c, gene, &gcl, sb, &seen, &keep, &nkeep, ngenes, nhgnc, had);
+		}
+	}
+	if (*ngenes == 0 && top) {
+		for (i = 0; i < json_object_array_length(top) && !c->bad; i++) {
+			struct loc el = LOC_IDX(&tl, i);
+			struct json_object *gene = elem(c, top, i, &tl);
+
+			if (gene)
+				add_gene(c, gene, &el, sb, &seen, &keep, &nkeep, ngenes, nhgnc, had);
 		}
 	}
 	strbuf_addch(sb, ']');
+	for (i = 0; i < nkeep; i++)
+		free(keep[i]);
+	free(keep);
 	free(seen.more);
 }
 
-/* diseases[] not excluded, then the interpretations' diagnoses; distinct by id */
+/* diseases[] not excluded, then the diagnoses' diseases; distinct by id.  A
+ * v1 disease is {term}, a v2 one the class itself. */
 static void map_diseases(struct ctx *c, struct json_object *dis, struct json_object *interps,
-			 struct strbuf *sb)
+			 struct json_object *v1dx, struct strbuf *sb)
 {
 	struct loc dl = LOC_KEY(NULL, "diseases"), il = LOC_KEY(NULL, "interpretations");
+	struct loc vl = LOC_KEY(NULL, "diagnosis");
 	struct seen seen = SEEN_INIT;
 	size_t i, n = dis ? json_object_array_length(dis) : 0, k = 0;
+	size_t ni = interps ? json_object_array_length(interps) : 0;
+	size_t nv = v1dx ? json_object_array_length(v1dx) : 0;
 	const char *id, *label;
 
 	strbuf_addch(sb, '[');
@@ -488,12 +820,21 @@ static void map_diseases(struct ctx *c, struct json_object *dis, struct json_obj
 			strbuf_addch(sb, ',');
 		put_term(sb, id, label);
 	}
-	n = interps ? json_object_array_length(interps) : 0;
-	for (i = 0; i < n && !c->bad; i++) {
-		struct loc el = LOC_IDX(&il, i), xl = LOC_KEY(&el, "diagnosis");
-		struct json_object *dx = rft_json_get(json_object_array_get_idx(interps, i), "diagnosis");
+	for (i = 0; i < ni + nv && !c->bad; i++) {
+		struct loc el = i < ni ? (struct loc)LOC_IDX(&il, i) : (struct loc)LOC_IDX(&vl, i - ni);
+		struct loc xl = i < ni ? (struct loc)LOC_KEY(&el, "diagnosis") : el;
+		struct loc tl = LOC_KEY(&xl, "disease");
+		struct json_object *dx = i < ni ?
+			rft_json_get(json_object_array_get_idx(interps, i), "diagnosis") :
+			json_object_array_get_idx(v1dx, i - ni);
+		struct json_object *d = rft_json_get(dx, "disease");
+		int r;
 
-		if (get_class(c, dx, "disease", &xl, &id, &label) <= 0 || !seen_add(&seen, id))
+		if (d && json_object_is_type(d, json_type_object) && rft_json_get(d, "term"))
+			r = get_class(c, d, "term", &tl, &id, &label);
+		else
+			r = get_class(c, dx, "disease", &xl, &id, &label);
+		if (r <= 0 || !seen_add(&seen, id))
 			continue;
 		if (k++)
 			strbuf_addch(sb, ',');
@@ -518,23 +859,88 @@ static const char *map_pmid(struct ctx *c, struct json_object *meta)
 	return NULL;
 }
 
-/* Parse and map one job; fills status, reason, out, msg, id. */
-static void map_job(struct job *j)
+/* does o look like a phenopacket (any of its members)? */
+static int is_phenopacket(struct json_object *o)
 {
-	struct json_object *pp = NULL, *subject, *feats, *interps, *dis, *meta;
-	struct ctx c = { &j->msg, 0 };
+	static const char *const keys[] = { "subject", "phenotypicFeatures", "interpretations",
+		"metaData", "genes", "variants", "diseases", "biosamples" };
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(*keys); i++)
+		if (rft_json_get(o, keys[i]))
+			return 1;
+	return 0;
+}
+
+static struct result *new_result(struct job *j)
+{
+	struct result *r;
+
+	if (j->nres == j->ares) {
+		size_t i;
+
+		j->ares = j->ares ? 2 * j->ares : 4;
+		j->res = erealloc(j->res, j->ares * sizeof(*j->res));
+		for (i = j->nres; i < j->ares; i++) {
+			memset(&j->res[i], 0, sizeof(j->res[i]));
+			strbuf_init(&j->res[i].out, 0);
+			strbuf_init(&j->res[i].msg, 0);
+		}
+	}
+	r = &j->res[j->nres++];
+	strbuf_reset(&r->out);
+	strbuf_reset(&r->msg);
+	free(r->id);
+	r->id = NULL;
+	r->status = JOB_BAD;
+	r->reason = R_BAD;
+	r->version = r->declared = 0;
+	r->id_end = 0;
+	return r;
+}
+
+/* the schema version a phenopacketSchemaVersion names: 1, 2, or 0 */
+static int schema_major(const char *v)
+{
+	if ((v[0] == '1' || v[0] == '2') && (v[1] == '\0' || v[1] == '.'))
+		return v[0] - '0';
+	return 0;
+}
+
+/*
+ * Map one phenopacket pp (a document, or a Family's or Cohort's member) to a
+ * result.  role is NULL for a plain phenopacket, else "proband", "relative"
+ * or "member" of the group group_id (index idx); v1dx is a v1
+ * Interpretation's diagnosis[]; meta_up the container's metaData.
+ * Returns 0, or -1 when a relative is not taken (no interpretation of its own).
+ */
+static int map_one(struct job *j, struct json_object *pp, const char *role, const char *group_id,
+		   size_t idx, struct json_object *v1dx, struct json_object *meta_up)
+{
+	struct result *r;
+	struct json_object *subject, *feats, *interps, *dis, *meta, *genes, *vers;
+	struct ctx c = { NULL, 0, j, j->where };
 	struct loc sl = LOC_KEY(NULL, "subject");
-	const char *id, *sex;
+	const char *id, *sex, *version = NULL;
+	struct strbuf had = STRBUF_INIT, gid = STRBUF_INIT, where = STRBUF_INIT;
 	size_t ngenes, nhgnc, npresent;
 
-	strbuf_reset(&j->out);
-	strbuf_reset(&j->msg);
-	j->status = JOB_BAD;
-	j->reason = R_BAD;
-	if (rft_json_parse(j->data.buf, j->data.len, &pp, &j->msg) < 0)
-		return;
-	if (!pp || !json_object_is_type(pp, json_type_object)) {
-		strbuf_addf(&j->msg, "expected a phenopacket (a JSON object), got %s",
+	if (role && !strcmp(role, "relative") && !rft_json_get(pp, "interpretations"))
+		return -1;
+	r = new_result(j);
+	c.err = &r->msg;
+	if (role) {
+		strbuf_addf(&where, "%s: %s", j->where, role);
+		if (strcmp(role, "proband"))
+			strbuf_addf(&where, "s[%zu]", idx);
+		c.where = where.buf;
+		if (strcmp(role, "proband"))
+			strbuf_addf(&r->msg, "%ss[%zu]: ", role, idx);
+		else
+			strbuf_addstr(&r->msg, "proband: ");
+	}
+	if (!json_object_is_type(pp, json_type_object)) {
+		strbuf_addf(&r->msg, "expected a phenopacket (a JSON object), got %s",
 			    rft_json_type_name(pp));
 		goto done;
 	}
@@ -543,64 +949,193 @@ static void map_job(struct job *j)
 	interps = get(&c, pp, "interpretations", json_type_array, NULL);
 	dis = get(&c, pp, "diseases", json_type_array, NULL);
 	meta = get(&c, pp, "metaData", json_type_object, NULL);
+	genes = get(&c, pp, "genes", json_type_array, NULL);
 	id = get_str(&c, pp, "id", NULL);
 	if (c.bad)
 		goto done;
-	if (!subject && !feats && !interps && !meta) {
-		strbuf_addstr(&j->msg, "not a phenopacket: no subject, phenotypicFeatures, "
+	if (!role && !is_phenopacket(pp)) {
+		strbuf_addstr(&r->msg, "not a phenopacket: no subject, phenotypicFeatures, "
 			      "interpretations or metaData");
 		goto done;
 	}
+	if (!id && role && group_id) {
+		strbuf_addf(&gid, "%s/%s", group_id, role);
+		if (strcmp(role, "proband"))
+			strbuf_addf(&gid, "[%zu]", idx);
+		id = gid.buf;
+	}
 	if (!id) {
-		strbuf_addstr(&j->msg, "not a phenopacket: no \"id\"");
+		strbuf_addstr(&r->msg, "not a phenopacket: no \"id\"");
 		goto done;
 	}
-	j->id = estrdup(id);
+	r->id = estrdup(id);
+
+	/* schema version: declared, else by shape */
+	{
+		struct loc ml = LOC_KEY(NULL, "metaData");
+
+		vers = meta ? get(&c, meta, "phenopacketSchemaVersion", json_type_string, &ml) : NULL;
+		if (!vers && meta_up)
+			vers = rft_json_get(meta_up, "phenopacketSchemaVersion");
+		if (c.bad)
+			goto done;
+		if (vers && json_object_is_type(vers, json_type_string)) {
+			version = json_object_get_string(vers);
+			r->declared = 1;
+			r->version = schema_major(version);
+			if (!r->version) {
+				r->status = JOB_REJECT;
+				r->reason = R_UNSUPPORTED;
+				strbuf_addf(&r->msg, "phenopacketSchemaVersion \"%s\" is neither 1.x nor 2.x",
+					    version);
+				goto done;
+			}
+		} else {
+			size_t i, n = feats ? json_object_array_length(feats) : 0;
+
+			r->version = genes || v1dx || rft_json_get(pp, "variants") ||
+				rft_json_get(subject, "ageAtCollection") ||
+				rft_json_get(subject, "ageRangeAtCollection") ? 1 : 2;
+			for (i = 0; i < n && r->version == 2; i++)
+				if (rft_json_get(json_object_array_get_idx(feats, i), "negated"))
+					r->version = 1;
+		}
+	}
 	sex = get_str(&c, subject, "sex", &sl);
 
-	strbuf_add(&j->out, "{\"id\":", 6);
-	json_put_str(&j->out, id);
-	strbuf_add(&j->out, ",\"source\":", 10);
-	json_put_str(&j->out, j->source);
-	strbuf_add(&j->out, ",\"cohort\":", 10);
-	json_put_str_or_null(&j->out, j->cohort);
-	strbuf_add(&j->out, ",\"pmid\":", 8);
-	json_put_str_or_null(&j->out, map_pmid(&c, meta));
-	strbuf_add(&j->out, ",\"sex\":", 7);
+	strbuf_add(&r->out, "{\"id\":", 6);
+	json_put_str(&r->out, id);
+	r->id_end = r->out.len;
+	strbuf_add(&r->out, ",\"source\":", 10);
+	json_put_str(&r->out, j->source);
+	if (role) {
+		strbuf_add(&r->out, ",\"member\":{\"role\":", 18);
+		json_put_str(&r->out, role);
+		strbuf_add(&r->out, ",\"of\":", 6);
+		json_put_str_or_null(&r->out, group_id);
+		strbuf_addf(&r->out, ",\"index\":%zu}", idx);
+	}
+	strbuf_add(&r->out, ",\"cohort\":", 10);
+	json_put_str_or_null(&r->out, j->cohort);
+	strbuf_add(&r->out, ",\"pmid\":", 8);
+	{
+		const char *pmid = map_pmid(&c, meta);
+
+		if (!pmid && meta_up)
+			pmid = map_pmid(&c, meta_up);
+		json_put_str_or_null(&r->out, pmid);
+	}
+	strbuf_add(&r->out, ",\"sex\":", 7);
 	/* proto3 JSON leaves out enum defaults: no sex is UNKNOWN_SEX */
-	json_put_str(&j->out, sex ? sex : "UNKNOWN_SEX");
-	strbuf_add(&j->out, ",\"age\":", 7);
-	map_age(&c, subject, &sl, &j->out);
-	strbuf_add(&j->out, ",\"present\":", 11);
-	npresent = map_features(&c, feats, 0, &j->out);
-	strbuf_add(&j->out, ",\"absent\":", 10);
-	map_features(&c, feats, 1, &j->out);
-	strbuf_add(&j->out, ",\"genes\":", 9);
-	map_genes(&c, interps, &j->out, &ngenes, &nhgnc);
-	strbuf_add(&j->out, ",\"diseases\":", 12);
-	map_diseases(&c, dis, interps, &j->out);
-	strbuf_add(&j->out, "}\n", 2);
+	json_put_str(&r->out, sex ? sex : "UNKNOWN_SEX");
+	strbuf_add(&r->out, ",\"age\":", 7);
+	map_age(&c, subject, &sl, &r->out);
+	strbuf_add(&r->out, ",\"present\":", 11);
+	npresent = map_features(&c, feats, 0, &r->out);
+	strbuf_add(&r->out, ",\"absent\":", 10);
+	map_features(&c, feats, 1, &r->out);
+	strbuf_add(&r->out, ",\"genes\":", 9);
+	map_genes(&c, interps, v1dx, genes, &r->out, &ngenes, &nhgnc, &had);
+	strbuf_add(&r->out, ",\"diseases\":", 12);
+	map_diseases(&c, dis, interps, v1dx, &r->out);
+	strbuf_add(&r->out, "}\n", 2);
 	if (c.bad)
 		goto done;
 
-	j->status = JOB_REJECT;
-	if (ngenes == 0) {
-		j->reason = R_NO_GENE;
-		strbuf_addstr(&j->msg, "no causal gene in any genomic interpretation");
+	r->status = JOB_REJECT;
+	if (ngenes == 0 && !had.len) {
+		r->reason = R_NO_GENE;
+		strbuf_addstr(&r->msg, "no causal gene in any genomic interpretation");
 	} else if (nhgnc == 0) {
-		j->reason = R_NO_HGNC;
-		strbuf_addstr(&j->msg, "no causal gene with an HGNC id");
+		r->reason = R_NO_HGNC;
+		strbuf_addf(&r->msg, "no causal gene with an HGNC id%s (%s)",
+			    have_hgnc ? " that the HGNC table knows" : " (--no-hgnc)", had.buf);
 	} else if ((long long)npresent < opt.min_present) {
-		j->reason = R_FEW_PRESENT;
-		strbuf_addf(&j->msg, "%zu present phenotypic features, fewer than --min-present %lld",
+		r->reason = R_FEW_PRESENT;
+		strbuf_addf(&r->msg, "%zu present phenotypic features, fewer than --min-present %lld",
 			    npresent, opt.min_present);
 	} else {
-		j->status = JOB_OK;
+		r->status = JOB_OK;
 	}
 done:
-	if (j->status == JOB_BAD)
-		strbuf_reset(&j->out);
-	json_object_put(pp);
+	if (r->status == JOB_BAD)
+		strbuf_reset(&r->out);
+	strbuf_release(&had);
+	strbuf_release(&gid);
+	strbuf_release(&where);
+	return 0;
+}
+
+/* Parse and map one job: a phenopacket, a v1 Interpretation, a Family or a
+ * Cohort gives its results; JSON that is none of these, in a document, is
+ * skipped (j->skipped). */
+static void map_job(struct job *j)
+{
+	struct json_object *doc = NULL, *v, *meta;
+	struct result *r;
+	size_t i;
+
+	for (i = 0; i < j->nres; i++) {
+		free(j->res[i].id);
+		j->res[i].id = NULL;
+	}
+	j->nres = 0;
+	j->skipped = 0;
+	strbuf_reset(&j->skip_msg);
+	strbuf_reset(&j->warn);
+	j->unknown_ids = j->conflicts = j->relatives_left = 0;
+	if (rft_json_parse(j->data.buf, j->data.len, &doc, &j->skip_msg) < 0) {
+		r = new_result(j);
+		strbuf_add(&r->msg, j->skip_msg.buf, j->skip_msg.len);
+		strbuf_reset(&j->skip_msg);
+		return;
+	}
+	meta = rft_json_get(doc, "metaData");
+	if (meta && !json_object_is_type(meta, json_type_object))
+		meta = NULL;
+	if (doc && json_object_is_type(doc, json_type_object) &&
+	    (v = rft_json_get(doc, "proband")) && json_object_is_type(v, json_type_object)) {
+		/* a Family: the proband, and relatives with their own interpretation */
+		struct json_object *rel = rft_json_get(doc, "relatives");
+		const char *fid = rft_json_get_str(doc, "id");
+
+		map_one(j, v, "proband", fid, 0, NULL, meta);
+		for (i = 0; rel && json_object_is_type(rel, json_type_array) &&
+			    i < json_object_array_length(rel); i++)
+			if (map_one(j, json_object_array_get_idx(rel, i), "relative", fid, i, NULL, meta) < 0)
+				j->relatives_left++;
+	} else if (doc && json_object_is_type(doc, json_type_object) &&
+		   (v = rft_json_get(doc, "members")) && json_object_is_type(v, json_type_array)) {
+		const char *cid = rft_json_get_str(doc, "id");
+
+		for (i = 0; i < json_object_array_length(v); i++)
+			map_one(j, json_object_array_get_idx(v, i), "member", cid, i, NULL, meta);
+		if (!json_object_array_length(v)) {
+			j->skipped = 1;
+			strbuf_addstr(&j->skip_msg, "a Cohort without members");
+		}
+	} else if (doc && json_object_is_type(doc, json_type_object) &&
+		   (v = rft_json_get(doc, "diagnosis")) && json_object_is_type(v, json_type_array) &&
+		   (rft_json_get(doc, "phenopacket") || rft_json_get(doc, "family"))) {
+		/* a v1 Interpretation: its phenopacket (or family proband) with its diagnoses */
+		struct json_object *pp = rft_json_get(doc, "phenopacket");
+		struct json_object *fam = rft_json_get(doc, "family");
+
+		if (pp)
+			map_one(j, pp, NULL, NULL, 0, v, meta);
+		else
+			map_one(j, rft_json_get(fam, "proband"), "proband", rft_json_get_str(fam, "id"),
+				0, v, meta);
+	} else if (j->document && (!doc || !json_object_is_type(doc, json_type_object) ||
+				   !is_phenopacket(doc))) {
+		j->skipped = 1;
+		strbuf_addf(&j->skip_msg, "%s, not a phenopacket, family or cohort",
+			    !doc ? "null" : json_object_is_type(doc, json_type_object) ?
+			    "a JSON object without any phenopacket member" : rft_json_type_name(doc));
+	} else {
+		map_one(j, doc, NULL, NULL, 0, NULL, NULL);
+	}
+	json_object_put(doc);
 }
 
 /* ------------------------------------------------------- ring and workers */
@@ -636,7 +1171,7 @@ static void *worker(void *arg)
 	}
 }
 
-static void write_reject(struct job *j)
+static void write_reject(struct job *j, struct result *r)
 {
 	struct strbuf sb = STRBUF_INIT;
 
@@ -647,11 +1182,11 @@ static void write_reject(struct job *j)
 	strbuf_add(&sb, ",\"where\":", 9);
 	json_put_str(&sb, j->where);
 	strbuf_add(&sb, ",\"id\":", 6);
-	json_put_str_or_null(&sb, j->id);
+	json_put_str_or_null(&sb, r->id);
 	strbuf_add(&sb, ",\"reason\":", 10);
-	json_put_str(&sb, reason_name[j->reason]);
+	json_put_str(&sb, reason_name[r->reason]);
 	strbuf_add(&sb, ",\"message\":", 11);
-	json_put_strn(&sb, j->msg.buf, j->msg.len);
+	json_put_strn(&sb, r->msg.buf, r->msg.len);
 	strbuf_add(&sb, "}\n", 2);
 	rft_output_write(&rej, sb.buf, sb.len);
 	strbuf_release(&sb);
@@ -668,29 +1203,127 @@ static void count_bad(const char *where, const char *msg)
 	warn("%s: %s (skipped)", where, msg);
 }
 
-/* Write a finished job's result and free the slot. */
-static void finish(struct job *j)
+/* A case about to be written: 1 to write it (perhaps renamed), 0 when it is
+ * rejected as a duplicate (--duplicates). */
+static int check_duplicate(struct job *j, struct result *r)
 {
-	count.read++;
-	switch (j->status) {
-	case JOB_OK:
-		rft_output_write(&out, j->out.buf, j->out.len);
-		count.written++;
-		break;
-	case JOB_REJECT:
-		count.by_reason[j->reason]++;
-		write_reject(j);
-		break;
-	case JOB_BAD:
-		write_reject(j);
-		count_bad(j->where, j->msg.buf);
+	int added;
+	long i = strmap_intern(&written_ids, r->id, &added);
+	struct strbuf sb = STRBUF_INIT;
+	unsigned n;
+
+	if (added) {
+		if ((size_t)i >= written_alloc) {
+			written_alloc = written_alloc ? 2 * written_alloc : 1024;
+			written_src = erealloc(written_src, written_alloc * sizeof(*written_src));
+		}
+		written_src[i] = estrdup(j->source);
+		return 1;
+	}
+	count.duplicates++;
+	switch (opt.duplicates) {
+	case DUP_REJECT:
+		r->status = JOB_REJECT;
+		r->reason = R_DUPLICATE;
+		strbuf_reset(&r->msg);
+		strbuf_addf(&r->msg, "id '%s' was written already, from %s (--duplicates rename "
+			    "or keep to write it)", r->id, written_src[i]);
+		warn("%s: %s", j->where, r->msg.buf);
+		return 0;
+	case DUP_KEEP:
+		warn("%s: id '%s' was written already, from %s: written again (--duplicates keep)",
+		     j->where, r->id, written_src[i]);
+		return 1;
+	case DUP_RENAME:
 		break;
 	}
+	for (n = 2;; n++) {
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "%s#%u", r->id, n);
+		if (strmap_get(&written_ids, sb.buf) < 0)
+			break;
+	}
+	warn("%s: id '%s' was written already, from %s: written as '%s' (--duplicates rename)",
+	     j->where, r->id, written_src[i], sb.buf);
+	count.renamed++;
+	{
+		struct strbuf line = STRBUF_INIT;
+
+		strbuf_add(&line, "{\"id\":", 6);
+		json_put_str(&line, sb.buf);
+		strbuf_add(&line, r->out.buf + r->id_end, r->out.len - r->id_end);
+		strbuf_reset(&r->out);
+		strbuf_add(&r->out, line.buf, line.len);
+		strbuf_release(&line);
+	}
+	free(r->id);
+	r->id = strbuf_detach(&sb, NULL);
+	check_duplicate(j, r);   /* registers the new id */
+	return 1;
+}
+
+/* Write a finished job's results and free the slot. */
+static void finish(struct job *j)
+{
+	struct tally *t = &per_arg[j->arg];
+	size_t i;
+
+	if (j->warn.len) {
+		char *line = j->warn.buf, *nl;
+
+		while ((nl = strchr(line, '\n'))) {
+			*nl = '\0';
+			warn("%s", line);
+			line = nl + 1;
+		}
+	}
+	count.unknown_ids += j->unknown_ids;
+	count.conflicts += j->conflicts;
+	count.relatives_left += j->relatives_left;
+	if (j->skipped) {
+		if (!count.skipped_json)
+			warn("%s: skipped: %s (further ones are counted in --stats)", j->where,
+			     j->skip_msg.buf);
+		count.skipped_json++;
+		count.skipped_files++;
+		t->skipped_files++;
+		t->skipped_json++;
+	}
+	for (i = 0; i < j->nres; i++) {
+		struct result *r = &j->res[i];
+
+		count.read++;
+		t->read++;
+		count.version[r->version]++;
+		if (r->declared)
+			count.declared[r->version]++;
+		if (r->status == JOB_OK)
+			check_duplicate(j, r);   /* may make it a reject */
+		switch (r->status) {
+		case JOB_OK:
+			rft_output_write(&out, r->out.buf, r->out.len);
+			count.written++;
+			t->written++;
+			break;
+		case JOB_REJECT:
+			count.by_reason[r->reason]++;
+			t->by_reason[r->reason]++;
+			write_reject(j, r);
+			break;
+		case JOB_BAD:
+			write_reject(j, r);
+			t->by_reason[R_BAD]++;
+			count_bad(j->where, r->msg.buf);
+			break;
+		}
+		free(r->id);
+		r->id = NULL;
+	}
+	j->nres = 0;
 	free(j->source);
 	free(j->where);
 	free(j->cohort);
-	free(j->id);
-	j->source = j->where = j->cohort = j->id = NULL;
+	j->source = j->where = j->cohort = NULL;
 	strbuf_reset(&j->data);
 	j->state = SLOT_FREE;
 }
@@ -718,12 +1351,14 @@ static struct job *slot(void)
 	return &ring[head % RING];
 }
 
-static void submit(struct job *j, char *source, char *where, char *cohort)
+static void submit_doc(struct job *j, char *source, char *where, char *cohort, int document)
 {
 	j->source = source;
 	j->where = where;
 	j->cohort = cohort;
-	j->status = JOB_BAD;
+	j->document = document;
+	j->arg = cur_arg;
+	j->nres = 0;
 	if (nworkers == 0) {
 		map_job(j);
 		j->state = SLOT_DONE;
@@ -743,18 +1378,22 @@ static void bad_input(char *source, char *where, const char *fmt, ...) RFT_PRINT
 static void bad_input(char *source, char *where, const char *fmt, ...)
 {
 	struct job *j = slot();
+	struct result *r;
 	va_list ap;
 
 	drain(head);   /* earlier records first, so errors come out in input order */
 	j->source = source;
 	j->where = where;
 	j->cohort = NULL;
-	strbuf_reset(&j->msg);
+	j->arg = cur_arg;
+	j->nres = 0;
+	j->skipped = 0;
+	strbuf_reset(&j->warn);
+	j->unknown_ids = j->conflicts = j->relatives_left = 0;
+	r = new_result(j);
 	va_start(ap, fmt);
-	strbuf_vaddf(&j->msg, fmt, ap);
+	strbuf_vaddf(&r->msg, fmt, ap);
 	va_end(ap);
-	j->status = JOB_BAD;
-	j->reason = R_BAD;
 	/* Every earlier job is finished (drained above), so no worker is behind:
 	 * move next_job past this slot too, or a worker would take it. */
 	pthread_mutex_lock(&mu);
@@ -827,7 +1466,9 @@ static int phenopacket_name(const char *path)
 	return n > 5 && !strcmp(base + n - 5, ".json");
 }
 
-/* The cohort: the last directory of a path, NULL when there is none. */
+/* The cohort: the last directory of a path, or the one above it when the
+ * last is "phenopackets" (a phenopacket-store checkout:
+ * notebooks/GENE/phenopackets/x.json); NULL when there is none. */
 static char *cohort_of(const char *path)
 {
 	const char *end = strrchr(path, '/'), *start;
@@ -836,6 +1477,13 @@ static char *cohort_of(const char *path)
 		return NULL;
 	for (start = end; start > path && start[-1] != '/'; start--)
 		;
+	if (end - start == 12 && !strncmp(start, "phenopackets", 12)) {
+		if (start == path || start - 1 == path)
+			return NULL;
+		end = start - 1;
+		for (start = end; start > path && start[-1] != '/'; start--)
+			;
+	}
 	if (end == start || (end - start == 1 && *start == '.'))
 		return NULL;
 	return estrndup(start, (size_t)(end - start));
@@ -924,6 +1572,7 @@ static void read_archive(const char *name, struct rft_input *in, int zip_fd)
 			continue;
 		if (!phenopacket_name(member)) {
 			count.skipped_files++;
+			per_arg[cur_arg].skipped_files++;
 			continue;
 		}
 		size = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
@@ -970,7 +1619,7 @@ static void read_archive(const char *name, struct rft_input *in, int zip_fd)
 			}
 		}
 		if (j)
-			submit(j, estrdup(member), joinf("%s:%s", name, member), cohort_of(member));
+			submit_doc(j, estrdup(member), joinf("%s:%s", name, member), cohort_of(member), 1);
 	}
 	if (archive_read_free(a) != ARCHIVE_OK)
 		die(RFT_EX_IOERR, "%s: error closing archive", name);
@@ -1032,7 +1681,7 @@ static void read_document(struct rft_input *in, const char *source)
 		drain(head);
 		die(RFT_EX_DATA, "%s: cannot read phenopacket", in->name);
 	}
-	submit(j, estrdup(source), estrdup(in->name), cohort_of(source));
+	submit_doc(j, estrdup(source), estrdup(in->name), cohort_of(source), 1);
 }
 
 static void read_jsonl(struct rft_input *in)
@@ -1060,8 +1709,8 @@ static void read_jsonl(struct rft_input *in)
 			;
 		if (i == j->data.len)
 			continue;   /* blank lines carry nothing */
-		submit(j, joinf("%s:%llu", in->name, in->lineno),
-		       joinf("%s:%llu", in->name, in->lineno), NULL);
+		submit_doc(j, joinf("%s:%llu", in->name, in->lineno),
+			   joinf("%s:%llu", in->name, in->lineno), NULL, 0);
 	}
 }
 
@@ -1314,6 +1963,7 @@ static void read_dir(const char *root, const char *rel, const struct walk *up)
 			}
 		} else {
 			count.skipped_files++;
+			per_arg[cur_arg].skipped_files++;
 		}
 next:
 		free(sub);
@@ -1350,7 +2000,7 @@ static void read_arg(const char *arg)
 /* ----------------------------------------------------------------- main */
 
 enum { OPT_REJECTS = 256, OPT_SKIP_BAD, OPT_MIN_PRESENT, OPT_MAX_RECORD, OPT_STATS,
-       OPT_ALLOW_EMPTY };
+       OPT_ALLOW_EMPTY, OPT_HGNC, OPT_NO_HGNC, OPT_DUPLICATES };
 
 static const struct rft_opt options[] = {
 	{ 'o', "output", RFT_ARG_REQ, "FILE", "write cases to FILE (atomically) instead of stdout" },
@@ -1361,6 +2011,9 @@ static const struct rft_opt options[] = {
 	{ 'j', "threads", RFT_ARG_REQ, "N", "map phenopackets on N threads (default: the number of CPUs, at most 8)" },
 	{ OPT_STATS, "stats", RFT_ARG_NONE, NULL, "print the summary on stderr (always printed when stderr is a terminal)" },
 	{ OPT_ALLOW_EMPTY, "allow-empty", RFT_ARG_NONE, NULL, "exit 0 even when the inputs hold no phenopacket" },
+	{ OPT_HGNC, "hgnc", RFT_ARG_REQ, "FILE|DIR", "HGNC complete set mapping Ensembl, NCBI Gene ids and symbols to HGNC ids (default $RFT_HGNC, else the bundled copy)" },
+	{ OPT_NO_HGNC, "no-hgnc", RFT_ARG_NONE, NULL, "no HGNC table: genes count only with an HGNC id as written" },
+	{ OPT_DUPLICATES, "duplicates", RFT_ARG_REQ, "RULE", "a case id written already: reject (default, reason duplicate_id), rename (id#2) or keep" },
 	RFT_OPT_STD,
 	RFT_OPT_END
 };
@@ -1386,32 +2039,75 @@ static long long count_arg(const char *name, const char *v)
 	return n;
 }
 
-static void summary(void)
+static void add_reasons(struct strbuf *sb, const unsigned long long *by, unsigned long long rejected)
+{
+	const char *sep = " (";
+	int i;
+
+	if (!rejected)
+		return;
+	for (i = 0; i < NREASONS; i++) {
+		if (!by[i])
+			continue;
+		strbuf_addf(sb, "%s%s %llu", sep, reason_name[i], by[i]);
+		sep = ", ";
+	}
+	strbuf_addch(sb, ')');
+}
+
+static void summary(char **args, int nargs_given)
 {
 	struct strbuf sb = STRBUF_INIT;
 	unsigned long long rejected = 0;
+	size_t a;
 	int i;
 
 	for (i = 0; i < NREASONS; i++)
 		rejected += count.by_reason[i];
 	strbuf_addf(&sb, "%llu phenopackets read, %llu cases written, %llu rejected",
 		    count.read, count.written, rejected);
-	if (rejected) {
-		const char *sep = " (";
-
-		for (i = 0; i < NREASONS; i++) {
-			if (!count.by_reason[i])
-				continue;
-			strbuf_addf(&sb, "%s%s %llu", sep, reason_name[i], count.by_reason[i]);
-			sep = ", ";
-		}
-		strbuf_addch(&sb, ')');
-	}
+	add_reasons(&sb, count.by_reason, rejected);
 	strbuf_addf(&sb, ", %llu non-phenopacket files skipped", count.skipped_files);
+	if (count.skipped_json)
+		strbuf_addf(&sb, " (%llu of them JSON that is no phenopacket, family or cohort)",
+			    count.skipped_json);
 	if (count.skipped_links)
 		strbuf_addf(&sb, ", %llu link%s skipped (symbolic link loops, folders or files read already)",
 			    count.skipped_links, count.skipped_links == 1 ? "" : "s");
 	warn("%s", sb.buf);
+	strbuf_reset(&sb);
+	strbuf_addf(&sb, "schema versions: v1 %llu, v2 %llu (declared in metaData: v1 %llu, v2 %llu, "
+		    "other %llu; the rest by shape)", count.version[1], count.version[2],
+		    count.declared[1], count.declared[2], count.by_reason[R_UNSUPPORTED]);
+	warn("%s", sb.buf);
+	strbuf_reset(&sb);
+	strbuf_addf(&sb, "genes: %llu HGNC ids not in the HGNC table (kept as written), %llu symbols "
+		    "contradicting their id (the id won)%s; ids: %llu duplicates (--duplicates %s",
+		    count.unknown_ids, count.conflicts, have_hgnc ? "" : " [--no-hgnc]",
+		    count.duplicates, opt.duplicates == DUP_REJECT ? "reject" :
+		    opt.duplicates == DUP_RENAME ? "rename" : "keep");
+	if (count.renamed)
+		strbuf_addf(&sb, ", %llu renamed", count.renamed);
+	strbuf_addstr(&sb, ")");
+	if (count.relatives_left)
+		strbuf_addf(&sb, "; %llu family relatives without an interpretation of their own not taken",
+			    count.relatives_left);
+	warn("%s", sb.buf);
+	for (a = 0; a < nargs; a++) {
+		struct tally *t = &per_arg[a];
+
+		rejected = 0;
+		for (i = 0; i < NREASONS; i++)
+			rejected += t->by_reason[i];
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "%s: %llu phenopackets read, %llu cases written, %llu rejected",
+			    nargs_given ? args[a] : "<stdin>", t->read, t->written, rejected);
+		add_reasons(&sb, t->by_reason, rejected);
+		strbuf_addf(&sb, ", %llu non-phenopacket files skipped", t->skipped_files);
+		if (t->skipped_json)
+			strbuf_addf(&sb, " (%llu JSON)", t->skipped_json);
+		warn("%s", sb.buf);
+	}
 	strbuf_release(&sb);
 }
 
@@ -1435,8 +2131,44 @@ int main(int argc, char **argv)
 		case 'j': opt.threads = (int)count_arg("threads", optarg); break;
 		case OPT_STATS: opt.stats = 1; break;
 		case OPT_ALLOW_EMPTY: opt.allow_empty = 1; break;
+		case OPT_HGNC: opt.hgnc = optarg; break;
+		case OPT_NO_HGNC: opt.no_hgnc = 1; break;
+		case OPT_DUPLICATES:
+			if (!strcmp(optarg, "reject")) opt.duplicates = DUP_REJECT;
+			else if (!strcmp(optarg, "rename")) opt.duplicates = DUP_RENAME;
+			else if (!strcmp(optarg, "keep")) opt.duplicates = DUP_KEEP;
+			else {
+				error("option '--duplicates' takes reject, rename or keep, not '%s'", optarg);
+				fprintf(stderr, "Try 'rft-extract --help' for more information.\n");
+				exit(RFT_EX_USAGE);
+			}
+			break;
 		}
 	}
+	if (opt.hgnc && opt.no_hgnc) {
+		error("give --hgnc FILE or --no-hgnc, not both");
+		fprintf(stderr, "Try 'rft-extract --help' for more information.\n");
+		exit(RFT_EX_USAGE);
+	}
+	if (opt.no_hgnc) {
+		warn("--no-hgnc: a gene counts only with an HGNC id as written (no Ensembl, NCBI Gene "
+		     "or symbol mapping, no check against the HGNC table)");
+	} else {
+		char *path = rft_hgnc_path(opt.hgnc);
+		struct strbuf err = STRBUF_INIT;
+
+		if (!path)
+			die(RFT_EX_NOINPUT, "no HGNC table to map gene ids: no --hgnc FILE, $RFT_HGNC is "
+			    "not set, and there is neither a testdata/hgnc folder above the program nor an "
+			    "installed share/rftkit/hgnc; give --hgnc FILE, or --no-hgnc");
+		if (hgnc_load(&hgnc, path, &err) < 0)
+			die(access(path, R_OK) == 0 ? RFT_EX_CONFIG : RFT_EX_NOINPUT, "%s", err.buf);
+		have_hgnc = 1;
+		strbuf_release(&err);
+		free(path);
+	}
+	nargs = optind < argc ? (size_t)(argc - optind) : 1;
+	per_arg = ecalloc(nargs, sizeof(*per_arg));
 	opt.threads = rft_threads(opt.threads);
 	if (opt.max_record < 1)
 		opt.max_record = 1;
@@ -1453,20 +2185,38 @@ int main(int argc, char **argv)
 	start_workers();
 	if (optind == argc)
 		read_arg("-");
-	for (i = optind; i < argc; i++)
+	for (i = optind; i < argc; i++) {
+		/* earlier inputs' records are counted against their own argument */
+		cur_arg = (size_t)(i - optind);
 		read_arg(argv[i]);
+	}
 	drain(head);
 	stop_workers();
 	rft_json_thread_done();
 	seen_fs_release();
 	for (i = 0; i < RING; i++) {
+		size_t k;
+
 		strbuf_release(&ring[i].data);
-		strbuf_release(&ring[i].out);
-		strbuf_release(&ring[i].msg);
+		strbuf_release(&ring[i].warn);
+		strbuf_release(&ring[i].skip_msg);
+		for (k = 0; k < ring[i].ares; k++) {
+			strbuf_release(&ring[i].res[k].out);
+			strbuf_release(&ring[i].res[k].msg);
+			free(ring[i].res[k].id);
+		}
+		free(ring[i].res);
 	}
+	for (i = 0; i < (int)written_ids.n; i++)
+		free(written_src[i]);
+	free(written_src);
+	strmap_release(&written_ids);
+	if (have_hgnc)
+		hgnc_release(&hgnc);
 
 	if (opt.stats || isatty(STDERR_FILENO))
-		summary();
+		summary(argv + optind, argc - optind);
+	free(per_arg);
 	if (count.read == 0 && !opt.allow_empty)
 		die(RFT_EX_DATA, "no phenopackets in the input (--allow-empty to accept that)");
 	if (rej_open && rft_output_commit(&rej) < 0)

@@ -48,7 +48,7 @@ test_expect_success 'plain JSONL on stdin is recognised by its first line' '
 	strip < jsonl-stdin.jsonl > c && test_cmp a c
 '
 test_expect_success 'a mix of inputs is read in the order given' '
-	rft-extract "$sample" s/dump.tgz > mix.jsonl &&
+	rft-extract --duplicates keep "$sample" s/dump.tgz > mix.jsonl &&
 	cat zip.jsonl zip.jsonl > twice.jsonl &&
 	test_cmp twice.jsonl mix.jsonl
 '

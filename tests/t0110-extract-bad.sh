@@ -59,11 +59,14 @@ test_expect_success 'JSON of the wrong shape: gene id not a string' '
 	echo "$line" | jq -c ".interpretations[0].diagnosis.genomicInterpretations[0].variantInterpretation.variationDescriptor.geneContext.valueId = 7" > shape3.jsonl &&
 	fails 65 "interpretations[0].diagnosis.genomicInterpretations[0].variantInterpretation.variationDescriptor.geneContext.valueId is a number, not a string" shape3.jsonl
 '
-test_expect_success 'JSON that is not a phenopacket' '
+test_expect_success 'JSON that is not a phenopacket: a document is skipped (and then no input is left), a JSONL line is bad' '
 	echo "{\"hello\": \"world\"}" > other.json &&
-	fails 65 "other.json: not a phenopacket" other.json &&
+	fails 65 "other.json: skipped: a JSON object without any phenopacket member" other.json &&
+	grep_err "no phenopackets in the input" err &&
 	echo "[1, 2]" > arr.json &&
-	fails 65 "arr.json: expected a phenopacket (a JSON object), got an array" arr.json
+	fails 65 "arr.json: skipped: an array, not a phenopacket" arr.json &&
+	echo "[1, 2]" > arr.jsonl &&
+	fails 65 "arr.jsonl:1: expected a phenopacket (a JSON object), got an array" arr.jsonl
 '
 test_expect_success 'invalid UTF-8, with its line' '
 	{ echo "$line"; echo "$line" | sed "s/Bifid nose/Bifid \\xff nose/"; } > utf8.jsonl &&
@@ -108,7 +111,7 @@ test_expect_success 'a bad record after good ones: no output file, message names
 '
 test_expect_success '--skip-bad: bad records are counted, kept in --rejects, the rest written' '
 	{ echo "$line"; echo "{oops"; echo "$line"; echo "[]"; echo "$line"; } > two-bad.jsonl &&
-	rft-extract --skip-bad --stats --rejects rej.jsonl two-bad.jsonl > ok.jsonl 2> err &&
+	rft-extract --duplicates keep --skip-bad --stats --rejects rej.jsonl two-bad.jsonl > ok.jsonl 2> err &&
 	test "$(wc -l < ok.jsonl)" -eq 3 &&
 	grep_err "5 phenopackets read, 3 cases written, 2 rejected (bad_record 2)" err &&
 	grep_err "two-bad.jsonl:2: invalid JSON" err &&

@@ -64,6 +64,7 @@ int hgnc_load(struct hgnc *h, const char *path, struct strbuf *err)
 	struct rft_input in;
 	struct strbuf line = STRBUF_INIT;
 	int col_id = -1, col_sym = -1, col_alias = -1, col_prev = -1, col_entrez = -1;
+	int col_ensembl = -1;
 	char *fields[128];
 	int r, ret = -1;
 
@@ -97,6 +98,7 @@ int hgnc_load(struct hgnc *h, const char *path, struct strbuf *err)
 				else if (!strcmp(fields[i], "alias_symbol")) col_alias = i;
 				else if (!strcmp(fields[i], "prev_symbol")) col_prev = i;
 				else if (!strcmp(fields[i], "entrez_id")) col_entrez = i;
+				else if (!strcmp(fields[i], "ensembl_gene_id")) col_ensembl = i;
 			}
 			if (col_id < 0 || col_sym < 0) {
 				strbuf_addf(err, "%s:1: not an HGNC complete set: no hgnc_id and symbol columns", path);
@@ -138,6 +140,15 @@ int hgnc_load(struct hgnc *h, const char *path, struct strbuf *err)
 			}
 			h->entrez_gene[e] = (int32_t)g;
 		}
+		if (col_ensembl >= 0 && col_ensembl < nf && *fields[col_ensembl]) {
+			long e = strmap_intern(&h->ensembl, fields[col_ensembl], NULL);
+
+			if ((size_t)e >= h->ensembl_alloc) {
+				h->ensembl_alloc = h->ensembl_alloc ? 2 * h->ensembl_alloc : 4096;
+				h->ensembl_gene = erealloc(h->ensembl_gene, h->ensembl_alloc * sizeof(*h->ensembl_gene));
+			}
+			h->ensembl_gene[e] = (int32_t)g;
+		}
 	}
 	if (r < 0) {
 		strbuf_addf(err, "%s:%llu: cannot read", path, in.lineno + 1);
@@ -170,10 +181,12 @@ void hgnc_release(struct hgnc *h)
 	free(h->prev);
 	free(h->alias);
 	free(h->entrez_gene);
+	free(h->ensembl_gene);
 	free(h->source);
 	strmap_release(&h->ids);
 	strmap_release(&h->names);
 	strmap_release(&h->entrez);
+	strmap_release(&h->ensembl);
 	memset(h, 0, sizeof(*h));
 }
 
@@ -363,4 +376,11 @@ long hgnc_by_entrez(const struct hgnc *h, const char *entrez_id)
 	long e = strmap_get(&h->entrez, entrez_id);
 
 	return e < 0 ? -1 : h->entrez_gene[e];
+}
+
+long hgnc_by_ensembl(const struct hgnc *h, const char *ensembl_id)
+{
+	long e = strmap_get(&h->ensembl, ensembl_id);
+
+	return e < 0 ? -1 : h->ensembl_gene[e];
 }

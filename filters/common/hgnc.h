@@ -1,7 +1,7 @@
 /*
  * hgnc.h - HGNC gene nomenclature: resolve the names people and models write
  * (approved symbols, previous symbols, aliases, "KMT2D (MLL2)") to HGNC ids,
- * and join NCBI Gene ids to HGNC ids.
+ * and join NCBI Gene and Ensembl gene ids to HGNC ids.
  *
  * Resolution rule (../shared/data/README.md): an approved symbol first, then
  * a previous symbol that belongs to exactly one gene, then an alias that
@@ -32,6 +32,9 @@ struct hgnc {
 	struct strmap entrez;    /* NCBI Gene id "8085" -> entrez slot */
 	int32_t *entrez_gene;    /* entrez slot -> gene */
 	size_t entrez_alloc;
+	struct strmap ensembl;   /* Ensembl gene id "ENSG00000196839" -> ensembl slot */
+	int32_t *ensembl_gene;   /* ensembl slot -> gene */
+	size_t ensembl_alloc;
 	size_t ngenes, genes_alloc;
 	char *source;            /* the file's name, for provenance */
 };
@@ -74,6 +77,9 @@ int gene_name_resolve(const char *text, size_t len, gene_lookup_fn fn, void *ctx
 
 long hgnc_by_id(const struct hgnc *h, const char *hgnc_id);
 long hgnc_by_entrez(const struct hgnc *h, const char *entrez_id);
+/* by the ensembl_gene_id column ("ENSG00000196839", no version suffix); -1
+ * when the table has no such id or no such column */
+long hgnc_by_ensembl(const struct hgnc *h, const char *ensembl_id);
 static inline const char *hgnc_symbol(const struct hgnc *h, long g) { return h->symbol[g]; }
 static inline const char *hgnc_id(const struct hgnc *h, long g) { return strmap_key(&h->ids, g); }
 
