@@ -47,7 +47,7 @@ static const struct rft_cmd cmd = {
 	"DIR/pheval_disease_results/STEM-disease_result.tsv: rank, score, disease_name, disease_identifier;\n"
 	"STEM is the case's source file name without .json.  Tied scores share the worst rank.\n"
 	"DIR/rft-pheval.json records the inputs, models and how each score was made.\n"
-	"See rft-pheval(1) for turning the files into PhEval's Parquet."
+	"See rft-pheval(1) for turning the files into PhEval's Parquet.\n"
 };
 
 struct row {
