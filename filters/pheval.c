@@ -130,7 +130,8 @@ static void rank_rows(struct row *rows, size_t n)
 {
 	size_t i, j;
 
-	qsort(rows, n, sizeof(*rows), cmp_row);
+	if (n > 1)
+		qsort(rows, n, sizeof(*rows), cmp_row);
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && rows[j].score == rows[i].score; j++)
 			;
@@ -458,9 +459,10 @@ static void write_manifest(char **inputs, int ninputs)
 		int added;
 		long m = strmap_intern(&models, res[i].model, &added);
 
-		mcount = erealloc(mcount, (size_t)(m + 1) * sizeof(*mcount));
-		if (added)
+		if (added) {
+			mcount = erealloc(mcount, models.n * sizeof(*mcount));
 			mcount[m] = 0;
+		}
 		mcount[m]++;
 	}
 	for (i = 0; i < models.n; i++) {
