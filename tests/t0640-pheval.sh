@@ -80,6 +80,10 @@ test_expect_success 'usage and missing input: 64 without -o, 66 for a missing fi
 	test_must_fail 66 rft-pheval -o o nothere.jsonl 2> /dev/null &&
 	rft pheval --help | grep -q "Tied scores share the worst rank"
 '
+if [ "${RFT_VALGRIND:-0}" = 1 ]; then
+	test_skip 'end to end: rft-extract -> rft-rank -> rft-pheval -> reader' 'rft-rank loads the real ontology: minutes under valgrind'
+	exit 0
+fi
 test_expect_success 'end to end: rft-extract -> rft-rank -> rft-pheval -> reader = rft-grade --ties worst + rft-report' '
 	rft-extract "$TD/phenopacket-store/all_phenopackets-sample.zip" | awk "NR % 15 == 1" > cases.jsonl &&
 	test "$(wc -l < cases.jsonl)" -eq 20 &&
