@@ -87,6 +87,7 @@ fi
 test_expect_success 'end to end: rft-extract -> rft-rank -> rft-pheval -> reader = rft-grade --ties worst + rft-report' '
 	rft-extract "$TD/phenopacket-store/all_phenopackets-sample.zip" | awk "NR % 15 == 1" > cases.jsonl &&
 	test "$(wc -l < cases.jsonl)" -eq 20 &&
+	# -k 20: rft-grade counts the first max_list (20) names, PhEval the whole file (MRR differs past it)
 	rft-rank -k 20 cases.jsonl > samples.jsonl &&
 	rft-pheval -o run samples.jsonl &&
 	mkdir pp && jq -r .source cases.jsonl > names &&
