@@ -80,6 +80,7 @@ static size_t nres, res_alloc;
 static struct strmap stems = STRMAP_INIT;
 static struct hgnc H;
 static int hgnc_loaded;
+static size_t nvia;             /* ranking entries naming a disease, in all the input */
 static struct {
 	size_t ranking, order, error, nolist, unresolved, dup, gene_rows, dis_rows, dis_files, stale;
 } count;
@@ -213,8 +214,10 @@ static int read_ranking(struct result *re, struct json_object *ranking, struct s
 		re->ngenes++;
 		if (rft_json_get(e, "via"))
 			re->has_via = 1;
-		if (via)
+		if (via) {
 			add_disease(re, via, vlab, re->genes[i].score);
+			nvia++;
+		}
 	}
 	return 0;
 }
@@ -547,6 +550,10 @@ int main(int argc, char **argv)
 		    opt.dir, old, old == 1 ? "" : "s");
 	strbuf_addf(&path, "%s/pheval_gene_results", opt.dir);
 	make_dir(path.buf);
+	/* rft-rank -m gene names no disease: no disease results then, rather than empty ones */
+	if (!nvia)
+		for (i = 0; i < nres; i++)
+			res[i].has_via = 0;
 	for (i = 0; i < nres; i++)
 		if (res[i].has_via)
 			break;

@@ -75,6 +75,12 @@ test_expect_success 'bad input: 65 with file:line; --skip-bad counts and keeps i
 	grep_err "bad lines skipped 1" err && jq -e ".where == \"mixed.jsonl:1\"" rej.jsonl > /dev/null &&
 	test "$(ls o6/pheval_gene_results | wc -l)" -eq 4
 '
+test_expect_success 'rft-rank -m gene lines (via null): gene results only, no empty disease files' '
+	jq -c "select(.sample.ranking) | .sample.ranking[] |= (.via = null | .via_label = null)" "$P/samples.jsonl" > gene.jsonl &&
+	rft-pheval -o t8 gene.jsonl &&
+	test -s t8/pheval_gene_results/Janssen-2009-BSND-family-A-III3-gene_result.tsv &&
+	test ! -e t8/pheval_disease_results
+'
 test_expect_success 'usage and missing input: 64 without -o, 66 for a missing file' '
 	test_must_fail 64 rft-pheval "$P/samples.jsonl" 2> err && grep_err "give -o DIR" err &&
 	test_must_fail 66 rft-pheval -o o nothere.jsonl 2> /dev/null &&
