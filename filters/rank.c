@@ -323,10 +323,15 @@ scored:
 		strbuf_addstr(&sample, ",\"score\":");
 		json_put_fixed(&sample, s->gscore[top[i]], 4);
 		strbuf_addstr(&sample, ",\"via\":");
-		if (opt.method == RANK_DISEASE)
+		if (opt.method == RANK_DISEASE) {
+			const char *label = rm.ann.disease_name[rm.unit_src[topu[i]]];
+
 			json_put_str(&sample, strmap_key(&rm.ann.disease, rm.unit_src[topu[i]]));
-		else
-			strbuf_addstr(&sample, "null");
+			strbuf_addstr(&sample, ",\"via_label\":");
+			json_put_str_or_null(&sample, *label ? label : NULL);
+		} else {
+			strbuf_addstr(&sample, "null,\"via_label\":null");
+		}
 		strbuf_addch(&sample, '}');
 	}
 	strbuf_addf(&sample, "],\"terms\":%s,\"params\":%s,\"data\":%s}", it->c.terms.buf,

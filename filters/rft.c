@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{ "call",    "prompts -> samples from any OpenAI-compatible endpoint (concurrent, cached, resumable)" },
 	{ "extract", "phenopacket dumps (ZIP, TGZ, folders, JSON, JSONL) -> case lines" },
 	{ "grade",   "samples -> graded samples (OpenAI grader semantics + gene_rank); --serve for RL" },
+	{ "pheval",  "samples -> PhEval gene and disease result files, one per phenopacket" },
 	{ "prompt",  "cases -> chat prompts (RFT training lines, Batch API lines, plain chat)" },
 	{ "rank",    "cases -> samples from the built-in phenotype ranker (no API key)" },
 	{ "report",  "graded samples -> Top-k, MRR, reward with intervals; comparisons; HTML" },
