@@ -44,6 +44,7 @@
 #include "common/rankmodel.h"
 #include "common/records.h"
 #include "common/strbuf.h"
+#include "common/strmap.h"
 #include "common/util.h"
 
 #define F RANK_NFEAT
@@ -1593,6 +1594,37 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* the gene keys of some cases, each once, as a JSON array */
+static void put_fold_genes(struct strbuf *sb, const struct set *set, const size_t *idx, size_t n)
+{
+	struct strmap seen = STRMAP_INIT;
+	struct strbuf key = STRBUF_INIT;
+	size_t i, j;
+
+	strbuf_addch(sb, '[');
+	for (i = 0; i < n; i++) {
+		struct json_object *gl = rft_json_get(rft_json_get(set->v[idx[i]].item, "reference"), "genes");
+		size_t ng = gl && json_object_is_type(gl, json_type_array) ? json_object_array_length(gl) : 0;
+
+		for (j = 0; j < ng; j++) {
+			int added = 0;
+
+			gene_key(json_object_array_get_idx(gl, j), &key);
+			if (!strcmp(key.buf, "symbol:"))
+				continue;
+			strmap_intern(&seen, key.buf, &added);
+			if (added) {
+				if (seen.n > 1)
+					strbuf_addch(sb, ',');
+				json_put_str(sb, key.buf);
+			}
+		}
+	}
+	strbuf_addch(sb, ']');
+	strbuf_release(&key);
+	strmap_release(&seen);
+}
+
 /* the cross-validation of the grid; the selected setting and point in
  * cv->best_set, cv->best_pt */
 static void run_cv(struct cv *cv, const struct set *train, long total, FILE *evfp, int tty)
@@ -1657,7 +1689,13 @@ static void run_cv(struct cv *cv, const struct set *train, long total, FILE *evf
 					json_put_fixed(&sb, eval_objective(&CV_RES(cv, s, f, p)), 6);
 					strbuf_addch(&sb, '}');
 				}
-				strbuf_addf(&sb, "],\"run_s\":%.3f,\"steps_per_s\":%.1f}}\n", now_s() - ts,
+				strbuf_addch(&sb, ']');
+				if (s == 0) {
+					/* the fold's genes, once: the folds can be audited */
+					strbuf_addstr(&sb, ",\"genes\":");
+					put_fold_genes(&sb, train, held, nh);
+				}
+				strbuf_addf(&sb, ",\"run_s\":%.3f,\"steps_per_s\":%.1f}}\n", now_s() - ts,
 					    (double)total / (now_s() - ts + 1e-9));
 				if (fwrite(sb.buf, 1, sb.len, evfp) != sb.len)
 					die(RFT_EX_IOERR, "writing events:");
