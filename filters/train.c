@@ -129,6 +129,8 @@ struct tcase {
 	size_t ncand;
 	struct cand *c;
 	int hit;                  /* a reference gene is in the pool */
+	struct rank_case rc;      /* its terms (cases, not --features): for ranking every gene */
+	int has_rc;
 };
 
 struct set {
@@ -157,6 +159,8 @@ static void tcase_release(struct tcase *c)
 	free(c->c);
 	free(c->id);
 	json_object_put(c->item);
+	if (c->has_rc)
+		rank_case_release(&c->rc);
 }
 
 static struct json_object *make_item(struct json_object *obj, const char *ref_json)
@@ -404,7 +408,9 @@ static void load_set(struct set *set, const char *path)
 		set->n = n;
 		for (i = 0; i < n; i++) {
 			json_object_put(p[i].obj);
-			rank_case_release(&p[i].rc);
+			/* kept for ranking every gene (evaluate_full) */
+			set->v[i].rc = p[i].rc;
+			set->v[i].has_rc = 1;
 			free(p[i].ref);
 		}
 		free(p);
@@ -490,8 +496,8 @@ static double score_key(double v)
  * is graded with its "ranking" as rft-rank writes it, so the grader's tie
  * rule (worst, by default) applies as it does to rft-rank's output.
  */
-static double grade_list(const struct tcase *c, const uint32_t *list, size_t n, const double *s,
-			 long *rank)
+static double grade_names(struct json_object *item, const char *const *sym, const double *s, size_t n,
+			  long *rank)
 {
 	struct json_object *sample = json_object_new_object(), *oj = json_object_new_object();
 	struct json_object *genes = json_object_new_array_ext((int)n);
@@ -501,31 +507,50 @@ static double grade_list(const struct tcase *c, const uint32_t *list, size_t n, 
 	int tied = 0;
 
 	for (i = 0; i < n; i++)
-		json_object_array_add(genes, json_object_new_string(c->c[list[i]].symbol));
+		json_object_array_add(genes, json_object_new_string(sym[i]));
 	json_object_object_add(oj, "genes", genes);
 	json_object_object_add(sample, "output_json", oj);
 	for (i = 1; s && i < n && !tied; i++)
-		tied = score_key(s[list[i]]) == score_key(s[list[i - 1]]);
+		tied = score_key(s[i]) == score_key(s[i - 1]);
 	if (tied) {
 		struct json_object *ranking = json_object_new_array_ext((int)n);
 
 		for (i = 0; i < n; i++) {
 			struct json_object *e = json_object_new_object();
 
-			json_object_object_add(e, "symbol", json_object_new_string(c->c[list[i]].symbol));
-			json_object_object_add(e, "score", json_object_new_double(score_key(s[list[i]])));
+			json_object_object_add(e, "symbol", json_object_new_string(sym[i]));
+			json_object_object_add(e, "score", json_object_new_double(score_key(s[i])));
 			json_object_array_add(ranking, e);
 		}
 		json_object_object_add(sample, "ranking", ranking);
 	}
 	grade_result_init(&r);
-	grade_one(grader, c->item, sample, &r);
+	grade_one(grader, item, sample, &r);
 	reward = r.reward;
 	if (rank)
 		*rank = r.rank;
 	grade_result_release(&r);
 	json_object_put(sample);
 	return reward;
+}
+
+static double grade_list(const struct tcase *c, const uint32_t *list, size_t n, const double *s,
+			 long *rank)
+{
+	const char *sym[256], **sy = n <= 256 ? sym : emalloc(n * sizeof(*sy));
+	double sc[256], *sp = n <= 256 ? sc : emalloc(n * sizeof(*sp)), r;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		sy[i] = c->c[list[i]].symbol;
+		sp[i] = s ? s[list[i]] : 0;
+	}
+	r = grade_names(c->item, sy, s ? sp : NULL, n, rank);
+	if (sy != sym)
+		free(sy);
+	if (sp != sc)
+		free(sp);
+	return r;
 }
 
 /* the objective's value of a graded list */
@@ -729,6 +754,104 @@ static struct evalres evaluate_some(const struct set *set, const size_t *idx, si
 static struct evalres evaluate(const struct set *set, const double *w)
 {
 	return evaluate_some(set, NULL, set->n, w);
+}
+
+/*
+ * The greedy ranking of every gene, as rft-rank --model ranks (score, then
+ * the gene's tie rank; the top -k), graded with its scores: what the pool
+ * evaluations approximate.  A gene from outside a case's pool can enter
+ * this list, above the causal gene too.
+ */
+static void eval_full_one(size_t i, int thread, void *vctx)
+{
+	struct eval_ctx *ctx = vctx;
+	const struct tcase *c = &ctx->set->v[i];
+	struct rank_scratch *s = &scr[thread];
+	size_t K = (size_t)opt.k, ntop = 0, g, j;
+	uint32_t *top = emalloc((K + 1) * sizeof(*top));
+	const char **sym = emalloc((K + 1) * sizeof(*sym));
+	double *sc = emalloc((K + 1) * sizeof(*sc));
+
+	ctx->rank[i] = 0;
+	ctx->reward[i] = 0;
+	if (c->has_rc && !c->rc.error) {
+		rank_features(&rm, s, &c->rc, s->feat);
+		for (j = 0; j < rm.nunits; j++)
+			s->raw[j] = rank_dot(ctx->w, s->feat + j * F);
+		for (g = 0; g < rm.ngenes; g++) {
+			const uint32_t *u = hpo_row(&rm.gene_units, g);
+			uint32_t nu = hpo_row_len(&rm.gene_units, g);
+			double best;
+			size_t pos;
+
+			if (!nu)
+				continue;
+			best = s->raw[u[0]];
+			for (j = 1; j < nu; j++)
+				if (s->raw[u[j]] > best)
+					best = s->raw[u[j]];
+			s->gscore[g] = best;
+			if (ntop == K) {
+				if (cmp_cand_score(s->gscore, rm.gene_tie, (uint32_t)g, top[ntop - 1]) > 0)
+					continue;
+				ntop--;
+			}
+			pos = ntop;
+			while (pos > 0 && cmp_cand_score(s->gscore, rm.gene_tie, (uint32_t)g, top[pos - 1]) < 0) {
+				top[pos] = top[pos - 1];
+				pos--;
+			}
+			top[pos] = (uint32_t)g;
+			ntop++;
+		}
+		for (j = 0; j < ntop; j++) {
+			sym[j] = rm.gene_sym[top[j]];
+			sc[j] = s->gscore[top[j]];
+		}
+		ctx->reward[i] = grade_names(c->item, sym, sc, ntop, &ctx->rank[i]);
+	}
+	free(top);
+	free(sym);
+	free(sc);
+}
+
+/* every case of a set ranked over all genes (needs the HPO tables: not with
+ * --features, where it is the pool evaluation) */
+static struct evalres evaluate_full(const struct set *set, const double *w)
+{
+	struct evalres e = { 0, 0, 0, 0, 0 };
+	double *rew;
+	long *rank;
+	struct eval_ctx ctx;
+	size_t i, n = set->n;
+
+	if (!have_model)
+		return evaluate(set, w);
+	rew = ecalloc(n ? n : 1, sizeof(*rew));
+	rank = ecalloc(n ? n : 1, sizeof(*rank));
+	ctx.set = set;
+	ctx.idx = NULL;
+	ctx.w = w;
+	ctx.reward = rew;
+	ctx.rank = rank;
+	rft_parallel_for(n, nthreads, eval_full_one, &ctx);
+	for (i = 0; i < n; i++) {
+		e.reward += rew[i];
+		e.top1 += rank[i] == 1;
+		e.top5 += rank[i] >= 1 && rank[i] <= 5;
+		e.topmax += rank[i] >= 1;
+		e.mrr += rank[i] >= 1 ? 1.0 / (double)rank[i] : 0;
+	}
+	if (n) {
+		e.reward /= (double)n;
+		e.top1 /= (double)n;
+		e.top5 /= (double)n;
+		e.topmax /= (double)n;
+		e.mrr /= (double)n;
+	}
+	free(rew);
+	free(rank);
+	return e;
 }
 
 /* ------------------------------------------------------------- state */
@@ -2059,7 +2182,13 @@ int main(int argc, char **argv)
 		fputc('\n', stderr);
 	if (!(opt.stop_after > 0 && st.step == opt.stop_after && st.step < total)) {
 		const double *w = have_valid && !opt.folds ? st.best_w : st.w;
-		struct evalres tuned = have_valid ? evaluate(&valid, w) : last;
+		struct evalres tuned = last;
+
+		/* the figures recorded: every gene ranked, as rft-rank --model does */
+		if (have_valid) {
+			base_valid = evaluate_full(&valid, wbase);
+			tuned = evaluate_full(&valid, w);
+		}
 
 		if (!have_valid || opt.folds)
 			st.best_step = st.step;
