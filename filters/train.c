@@ -60,6 +60,7 @@ static struct {
 	long long seed, split_seed, stop_after;
 	double lr, temperature, l2;
 	int folds, objective;     /* --folds K (0: none), enum objective */
+	long long steps;          /* --steps N (-1: --epochs decides) */
 	const char *grid_lr, *grid_l2, *drop;
 } opt = {
 	NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
@@ -68,7 +69,7 @@ static struct {
 	RANK_DISEASE, 0, 20, 200, 16, 64, 20, 10,
 	1, -1, -1,
 	0.05, 1.0, 0.0,
-	0, 0,
+	0, 0, -1,
 	NULL, NULL, NULL
 };
 
@@ -880,10 +881,10 @@ static void put_config(struct strbuf *sb, size_t ntrain, size_t nvalid)
 	int k, n;
 
 	strbuf_addf(sb, "{\"seed\":%lld,\"epochs\":%d,\"batch\":%d,\"group\":%d,\"pool\":%d,\"k\":%d,"
-		    "\"lr\":%.17g,\"temperature\":%.17g,\"l2\":%.17g,\"eval_interval\":%d,"
+		    "\"lr\":%.17g,\"temperature\":%.17g,\"l2\":%.17g,\"eval_interval\":%d,\"steps\":%lld,"
 		    "\"method\":\"%s\",\"train_cases\":%zu,\"valid_cases\":%zu",
 		    opt.seed, opt.epochs, opt.batch, opt.group, opt.pool, opt.k, opt.lr,
-		    opt.temperature, opt.l2, opt.eval_interval, rank_method_name[opt.method], ntrain, nvalid);
+		    opt.temperature, opt.l2, opt.eval_interval, opt.steps, rank_method_name[opt.method], ntrain, nvalid);
 	strbuf_addf(sb, ",\"objective\":\"%s\",\"drop\":[", objective_name[opt.objective]);
 	for (k = n = 0; k < F; k++)
 		if (dropped[k])
@@ -1641,7 +1642,7 @@ enum {
 	OPT_TRAIN = 256, OPT_VALID, OPT_GRADER, OPT_EVENTS, OPT_CHECKPOINT, OPT_RESUME, OPT_EXPLAIN,
 	OPT_SEED, OPT_SPLIT_SEED, OPT_EPOCHS, OPT_BATCH, OPT_GROUP, OPT_POOL, OPT_LR, OPT_TEMP, OPT_L2,
 	OPT_EVAL, OPT_STOP, OPT_FEATURES, OPT_DUMP, OPT_FOLDS, OPT_GRID_LR, OPT_GRID_L2, OPT_DROP,
-	OPT_OBJECTIVE
+	OPT_OBJECTIVE, OPT_STEPS
 };
 
 static const struct rft_opt options[] = {
@@ -1651,6 +1652,7 @@ static const struct rft_opt options[] = {
 	{ 'g', "grader", RFT_ARG_REQ, "FILE", "grader JSON as rft-grade takes it (default: gene_rank, reciprocal, max_list 20)" },
 	{ OPT_SEED, "seed", RFT_ARG_REQ, "N", "seed of every random draw (default 1)" },
 	{ OPT_EPOCHS, "epochs", RFT_ARG_REQ, "N", "passes over the training cases (default 20)" },
+	{ OPT_STEPS, "steps", RFT_ARG_REQ, "N", "train exactly N steps (instead of --epochs passes; 0: the base weights); not with --folds" },
 	{ OPT_BATCH, "batch", RFT_ARG_REQ, "N", "training cases per step (default 64)" },
 	{ OPT_GROUP, "group", RFT_ARG_REQ, "G", "ranked lists sampled per case (default 16)" },
 	{ OPT_POOL, "pool", RFT_ARG_REQ, "K", "candidates per case: the top K genes of the base ranker (default 200)" },
@@ -1972,6 +1974,10 @@ int main(int argc, char **argv)
 		case OPT_GRID_LR: opt.grid_lr = optarg; break;
 		case OPT_GRID_L2: opt.grid_l2 = optarg; break;
 		case OPT_DROP: opt.drop = optarg; break;
+		case OPT_STEPS: opt.steps = rft_parse_count(optarg);
+			if (opt.steps < 0 || opt.steps > 100000000)
+				die(RFT_EX_USAGE, "option '--steps' needs a whole number >= 0, not '%s'", optarg);
+			break;
 		case OPT_OBJECTIVE:
 			for (t = 0; t < 3 && strcmp(optarg, objective_name[t]); t++)
 				;
@@ -2003,8 +2009,8 @@ int main(int argc, char **argv)
 		die(RFT_EX_USAGE, "unexpected argument '%s': name inputs with --train and --valid", argv[optind]);
 	if (opt.stop_after > 0 && !opt.checkpoint)
 		die(RFT_EX_USAGE, "--stop-after needs --checkpoint (the state to resume from)");
-	if (opt.folds && (opt.checkpoint || opt.resume))
-		die(RFT_EX_USAGE, "--folds cannot be combined with --checkpoint or --resume");
+	if (opt.folds && (opt.checkpoint || opt.resume || opt.steps >= 0))
+		die(RFT_EX_USAGE, "--folds cannot be combined with --checkpoint, --resume or --steps");
 	if (!opt.folds && (opt.grid_lr || opt.grid_l2))
 		die(RFT_EX_USAGE, "--grid-lr and --grid-l2 need --folds (the grid is chosen by cross-validation)");
 	memset(&cv, 0, sizeof(cv));
@@ -2093,7 +2099,7 @@ int main(int argc, char **argv)
 	} else if (!tty) {
 		evfp = stderr;
 	}
-	total = steps_per_epoch(train.n) * opt.epochs;
+	total = opt.steps >= 0 ? (long)opt.steps : steps_per_epoch(train.n) * opt.epochs;
 	if (opt.folds) {
 		/* selection: cross-validation over gene-disjoint folds of --train;
 		 * --valid is not read until the model is chosen */
@@ -2101,6 +2107,7 @@ int main(int argc, char **argv)
 		opt.lr = cv.set[cv.best_set].lr;
 		opt.l2 = cv.set[cv.best_set].l2;
 		total = cv.pt_step[cv.best_pt];
+		opt.steps = total;
 	}
 
 	/* state */

@@ -201,6 +201,13 @@ test_expect_success '--objective top1 and mrr change the model and are recorded'
 	jq -e ".provenance.hyperparameters.objective == \"top1\" and .weights.exact > 1" top1.json &&
 	test_must_fail 64 rft-train $SYN --objective best -o x.json 2> err && grep_err "--objective must be reward, top1 or mrr" err
 '
+test_expect_success '--steps N trains N steps (0: the base weights)' '
+	rft-train --features --hgnc $M/hgnc-micro.txt --train cv-train.jsonl --steps 0 -o s0.json 2> /dev/null &&
+	test "$(jq -c "[.weights[]]" s0.json)" = "$(jq -c "[.base_weights[]]" s0.json)" &&
+	rft-train --features --hgnc $M/hgnc-micro.txt --train cv-train.jsonl --epochs 10 --batch 16 --group 8 \
+		--steps 7 --events s7.jsonl -o s7.json 2> /dev/null &&
+	test "$(wc -l < s7.jsonl)" = 7 && jq -e ".provenance.steps == 7 and .provenance.hyperparameters.steps == 7" s7.json
+'
 test_expect_success '--drop holds a feature at 0 (also in the base it starts from)' '
 	rft-train $SYN --drop exact,absent -o drop.json 2> /dev/null &&
 	jq -e ".weights.exact == 0 and .weights.absent == 0 and .provenance.hyperparameters.drop == [\"absent\",\"exact\"]" drop.json &&
@@ -212,5 +219,7 @@ test_expect_success 'CV usage errors are 64' '
 	test_must_fail 64 rft-train $SYN --grid-lr 0.1 -o x.json 2> err && grep_err "need --folds" err &&
 	test_must_fail 64 rft-train $SYN --folds 3 --grid-lr 0.1,x -o x.json 2> err &&
 	test_must_fail 64 rft-train $SYN --folds 3 --checkpoint c.json -o x.json 2> err && grep_err "cannot be combined" err &&
+	test_must_fail 64 rft-train $SYN --folds 3 --steps 4 -o x.json 2> err && grep_err "cannot be combined" err &&
+	test_must_fail 64 rft-train $SYN --steps -1 -o x.json 2> err &&
 	test ! -e x.json
 '
