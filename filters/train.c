@@ -1433,6 +1433,23 @@ static void put_selection(struct strbuf *sb, const struct cv *cv, int have_valid
 	put_cv_point(sb, cv, cv->best_set, cv->best_pt);
 	{
 		struct evalres e = cv_means(cv, cv->best_set, cv->best_pt), b = cv_means(cv, 0, 0);
+		double gain[64], gm = 0, gv = 0;
+
+		/* the gain over the base in each fold: paired, so the folds'
+		 * difficulty does not enter its spread */
+		for (f = 0; f < cv->K; f++) {
+			gain[f] = eval_objective(&CV_RES(cv, cv->best_set, f, cv->best_pt)) -
+				eval_objective(&CV_RES(cv, 0, f, 0));
+			gm += gain[f] / cv->K;
+		}
+		for (f = 0; f < cv->K; f++)
+			gv += (gain[f] - gm) * (gain[f] - gm);
+		strbuf_addstr(sb, ", \"gain_mean\": ");
+		json_put_fixed(sb, gm, 6);
+		strbuf_addstr(sb, ", \"gain_sd\": ");
+		json_put_fixed(sb, cv->K > 1 ? sqrt(gv / (cv->K - 1)) : 0, 6);
+		strbuf_addstr(sb, ", \"gain_per_fold\": ");
+		put_fixed_list(sb, gain, cv->K);
 
 		strbuf_addstr(sb, ", \"cv_figures\": ");
 		put_eval(sb, &e);
@@ -1601,6 +1618,15 @@ static void explain_selection(const char *path)
 	strbuf_reset(&lab);
 	strbuf_addf(&lab, "SELECTED lr %g l2 %g", jnum(v, "lr"), jnum(v, "l2"));
 	print_point(lab.buf, v);
+	{
+		struct json_object *g = rft_json_get(v, "gain_per_fold");
+
+		printf("  gain over the base          %+.4f +- %.4f (sd over folds)  per fold:", jnum(v, "gain_mean"),
+		       jnum(v, "gain_sd"));
+		for (i = 0; g && json_object_is_type(g, json_type_array) && i < json_object_array_length(g); i++)
+			printf(" %+.3f", json_object_get_double(json_object_array_get_idx(g, i)));
+		putchar('\n');
+	}
 	v = rft_json_get(rft_json_get(o, "provenance"), "valid");
 	if (v && json_object_is_type(v, json_type_object))
 		printf("Untouched split (%s, %.0f cases): Top-1 %.1f%% -> %.1f%%, reward %.4f -> %.4f, MRR %.4f -> %.4f\n",

@@ -185,7 +185,9 @@ test_expect_success 'CV: --explain reports the CV reward, its spread and the fol
 	rft-train --explain cv.json > out &&
 	grep -q "^Selection: cross-validation over 3 gene-disjoint folds" out &&
 	grep -q "^  base weights .* CV [0-9.]* +- [0-9.]* (sd over folds)  per fold: [0-9.]* [0-9.]* [0-9.]*$" out &&
-	grep -q "^  SELECTED lr " out && grep -q "^Untouched split (syn-valid.jsonl, 30 cases)" out
+	grep -q "^  SELECTED lr " out && grep -q "^Untouched split (syn-valid.jsonl, 30 cases)" out &&
+	grep -q "^  gain over the base  *+[0-9.]* +- [0-9.]* (sd over folds)  per fold: [-+][0-9.]* [-+][0-9.]* [-+][0-9.]*$" out &&
+	jq -e ".provenance.selection.selected | (.gain_per_fold | length) == 3 and (.gain_mean - (.cv_mean - $(jq .provenance.selection.base.cv_mean cv.json)) | fabs) < 1e-5" cv.json
 '
 test_expect_success 'the regulariser at a huge --l2 keeps the base weights' '
 	rft-train $SYN --l2 1e12 -o reg.json 2> /dev/null &&
