@@ -44,6 +44,7 @@
 #include "common/rankmodel.h"
 #include "common/records.h"
 #include "common/strbuf.h"
+#include "common/strmap.h"
 #include "common/util.h"
 
 #define F RANK_NFEAT
@@ -58,14 +59,28 @@ static struct {
 	int method, threads, k, pool, group, batch, epochs, eval_interval;
 	long long seed, split_seed, stop_after;
 	double lr, temperature, l2;
+	int folds, objective;     /* --folds K (0: none), enum objective */
+	long long steps;          /* --steps N (-1: --epochs decides) */
+	const char *grid_lr, *grid_l2, *drop;
 } opt = {
 	NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
 	{ NULL, NULL, NULL, { NULL }, 0 },
 	0, NULL,
 	RANK_DISEASE, 0, 20, 200, 16, 64, 20, 10,
 	1, -1, -1,
-	0.05, 1.0, 0.0
+	0.05, 1.0, 0.0,
+	0, 0, -1,
+	NULL, NULL, NULL
 };
+
+/* what a ranked list is worth to training and to selection */
+enum objective { OBJ_REWARD, OBJ_TOP1, OBJ_MRR };
+static const char *const objective_name[] = { "reward", "top1", "mrr" };
+
+/* the start and the pull of the regulariser: rank_base_weights with the
+ * --drop features at 0; a dropped feature's weight stays 0 */
+static double wbase[RANK_NFEAT];
+static unsigned char dropped[RANK_NFEAT];
 
 /* ------------------------------------------------------------- random */
 
@@ -115,6 +130,8 @@ struct tcase {
 	size_t ncand;
 	struct cand *c;
 	int hit;                  /* a reference gene is in the pool */
+	struct rank_case rc;      /* its terms (cases, not --features): for ranking every gene */
+	int has_rc;
 };
 
 struct set {
@@ -143,6 +160,8 @@ static void tcase_release(struct tcase *c)
 	free(c->c);
 	free(c->id);
 	json_object_put(c->item);
+	if (c->has_rc)
+		rank_case_release(&c->rc);
 }
 
 static struct json_object *make_item(struct json_object *obj, const char *ref_json)
@@ -390,7 +409,9 @@ static void load_set(struct set *set, const char *path)
 		set->n = n;
 		for (i = 0; i < n; i++) {
 			json_object_put(p[i].obj);
-			rank_case_release(&p[i].rc);
+			/* kept for ranking every gene (evaluate_full) */
+			set->v[i].rc = p[i].rc;
+			set->v[i].has_rc = 1;
 			free(p[i].ref);
 		}
 		free(p);
@@ -457,27 +478,90 @@ static void top_by(const double *key, size_t ncand, size_t n, uint32_t *out)
 	}
 }
 
-/* grade a list of pool indexes with the shared grader */
-static double grade_list(const struct tcase *c, const uint32_t *list, size_t n, long *rank)
+/* a gene score as rft-rank writes it in its "ranking" (4 decimals), so that
+ * the grader's tie rule sees the ties a ranked file would show */
+static double score_key(double v)
+{
+	char buf[64];
+
+	if (!isfinite(v))
+		return v;
+	snprintf(buf, sizeof(buf), "%.4f", v);
+	return strtod(buf, NULL);
+}
+
+/*
+ * Grade a list of pool indexes with the shared grader: the reward, and the
+ * reference's rank in *rank.  With the genes' scores (s, by pool index), a
+ * list in which two neighbours score the same (at rft-rank's 4 decimals)
+ * is graded with its "ranking" as rft-rank writes it, so the grader's tie
+ * rule (worst, by default) applies as it does to rft-rank's output.
+ */
+static double grade_names(struct json_object *item, const char *const *sym, const double *s, size_t n,
+			  long *rank)
 {
 	struct json_object *sample = json_object_new_object(), *oj = json_object_new_object();
 	struct json_object *genes = json_object_new_array_ext((int)n);
 	struct grade_result r;
 	double reward;
 	size_t i;
+	int tied = 0;
 
 	for (i = 0; i < n; i++)
-		json_object_array_add(genes, json_object_new_string(c->c[list[i]].symbol));
+		json_object_array_add(genes, json_object_new_string(sym[i]));
 	json_object_object_add(oj, "genes", genes);
 	json_object_object_add(sample, "output_json", oj);
+	for (i = 1; s && i < n && !tied; i++)
+		tied = score_key(s[i]) == score_key(s[i - 1]);
+	if (tied) {
+		struct json_object *ranking = json_object_new_array_ext((int)n);
+
+		for (i = 0; i < n; i++) {
+			struct json_object *e = json_object_new_object();
+
+			json_object_object_add(e, "symbol", json_object_new_string(sym[i]));
+			json_object_object_add(e, "score", json_object_new_double(score_key(s[i])));
+			json_object_array_add(ranking, e);
+		}
+		json_object_object_add(sample, "ranking", ranking);
+	}
 	grade_result_init(&r);
-	grade_one(grader, c->item, sample, &r);
+	grade_one(grader, item, sample, &r);
 	reward = r.reward;
 	if (rank)
 		*rank = r.rank;
 	grade_result_release(&r);
 	json_object_put(sample);
 	return reward;
+}
+
+static double grade_list(const struct tcase *c, const uint32_t *list, size_t n, const double *s,
+			 long *rank)
+{
+	const char *sym[256], **sy = n <= 256 ? sym : emalloc(n * sizeof(*sy));
+	double sc[256], *sp = n <= 256 ? sc : emalloc(n * sizeof(*sp)), r;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		sy[i] = c->c[list[i]].symbol;
+		sp[i] = s ? s[list[i]] : 0;
+	}
+	r = grade_names(c->item, sy, s ? sp : NULL, n, rank);
+	if (sy != sym)
+		free(sy);
+	if (sp != sc)
+		free(sp);
+	return r;
+}
+
+/* the objective's value of a graded list */
+static double objective_value(double reward, long rank)
+{
+	switch (opt.objective) {
+	case OBJ_TOP1: return rank == 1;
+	case OBJ_MRR: return rank >= 1 ? 1.0 / (double)rank : 0;
+	default: return reward;
+	}
 }
 
 struct case_out {
@@ -510,7 +594,12 @@ static void train_case(const struct tcase *c, const double *w, struct rng *rng, 
 		for (i = 0; i < K; i++)
 			key[i] = s[i] / T - log(-log(rng_unit(rng)));
 		top_by(key, K, L, list);
-		rw[g] = grade_list(c, list, L, NULL);
+		{
+			long rank = 0;
+			double r = grade_list(c, list, L, s, &rank);
+
+			rw[g] = objective_value(r, rank);
+		}
 		/* grad log P = sum over positions of phi(chosen) - E_rest phi, over T */
 		memset(gr, 0, F * sizeof(*gr));
 		memset(taken, 0, K);
@@ -575,7 +664,7 @@ static double eval_case(const struct tcase *c, const double *w, long *rank)
 
 	score_pool(c, w, s, arg);
 	top_by(s, K, L, list);
-	r = grade_list(c, list, L, rank);
+	r = grade_list(c, list, L, s, rank);
 	free(s);
 	free(arg);
 	free(list);
@@ -605,6 +694,7 @@ static void step_one(size_t i, int thread, void *vctx)
 
 struct eval_ctx {
 	const struct set *set;
+	const size_t *idx;        /* the cases evaluated (NULL: all) */
 	const double *w;
 	double *reward;
 	long *rank;
@@ -613,35 +703,152 @@ struct eval_ctx {
 static void eval_one(size_t i, int thread, void *vctx)
 {
 	struct eval_ctx *ctx = vctx;
+	size_t c = ctx->idx ? ctx->idx[i] : i;
 
 	(void)thread;
-	ctx->reward[i] = eval_case(&ctx->set->v[i], ctx->w, &ctx->rank[i]);
+	ctx->reward[i] = eval_case(&ctx->set->v[c], ctx->w, &ctx->rank[i]);
 }
 
 struct evalres {
-	double reward, top1, top5, topmax;
+	double reward, top1, top5, topmax, mrr;
 };
 
-static struct evalres evaluate(const struct set *set, const double *w)
+/* the objective's figure of an evaluation */
+static double eval_objective(const struct evalres *e)
 {
-	struct evalres e = { 0, 0, 0, 0 };
-	double *rew = ecalloc(set->n ? set->n : 1, sizeof(*rew));
-	long *rank = ecalloc(set->n ? set->n : 1, sizeof(*rank));
-	struct eval_ctx ctx = { set, w, rew, rank };
+	switch (opt.objective) {
+	case OBJ_TOP1: return e->top1;
+	case OBJ_MRR: return e->mrr;
+	default: return e->reward;
+	}
+}
+
+/* greedy ranking of n cases of a set (idx NULL: all of it), graded */
+static struct evalres evaluate_some(const struct set *set, const size_t *idx, size_t n, const double *w)
+{
+	struct evalres e = { 0, 0, 0, 0, 0 };
+	double *rew = ecalloc(n ? n : 1, sizeof(*rew));
+	long *rank = ecalloc(n ? n : 1, sizeof(*rank));
+	struct eval_ctx ctx = { set, idx, w, rew, rank };
 	size_t i;
 
-	rft_parallel_for(set->n, nthreads, eval_one, &ctx);
-	for (i = 0; i < set->n; i++) {
+	rft_parallel_for(n, nthreads, eval_one, &ctx);
+	for (i = 0; i < n; i++) {
 		e.reward += rew[i];
 		e.top1 += rank[i] == 1;
 		e.top5 += rank[i] >= 1 && rank[i] <= 5;
 		e.topmax += rank[i] >= 1;
+		e.mrr += rank[i] >= 1 ? 1.0 / (double)rank[i] : 0;
 	}
-	if (set->n) {
-		e.reward /= (double)set->n;
-		e.top1 /= (double)set->n;
-		e.top5 /= (double)set->n;
-		e.topmax /= (double)set->n;
+	if (n) {
+		e.reward /= (double)n;
+		e.top1 /= (double)n;
+		e.top5 /= (double)n;
+		e.topmax /= (double)n;
+		e.mrr /= (double)n;
+	}
+	free(rew);
+	free(rank);
+	return e;
+}
+
+static struct evalres evaluate(const struct set *set, const double *w)
+{
+	return evaluate_some(set, NULL, set->n, w);
+}
+
+/*
+ * The greedy ranking of every gene, as rft-rank --model ranks (score, then
+ * the gene's tie rank; the top -k), graded with its scores: what the pool
+ * evaluations approximate.  A gene from outside a case's pool can enter
+ * this list, above the causal gene too.
+ */
+static void eval_full_one(size_t i, int thread, void *vctx)
+{
+	struct eval_ctx *ctx = vctx;
+	const struct tcase *c = &ctx->set->v[i];
+	struct rank_scratch *s = &scr[thread];
+	size_t K = (size_t)opt.k, ntop = 0, g, j;
+	uint32_t *top = emalloc((K + 1) * sizeof(*top));
+	const char **sym = emalloc((K + 1) * sizeof(*sym));
+	double *sc = emalloc((K + 1) * sizeof(*sc));
+
+	ctx->rank[i] = 0;
+	ctx->reward[i] = 0;
+	if (c->has_rc && !c->rc.error) {
+		rank_features(&rm, s, &c->rc, s->feat);
+		for (j = 0; j < rm.nunits; j++)
+			s->raw[j] = rank_dot(ctx->w, s->feat + j * F);
+		for (g = 0; g < rm.ngenes; g++) {
+			const uint32_t *u = hpo_row(&rm.gene_units, g);
+			uint32_t nu = hpo_row_len(&rm.gene_units, g);
+			double best;
+			size_t pos;
+
+			if (!nu)
+				continue;
+			best = s->raw[u[0]];
+			for (j = 1; j < nu; j++)
+				if (s->raw[u[j]] > best)
+					best = s->raw[u[j]];
+			s->gscore[g] = best;
+			if (ntop == K) {
+				if (cmp_cand_score(s->gscore, rm.gene_tie, (uint32_t)g, top[ntop - 1]) > 0)
+					continue;
+				ntop--;
+			}
+			pos = ntop;
+			while (pos > 0 && cmp_cand_score(s->gscore, rm.gene_tie, (uint32_t)g, top[pos - 1]) < 0) {
+				top[pos] = top[pos - 1];
+				pos--;
+			}
+			top[pos] = (uint32_t)g;
+			ntop++;
+		}
+		for (j = 0; j < ntop; j++) {
+			sym[j] = rm.gene_sym[top[j]];
+			sc[j] = s->gscore[top[j]];
+		}
+		ctx->reward[i] = grade_names(c->item, sym, sc, ntop, &ctx->rank[i]);
+	}
+	free(top);
+	free(sym);
+	free(sc);
+}
+
+/* every case of a set ranked over all genes (needs the HPO tables: not with
+ * --features, where it is the pool evaluation) */
+static struct evalres evaluate_full(const struct set *set, const double *w)
+{
+	struct evalres e = { 0, 0, 0, 0, 0 };
+	double *rew;
+	long *rank;
+	struct eval_ctx ctx;
+	size_t i, n = set->n;
+
+	if (!have_model)
+		return evaluate(set, w);
+	rew = ecalloc(n ? n : 1, sizeof(*rew));
+	rank = ecalloc(n ? n : 1, sizeof(*rank));
+	ctx.set = set;
+	ctx.idx = NULL;
+	ctx.w = w;
+	ctx.reward = rew;
+	ctx.rank = rank;
+	rft_parallel_for(n, nthreads, eval_full_one, &ctx);
+	for (i = 0; i < n; i++) {
+		e.reward += rew[i];
+		e.top1 += rank[i] == 1;
+		e.top5 += rank[i] >= 1 && rank[i] <= 5;
+		e.topmax += rank[i] >= 1;
+		e.mrr += rank[i] >= 1 ? 1.0 / (double)rank[i] : 0;
+	}
+	if (n) {
+		e.reward /= (double)n;
+		e.top1 /= (double)n;
+		e.top5 /= (double)n;
+		e.topmax /= (double)n;
+		e.mrr /= (double)n;
 	}
 	free(rew);
 	free(rank);
@@ -671,11 +878,18 @@ static void put_vec(struct strbuf *sb, const double *x)
 /* what must match for a checkpoint to be resumed */
 static void put_config(struct strbuf *sb, size_t ntrain, size_t nvalid)
 {
+	int k, n;
+
 	strbuf_addf(sb, "{\"seed\":%lld,\"epochs\":%d,\"batch\":%d,\"group\":%d,\"pool\":%d,\"k\":%d,"
-		    "\"lr\":%.17g,\"temperature\":%.17g,\"l2\":%.17g,\"eval_interval\":%d,"
-		    "\"method\":\"%s\",\"train_cases\":%zu,\"valid_cases\":%zu}",
+		    "\"lr\":%.17g,\"temperature\":%.17g,\"l2\":%.17g,\"eval_interval\":%d,\"steps\":%lld,"
+		    "\"method\":\"%s\",\"train_cases\":%zu,\"valid_cases\":%zu",
 		    opt.seed, opt.epochs, opt.batch, opt.group, opt.pool, opt.k, opt.lr,
-		    opt.temperature, opt.l2, opt.eval_interval, rank_method_name[opt.method], ntrain, nvalid);
+		    opt.temperature, opt.l2, opt.eval_interval, opt.steps, rank_method_name[opt.method], ntrain, nvalid);
+	strbuf_addf(sb, ",\"objective\":\"%s\",\"drop\":[", objective_name[opt.objective]);
+	for (k = n = 0; k < F; k++)
+		if (dropped[k])
+			strbuf_addf(sb, n++ ? ",\"%s\"" : "\"%s\"", rank_feature_name[k]);
+	strbuf_addf(sb, "],\"folds\":%d}", opt.folds);
 }
 
 static void write_checkpoint(const struct state *st, size_t ntrain, size_t nvalid)
@@ -760,6 +974,350 @@ static void read_checkpoint(struct state *st, size_t ntrain, size_t nvalid)
 	strbuf_release(&want);
 }
 
+/* ------------------------------------------------------------- steps */
+
+/* a training run: the cases it learns from (a subset of the set for a
+ * cross-validation fold), its settings, this epoch's order */
+struct trainer {
+	const struct set *set;
+	const size_t *sub;        /* the cases learnt from (NULL: all of the set) */
+	size_t n;
+	double lr, l2;
+	size_t *order;
+	long order_epoch;
+	struct case_out *outs;
+};
+
+static void trainer_init(struct trainer *tr, const struct set *set, const size_t *sub, size_t n,
+			 double lr, double l2)
+{
+	memset(tr, 0, sizeof(*tr));
+	tr->set = set;
+	tr->sub = sub;
+	tr->n = n;
+	tr->lr = lr;
+	tr->l2 = l2;
+	tr->order_epoch = -1;
+	tr->outs = ecalloc((size_t)opt.batch, sizeof(*tr->outs));
+}
+
+static void trainer_release(struct trainer *tr)
+{
+	free(tr->order);
+	free(tr->outs);
+}
+
+static long steps_per_epoch(size_t n)
+{
+	return (long)((n + (size_t)opt.batch - 1) / (size_t)opt.batch);
+}
+
+/*
+ * Step st->step of a run: a batch (each epoch a seeded permutation of the
+ * run's cases), the summed GRPO gradient, one Adam step up the objective,
+ * then the pull to the base weights: the proximal step of the penalty
+ * l2 x ||w - w_base||^2, w <- w_base + (w - w_base) / (1 + 2 lr l2), which
+ * keeps w at w_base as l2 grows (Adam's step is about lr per weight, so a
+ * weight settles within about 1/(2 l2) of its base).  Dropped features stay
+ * at 0.  Returns the batch size; the batch's mean objective in *mean and the
+ * cases whose lists were not all worth the same in *used.
+ */
+static size_t train_step(struct trainer *tr, struct state *st, double *mean, int *used)
+{
+	long step = st->step, spe = steps_per_epoch(tr->n);
+	long epoch = step / spe, b0 = (step % spe) * opt.batch;
+	size_t nb = tr->n - (size_t)b0 < (size_t)opt.batch ? tr->n - (size_t)b0 : (size_t)opt.batch, i;
+	double grad[F] = { 0 }, rsum = 0, tt = (double)(step + 1);
+	struct step_ctx ctx;
+	int k;
+
+	if (epoch != tr->order_epoch) {
+		/* the epoch's order: a seeded Fisher-Yates shuffle */
+		struct rng r = rng_for(1, (uint64_t)epoch, 0);
+
+		free(tr->order);
+		tr->order = emalloc((tr->n ? tr->n : 1) * sizeof(*tr->order));
+		for (i = 0; i < tr->n; i++)
+			tr->order[i] = tr->sub ? tr->sub[i] : i;
+		for (i = tr->n; i > 1; i--) {
+			size_t j = (size_t)(rng_next(&r) % i), x = tr->order[i - 1];
+
+			tr->order[i - 1] = tr->order[j];
+			tr->order[j] = x;
+		}
+		tr->order_epoch = epoch;
+	}
+	ctx.set = tr->set;
+	ctx.idx = tr->order + b0;
+	ctx.w = st->w;
+	ctx.step = step;
+	ctx.out = tr->outs;
+	rft_parallel_for(nb, nthreads, step_one, &ctx);
+	*used = 0;
+	for (i = 0; i < nb; i++) {
+		rsum += tr->outs[i].reward_mean;
+		*used += tr->outs[i].used;
+		for (k = 0; k < F; k++)
+			grad[k] += tr->outs[i].grad[k] / (double)nb;
+	}
+	/* Adam, ascending the expected objective; then the pull to base */
+	for (k = 0; k < F; k++) {
+		double g = grad[k];
+
+		if (dropped[k]) {
+			st->w[k] = 0;
+			continue;
+		}
+		st->m[k] = 0.9 * st->m[k] + 0.1 * g;
+		st->v[k] = 0.999 * st->v[k] + 0.001 * g * g;
+		st->w[k] += tr->lr * (st->m[k] / (1 - pow(0.9, tt))) /
+			(sqrt(st->v[k] / (1 - pow(0.999, tt))) + 1e-8);
+		if (tr->l2 > 0)
+			st->w[k] = wbase[k] + (st->w[k] - wbase[k]) / (1 + 2 * tr->lr * tr->l2);
+	}
+	st->step = step + 1;
+	*mean = nb ? rsum / (double)nb : 0;
+	return nb;
+}
+
+static void state_start(struct state *st)
+{
+	memset(st, 0, sizeof(*st));
+	memcpy(st->w, wbase, sizeof(st->w));
+	memcpy(st->best_w, st->w, sizeof(st->w));
+	st->best_step = -1;
+}
+
+/* ------------------------------------------------------------- folds */
+
+/* the key of a reference gene: its HGNC id, from the symbol when only that is
+ * given and HGNC is loaded, else the symbol in capitals */
+static void gene_key(struct json_object *g, struct strbuf *key)
+{
+	const char *id = rft_json_get_str(g, "hgnc"), *sym = rft_json_get_str(g, "symbol");
+
+	strbuf_reset(key);
+	if (id && !strncmp(id, "HGNC:", 5)) {
+		strbuf_addstr(key, id);
+		return;
+	}
+	if (sym && genv.hgnc) {
+		enum hgnc_how how;
+		long x = hgnc_resolve(genv.hgnc, sym, &how);
+
+		if (x >= 0) {
+			strbuf_addstr(key, hgnc_id(genv.hgnc, x));
+			return;
+		}
+	}
+	strbuf_addstr(key, "symbol:");
+	for (; sym && *sym; sym++)
+		strbuf_addch(key, (char)(*sym >= 'a' && *sym <= 'z' ? *sym - 'a' + 'A' : *sym));
+}
+
+static long uf_root(long *parent, long g)
+{
+	while (parent[g] != g) {
+		parent[g] = parent[parent[g]];
+		g = parent[g];
+	}
+	return g;
+}
+
+struct fgroup {
+	long root;
+	size_t cases;
+	const char *key;          /* smallest gene key of the group */
+	uint64_t hash;
+	int fold;
+};
+
+static int cmp_fgroup(const void *a, const void *b)
+{
+	const struct fgroup *x = a, *y = b;
+
+	if (x->cases != y->cases)
+		return x->cases > y->cases ? -1 : 1;
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+/*
+ * Gene-disjoint folds of a set, as rft-split -m balanced --folds makes them:
+ * the genes that share a case are one group; groups largest first (equal
+ * sizes in the order of the seeded hash of their smallest gene key), each to
+ * the fold with the fewest cases so far.  A case with no reference gene is a
+ * group of its own.  fold[i] for case i; *ngenes the genes of each fold.
+ */
+static int *make_folds(const struct set *set, int K, uint64_t seed, size_t *ngenes)
+{
+	struct strmap genes = STRMAP_INIT;
+	struct strbuf key = STRBUF_INIT;
+	long *first = emalloc((set->n ? set->n : 1) * sizeof(*first)), *parent = NULL, *gof;
+	size_t i, j, ng = 0, cap = 0, *fcases = ecalloc((size_t)K, sizeof(*fcases));
+	struct fgroup *grp = NULL;
+	int *fold = emalloc((set->n ? set->n : 1) * sizeof(*fold)), f;
+
+	for (i = 0; i < set->n; i++) {
+		struct json_object *gl = rft_json_get(rft_json_get(set->v[i].item, "reference"), "genes");
+		size_t n = gl && json_object_is_type(gl, json_type_array) ? json_object_array_length(gl) : 0;
+		long prev = -1;
+
+		first[i] = -1;
+		for (j = 0; j <= n; j++) {
+			long x;
+			int added = 0;
+
+			if (j < n) {
+				gene_key(json_object_array_get_idx(gl, j), &key);
+				if (!strcmp(key.buf, "symbol:"))
+					continue;
+			} else if (prev < 0) {
+				/* no gene: the case alone */
+				strbuf_reset(&key);
+				strbuf_addf(&key, "case:%zu", i);
+			} else {
+				break;
+			}
+			x = strmap_intern(&genes, key.buf, &added);
+			if (added) {
+				parent = erealloc(parent, genes.n * sizeof(*parent));
+				parent[x] = x;
+			}
+			if (prev >= 0) {
+				long a = uf_root(parent, prev), b = uf_root(parent, x);
+
+				if (a != b)
+					parent[a > b ? a : b] = a < b ? a : b;
+			}
+			prev = x;
+			if (first[i] < 0)
+				first[i] = x;
+		}
+	}
+	gof = emalloc((genes.n ? genes.n : 1) * sizeof(*gof));
+	for (i = 0; i < genes.n; i++)
+		gof[i] = -1;
+	for (i = 0; i < genes.n; i++) {
+		long r = uf_root(parent, (long)i);
+
+		if (gof[r] < 0) {
+			if (ng == cap) {
+				cap = cap ? 2 * cap : 64;
+				grp = erealloc(grp, cap * sizeof(*grp));
+			}
+			grp[ng].root = r;
+			grp[ng].cases = 0;
+			grp[ng].key = strmap_key(&genes, (long)i);
+			gof[r] = (long)ng++;
+		} else if (strcmp(strmap_key(&genes, (long)i), grp[gof[r]].key) < 0) {
+			grp[gof[r]].key = strmap_key(&genes, (long)i);
+		}
+	}
+	for (i = 0; i < set->n; i++)
+		grp[gof[uf_root(parent, first[i])]].cases++;
+	for (i = 0; i < ng; i++)
+		grp[i].hash = rft_hash64(grp[i].key, strlen(grp[i].key), seed);
+	if (ng)
+		qsort(grp, ng, sizeof(*grp), cmp_fgroup);
+	for (i = 0; i < ng; i++) {
+		int best = 0;
+
+		for (f = 1; f < K; f++)
+			if (fcases[f] < fcases[best])
+				best = f;
+		grp[i].fold = best;
+		fcases[best] += grp[i].cases;
+		gof[grp[i].root] = (long)i;
+	}
+	for (i = 0; i < set->n; i++)
+		fold[i] = grp[gof[uf_root(parent, first[i])]].fold;
+	for (f = 0; f < K; f++)
+		ngenes[f] = 0;
+	for (i = 0; i < genes.n; i++)
+		if (strncmp(strmap_key(&genes, (long)i), "case:", 5))
+			ngenes[grp[gof[uf_root(parent, (long)i)]].fold]++;
+	free(first);
+	free(parent);
+	free(gof);
+	free(grp);
+	free(fcases);
+	strbuf_release(&key);
+	strmap_release(&genes);
+	return fold;
+}
+
+/* ------------------------------------------------------------- selection */
+
+struct setting {
+	double lr, l2;
+};
+
+/* cross-validation: for each setting of the grid and each fold, a run on the
+ * other folds' cases, evaluated on the fold every --eval-interval steps */
+struct cv {
+	int K, nset, npt;
+	struct setting *set;
+	long *pt_step;            /* the evaluation points: 0, I, 2I, ..., total */
+	int *fold;                /* by training case */
+	size_t *fold_cases, *fold_genes;
+	struct evalres *res;      /* [setting][fold][point] */
+	int best_set, best_pt;
+	double steps_per_s;
+	long steps_done;
+};
+
+#define CV_RES(cv, s, f, p) ((cv)->res[((size_t)(s) * (size_t)(cv)->K + (size_t)(f)) * (size_t)(cv)->npt + (size_t)(p)])
+
+/* mean and standard deviation over the folds of the objective at (s, p) */
+static double cv_mean(const struct cv *cv, int s, int p, double *sd)
+{
+	double m = 0, v = 0;
+	int f;
+
+	for (f = 0; f < cv->K; f++)
+		m += eval_objective(&CV_RES(cv, s, f, p));
+	m /= cv->K;
+	for (f = 0; f < cv->K; f++) {
+		double d = eval_objective(&CV_RES(cv, s, f, p)) - m;
+
+		v += d * d;
+	}
+	if (sd)
+		*sd = cv->K > 1 ? sqrt(v / (cv->K - 1)) : 0;
+	return m;
+}
+
+/* mean over the folds of any figure at (s, p) */
+static struct evalres cv_means(const struct cv *cv, int s, int p)
+{
+	struct evalres e = { 0, 0, 0, 0, 0 };
+	int f;
+
+	for (f = 0; f < cv->K; f++) {
+		const struct evalres *x = &CV_RES(cv, s, f, p);
+
+		e.reward += x->reward / cv->K;
+		e.top1 += x->top1 / cv->K;
+		e.top5 += x->top5 / cv->K;
+		e.topmax += x->topmax / cv->K;
+		e.mrr += x->mrr / cv->K;
+	}
+	return e;
+}
+
+/* the best point of setting s: its first maximum of the mean objective */
+static int cv_best_point(const struct cv *cv, int s)
+{
+	int p, best = 0;
+
+	for (p = 1; p < cv->npt; p++)
+		if (cv_mean(cv, s, p, NULL) > cv_mean(cv, s, best, NULL))
+			best = p;
+	return best;
+}
+
 /* ------------------------------------------------------------- output */
 
 static const char *sign_reading(int k, double w)
@@ -806,12 +1364,104 @@ static void put_eval(struct strbuf *sb, const struct evalres *e)
 	json_put_fixed(sb, e->top5, 6);
 	strbuf_addstr(sb, ",\"topmax\":");
 	json_put_fixed(sb, e->topmax, 6);
+	strbuf_addstr(sb, ",\"mrr\":");
+	json_put_fixed(sb, e->mrr, 6);
 	strbuf_addch(sb, '}');
+}
+
+static void put_fixed_list(struct strbuf *sb, const double *x, int n)
+{
+	int i;
+
+	strbuf_addch(sb, '[');
+	for (i = 0; i < n; i++) {
+		if (i)
+			strbuf_addch(sb, ',');
+		json_put_fixed(sb, x[i], 6);
+	}
+	strbuf_addch(sb, ']');
+}
+
+/* the objective at (s, p): mean, sd and per fold */
+static void put_cv_point(struct strbuf *sb, const struct cv *cv, int s, int p)
+{
+	double sd, m = cv_mean(cv, s, p, &sd), per[64];
+	int f;
+
+	for (f = 0; f < cv->K; f++)
+		per[f] = eval_objective(&CV_RES(cv, s, f, p));
+	strbuf_addf(sb, "\"step\": %ld, \"cv_mean\": ", cv->pt_step[p]);
+	json_put_fixed(sb, m, 6);
+	strbuf_addstr(sb, ", \"cv_sd\": ");
+	json_put_fixed(sb, sd, 6);
+	strbuf_addstr(sb, ", \"per_fold\": ");
+	put_fixed_list(sb, per, cv->K);
+}
+
+/* provenance.selection: how the steps and the setting were chosen */
+static void put_selection(struct strbuf *sb, const struct cv *cv, int have_valid)
+{
+	int s, f;
+
+	if (!cv) {
+		strbuf_addstr(sb, have_valid ?
+			      "{\"by\": \"valid\", \"note\": \"the step with the best --valid reward: figures on --valid are optimistic\"}" :
+			      "{\"by\": \"none\", \"note\": \"the last weights\"}");
+		return;
+	}
+	strbuf_addf(sb, "{\"by\": \"cross-validation\", \"folds\": %d, \"objective\": \"%s\", "
+		    "\"fold_seed\": %lld, \"valid_used\": false,\n      \"fold_cases\": [", cv->K,
+		    objective_name[opt.objective], opt.split_seed >= 0 ? opt.split_seed : 0);
+	for (f = 0; f < cv->K; f++)
+		strbuf_addf(sb, f ? ",%zu" : "%zu", cv->fold_cases[f]);
+	strbuf_addstr(sb, "], \"fold_genes\": [");
+	for (f = 0; f < cv->K; f++)
+		strbuf_addf(sb, f ? ",%zu" : "%zu", cv->fold_genes[f]);
+	strbuf_addstr(sb, "],\n      \"base\": {");
+	put_cv_point(sb, cv, 0, 0);
+	strbuf_addstr(sb, "},\n      \"grid\": [");
+	for (s = 0; s < cv->nset; s++) {
+		strbuf_addf(sb, "%s\n        {\"lr\": %.17g, \"l2\": %.17g, ", s ? "," : "", cv->set[s].lr,
+			    cv->set[s].l2);
+		put_cv_point(sb, cv, s, cv_best_point(cv, s));
+		strbuf_addstr(sb, ", \"at_last_step\": ");
+		json_put_fixed(sb, cv_mean(cv, s, cv->npt - 1, NULL), 6);
+		strbuf_addch(sb, '}');
+	}
+	strbuf_addf(sb, "],\n      \"selected\": {\"lr\": %.17g, \"l2\": %.17g, ", cv->set[cv->best_set].lr,
+		    cv->set[cv->best_set].l2);
+	put_cv_point(sb, cv, cv->best_set, cv->best_pt);
+	{
+		struct evalres e = cv_means(cv, cv->best_set, cv->best_pt), b = cv_means(cv, 0, 0);
+		double gain[64], gm = 0, gv = 0;
+
+		/* the gain over the base in each fold: paired, so the folds'
+		 * difficulty does not enter its spread */
+		for (f = 0; f < cv->K; f++) {
+			gain[f] = eval_objective(&CV_RES(cv, cv->best_set, f, cv->best_pt)) -
+				eval_objective(&CV_RES(cv, 0, f, 0));
+			gm += gain[f] / cv->K;
+		}
+		for (f = 0; f < cv->K; f++)
+			gv += (gain[f] - gm) * (gain[f] - gm);
+		strbuf_addstr(sb, ", \"gain_mean\": ");
+		json_put_fixed(sb, gm, 6);
+		strbuf_addstr(sb, ", \"gain_sd\": ");
+		json_put_fixed(sb, cv->K > 1 ? sqrt(gv / (cv->K - 1)) : 0, 6);
+		strbuf_addstr(sb, ", \"gain_per_fold\": ");
+		put_fixed_list(sb, gain, cv->K);
+
+		strbuf_addstr(sb, ", \"cv_figures\": ");
+		put_eval(sb, &e);
+		strbuf_addstr(sb, ", \"cv_base_figures\": ");
+		put_eval(sb, &b);
+	}
+	strbuf_addstr(sb, "}}");
 }
 
 static void write_model(const struct state *st, const double *w, const struct set *train,
 			const struct set *valid, const struct evalres *base_valid,
-			const struct evalres *tuned_valid, long total_steps)
+			const struct evalres *tuned_valid, long total_steps, const struct cv *cv)
 {
 	struct rft_output out;
 	struct strbuf sb = STRBUF_INIT;
@@ -848,7 +1498,7 @@ static void write_model(const struct state *st, const double *w, const struct se
 		put_eval(&sb, base_valid);
 		strbuf_addstr(&sb, ", \"tuned\": ");
 		put_eval(&sb, tuned_valid);
-		strbuf_addch(&sb, '}');
+		strbuf_addstr(&sb, cv ? ", \"used_for_selection\": false}" : ", \"used_for_selection\": true}");
 	} else {
 		strbuf_addstr(&sb, "null");
 	}
@@ -863,6 +1513,8 @@ static void write_model(const struct state *st, const double *w, const struct se
 	put_config(&sb, train->n, valid ? valid->n : 0);
 	strbuf_addf(&sb, ",\n    \"algorithm\": \"GRPO: Plackett-Luce lists over softmax(w . phi / T) "
 		    "within each case's top-%d base candidates, group-relative advantages, Adam\"", opt.pool);
+	strbuf_addstr(&sb, ",\n    \"selection\": ");
+	put_selection(&sb, cv, valid != NULL);
 	strbuf_addf(&sb, ",\n    \"steps\": %ld,\n    \"best_step\": %ld\n  }\n}\n", total_steps,
 		    st->best_step);
 	if (rft_output_open(&out, opt.output) < 0)
@@ -912,6 +1564,83 @@ static void dump_pools(const struct set *set, const char *path)
 	strbuf_release(&sb);
 }
 
+static double jnum(struct json_object *o, const char *key)
+{
+	struct json_object *v = rft_json_get(o, key);
+
+	return v ? json_object_get_double(v) : NAN;
+}
+
+static void print_point(const char *label, struct json_object *p)
+{
+	struct json_object *per = rft_json_get(p, "per_fold");
+	size_t f;
+
+	printf("  %-26s step %4.0f  CV %.4f +- %.4f (sd over folds)  per fold:", label, jnum(p, "step"),
+	       jnum(p, "cv_mean"), jnum(p, "cv_sd"));
+	for (f = 0; per && json_object_is_type(per, json_type_array) && f < json_object_array_length(per); f++)
+		printf(" %.3f", json_object_get_double(json_object_array_get_idx(per, f)));
+	putchar('\n');
+}
+
+/* the selection recorded in a model's provenance, when it has one */
+static void explain_selection(const char *path)
+{
+	struct rft_input in;
+	struct strbuf text = STRBUF_INIT, err = STRBUF_INIT, lab = STRBUF_INIT;
+	struct json_object *o = NULL, *sel, *grid, *v;
+	size_t i;
+
+	if (rft_input_open(&in, path) < 0 || rft_input_slurp(&in, &text, 16u << 20) < 0 ||
+	    rft_input_close(&in) < 0 || rft_json_parse(text.buf, text.len, &o, &err) < 0)
+		goto out;
+	sel = rft_json_get(rft_json_get(o, "provenance"), "selection");
+	if (!sel || !rft_json_get_str(sel, "by")) {
+		goto out;
+	}
+	if (strcmp(rft_json_get_str(sel, "by"), "cross-validation")) {
+		printf("Selection: %s (%s).\n", rft_json_get_str(sel, "by"),
+		       rft_json_get_str(sel, "note") ? rft_json_get_str(sel, "note") : "");
+		goto out;
+	}
+	printf("Selection: cross-validation over %.0f gene-disjoint folds of the training genes (objective %s;\n"
+	       "the validation split took no part):\n", jnum(sel, "folds"),
+	       rft_json_get_str(sel, "objective") ? rft_json_get_str(sel, "objective") : "?");
+	print_point("base weights", rft_json_get(sel, "base"));
+	grid = rft_json_get(sel, "grid");
+	for (i = 0; grid && json_object_is_type(grid, json_type_array) && i < json_object_array_length(grid); i++) {
+		v = json_object_array_get_idx(grid, i);
+		strbuf_reset(&lab);
+		strbuf_addf(&lab, "lr %g l2 %g, best", jnum(v, "lr"), jnum(v, "l2"));
+		print_point(lab.buf, v);
+	}
+	v = rft_json_get(sel, "selected");
+	strbuf_reset(&lab);
+	strbuf_addf(&lab, "SELECTED lr %g l2 %g", jnum(v, "lr"), jnum(v, "l2"));
+	print_point(lab.buf, v);
+	{
+		struct json_object *g = rft_json_get(v, "gain_per_fold");
+
+		printf("  gain over the base          %+.4f +- %.4f (sd over folds)  per fold:", jnum(v, "gain_mean"),
+		       jnum(v, "gain_sd"));
+		for (i = 0; g && json_object_is_type(g, json_type_array) && i < json_object_array_length(g); i++)
+			printf(" %+.3f", json_object_get_double(json_object_array_get_idx(g, i)));
+		putchar('\n');
+	}
+	v = rft_json_get(rft_json_get(o, "provenance"), "valid");
+	if (v && json_object_is_type(v, json_type_object))
+		printf("Untouched split (%s, %.0f cases): Top-1 %.1f%% -> %.1f%%, reward %.4f -> %.4f, MRR %.4f -> %.4f\n",
+		       rft_json_get_str(v, "file") ? rft_json_get_str(v, "file") : "?", jnum(v, "cases"),
+		       100 * jnum(rft_json_get(v, "base"), "top1"), 100 * jnum(rft_json_get(v, "tuned"), "top1"),
+		       jnum(rft_json_get(v, "base"), "reward_mean"), jnum(rft_json_get(v, "tuned"), "reward_mean"),
+		       jnum(rft_json_get(v, "base"), "mrr"), jnum(rft_json_get(v, "tuned"), "mrr"));
+out:
+	json_object_put(o);
+	strbuf_release(&text);
+	strbuf_release(&err);
+	strbuf_release(&lab);
+}
+
 /* --explain MODEL: the weights and what they mean */
 static int explain_model(const char *path)
 {
@@ -928,6 +1657,7 @@ static int explain_model(const char *path)
 	printf("A gene's score is its best disease's sum of weight x feature; only differences within a\n"
 	       "case matter (the scale sets how sure the policy is: softmax temperature %g in training).\n",
 	       opt.temperature);
+	explain_selection(path);
 	rank_weights_release(&rw);
 	return RFT_EX_OK;
 }
@@ -937,7 +1667,8 @@ static int explain_model(const char *path)
 enum {
 	OPT_TRAIN = 256, OPT_VALID, OPT_GRADER, OPT_EVENTS, OPT_CHECKPOINT, OPT_RESUME, OPT_EXPLAIN,
 	OPT_SEED, OPT_SPLIT_SEED, OPT_EPOCHS, OPT_BATCH, OPT_GROUP, OPT_POOL, OPT_LR, OPT_TEMP, OPT_L2,
-	OPT_EVAL, OPT_STOP, OPT_FEATURES, OPT_DUMP
+	OPT_EVAL, OPT_STOP, OPT_FEATURES, OPT_DUMP, OPT_FOLDS, OPT_GRID_LR, OPT_GRID_L2, OPT_DROP,
+	OPT_OBJECTIVE, OPT_STEPS
 };
 
 static const struct rft_opt options[] = {
@@ -947,13 +1678,19 @@ static const struct rft_opt options[] = {
 	{ 'g', "grader", RFT_ARG_REQ, "FILE", "grader JSON as rft-grade takes it (default: gene_rank, reciprocal, max_list 20)" },
 	{ OPT_SEED, "seed", RFT_ARG_REQ, "N", "seed of every random draw (default 1)" },
 	{ OPT_EPOCHS, "epochs", RFT_ARG_REQ, "N", "passes over the training cases (default 20)" },
+	{ OPT_STEPS, "steps", RFT_ARG_REQ, "N", "train exactly N steps (instead of --epochs passes; 0: the base weights); not with --folds" },
 	{ OPT_BATCH, "batch", RFT_ARG_REQ, "N", "training cases per step (default 64)" },
 	{ OPT_GROUP, "group", RFT_ARG_REQ, "G", "ranked lists sampled per case (default 16)" },
 	{ OPT_POOL, "pool", RFT_ARG_REQ, "K", "candidates per case: the top K genes of the base ranker (default 200)" },
 	{ 'k', "k", RFT_ARG_REQ, "N", "length of a sampled list (default 20)" },
 	{ OPT_LR, "lr", RFT_ARG_REQ, "X", "Adam's learning rate (default 0.05)" },
 	{ OPT_TEMP, "temperature", RFT_ARG_REQ, "T", "softmax temperature of the policy (default 1)" },
-	{ OPT_L2, "l2", RFT_ARG_REQ, "X", "pull the weights towards the base weights by X (default 0)" },
+	{ OPT_L2, "l2", RFT_ARG_REQ, "X", "penalty X ||w - w_base||^2 pulling the weights to the base weights (default 0)" },
+	{ OPT_FOLDS, "folds", RFT_ARG_REQ, "K", "choose the steps, --lr and --l2 by cross-validation over K gene-disjoint folds of --train; --valid is then only reported" },
+	{ OPT_GRID_LR, "grid-lr", RFT_ARG_REQ, "X,..", "learning rates tried with --folds (default --lr if given, else 0.02,0.05)" },
+	{ OPT_GRID_L2, "grid-l2", RFT_ARG_REQ, "X,..", "--l2 values tried with --folds (default --l2 if given, else 0,0.3,3)" },
+	{ OPT_OBJECTIVE, "objective", RFT_ARG_REQ, "reward|top1|mrr", "what a ranked list is worth in training and selection: the grader's reward (default), 1 when the causal gene is first, or 1/rank" },
+	{ OPT_DROP, "drop", RFT_ARG_REQ, "FEATURE,..", "hold these features' weights at 0 (an ablation; the base weights then have them at 0 too)" },
 	{ OPT_EVAL, "eval-interval", RFT_ARG_REQ, "N", "evaluate on --valid every N steps (default 10)" },
 	{ OPT_EVENTS, "events", RFT_ARG_REQ, "FILE", "write one JSON metrics event per step to FILE (default: stderr unless it is a terminal)" },
 	{ OPT_CHECKPOINT, "checkpoint", RFT_ARG_REQ, "FILE", "write the training state to FILE at every evaluation" },
@@ -1008,6 +1745,198 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* the gene keys of some cases, each once, as a JSON array */
+static void put_fold_genes(struct strbuf *sb, const struct set *set, const size_t *idx, size_t n)
+{
+	struct strmap seen = STRMAP_INIT;
+	struct strbuf key = STRBUF_INIT;
+	size_t i, j;
+
+	strbuf_addch(sb, '[');
+	for (i = 0; i < n; i++) {
+		struct json_object *gl = rft_json_get(rft_json_get(set->v[idx[i]].item, "reference"), "genes");
+		size_t ng = gl && json_object_is_type(gl, json_type_array) ? json_object_array_length(gl) : 0;
+
+		for (j = 0; j < ng; j++) {
+			int added = 0;
+
+			gene_key(json_object_array_get_idx(gl, j), &key);
+			if (!strcmp(key.buf, "symbol:"))
+				continue;
+			strmap_intern(&seen, key.buf, &added);
+			if (added) {
+				if (seen.n > 1)
+					strbuf_addch(sb, ',');
+				json_put_str(sb, key.buf);
+			}
+		}
+	}
+	strbuf_addch(sb, ']');
+	strbuf_release(&key);
+	strmap_release(&seen);
+}
+
+/* the cross-validation of the grid; the selected setting and point in
+ * cv->best_set, cv->best_pt */
+static void run_cv(struct cv *cv, const struct set *train, long total, FILE *evfp, int tty)
+{
+	size_t *sub = emalloc((train->n ? train->n : 1) * sizeof(*sub));
+	size_t *held = emalloc((train->n ? train->n : 1) * sizeof(*held)), ns, nh, i;
+	double t0 = now_s(), best = 0;
+	int s, f, p;
+
+	cv->npt = 1 + (int)(total / opt.eval_interval) + (total % opt.eval_interval != 0);
+	cv->pt_step = emalloc((size_t)cv->npt * sizeof(*cv->pt_step));
+	for (p = 0; p < cv->npt; p++)
+		cv->pt_step[p] = (long)p * opt.eval_interval < total ? (long)p * opt.eval_interval : total;
+	cv->res = ecalloc((size_t)cv->nset * (size_t)cv->K * (size_t)cv->npt, sizeof(*cv->res));
+	cv->fold_cases = ecalloc((size_t)cv->K, sizeof(*cv->fold_cases));
+	cv->fold_genes = ecalloc((size_t)cv->K, sizeof(*cv->fold_genes));
+	cv->fold = make_folds(train, cv->K, (uint64_t)(opt.split_seed >= 0 ? opt.split_seed : 0), cv->fold_genes);
+	for (i = 0; i < train->n; i++)
+		cv->fold_cases[cv->fold[i]]++;
+	for (f = 0; f < cv->K; f++)
+		if (!cv->fold_cases[f])
+			die(RFT_EX_DATA, "%s: %d folds need at least %d groups of genes; the training cases have fewer",
+			    train->path, cv->K, cv->K);
+	for (f = 0; f < cv->K; f++) {
+		struct evalres base;
+
+		for (i = ns = nh = 0; i < train->n; i++) {
+			if (cv->fold[i] == f)
+				held[nh++] = i;
+			else
+				sub[ns++] = i;
+		}
+		base = evaluate_some(train, held, nh, wbase);
+		for (s = 0; s < cv->nset; s++) {
+			struct trainer tr;
+			struct state st;
+			double ts = now_s(), mean;
+			int used;
+
+			CV_RES(cv, s, f, 0) = base;
+			state_start(&st);
+			trainer_init(&tr, train, sub, ns, cv->set[s].lr, cv->set[s].l2);
+			for (p = 1; st.step < total;) {
+				train_step(&tr, &st, &mean, &used);
+				if (p < cv->npt && st.step == cv->pt_step[p])
+					CV_RES(cv, s, f, p++) = evaluate_some(train, held, nh, st.w);
+			}
+			trainer_release(&tr);
+			cv->steps_done += total;
+			if (evfp) {
+				struct strbuf sb = STRBUF_INIT;
+
+				strbuf_addf(&sb, "{\"object\":\"fine_tuning.job.event\",\"type\":\"cv\",\"level\":\"info\","
+					    "\"created_at\":%lld,\"message\":\"Fold %d/%d, setting %d/%d\",\"data\":{"
+					    "\"fold\":%d,\"fold_cases\":%zu,\"setting\":%d,\"lr\":%.17g,\"l2\":%.17g,"
+					    "\"steps\":%ld,\"objective\":\"%s\",\"curve\":[", (long long)time(NULL), f + 1,
+					    cv->K, s + 1, cv->nset, f, nh, s, cv->set[s].lr, cv->set[s].l2, total,
+					    objective_name[opt.objective]);
+				for (p = 0; p < cv->npt; p++) {
+					strbuf_addf(&sb, p ? ",{\"step\":%ld,\"value\":" : "{\"step\":%ld,\"value\":",
+						    cv->pt_step[p]);
+					json_put_fixed(&sb, eval_objective(&CV_RES(cv, s, f, p)), 6);
+					strbuf_addch(&sb, '}');
+				}
+				strbuf_addch(&sb, ']');
+				if (s == 0) {
+					/* the fold's genes, once: the folds can be audited */
+					strbuf_addstr(&sb, ",\"genes\":");
+					put_fold_genes(&sb, train, held, nh);
+				}
+				strbuf_addf(&sb, ",\"run_s\":%.3f,\"steps_per_s\":%.1f}}\n", now_s() - ts,
+					    (double)total / (now_s() - ts + 1e-9));
+				if (fwrite(sb.buf, 1, sb.len, evfp) != sb.len)
+					die(RFT_EX_IOERR, "writing events:");
+				fflush(evfp);
+				strbuf_release(&sb);
+			}
+			if (tty)
+				fprintf(stderr, "\rrft-train: cross-validation fold %d/%d, setting %d/%d ", f + 1, cv->K,
+					s + 1, cv->nset);
+		}
+	}
+	cv->steps_per_s = (double)cv->steps_done / (now_s() - t0 + 1e-9);
+	/* the setting and point with the best mean objective over the folds;
+	 * the first of equals (grid order, fewest steps), so the base when
+	 * nothing beats it */
+	cv->best_set = 0;
+	cv->best_pt = 0;
+	best = cv_mean(cv, 0, 0, NULL);
+	for (s = 0; s < cv->nset; s++) {
+		p = cv_best_point(cv, s);
+		if (cv_mean(cv, s, p, NULL) > best) {
+			best = cv_mean(cv, s, p, NULL);
+			cv->best_set = s;
+			cv->best_pt = p;
+		}
+	}
+	if (tty)
+		fputc('\n', stderr);
+	free(sub);
+	free(held);
+}
+
+static void cv_release(struct cv *cv)
+{
+	free(cv->set);
+	free(cv->pt_step);
+	free(cv->fold);
+	free(cv->fold_cases);
+	free(cv->fold_genes);
+	free(cv->res);
+}
+
+/* "0.01,0.05": a list of numbers >= 0 */
+static double *num_list(const char *name, const char *v, int *n)
+{
+	double *x = NULL;
+	const char *p = v;
+
+	*n = 0;
+	for (;;) {
+		char *end;
+		double d;
+
+		errno = 0;
+		d = strtod(p, &end);
+		if (end == p || errno || !isfinite(d) || d < 0 || (*end && *end != ','))
+			die(RFT_EX_USAGE, "option '--%s' needs numbers >= 0 separated by commas, not '%s'", name, v);
+		x = erealloc(x, (size_t)(*n + 1) * sizeof(*x));
+		x[(*n)++] = d;
+		if (!*end)
+			break;
+		p = end + 1;
+	}
+	if (*n > 16)
+		die(RFT_EX_USAGE, "option '--%s': at most 16 values", name);
+	return x;
+}
+
+/* --drop match,absent: the features held at 0 */
+static void parse_drop(const char *v)
+{
+	const char *p = v;
+
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		int k;
+
+		for (k = 0; k < F; k++)
+			if (strlen(rank_feature_name[k]) == len && !strncmp(p, rank_feature_name[k], len))
+				break;
+		if (k == F)
+			die(RFT_EX_USAGE, "--drop: unknown feature '%.*s' (known: match, breadth, absent, exact, "
+			    "specific, size, genes, cover)", (int)len, p);
+		dropped[k] = 1;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+}
+
 static void load_grader(void)
 {
 	struct strbuf text = STRBUF_INIT;
@@ -1039,15 +1968,14 @@ int main(int argc, char **argv)
 {
 	struct set train, valid;
 	struct state st;
-	struct evalres base_valid = { 0, 0, 0, 0 }, last = { 0, 0, 0, 0 };
+	struct evalres base_valid = { 0, 0, 0, 0, 0 }, last = { 0, 0, 0, 0, 0 };
 	struct rft_output ev;
 	FILE *evfp = NULL;
-	int c, t, k, tty = isatty(STDERR_FILENO), have_valid;
-	long steps_per_epoch, total, step, step0;
+	int c, t, tty = isatty(STDERR_FILENO), have_valid, lr_set = 0, l2_set = 0;
+	long total, step0;
 	double t0, t_start;
-	size_t *order = NULL, i;
-	long order_epoch = -1;
-	struct case_out *outs;
+	struct trainer tr;
+	struct cv cv;
 
 	rft_init("rft-train");
 	while ((c = rft_getopt(argc, argv, &cmd)) != -1) {
@@ -1062,9 +1990,27 @@ int main(int argc, char **argv)
 		case OPT_GROUP: opt.group = count_arg("group", optarg, 2); break;
 		case OPT_POOL: opt.pool = count_arg("pool", optarg, 1); break;
 		case 'k': opt.k = count_arg("k", optarg, 1); break;
-		case OPT_LR: opt.lr = num_arg("lr", optarg, 0); break;
+		case OPT_LR: opt.lr = num_arg("lr", optarg, 0); lr_set = 1; break;
 		case OPT_TEMP: opt.temperature = num_arg("temperature", optarg, 1e-6); break;
-		case OPT_L2: opt.l2 = num_arg("l2", optarg, 0); break;
+		case OPT_L2: opt.l2 = num_arg("l2", optarg, 0); l2_set = 1; break;
+		case OPT_FOLDS: opt.folds = count_arg("folds", optarg, 2);
+			if (opt.folds > 64)
+				die(RFT_EX_USAGE, "option '--folds' needs 2 to 64 folds, not %d", opt.folds);
+			break;
+		case OPT_GRID_LR: opt.grid_lr = optarg; break;
+		case OPT_GRID_L2: opt.grid_l2 = optarg; break;
+		case OPT_DROP: opt.drop = optarg; break;
+		case OPT_STEPS: opt.steps = rft_parse_count(optarg);
+			if (opt.steps < 0 || opt.steps > 100000000)
+				die(RFT_EX_USAGE, "option '--steps' needs a whole number >= 0, not '%s'", optarg);
+			break;
+		case OPT_OBJECTIVE:
+			for (t = 0; t < 3 && strcmp(optarg, objective_name[t]); t++)
+				;
+			if (t == 3)
+				die(RFT_EX_USAGE, "--objective must be reward, top1 or mrr, not '%s'", optarg);
+			opt.objective = t;
+			break;
 		case OPT_EVAL: opt.eval_interval = count_arg("eval-interval", optarg, 1); break;
 		case OPT_EVENTS: opt.events = optarg; break;
 		case OPT_CHECKPOINT: opt.checkpoint = optarg; break;
@@ -1089,6 +2035,47 @@ int main(int argc, char **argv)
 		die(RFT_EX_USAGE, "unexpected argument '%s': name inputs with --train and --valid", argv[optind]);
 	if (opt.stop_after > 0 && !opt.checkpoint)
 		die(RFT_EX_USAGE, "--stop-after needs --checkpoint (the state to resume from)");
+	if (opt.folds && (opt.checkpoint || opt.resume || opt.steps >= 0))
+		die(RFT_EX_USAGE, "--folds cannot be combined with --checkpoint, --resume or --steps");
+	if (!opt.folds && (opt.grid_lr || opt.grid_l2))
+		die(RFT_EX_USAGE, "--grid-lr and --grid-l2 need --folds (the grid is chosen by cross-validation)");
+	memset(&cv, 0, sizeof(cv));
+	if (opt.folds) {
+		/* the grid: --grid-lr x --grid-l2; an axis not given is --lr / --l2
+		 * when that is, else the default grid's */
+		static const double def_lr[] = { 0.02, 0.05 }, def_l2[] = { 0, 0.3, 3 };
+		double *lrs, *l2s;
+		int nlr, nl2, a, b;
+
+		if (opt.grid_lr) {
+			lrs = num_list("grid-lr", opt.grid_lr, &nlr);
+		} else {
+			nlr = lr_set ? 1 : 2;
+			lrs = emalloc((size_t)nlr * sizeof(*lrs));
+			memcpy(lrs, lr_set ? &opt.lr : def_lr, (size_t)nlr * sizeof(*lrs));
+		}
+		if (opt.grid_l2) {
+			l2s = num_list("grid-l2", opt.grid_l2, &nl2);
+		} else {
+			nl2 = l2_set ? 1 : 3;
+			l2s = emalloc((size_t)nl2 * sizeof(*l2s));
+			memcpy(l2s, l2_set ? &opt.l2 : def_l2, (size_t)nl2 * sizeof(*l2s));
+		}
+		cv.K = opt.folds;
+		cv.nset = nlr * nl2;
+		cv.set = emalloc((size_t)cv.nset * sizeof(*cv.set));
+		for (a = 0; a < nlr; a++)
+			for (b = 0; b < nl2; b++) {
+				cv.set[a * nl2 + b].lr = lrs[a];
+				cv.set[a * nl2 + b].l2 = l2s[b];
+			}
+		free(lrs);
+		free(l2s);
+	}
+	if (opt.drop)
+		parse_drop(opt.drop);
+	for (t = 0; t < F; t++)
+		wbase[t] = dropped[t] ? 0 : rank_base_weights[t];
 	nthreads = rft_threads(opt.threads);
 	if (nthreads > MAX_THREADS)
 		nthreads = MAX_THREADS;
@@ -1131,21 +2118,6 @@ int main(int argc, char **argv)
 	if (!train.n)
 		die(RFT_EX_DATA, "%s: no training cases", opt.train);
 
-	/* state */
-	memset(&st, 0, sizeof(st));
-	memcpy(st.w, rank_base_weights, sizeof(st.w));
-	memcpy(st.best_w, st.w, sizeof(st.w));
-	st.best_step = -1;
-	if (have_valid) {
-		base_valid = evaluate(&valid, rank_base_weights);
-		if (!opt.resume) {
-			st.best = base_valid;
-			st.best_step = 0;
-		}
-	}
-	if (opt.resume)
-		read_checkpoint(&st, train.n, valid.n);
-
 	if (opt.events) {
 		if (rft_output_open(&ev, opt.events) < 0)
 			return rft_finish(RFT_EX_IOERR);
@@ -1153,61 +2125,44 @@ int main(int argc, char **argv)
 	} else if (!tty) {
 		evfp = stderr;
 	}
-	steps_per_epoch = (long)((train.n + (size_t)opt.batch - 1) / (size_t)opt.batch);
-	total = steps_per_epoch * opt.epochs;
-	outs = ecalloc((size_t)opt.batch, sizeof(*outs));
+	total = opt.steps >= 0 ? (long)opt.steps : steps_per_epoch(train.n) * opt.epochs;
+	if (opt.folds) {
+		/* selection: cross-validation over gene-disjoint folds of --train;
+		 * --valid is not read until the model is chosen */
+		run_cv(&cv, &train, total, evfp, tty);
+		opt.lr = cv.set[cv.best_set].lr;
+		opt.l2 = cv.set[cv.best_set].l2;
+		total = cv.pt_step[cv.best_pt];
+		opt.steps = total;
+	}
+
+	/* state */
+	state_start(&st);
+	if (have_valid) {
+		base_valid = evaluate(&valid, wbase);
+		if (!opt.resume && !opt.folds) {
+			st.best = base_valid;
+			st.best_step = 0;
+		}
+	}
+	if (opt.resume)
+		read_checkpoint(&st, train.n, valid.n);
+
+	trainer_init(&tr, &train, NULL, train.n, opt.lr, opt.l2);
 	t0 = now_s();
 	step0 = st.step;
-	for (step = st.step; step < total; step++) {
-		long epoch = step / steps_per_epoch, b0 = (step % steps_per_epoch) * opt.batch;
-		size_t nb = train.n - (size_t)b0 < (size_t)opt.batch ? train.n - (size_t)b0 : (size_t)opt.batch;
-		double ts = now_s(), grad[F] = { 0 }, rsum = 0;
-		struct step_ctx ctx;
+	while (st.step < total) {
+		long epoch = st.step / steps_per_epoch(train.n);
+		double ts = now_s(), mean;
 		int used = 0, evald = 0;
+		size_t nb = train_step(&tr, &st, &mean, &used);
 
-		if (epoch != order_epoch) {
-			/* the epoch's order: a seeded Fisher-Yates shuffle */
-			struct rng r = rng_for(1, (uint64_t)epoch, 0);
-
-			free(order);
-			order = emalloc(train.n * sizeof(*order));
-			for (i = 0; i < train.n; i++)
-				order[i] = i;
-			for (i = train.n; i > 1; i--) {
-				size_t j = (size_t)(rng_next(&r) % i), x = order[i - 1];
-
-				order[i - 1] = order[j];
-				order[j] = x;
-			}
-			order_epoch = epoch;
-		}
-		ctx.set = &train;
-		ctx.idx = order + b0;
-		ctx.w = st.w;
-		ctx.step = step;
-		ctx.out = outs;
-		rft_parallel_for(nb, nthreads, step_one, &ctx);
-		for (i = 0; i < nb; i++) {
-			rsum += outs[i].reward_mean;
-			used += outs[i].used;
-			for (k = 0; k < F; k++)
-				grad[k] += outs[i].grad[k] / (double)nb;
-		}
-		/* Adam, ascending the expected reward (minus the pull to base) */
-		for (k = 0; k < F; k++) {
-			double g = grad[k] - opt.l2 * (st.w[k] - rank_base_weights[k]);
-			double tt = (double)(step + 1);
-
-			st.m[k] = 0.9 * st.m[k] + 0.1 * g;
-			st.v[k] = 0.999 * st.v[k] + 0.001 * g * g;
-			st.w[k] += opt.lr * (st.m[k] / (1 - pow(0.9, tt))) /
-				(sqrt(st.v[k] / (1 - pow(0.999, tt))) + 1e-8);
-		}
-		st.step = step + 1;
+		/* the validation curve: with --folds only reported, else the best
+		 * point is the model */
 		if (have_valid && (st.step % opt.eval_interval == 0 || st.step == total)) {
 			last = evaluate(&valid, st.w);
 			evald = 1;
-			if (last.reward > st.best.reward) {
+			if (!opt.folds && last.reward > st.best.reward) {
 				st.best = last;
 				st.best_step = st.step;
 				memcpy(st.best_w, st.w, sizeof(st.w));
@@ -1224,7 +2179,7 @@ int main(int argc, char **argv)
 				    "\"data\":{\"step\":%ld,\"total_steps\":%ld,\"epoch\":%ld,"
 				    "\"train_reward_mean\":", (long long)time(NULL), st.step, total, st.step,
 				    total, epoch + 1);
-			json_put_fixed(&sb, rsum / (double)nb, 6);
+			json_put_fixed(&sb, mean, 6);
 			strbuf_addf(&sb, ",\"train_cases\":%zu,\"train_cases_learning\":%d", nb, used);
 			if (evald) {
 				strbuf_addstr(&sb, ",\"valid_reward_mean\":");
@@ -1248,22 +2203,30 @@ int main(int argc, char **argv)
 			strbuf_release(&sb);
 		}
 		if (tty)
-			fprintf(stderr, "\rrft-train: step %ld/%ld  train reward %.3f  valid reward %.3f "
-				"top1 %.1f%% (best %.3f at %ld)  %.1f steps/s ", st.step, total, rsum / (double)nb,
-				last.reward, 100 * last.top1, st.best.reward, st.best_step,
-				(double)(st.step - step0) / (now_s() - t0 + 1e-9));
+			fprintf(stderr, "\rrft-train: step %ld/%ld  train %s %.3f  valid reward %.3f "
+				"top1 %.1f%% (best %.3f at %ld)  %.1f steps/s ", st.step, total,
+				objective_name[opt.objective], mean, last.reward, 100 * last.top1, st.best.reward,
+				st.best_step, (double)(st.step - step0) / (now_s() - t0 + 1e-9));
 		if (opt.stop_after > 0 && st.step == opt.stop_after)
 			break;
 	}
+	trainer_release(&tr);
 	if (tty)
 		fputc('\n', stderr);
 	if (!(opt.stop_after > 0 && st.step == opt.stop_after && st.step < total)) {
-		const double *w = have_valid ? st.best_w : st.w;
-		struct evalres tuned = have_valid ? evaluate(&valid, w) : last;
+		const double *w = have_valid && !opt.folds ? st.best_w : st.w;
+		struct evalres tuned = last;
 
-		if (!have_valid)
+		/* the figures recorded: every gene ranked, as rft-rank --model does */
+		if (have_valid) {
+			base_valid = evaluate_full(&valid, wbase);
+			tuned = evaluate_full(&valid, w);
+		}
+
+		if (!have_valid || opt.folds)
 			st.best_step = st.step;
-		write_model(&st, w, &train, have_valid ? &valid : NULL, &base_valid, &tuned, total);
+		write_model(&st, w, &train, have_valid ? &valid : NULL, &base_valid, &tuned, total,
+			    opt.folds ? &cv : NULL);
 		if (tty)
 			warn("%ld steps in %.1f s (%.1f steps/s); %zu train cases (%llu with the reference in "
 			     "the pool)%s", total - step0, now_s() - t0, (double)(total - step0) / (now_s() - t0 + 1e-9), train.n,
@@ -1271,8 +2234,7 @@ int main(int argc, char **argv)
 	}
 	if (opt.events && rft_output_commit(&ev) < 0)
 		return rft_finish(RFT_EX_IOERR);
-	free(outs);
-	free(order);
+	cv_release(&cv);
 	set_release(&valid);
 out:
 	set_release(&train);

@@ -131,3 +131,97 @@ test_expect_success 'usage errors are 64, a missing input 66' '
 	test_must_fail 66 rft-train --features --train nope.jsonl -o x.json 2> err &&
 	test_must_fail 78 rft-train $SYN -g nope-grader.json -o x.json 2> err || test_must_fail 66 rft-train $SYN -g nope-grader.json -o x.json 2> err
 '
+
+# selection by cross-validation (--folds): synthetic pools whose causal genes
+# repeat (GENE0..GENE12, case i has GENE(i mod 13); case 1 also names GENE2,
+# which joins GENE1's and GENE2's cases into one group)
+jq -c -s 'to_entries | map(.key as $i | .value | .reference.genes[0].symbol as $c |
+	.candidates |= map(if .symbol == $c then .symbol = "GENE\($i % 13)" else . end) |
+	.reference.genes = ([{"symbol": "GENE\($i % 13)", "hgnc": null}] +
+		(if $i == 1 then [{"symbol": "GENE2", "hgnc": null}] else [] end))) | .[]' syn-train.jsonl > cv-train.jsonl
+CV="--features --hgnc $M/hgnc-micro.txt --train cv-train.jsonl --valid syn-valid.jsonl --epochs 10 --batch 16 --group 8 --eval-interval 5 --folds 3 --grid-lr 0.05,0.1 --grid-l2 0,1"
+
+test_expect_success 'CV folds are gene-disjoint and every training gene validates once' '
+	rft-train $CV -o cv.json --events cv-ev.jsonl 2> /dev/null &&
+	jq -s -e "map(select(.type == \"cv\" and .data.setting == 0) | .data) |
+		length == 3 and (map(.fold) == [0,1,2]) and (map(.fold_cases) | add) == 60 and
+		(map(.genes | length) | add) == 13 and ([.[].genes[]] | unique | length) == 13 and
+		(map(select(.genes | index(\"symbol:GENE1\"))) | length == 1 and (.[0].genes | index(\"symbol:GENE2\")) != null)" cv-ev.jsonl &&
+	jq -e ".provenance.selection.by == \"cross-validation\" and .provenance.selection.folds == 3 and
+		(.provenance.selection.fold_cases | add) == 60 and (.provenance.selection.fold_genes | add) == 13 and
+		(.provenance.selection.grid | length) == 4 and .provenance.selection.valid_used == false and
+		.provenance.valid.used_for_selection == false and
+		(.provenance.selection.selected.per_fold | length) == 3 and
+		.provenance.selection.selected.cv_mean >= .provenance.selection.base.cv_mean and
+		.provenance.steps == .provenance.selection.selected.step" cv.json &&
+	test "$(jq -s "map(select(.type == \"cv\")) | length" cv-ev.jsonl)" = 12 &&
+	test "$(jq -s "map(select(.type == \"metrics\")) | length" cv-ev.jsonl)" = "$(jq .provenance.steps cv.json)"
+'
+test_expect_success 'CV: the selected setting is retrained on all training genes (same as a plain run with it)' '
+	lr=$(jq .provenance.selection.selected.lr cv.json) && l2=$(jq .provenance.selection.selected.l2 cv.json) &&
+	steps=$(jq .provenance.steps cv.json) &&
+	rft-train --features --hgnc $M/hgnc-micro.txt --train cv-train.jsonl --epochs 10 --batch 16 --group 8 \
+		--lr $lr --l2 $l2 --stop-after $steps --checkpoint plain-ck.json -o /dev/null 2> /dev/null &&
+	jq -c ".w" plain-ck.json > want && jq -c "[.weights[]]" cv.json > got && test_cmp want got
+'
+test_expect_success 'CV: same seed, same model byte for byte on 1 and 2 threads' '
+	rft-train $CV -j 1 -o cv1.json 2> /dev/null && rft-train $CV -j 2 -o cv2.json 2> /dev/null &&
+	test_cmp cv1.json cv2.json && test_cmp cv.json cv1.json
+'
+test_expect_success 'CV: the fold seed (--split-seed) makes other folds' '
+	rft-train $CV --split-seed 5 -o cvs.json 2> /dev/null &&
+	jq -e ".provenance.selection.fold_seed == 5" cvs.json &&
+	test "$(jq -c .provenance.selection.fold_cases cvs.json)" != "" &&
+	! cmp -s cv.json cvs.json
+'
+test_expect_success 'CV: the untouched split is never read in selection (a corrupted reference changes nothing but its own figures)' '
+	jq -c "if .id == \"V1\" then .reference.genes = [{\"symbol\": \"NOSUCHGENE\", \"hgnc\": null}] else . end" syn-valid.jsonl > bad-valid.jsonl &&
+	! cmp -s syn-valid.jsonl bad-valid.jsonl &&
+	rft-train $CV --valid bad-valid.jsonl -o cvb.json 2> /dev/null &&
+	test "$(jq -c "[.weights, .provenance.selection, .provenance.steps]" cv.json)" = "$(jq -c "[.weights, .provenance.selection, .provenance.steps]" cvb.json)" &&
+	test "$(jq -c .provenance.valid.tuned cv.json)" != "$(jq -c .provenance.valid.tuned cvb.json)"
+'
+test_expect_success 'CV: --explain reports the CV reward, its spread and the folds' '
+	rft-train --explain cv.json > out &&
+	grep -q "^Selection: cross-validation over 3 gene-disjoint folds" out &&
+	grep -q "^  base weights .* CV [0-9.]* +- [0-9.]* (sd over folds)  per fold: [0-9.]* [0-9.]* [0-9.]*$" out &&
+	grep -q "^  SELECTED lr " out && grep -q "^Untouched split (syn-valid.jsonl, 30 cases)" out &&
+	grep -q "^  gain over the base  *+[0-9.]* +- [0-9.]* (sd over folds)  per fold: [-+][0-9.]* [-+][0-9.]* [-+][0-9.]*$" out &&
+	jq -e ".provenance.selection.selected | (.gain_per_fold | length) == 3 and (.gain_mean - (.cv_mean - $(jq .provenance.selection.base.cv_mean cv.json)) | fabs) < 1e-5" cv.json
+'
+test_expect_success 'the regulariser at a huge --l2 keeps the base weights' '
+	rft-train $SYN --l2 1e12 -o reg.json 2> /dev/null &&
+	jq -e "[.weights[]] as \$w | [.base_weights[]] as \$b | [range(8) | (\$w[.] - \$b[.]) | fabs] | max < 1e-9" reg.json &&
+	rft-train $SYN --l2 1 -o reg1.json 2> /dev/null &&
+	jq -e "[.weights[]] as \$w | [.base_weights[]] as \$b | [range(8) | (\$w[.] - \$b[.]) | fabs] | max > 0.05 and max < 1" reg1.json &&
+	jq -e ".weights.exact > 0.3" reg1.json
+'
+test_expect_success '--objective top1 and mrr change the model and are recorded' '
+	rft-train $SYN --objective top1 -o top1.json 2> /dev/null &&
+	rft-train $SYN --objective mrr -o mrr.json 2> /dev/null &&
+	! cmp -s top1.json a.json && ! cmp -s mrr.json a.json && ! cmp -s mrr.json top1.json &&
+	jq -e ".provenance.hyperparameters.objective == \"top1\" and .weights.exact > 1" top1.json &&
+	test_must_fail 64 rft-train $SYN --objective best -o x.json 2> err && grep_err "--objective must be reward, top1 or mrr" err
+'
+test_expect_success '--steps N trains N steps (0: the base weights)' '
+	rft-train --features --hgnc $M/hgnc-micro.txt --train cv-train.jsonl --steps 0 -o s0.json 2> /dev/null &&
+	test "$(jq -c "[.weights[]]" s0.json)" = "$(jq -c "[.base_weights[]]" s0.json)" &&
+	rft-train --features --hgnc $M/hgnc-micro.txt --train cv-train.jsonl --epochs 10 --batch 16 --group 8 \
+		--steps 7 --events s7.jsonl -o s7.json 2> /dev/null &&
+	test "$(wc -l < s7.jsonl)" = 7 && jq -e ".provenance.steps == 7 and .provenance.hyperparameters.steps == 7" s7.json
+'
+test_expect_success '--drop holds a feature at 0 (also in the base it starts from)' '
+	rft-train $SYN --drop exact,absent -o drop.json 2> /dev/null &&
+	jq -e ".weights.exact == 0 and .weights.absent == 0 and .provenance.hyperparameters.drop == [\"absent\",\"exact\"]" drop.json &&
+	test_must_fail 64 rft-train $SYN --drop nosuch -o x.json 2> err && grep_err "unknown feature" err
+'
+test_expect_success 'CV usage errors are 64' '
+	test_must_fail 64 rft-train $SYN --folds 1 -o x.json 2> err &&
+	test_must_fail 64 rft-train $SYN --folds 65 -o x.json 2> err &&
+	test_must_fail 64 rft-train $SYN --grid-lr 0.1 -o x.json 2> err && grep_err "need --folds" err &&
+	test_must_fail 64 rft-train $SYN --folds 3 --grid-lr 0.1,x -o x.json 2> err &&
+	test_must_fail 64 rft-train $SYN --folds 3 --checkpoint c.json -o x.json 2> err && grep_err "cannot be combined" err &&
+	test_must_fail 64 rft-train $SYN --folds 3 --steps 4 -o x.json 2> err && grep_err "cannot be combined" err &&
+	test_must_fail 64 rft-train $SYN --steps -1 -o x.json 2> err &&
+	test ! -e x.json
+'
