@@ -341,6 +341,38 @@ static void put_term(struct strbuf *sb, const char *id, const char *label)
 	strbuf_addch(sb, '}');
 }
 
+/* {"iso8601":S,"years":Y}: Y null when S is no duration */
+static void put_duration(struct strbuf *sb, const char *s)
+{
+	double y = duration_years(s);
+
+	strbuf_add(sb, "{\"iso8601\":", 11);
+	json_put_str(sb, s);
+	strbuf_add(sb, ",\"years\":", 9);
+	if (y < 0)
+		strbuf_add(sb, "null", 4);
+	else
+		json_put_fixed(sb, y, 3);
+	strbuf_addch(sb, '}');
+}
+
+/* "range":{"start":S,"end":E}} from the range object v at rl, whose start
+ * and end objects hold the duration under key ("age" in v1, else
+ * "iso8601duration") */
+static void put_range(struct ctx *c, struct json_object *v, const struct loc *rl,
+		      const char *key, struct strbuf *sb)
+{
+	struct loc l1 = LOC_KEY(rl, "start"), l2 = LOC_KEY(rl, "end");
+	struct json_object *a = get(c, v, "start", json_type_object, rl);
+	struct json_object *b = get(c, v, "end", json_type_object, rl);
+
+	strbuf_add(sb, "\"range\":{\"start\":", 17);
+	json_put_str_or_null(sb, get_str(c, a, key, &l1));
+	strbuf_add(sb, ",\"end\":", 7);
+	json_put_str_or_null(sb, get_str(c, b, key, &l2));
+	strbuf_add(sb, "}}", 2);
+}
+
 static void map_age(struct ctx *c, struct json_object *subject, const struct loc *sl,
 		    struct strbuf *sb)
 {
@@ -355,26 +387,10 @@ static void map_age(struct ctx *c, struct json_object *subject, const struct loc
 
 		if ((v = get(c, subject, "ageAtCollection", json_type_object, sl)) &&
 		    (s = get_str(c, v, "age", &al))) {
-			double y = duration_years(s);
-
-			strbuf_add(sb, "{\"iso8601\":", 11);
-			json_put_str(sb, s);
-			strbuf_add(sb, ",\"years\":", 9);
-			if (y < 0)
-				strbuf_add(sb, "null", 4);
-			else
-				json_put_fixed(sb, y, 3);
-			strbuf_addch(sb, '}');
+			put_duration(sb, s);
 		} else if ((v = get(c, subject, "ageRangeAtCollection", json_type_object, sl))) {
-			struct loc l1 = LOC_KEY(&rl, "start"), l2 = LOC_KEY(&rl, "end");
-			struct json_object *a = get(c, v, "start", json_type_object, &rl);
-			struct json_object *b = get(c, v, "end", json_type_object, &rl);
-
-			strbuf_add(sb, "{\"iso8601\":null,\"years\":null,\"range\":{\"start\":", 46);
-			json_put_str_or_null(sb, get_str(c, a, "age", &l1));
-			strbuf_add(sb, ",\"end\":", 7);
-			json_put_str_or_null(sb, get_str(c, b, "age", &l2));
-			strbuf_add(sb, "}}", 2);
+			strbuf_add(sb, "{\"iso8601\":null,\"years\":null,", 29);
+			put_range(c, v, &rl, "age", sb);
 		} else {
 			strbuf_add(sb, "null", 4);
 		}
@@ -382,22 +398,13 @@ static void map_age(struct ctx *c, struct json_object *subject, const struct loc
 	}
 	if ((v = get(c, t, "age", json_type_object, &tl))) {
 		struct loc al = LOC_KEY(&tl, "age"), dl = LOC_KEY(&al, "iso8601duration");
-		double y;
 
 		s = get_str(c, v, "iso8601duration", &al);
 		if (!s) {
 			shape(c, &dl, "is missing");
 			return;
 		}
-		y = duration_years(s);
-		strbuf_add(sb, "{\"iso8601\":", 11);
-		json_put_str(sb, s);
-		strbuf_add(sb, ",\"years\":", 9);
-		if (y < 0)
-			strbuf_add(sb, "null", 4);
-		else
-			json_put_fixed(sb, y, 3);
-		strbuf_addch(sb, '}');
+		put_duration(sb, s);
 		return;
 	}
 	strbuf_add(sb, "{\"iso8601\":null,\"years\":null,", 29);
@@ -418,15 +425,8 @@ static void map_age(struct ctx *c, struct json_object *subject, const struct loc
 		strbuf_addch(sb, '}');
 	} else if ((v = get(c, t, "ageRange", json_type_object, &tl))) {
 		struct loc rl = LOC_KEY(&tl, "ageRange");
-		struct loc l1 = LOC_KEY(&rl, "start"), l2 = LOC_KEY(&rl, "end");
-		struct json_object *a = get(c, v, "start", json_type_object, &rl);
-		struct json_object *b = get(c, v, "end", json_type_object, &rl);
 
-		strbuf_add(sb, "\"range\":{\"start\":", 17);
-		json_put_str_or_null(sb, get_str(c, a, "iso8601duration", &l1));
-		strbuf_add(sb, ",\"end\":", 7);
-		json_put_str_or_null(sb, get_str(c, b, "iso8601duration", &l2));
-		strbuf_add(sb, "}}", 2);
+		put_range(c, v, &rl, "iso8601duration", sb);
 	} else if ((s = get_str(c, t, "timestamp", &tl))) {
 		strbuf_add(sb, "\"timestamp\":", 12);
 		json_put_str(sb, s);

@@ -218,15 +218,18 @@ static int cmp_cand_score(const double *gs, const uint32_t *tie, uint32_t a, uin
 	return tie[a] < tie[b] ? -1 : tie[a] > tie[b];
 }
 
-/* the pool of one case: the top --pool genes by the base weights */
-static void build_pool(struct rank_scratch *s, const struct pending *p, struct tcase *tc)
+/*
+ * Score every unit of the case whose features are in s->feat with weights w,
+ * every gene as its best unit (s->gscore), and put the best K genes in top
+ * (K + 1 slots), best first by score, then by the gene's tie rank, as
+ * rft-rank orders them.  Returns how many (fewer when fewer genes score).
+ */
+static size_t top_genes(struct rank_scratch *s, const double *w, uint32_t *top, size_t K)
 {
-	size_t i, j, ntop = 0, K = (size_t)opt.pool;
-	uint32_t *top = emalloc((K + 1) * sizeof(*top));
+	size_t i, j, ntop = 0;
 
-	rank_features(&rm, s, &p->rc, s->feat);
 	for (i = 0; i < rm.nunits; i++)
-		s->raw[i] = rank_dot(rank_base_weights, s->feat + i * F);
+		s->raw[i] = rank_dot(w, s->feat + i * F);
 	for (i = 0; i < rm.ngenes; i++) {
 		const uint32_t *u = hpo_row(&rm.gene_units, i);
 		uint32_t nu = hpo_row_len(&rm.gene_units, i);
@@ -253,6 +256,17 @@ static void build_pool(struct rank_scratch *s, const struct pending *p, struct t
 		top[pos] = (uint32_t)i;
 		ntop++;
 	}
+	return ntop;
+}
+
+/* the pool of one case: the top --pool genes by the base weights */
+static void build_pool(struct rank_scratch *s, const struct pending *p, struct tcase *tc)
+{
+	size_t i, j, ntop = 0, K = (size_t)opt.pool;
+	uint32_t *top = emalloc((K + 1) * sizeof(*top));
+
+	rank_features(&rm, s, &p->rc, s->feat);
+	ntop = top_genes(s, rank_base_weights, top, K);
 	tc->ncand = ntop;
 	tc->c = ecalloc(ntop ? ntop : 1, sizeof(*tc->c));
 	for (i = 0; i < ntop; i++) {
@@ -768,7 +782,7 @@ static void eval_full_one(size_t i, int thread, void *vctx)
 	struct eval_ctx *ctx = vctx;
 	const struct tcase *c = &ctx->set->v[i];
 	struct rank_scratch *s = &scr[thread];
-	size_t K = (size_t)opt.k, ntop = 0, g, j;
+	size_t K = (size_t)opt.k, ntop = 0, j;
 	uint32_t *top = emalloc((K + 1) * sizeof(*top));
 	const char **sym = emalloc((K + 1) * sizeof(*sym));
 	double *sc = emalloc((K + 1) * sizeof(*sc));
@@ -777,34 +791,7 @@ static void eval_full_one(size_t i, int thread, void *vctx)
 	ctx->reward[i] = 0;
 	if (c->has_rc && !c->rc.error) {
 		rank_features(&rm, s, &c->rc, s->feat);
-		for (j = 0; j < rm.nunits; j++)
-			s->raw[j] = rank_dot(ctx->w, s->feat + j * F);
-		for (g = 0; g < rm.ngenes; g++) {
-			const uint32_t *u = hpo_row(&rm.gene_units, g);
-			uint32_t nu = hpo_row_len(&rm.gene_units, g);
-			double best;
-			size_t pos;
-
-			if (!nu)
-				continue;
-			best = s->raw[u[0]];
-			for (j = 1; j < nu; j++)
-				if (s->raw[u[j]] > best)
-					best = s->raw[u[j]];
-			s->gscore[g] = best;
-			if (ntop == K) {
-				if (cmp_cand_score(s->gscore, rm.gene_tie, (uint32_t)g, top[ntop - 1]) > 0)
-					continue;
-				ntop--;
-			}
-			pos = ntop;
-			while (pos > 0 && cmp_cand_score(s->gscore, rm.gene_tie, (uint32_t)g, top[pos - 1]) < 0) {
-				top[pos] = top[pos - 1];
-				pos--;
-			}
-			top[pos] = (uint32_t)g;
-			ntop++;
-		}
+		ntop = top_genes(s, ctx->w, top, K);
 		for (j = 0; j < ntop; j++) {
 			sym[j] = rm.gene_sym[top[j]];
 			sc[j] = s->gscore[top[j]];
