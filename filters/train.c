@@ -737,16 +737,12 @@ static double eval_objective(const struct evalres *e)
 	}
 }
 
-/* greedy ranking of n cases of a set (idx NULL: all of it), graded */
-static struct evalres evaluate_some(const struct set *set, const size_t *idx, size_t n, const double *w)
+/* the means of n cases' rewards and ranks (0: not listed); frees both */
+static struct evalres eval_means(double *rew, long *rank, size_t n)
 {
 	struct evalres e = { 0, 0, 0, 0, 0 };
-	double *rew = ecalloc(n ? n : 1, sizeof(*rew));
-	long *rank = ecalloc(n ? n : 1, sizeof(*rank));
-	struct eval_ctx ctx = { set, idx, w, rew, rank };
 	size_t i;
 
-	rft_parallel_for(n, nthreads, eval_one, &ctx);
 	for (i = 0; i < n; i++) {
 		e.reward += rew[i];
 		e.top1 += rank[i] == 1;
@@ -764,6 +760,17 @@ static struct evalres evaluate_some(const struct set *set, const size_t *idx, si
 	free(rew);
 	free(rank);
 	return e;
+}
+
+/* greedy ranking of n cases of a set (idx NULL: all of it), graded */
+static struct evalres evaluate_some(const struct set *set, const size_t *idx, size_t n, const double *w)
+{
+	double *rew = ecalloc(n ? n : 1, sizeof(*rew));
+	long *rank = ecalloc(n ? n : 1, sizeof(*rank));
+	struct eval_ctx ctx = { set, idx, w, rew, rank };
+
+	rft_parallel_for(n, nthreads, eval_one, &ctx);
+	return eval_means(rew, rank, n);
 }
 
 static struct evalres evaluate(const struct set *set, const double *w)
@@ -807,11 +814,10 @@ static void eval_full_one(size_t i, int thread, void *vctx)
  * --features, where it is the pool evaluation) */
 static struct evalres evaluate_full(const struct set *set, const double *w)
 {
-	struct evalres e = { 0, 0, 0, 0, 0 };
 	double *rew;
 	long *rank;
 	struct eval_ctx ctx;
-	size_t i, n = set->n;
+	size_t n = set->n;
 
 	if (!have_model)
 		return evaluate(set, w);
@@ -823,23 +829,7 @@ static struct evalres evaluate_full(const struct set *set, const double *w)
 	ctx.reward = rew;
 	ctx.rank = rank;
 	rft_parallel_for(n, nthreads, eval_full_one, &ctx);
-	for (i = 0; i < n; i++) {
-		e.reward += rew[i];
-		e.top1 += rank[i] == 1;
-		e.top5 += rank[i] >= 1 && rank[i] <= 5;
-		e.topmax += rank[i] >= 1;
-		e.mrr += rank[i] >= 1 ? 1.0 / (double)rank[i] : 0;
-	}
-	if (n) {
-		e.reward /= (double)n;
-		e.top1 /= (double)n;
-		e.top5 /= (double)n;
-		e.topmax /= (double)n;
-		e.mrr /= (double)n;
-	}
-	free(rew);
-	free(rank);
-	return e;
+	return eval_means(rew, rank, n);
 }
 
 /* ------------------------------------------------------------- state */
