@@ -59,6 +59,18 @@ static void add_names(struct hgnc *h, char *field, int32_t **table, long g)
 	}
 }
 
+/* Another database's id (NCBI Gene, Ensembl) -> gene g, in map and its slot array. */
+static void id_to_gene(struct strmap *map, int32_t **gene, size_t *alloc, const char *id, long g)
+{
+	long e = strmap_intern(map, id, NULL);
+
+	if ((size_t)e >= *alloc) {
+		*alloc = *alloc ? 2 * *alloc : 4096;
+		*gene = erealloc(*gene, *alloc * sizeof(**gene));
+	}
+	(*gene)[e] = (int32_t)g;
+}
+
 int hgnc_load(struct hgnc *h, const char *path, struct strbuf *err)
 {
 	struct rft_input in;
@@ -131,24 +143,10 @@ int hgnc_load(struct hgnc *h, const char *path, struct strbuf *err)
 			add_names(h, fields[col_prev], &h->prev, g);
 		if (col_alias >= 0 && col_alias < nf)
 			add_names(h, fields[col_alias], &h->alias, g);
-		if (col_entrez >= 0 && col_entrez < nf && *fields[col_entrez]) {
-			long e = strmap_intern(&h->entrez, fields[col_entrez], NULL);
-
-			if ((size_t)e >= h->entrez_alloc) {
-				h->entrez_alloc = h->entrez_alloc ? 2 * h->entrez_alloc : 4096;
-				h->entrez_gene = erealloc(h->entrez_gene, h->entrez_alloc * sizeof(*h->entrez_gene));
-			}
-			h->entrez_gene[e] = (int32_t)g;
-		}
-		if (col_ensembl >= 0 && col_ensembl < nf && *fields[col_ensembl]) {
-			long e = strmap_intern(&h->ensembl, fields[col_ensembl], NULL);
-
-			if ((size_t)e >= h->ensembl_alloc) {
-				h->ensembl_alloc = h->ensembl_alloc ? 2 * h->ensembl_alloc : 4096;
-				h->ensembl_gene = erealloc(h->ensembl_gene, h->ensembl_alloc * sizeof(*h->ensembl_gene));
-			}
-			h->ensembl_gene[e] = (int32_t)g;
-		}
+		if (col_entrez >= 0 && col_entrez < nf && *fields[col_entrez])
+			id_to_gene(&h->entrez, &h->entrez_gene, &h->entrez_alloc, fields[col_entrez], g);
+		if (col_ensembl >= 0 && col_ensembl < nf && *fields[col_ensembl])
+			id_to_gene(&h->ensembl, &h->ensembl_gene, &h->ensembl_alloc, fields[col_ensembl], g);
 	}
 	if (r < 0) {
 		strbuf_addf(err, "%s:%llu: cannot read", path, in.lineno + 1);
