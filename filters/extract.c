@@ -1449,10 +1449,8 @@ static const char *clean_member(const char *name)
  * Hidden files and macOS "__MACOSX" resource forks are not. */
 static int phenopacket_name(const char *path)
 {
-	const char *p = path, *base = strrchr(path, '/');
-	size_t n;
+	const char *p = path;
 
-	base = base ? base + 1 : path;
 	for (;;) {
 		size_t len = strcspn(p, "/");
 
@@ -1462,8 +1460,7 @@ static int phenopacket_name(const char *path)
 			break;
 		p += len + 1;
 	}
-	n = strlen(base);
-	return n > 5 && !strcmp(base + n - 5, ".json");
+	return rft_has_suffix(path, ".json");   /* not ".json": hidden, above */
 }
 
 /* The cohort: the last directory of a path, or the one above it when the
@@ -1714,13 +1711,6 @@ static void read_jsonl(struct rft_input *in)
 	}
 }
 
-static int has_suffix(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && !strcmp(s + n - m, suffix);
-}
-
 /* JSONL or one document?  By name when it says, else by the first line. */
 static int looks_jsonl(const char *name, const char *p, long n)
 {
@@ -1733,10 +1723,10 @@ static int looks_jsonl(const char *name, const char *p, long n)
 	int r;
 
 	for (i = 0; i < sizeof(lines) / sizeof(*lines); i++)
-		if (has_suffix(name, lines[i]))
+		if (rft_has_suffix(name, lines[i]))
 			return 1;
 	for (i = 0; i < sizeof(docs) / sizeof(*docs); i++)
-		if (has_suffix(name, docs[i]))
+		if (rft_has_suffix(name, docs[i]))
 			return 0;
 	nl = memchr(p, '\n', (size_t)n);
 	if (!nl)

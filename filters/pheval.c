@@ -389,11 +389,10 @@ static void make_dir(const char *path)
 		die(RFT_EX_IOERR, "'%s' is not a folder", path);
 }
 
-static int has_suffix(const char *s, const char *suf)
+/* a result file's name: a stem, then suf */
+static int result_name(const char *name, const char *suf)
 {
-	size_t n = strlen(s), m = strlen(suf);
-
-	return n > m && !strcmp(s + n - m, suf);
+	return strlen(name) > strlen(suf) && rft_has_suffix(name, suf);
 }
 
 /* result files in dir/sub; with remove, those whose stem this run does not write are removed */
@@ -413,10 +412,10 @@ static size_t scan_results(const char *sub, const char *suffix, int remove_stale
 	while ((e = readdir(d))) {
 		char *stem;
 
-		if (!has_suffix(e->d_name, suffix) && !has_suffix(e->d_name, ".parquet"))
+		if (!result_name(e->d_name, suffix) && !result_name(e->d_name, ".parquet"))
 			continue;
 		n++;
-		if (!remove_stale || !has_suffix(e->d_name, suffix))
+		if (!remove_stale || !result_name(e->d_name, suffix))
 			continue;
 		stem = estrndup(e->d_name, strlen(e->d_name) - strlen(suffix));
 		if (strmap_get(&stems, stem) < 0 || (!strcmp(sub, "pheval_disease_results") &&

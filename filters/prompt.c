@@ -318,15 +318,6 @@ static const char *sex_words(const char *sex)
 	return NULL;
 }
 
-static uint64_t splitmix64(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 /*
  * The present terms as shown: shuffled when --seed is given (Fisher-Yates
  * driven by splitmix64 seeded with rft_hash64(case id, seed), so a case's
@@ -352,7 +343,7 @@ static size_t arrange_present(struct json_object *kase, const char *id)
 	if (opt.seeded) {
 		state = rft_hash64(id, strlen(id), opt.seed);
 		for (i = n; i > 1; i--) {
-			size_t j = (size_t)(splitmix64(&state) % i);
+			size_t j = (size_t)(rft_splitmix64(&state) % i);
 			struct json_object *t = v[i - 1];
 
 			v[i - 1] = v[j];

@@ -70,13 +70,6 @@ struct u64map {
 	size_t n, cap;
 };
 
-static uint64_t mix64(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 static void u64map_grow(struct u64map *m)
 {
 	size_t cap = m->cap ? 2 * m->cap : 16, i;
@@ -90,7 +83,7 @@ static void u64map_grow(struct u64map *m)
 
 		if (m->vals[i] < 0)
 			continue;
-		for (j = mix64(m->keys[i]) & (cap - 1); vals[j] >= 0; j = (j + 1) & (cap - 1))
+		for (j = rft_mix64(m->keys[i]) & (cap - 1); vals[j] >= 0; j = (j + 1) & (cap - 1))
 			;
 		keys[j] = m->keys[i];
 		vals[j] = m->vals[i];
@@ -109,7 +102,7 @@ static long u64map_intern(struct u64map *m, uint64_t key, long val, int *added)
 
 	if (2 * (m->n + 1) > m->cap)
 		u64map_grow(m);
-	for (j = mix64(key) & (m->cap - 1); m->vals[j] >= 0; j = (j + 1) & (m->cap - 1))
+	for (j = rft_mix64(key) & (m->cap - 1); m->vals[j] >= 0; j = (j + 1) & (m->cap - 1))
 		if (m->keys[j] == key) {
 			*added = 0;
 			return m->vals[j];

@@ -84,13 +84,11 @@ static unsigned char dropped[RANK_NFEAT];
 
 /* ------------------------------------------------------------- random */
 
-/* splitmix64: the generator and the seed mixer (no rand(): same stream everywhere) */
+/* splitmix64 (common/util.h): the generator and the seed mixer (no rand():
+ * same stream everywhere).  A seed step is one draw from state x. */
 static uint64_t mix64(uint64_t x)
 {
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
+	return rft_splitmix64(&x);
 }
 
 struct rng {
@@ -99,8 +97,7 @@ struct rng {
 
 static uint64_t rng_next(struct rng *r)
 {
-	r->s += 0x9e3779b97f4a7c15ULL;
-	return mix64(r->s);
+	return rft_splitmix64(&r->s);
 }
 
 /* uniform in (0, 1) */
@@ -111,7 +108,9 @@ static double rng_unit(struct rng *r)
 
 static struct rng rng_for(uint64_t a, uint64_t b, uint64_t c)
 {
-	struct rng r = { mix64(mix64(mix64((uint64_t)opt.seed) ^ a) ^ b) ^ c };
+	/* one gamma in: the stream rng_next has always drawn (it used to add
+	 * the gamma twice a draw, once to the state and once in mix64) */
+	struct rng r = { (mix64(mix64(mix64((uint64_t)opt.seed) ^ a) ^ b) ^ c) + RFT_SPLITMIX64_GAMMA };
 
 	return r;
 }

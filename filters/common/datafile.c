@@ -97,16 +97,9 @@ char *rft_find_in_dir(const char *dir, int (*match)(const char *name), int requi
 	return res;
 }
 
-static int has_suffix(const char *s, const char *suf)
-{
-	size_t n = strlen(s), m = strlen(suf);
-
-	return n >= m && !strcmp(s + n - m, suf);
-}
-
 int rft_is_hgnc_name(const char *name)
 {
-	return !strncmp(name, "hgnc", 4) && (has_suffix(name, ".txt") || has_suffix(name, ".txt.gz"));
+	return !strncmp(name, "hgnc", 4) && (rft_has_suffix(name, ".txt") || rft_has_suffix(name, ".txt.gz"));
 }
 
 char *rft_hgnc_path(const char *given)

@@ -650,21 +650,14 @@ static int map_terms(const struct rank_model *m, struct json_object *obj, const 
 }
 /* ------------------------------------------------------------- data files */
 
-static int has_suffix(const char *s, const char *suf)
-{
-	size_t n = strlen(s), m = strlen(suf);
-
-	return n >= m && !strcmp(s + n - m, suf);
-}
-
 static int is_ontology(const char *name)
 {
-	return !strncmp(name, "hp", 2) && (has_suffix(name, ".json") || has_suffix(name, ".json.gz"));
+	return !strncmp(name, "hp", 2) && (rft_has_suffix(name, ".json") || rft_has_suffix(name, ".json.gz"));
 }
 
 static int is_hpoa(const char *name)
 {
-	return has_suffix(name, ".hpoa") || has_suffix(name, ".hpoa.gz");
+	return rft_has_suffix(name, ".hpoa") || rft_has_suffix(name, ".hpoa.gz");
 }
 
 static int is_genes_to_phenotype(const char *name)

@@ -62,11 +62,7 @@ void rft_rng_seed(struct rft_rng *r, uint64_t seed)
 
 uint64_t rft_rng_next(struct rft_rng *r)
 {
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return rft_splitmix64(&r->s);
 }
 
 uint64_t rft_rng_below(struct rft_rng *r, uint64_t n)

@@ -7,19 +7,14 @@
 
 uint64_t rft_hash64(const char *s, size_t len, uint64_t seed)
 {
-	uint64_t h = 0xcbf29ce484222325ULL ^ (seed * 0x9e3779b97f4a7c15ULL);
+	uint64_t h = 0xcbf29ce484222325ULL ^ (seed * RFT_SPLITMIX64_GAMMA);
 	size_t i;
 
 	for (i = 0; i < len; i++) {
 		h ^= (unsigned char)s[i];
 		h *= 0x100000001b3ULL;
 	}
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebULL;
-	h ^= h >> 31;
-	return h;
+	return rft_mix64(h);
 }
 
 static size_t find(const struct strmap *m, const char *key, size_t len, uint64_t h)

@@ -203,6 +203,13 @@ size_t rft_utf8_check(const char *s, size_t n)
 	return (size_t)(p - (const unsigned char *)s);
 }
 
+int rft_has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
 long long rft_parse_count(const char *s)
 {
 	char *end;

@@ -17,6 +17,7 @@
 #define RFT_UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "exitcodes.h"
@@ -67,6 +68,28 @@ char *estrndup(const char *s, size_t n);
  */
 size_t rft_utf8_char(const unsigned char *p, const unsigned char *end);
 size_t rft_utf8_check(const char *s, size_t n);
+
+/* Does s end in suffix (or equal it)? */
+int rft_has_suffix(const char *s, const char *suffix);
+
+/*
+ * splitmix64 (Steele, Lea and Flood, "Fast splittable pseudorandom number
+ * generators", 2014), the one generator and mixer of rftkit: rft_mix64 is its
+ * finaliser, a bijection of 64 bits (it also ends rft_hash64); rft_splitmix64
+ * adds the gamma to *state and returns the mix of the new state.  Inline:
+ * bootstraps draw it in their inner loop.
+ */
+#define RFT_SPLITMIX64_GAMMA 0x9e3779b97f4a7c15ULL
+static inline uint64_t rft_mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+static inline uint64_t rft_splitmix64(uint64_t *state)
+{
+	return rft_mix64(*state += RFT_SPLITMIX64_GAMMA);
+}
 
 /* Parse a whole non-negative decimal number; -1 if s is not one. */
 long long rft_parse_count(const char *s);
