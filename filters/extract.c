@@ -36,6 +36,7 @@
 #include "common/json.h"
 #include "common/opt.h"
 #include "common/output.h"
+#include "common/records.h"   /* rft_skip_bad_arg */
 #include "common/strbuf.h"
 #include "common/strmap.h"
 #include "common/util.h"
@@ -2017,18 +2018,6 @@ static const struct rft_cmd cmd = {
 	"See rft-extract(1).\n"
 };
 
-static long long count_arg(const char *name, const char *v)
-{
-	long long n = rft_parse_count(v);
-
-	if (n < 0) {
-		error("option '--%s' needs a whole number, not '%s'", name, v);
-		fprintf(stderr, "Try 'rft-extract --help' for more information.\n");
-		exit(RFT_EX_USAGE);
-	}
-	return n;
-}
-
 static void add_reasons(struct strbuf *sb, const unsigned long long *by, unsigned long long rejected)
 {
 	const char *sep = " (";
@@ -2115,10 +2104,10 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'o': opt.output = optarg; break;
 		case OPT_REJECTS: opt.rejects = optarg; break;
-		case OPT_SKIP_BAD: opt.skip_bad = optarg ? count_arg("skip-bad", optarg) : 0x7fffffffffffffffLL; break;
-		case OPT_MIN_PRESENT: opt.min_present = count_arg("min-present", optarg); break;
-		case OPT_MAX_RECORD: opt.max_record = (size_t)count_arg("max-record", optarg); break;
-		case 'j': opt.threads = (int)count_arg("threads", optarg); break;
+		case OPT_SKIP_BAD: opt.skip_bad = rft_skip_bad_arg(optarg); break;
+		case OPT_MIN_PRESENT: opt.min_present = rft_opt_count("min-present", optarg, 0, RFT_OPT_NO_MAX); break;
+		case OPT_MAX_RECORD: opt.max_record = (size_t)rft_opt_count("max-record", optarg, 0, RFT_OPT_NO_MAX); break;
+		case 'j': opt.threads = (int)rft_opt_count("threads", optarg, 0, 100000); break;
 		case OPT_STATS: opt.stats = 1; break;
 		case OPT_ALLOW_EMPTY: opt.allow_empty = 1; break;
 		case OPT_HGNC: opt.hgnc = optarg; break;
@@ -2127,19 +2116,14 @@ int main(int argc, char **argv)
 			if (!strcmp(optarg, "reject")) opt.duplicates = DUP_REJECT;
 			else if (!strcmp(optarg, "rename")) opt.duplicates = DUP_RENAME;
 			else if (!strcmp(optarg, "keep")) opt.duplicates = DUP_KEEP;
-			else {
-				error("option '--duplicates' takes reject, rename or keep, not '%s'", optarg);
-				fprintf(stderr, "Try 'rft-extract --help' for more information.\n");
-				exit(RFT_EX_USAGE);
-			}
+			else
+				rft_usage_error("option '--duplicates' takes reject, rename or keep, not '%s'",
+						optarg);
 			break;
 		}
 	}
-	if (opt.hgnc && opt.no_hgnc) {
-		error("give --hgnc FILE or --no-hgnc, not both");
-		fprintf(stderr, "Try 'rft-extract --help' for more information.\n");
-		exit(RFT_EX_USAGE);
-	}
+	if (opt.hgnc && opt.no_hgnc)
+		rft_usage_error("give --hgnc FILE or --no-hgnc, not both");
 	if (opt.no_hgnc) {
 		warn("--no-hgnc: a gene counts only with an HGNC id as written (no Ensembl, NCBI Gene "
 		     "or symbol mapping, no check against the HGNC table)");

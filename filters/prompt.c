@@ -1285,26 +1285,6 @@ static const struct rft_cmd cmd = {
 	"74 I/O error, 78 bad template or grader file.  See rft-prompt(1).\n"
 };
 
-static RFT_NORETURN void usage_error(const char *fmt, const char *arg)
-{
-	error(fmt, arg);
-	fprintf(stderr, "Try 'rft-prompt --help' for more information.\n");
-	exit(RFT_EX_USAGE);
-}
-
-static long long count_arg(const char *name, const char *v)
-{
-	long long n = rft_parse_count(v);
-
-	if (n < 0) {
-		struct strbuf sb = STRBUF_INIT;
-
-		strbuf_addf(&sb, "option '--%s' needs a whole number, not '%%s'", name);
-		usage_error(sb.buf, v);
-	}
-	return n;
-}
-
 static void summary(void)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -1354,18 +1334,18 @@ int main(int argc, char **argv)
 			else if (!strcmp(optarg, "chat"))
 				opt.format = F_CHAT;
 			else
-				usage_error("unknown format '%s' (rft, batch, chat)", optarg);
+				rft_usage_error("unknown format '%s' (rft, batch, chat)", optarg);
 			break;
 		case 't': opt.template = optarg; break;
 		case OPT_SYSTEM: opt.system = optarg; break;
 		case OPT_SYSTEM_ROLE:
 			if (strcmp(optarg, "developer") && strcmp(optarg, "system"))
-				usage_error("unknown --system-role '%s' (developer, system)", optarg);
+				rft_usage_error("unknown --system-role '%s' (developer, system)", optarg);
 			opt.system_role = optarg;
 			break;
 		case 'm': opt.model = optarg; break;
-		case OPT_SEED: opt.seed = (unsigned long long)count_arg("seed", optarg); opt.seeded = 1; break;
-		case OPT_MAX_TERMS: opt.max_terms = count_arg("max-terms", optarg); break;
+		case OPT_SEED: opt.seed = (unsigned long long)rft_opt_count("seed", optarg, 0, RFT_OPT_NO_MAX); opt.seeded = 1; break;
+		case OPT_MAX_TERMS: opt.max_terms = rft_opt_count("max-terms", optarg, 0, RFT_OPT_NO_MAX); break;
 		case OPT_KEEP: opt.keep = optarg; break;
 		case OPT_SCHEMA: opt.schema = 1; break;
 		case OPT_SHOW_TEMPLATE: opt.show_template = 1; break;
@@ -1374,7 +1354,7 @@ int main(int argc, char **argv)
 		case OPT_LINT: opt.lint = 1; break;
 		case OPT_LINT_ROLE:
 			if (strcmp(optarg, "train") && strcmp(optarg, "valid"))
-				usage_error("unknown --lint-role '%s' (train, valid)", optarg);
+				rft_usage_error("unknown --lint-role '%s' (train, valid)", optarg);
 			opt.lint_role = optarg;
 			break;
 		case OPT_GRADER: opt.grader = optarg; break;
@@ -1384,42 +1364,40 @@ int main(int argc, char **argv)
 		case OPT_REFS_ONLY: opt.refs_only = 1; break;
 		case OPT_REFERENCES: opt.references = optarg; break;
 		case OPT_MAX_COMPLETION_TOKENS:
-			opt.max_completion_tokens = count_arg("max-completion-tokens", optarg);
-			if (!opt.max_completion_tokens)
-				usage_error("option '--max-completion-tokens' needs a number above 0, not '%s'", optarg);
+			opt.max_completion_tokens = rft_opt_count("max-completion-tokens", optarg, 1, RFT_OPT_NO_MAX);
 			break;
 		case OPT_REASONING_EFFORT:
 			if (strcmp(optarg, "none") && strcmp(optarg, "minimal") && strcmp(optarg, "low") &&
 			    strcmp(optarg, "medium") && strcmp(optarg, "high") && strcmp(optarg, "xhigh"))
-				usage_error("unknown --reasoning-effort '%s' (none, minimal, low, medium, high, xhigh)",
+				rft_usage_error("unknown --reasoning-effort '%s' (none, minimal, low, medium, high, xhigh)",
 					    optarg);
 			opt.reasoning_effort = optarg;
 			break;
 		}
 	}
 	if ((opt.lint_role || opt.grader) && !opt.lint)
-		usage_error("%s needs --lint", opt.grader ? "--grader" : "--role");
+		rft_usage_error("%s needs --lint", opt.grader ? "--grader" : "--role");
 	if (opt.refs_only && !opt.grader)
-		usage_error("%s needs --lint --grader FILE", "--refs-only");
+		rft_usage_error("%s needs --lint --grader FILE", "--refs-only");
 	if (opt.hgnc && opt.no_hgnc)
-		usage_error("%s: give --hgnc FILE or --no-hgnc, not both", "--no-hgnc");
+		rft_usage_error("%s: give --hgnc FILE or --no-hgnc, not both", "--no-hgnc");
 	if (opt.lint)
 		return run_lint(argv + optind, argc - optind);
 	if (opt.format == F_BATCH && !opt.model)
-		usage_error("%s needs --model NAME", "--format batch");
+		rft_usage_error("%s needs --model NAME", "--format batch");
 	if (opt.model && opt.format != F_BATCH)
-		usage_error("%s is only used with --format batch", "--model");
+		rft_usage_error("%s is only used with --format batch", "--model");
 	if (opt.keep && opt.format != F_RFT)
-		usage_error("%s is only used with --format rft", "--keep");
+		rft_usage_error("%s is only used with --format rft", "--keep");
 	if (opt.format != F_BATCH && (opt.references || opt.max_completion_tokens >= 0 || opt.reasoning_effort))
-		usage_error("%s is only used with --format batch", opt.references ? "--references" :
+		rft_usage_error("%s is only used with --format batch", opt.references ? "--references" :
 			    opt.reasoning_effort ? "--reasoning-effort" : "--max-completion-tokens");
 	if (opt.keep) {
 		const char *k;
 
 		for (k = opt.keep; *k; k += strcspn(k, ",") + (k[strcspn(k, ",")] == ','))
 			if (!strncmp(k, "messages", strcspn(k, ",")) && strcspn(k, ",") == 8)
-				usage_error("--keep %s: 'messages' is written by rft-prompt", opt.keep);
+				rft_usage_error("--keep %s: 'messages' is written by rft-prompt", opt.keep);
 	}
 	if (!opt.system_role)
 		opt.system_role = opt.format == F_CHAT ? "system" : "developer";

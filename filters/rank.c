@@ -52,6 +52,7 @@
 
 #define BATCH 256
 #define MAX_THREADS 64
+#define INT_OPT_MAX 100000   /* the bound of the whole-number options */
 
 
 static struct {
@@ -430,28 +431,6 @@ static const struct rft_cmd cmd = {
 	"78 a data file of the wrong kind or layout.  See rft-rank(1).\n"
 };
 
-static double num_arg(const char *name, const char *v)
-{
-	char *end;
-	double d;
-
-	errno = 0;
-	d = strtod(v, &end);
-	if (!*v || *end || errno || !isfinite(d))
-		die(RFT_EX_USAGE, "option '--%s' needs a number, not '%s'", name, v);
-	return d;
-}
-
-static int count_arg(const char *name, const char *v, long long min)
-{
-	long long n = rft_parse_count(v);
-
-	if (n < min || n > 100000)
-		die(RFT_EX_USAGE, "option '--%s' needs a whole number %s%lld, not '%s'", name,
-		    min ? ">= " : ">= ", min, v);
-	return (int)n;
-}
-
 /* the "params" object every sample line carries */
 static char *params(void)
 {
@@ -557,12 +536,12 @@ int main(int argc, char **argv)
 			opt.method_set = 1;
 			break;
 		case OPT_MODEL: opt.model = optarg; break;
-		case 'k': opt.k = count_arg("k", optarg, 1); break;
-		case OPT_ABSENT_WEIGHT: opt.absent_weight = num_arg("absent-weight", optarg); break;
-		case OPT_BREADTH: opt.breadth = num_arg("breadth", optarg); break;
-		case OPT_EXPLAIN: opt.explain = count_arg("explain", optarg, 0); break;
+		case 'k': opt.k = (int)rft_opt_count("k", optarg, 1, INT_OPT_MAX); break;
+		case OPT_ABSENT_WEIGHT: opt.absent_weight = rft_opt_num("absent-weight", optarg, -INFINITY); break;
+		case OPT_BREADTH: opt.breadth = rft_opt_num("breadth", optarg, -INFINITY); break;
+		case OPT_EXPLAIN: opt.explain = (int)rft_opt_count("explain", optarg, 0, INT_OPT_MAX); break;
 		default: rank_data_option(&opt.data, c, optarg); break;
-		case 'j': opt.threads = count_arg("threads", optarg, 1); break;
+		case 'j': opt.threads = (int)rft_opt_count("threads", optarg, 1, INT_OPT_MAX); break;
 		case OPT_REJECTS: opt.rejects = optarg; break;
 		case OPT_SKIP_BAD: opt.skip_bad = rft_skip_bad_arg(optarg); break;
 		case OPT_STATS: opt.stats = 1; break;

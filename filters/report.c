@@ -2772,15 +2772,6 @@ static void parse_floors(const char *arg)
 	}
 }
 
-static long long count_arg(const char *name, const char *v)
-{
-	long long n = rft_parse_count(v);
-
-	if (n < 0)
-		die(RFT_EX_USAGE, "option '--%s' needs a whole number, not '%s'", name, v);
-	return n;
-}
-
 static int check_floors(void)
 {
 	struct strbuf lb = STRBUF_INIT;
@@ -2882,16 +2873,14 @@ int main(int argc, char **argv)
 				die(RFT_EX_USAGE, "--date needs a value");
 			opt.date = optarg;
 			break;
-		case OPT_SEED: opt.seed = (unsigned long long)count_arg("seed", optarg); break;
+		case OPT_SEED: opt.seed = (unsigned long long)rft_opt_count("seed", optarg, 0, RFT_OPT_NO_MAX); break;
 		case OPT_BOOTSTRAP:
-			opt.nboot = count_arg("bootstrap", optarg);
-			if (opt.nboot > 1000000)
-				die(RFT_EX_USAGE, "--bootstrap wants at most 1000000 replicates");
+			opt.nboot = rft_opt_count("bootstrap", optarg, 0, 1000000);
 			break;
 		case OPT_UNPAIRED: opt.unpaired = 1; break;
 		case OPT_ALLOW_REPEATS: opt.allow_repeats = 1; break;
 		case OPT_FAIL_BELOW: parse_floors(optarg); break;
-		case OPT_TOP: opt.top = (long)count_arg("top", optarg); break;
+		case OPT_TOP: opt.top = (long)rft_opt_count("top", optarg, 0, RFT_OPT_NO_MAX); break;
 		case OPT_SKIP_BAD: opt.skip_bad = rft_skip_bad_arg(optarg); break;
 		case OPT_REJECTS: opt.rejects = optarg; break;
 		case OPT_STATS: opt.stats = 1; break;

@@ -763,15 +763,6 @@ static const struct rft_cmd cmd = {
 	"66 input missing, 74 I/O error.  See rft-split(1).\n"
 };
 
-static long long count_arg(const char *name, const char *v)
-{
-	long long n = rft_parse_count(v);
-
-	if (n < 0)
-		die(RFT_EX_USAGE, "option '--%s' needs a whole number, not '%s'", name, v);
-	return n;
-}
-
 static void open_outputs(const char **ospecs, int nospecs)
 {
 	int i;
@@ -868,12 +859,10 @@ int main(int argc, char **argv)
 			opt.rest = optarg;
 			break;
 		case OPT_FOLDS:
-			opt.folds = (long)count_arg("folds", optarg);
-			if (opt.folds < 2 || opt.folds > 64)
-				die(RFT_EX_USAGE, "--folds wants 2 to 64");
+			opt.folds = (long)rft_opt_count("folds", optarg, 2, 64);
 			break;
-		case OPT_SEED: opt.seed = (unsigned long long)count_arg("seed", optarg); break;
-		case OPT_MAX_PER_GENE: opt.max_per_gene = count_arg("max-per-gene", optarg); break;
+		case OPT_SEED: opt.seed = (unsigned long long)rft_opt_count("seed", optarg, 0, RFT_OPT_NO_MAX); break;
+		case OPT_MAX_PER_GENE: opt.max_per_gene = rft_opt_count("max-per-gene", optarg, 0, RFT_OPT_NO_MAX); break;
 		case 'o':
 			if (nospecs == MAX_SPLITS + 1)
 				die(RFT_EX_USAGE, "too many -o");

@@ -49,6 +49,7 @@
 
 #define F RANK_NFEAT
 #define MAX_THREADS 64
+#define INT_OPT_MAX 10000000   /* the bound of the int options */
 #define CHECKPOINT_FORMAT "rftkit-train-checkpoint/1"
 
 static struct {
@@ -1692,27 +1693,6 @@ static const struct rft_cmd cmd = {
 	"66 input missing, 74 I/O error, 78 bad grader or model file.  See rft-train(1).\n"
 };
 
-static double num_arg(const char *name, const char *v, double lo)
-{
-	char *end;
-	double d;
-
-	errno = 0;
-	d = strtod(v, &end);
-	if (!*v || *end || errno || !isfinite(d) || d < lo)
-		die(RFT_EX_USAGE, "option '--%s' needs a number >= %g, not '%s'", name, lo, v);
-	return d;
-}
-
-static int count_arg(const char *name, const char *v, long long min)
-{
-	long long n = rft_parse_count(v);
-
-	if (n < min || n > 10000000)
-		die(RFT_EX_USAGE, "option '--%s' needs a whole number >= %lld, not '%s'", name, min, v);
-	return (int)n;
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -1960,26 +1940,20 @@ int main(int argc, char **argv)
 		case OPT_VALID: opt.valid = optarg; break;
 		case 'o': opt.output = optarg; break;
 		case 'g': opt.grader = optarg; break;
-		case OPT_SEED: opt.seed = count_arg("seed", optarg, 0); break;
-		case OPT_EPOCHS: opt.epochs = count_arg("epochs", optarg, 0); break;
-		case OPT_BATCH: opt.batch = count_arg("batch", optarg, 1); break;
-		case OPT_GROUP: opt.group = count_arg("group", optarg, 2); break;
-		case OPT_POOL: opt.pool = count_arg("pool", optarg, 1); break;
-		case 'k': opt.k = count_arg("k", optarg, 1); break;
-		case OPT_LR: opt.lr = num_arg("lr", optarg, 0); lr_set = 1; break;
-		case OPT_TEMP: opt.temperature = num_arg("temperature", optarg, 1e-6); break;
-		case OPT_L2: opt.l2 = num_arg("l2", optarg, 0); l2_set = 1; break;
-		case OPT_FOLDS: opt.folds = count_arg("folds", optarg, 2);
-			if (opt.folds > 64)
-				die(RFT_EX_USAGE, "option '--folds' needs 2 to 64 folds, not %d", opt.folds);
-			break;
+		case OPT_SEED: opt.seed = rft_opt_count("seed", optarg, 0, RFT_OPT_NO_MAX); break;
+		case OPT_EPOCHS: opt.epochs = (int)rft_opt_count("epochs", optarg, 0, INT_OPT_MAX); break;
+		case OPT_BATCH: opt.batch = (int)rft_opt_count("batch", optarg, 1, INT_OPT_MAX); break;
+		case OPT_GROUP: opt.group = (int)rft_opt_count("group", optarg, 2, INT_OPT_MAX); break;
+		case OPT_POOL: opt.pool = (int)rft_opt_count("pool", optarg, 1, INT_OPT_MAX); break;
+		case 'k': opt.k = (int)rft_opt_count("k", optarg, 1, INT_OPT_MAX); break;
+		case OPT_LR: opt.lr = rft_opt_num("lr", optarg, 0); lr_set = 1; break;
+		case OPT_TEMP: opt.temperature = rft_opt_num("temperature", optarg, 1e-6); break;
+		case OPT_L2: opt.l2 = rft_opt_num("l2", optarg, 0); l2_set = 1; break;
+		case OPT_FOLDS: opt.folds = (int)rft_opt_count("folds", optarg, 2, 64); break;
 		case OPT_GRID_LR: opt.grid_lr = optarg; break;
 		case OPT_GRID_L2: opt.grid_l2 = optarg; break;
 		case OPT_DROP: opt.drop = optarg; break;
-		case OPT_STEPS: opt.steps = rft_parse_count(optarg);
-			if (opt.steps < 0 || opt.steps > 100000000)
-				die(RFT_EX_USAGE, "option '--steps' needs a whole number >= 0, not '%s'", optarg);
-			break;
+		case OPT_STEPS: opt.steps = rft_opt_count("steps", optarg, 0, 100000000); break;
 		case OPT_OBJECTIVE:
 			for (t = 0; t < 3 && strcmp(optarg, objective_name[t]); t++)
 				;
@@ -1987,12 +1961,12 @@ int main(int argc, char **argv)
 				die(RFT_EX_USAGE, "--objective must be reward, top1 or mrr, not '%s'", optarg);
 			opt.objective = t;
 			break;
-		case OPT_EVAL: opt.eval_interval = count_arg("eval-interval", optarg, 1); break;
+		case OPT_EVAL: opt.eval_interval = (int)rft_opt_count("eval-interval", optarg, 1, INT_OPT_MAX); break;
 		case OPT_EVENTS: opt.events = optarg; break;
 		case OPT_CHECKPOINT: opt.checkpoint = optarg; break;
 		case OPT_RESUME: opt.resume = optarg; break;
-		case OPT_STOP: opt.stop_after = count_arg("stop-after", optarg, 1); break;
-		case OPT_SPLIT_SEED: opt.split_seed = count_arg("split-seed", optarg, 0); break;
+		case OPT_STOP: opt.stop_after = rft_opt_count("stop-after", optarg, 1, RFT_OPT_NO_MAX); break;
+		case OPT_SPLIT_SEED: opt.split_seed = rft_opt_count("split-seed", optarg, 0, RFT_OPT_NO_MAX); break;
 		case OPT_EXPLAIN: opt.explain = optarg; break;
 		case OPT_FEATURES: opt.features = 1; break;
 		case OPT_DUMP: opt.dump = optarg; break;
@@ -2000,7 +1974,7 @@ int main(int argc, char **argv)
 			opt.method = rank_method_arg(optarg);
 			break;
 		default: rank_data_option(&opt.data, c, optarg); break;
-		case 'j': opt.threads = count_arg("threads", optarg, 1); break;
+		case 'j': opt.threads = (int)rft_opt_count("threads", optarg, 1, INT_OPT_MAX); break;
 		}
 	}
 	if (opt.explain)

@@ -1,7 +1,10 @@
 #define _GNU_SOURCE  /* getopt_long */
 #include "opt.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,17 +103,52 @@ int rft_getopt(int argc, char **argv, const struct rft_cmd *cmd)
 		printf("%s (rftkit) %s\n", cmd->name, RFT_VERSION);
 		exit(rft_finish(RFT_EX_OK));
 	case ':':
-		error("option '%s' needs an argument",
-		      optopt ? optname(optopt, NULL) : argv[optind - 1]);
-		fprintf(stderr, "Try '%s --help' for more information.\n", cmd->name);
-		exit(RFT_EX_USAGE);
+		rft_usage_error("option '%s' needs an argument",
+				optopt ? optname(optopt, NULL) : argv[optind - 1]);
 	case '?':
-		if (optopt)
-			error("unknown option '%s'", optname(optopt, NULL));
-		else
-			error("unknown option '%s'", argv[optind - 1]);
-		fprintf(stderr, "Try '%s --help' for more information.\n", cmd->name);
-		exit(RFT_EX_USAGE);
+		rft_usage_error("unknown option '%s'", optopt ? optname(optopt, NULL) : argv[optind - 1]);
 	}
 	return c;
+}
+
+void rft_usage_error(const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	error("%s", sb.buf);
+	strbuf_release(&sb);
+	fprintf(stderr, "Try '%s --help' for more information.\n", rft_progname);
+	exit(RFT_EX_USAGE);
+}
+
+long long rft_opt_count(const char *name, const char *value, long long min, long long max)
+{
+	long long n = rft_parse_count(value);
+
+	if (n >= min && n <= max && n >= 0)
+		return n;
+	if (max != RFT_OPT_NO_MAX)
+		rft_usage_error("option '--%s' needs a whole number from %lld to %lld, not '%s'", name,
+				min, max, value);
+	if (min > 0)
+		rft_usage_error("option '--%s' needs a whole number >= %lld, not '%s'", name, min, value);
+	rft_usage_error("option '--%s' needs a whole number, not '%s'", name, value);
+}
+
+double rft_opt_num(const char *name, const char *value, double lo)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(value, &end);
+	if (*value && !*end && !errno && isfinite(d) && d >= lo)
+		return d;
+	if (isinf(lo) && lo < 0)
+		rft_usage_error("option '--%s' needs a number, not '%s'", name, value);
+	rft_usage_error("option '--%s' needs a number >= %g, not '%s'", name, lo, value);
 }
