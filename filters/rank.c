@@ -28,9 +28,7 @@
  * into its own slot; the main thread writes the slots in input order, so the
  * output does not depend on -j.
  */
-#include <errno.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -350,47 +348,20 @@ done:
 
 /* ------------------------------------------------------------- threading */
 
-static size_t next_item;
-static pthread_mutex_t mu_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct rank_scratch scr[MAX_THREADS];
+static struct rank_scratch scr[MAX_THREADS];   /* one a thread */
 
-static void *work(void *arg)
+static void work(size_t i, int thread, void *ctx)
 {
-	struct rank_scratch *s = arg;
-
-	for (;;) {
-		size_t i;
-
-		pthread_mutex_lock(&mu_lock);
-		i = next_item++;
-		pthread_mutex_unlock(&mu_lock);
-		if (i >= nitems)
-			break;
-		rank_item(&items[i], s);
-	}
-	return NULL;
+	(void)ctx;
+	rank_item(&items[i], &scr[thread]);
 }
 
+/* rank the batch on the threads, then write it in input order */
 static void run_batch(struct rft_output *out)
 {
-	pthread_t th[MAX_THREADS];
-	int t, n = opt.threads;
 	size_t i;
 
-	if ((size_t)n > nitems)
-		n = (int)nitems;
-	next_item = 0;
-	for (t = 1; t < n; t++) {
-		int e = pthread_create(&th[t], NULL, work, &scr[t]);
-
-		if (e) {
-			errno = e;
-			die(RFT_EX_SOFTWARE, "cannot start a thread:");
-		}
-	}
-	work(&scr[0]);
-	for (t = 1; t < n; t++)
-		pthread_join(th[t], NULL);
+	rft_parallel_for(nitems, opt.threads, work, NULL);
 	for (i = 0; i < nitems; i++) {
 		rft_output_write(out, items[i].line.buf, items[i].line.len);
 		json_object_put(items[i].obj);

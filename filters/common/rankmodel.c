@@ -6,9 +6,7 @@
  * best match of a query term against every unit is cached per term, one byte
  * per unit.
  */
-#include <errno.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,8 +16,6 @@
 #include "json.h"
 #include "rankmodel.h"
 #include "util.h"
-
-#define MAX_THREADS 64
 
 const char *const rank_method_name[2] = { "disease", "gene" };
 
@@ -206,47 +202,45 @@ void rank_add_best(const struct rank_model *m, struct rank_scratch *s, uint32_t 
 	}
 }
 
-struct mu_job {
+/* mu's sums, cut into chunks of the weighted terms: chunk c's sums go to
+ * acc + c * nunits, each thread keeping one scratch for its chunks */
+struct mu_run {
 	const struct rank_model *m;
 	const uint32_t *terms;
 	const double *w;
-	size_t from, to;
-	double *acc;     /* m->nunits */
+	size_t nt;
+	double *acc;               /* MU_CHUNKS x m->nunits */
+	struct rank_scratch *s;    /* one a thread */
 };
 
-static void *mu_worker(void *arg)
-{
-	struct mu_job *jobs = arg;
-	struct rank_scratch s;
-	size_t i;
+#define MU_CHUNKS 8
 
-	rank_scratch_init(&s, jobs->m);
-	for (; jobs->terms; jobs++) {
-		memset(s.raw, 0, jobs->m->nunits * sizeof(*s.raw));
-		for (i = jobs->from; i < jobs->to; i++)
-			rank_add_best(jobs->m, &s, jobs->terms[i], jobs->w[i]);
-		memcpy(jobs->acc, s.raw, jobs->m->nunits * sizeof(*s.raw));
-	}
-	rank_scratch_release(&s);
-	return NULL;
+static void mu_chunk(size_t c, int thread, void *ctx)
+{
+	struct mu_run *run = ctx;
+	struct rank_scratch *s = &run->s[thread];
+	size_t i, from = run->nt * c / MU_CHUNKS, to = run->nt * (c + 1) / MU_CHUNKS;
+
+	memset(s->raw, 0, run->m->nunits * sizeof(*s->raw));
+	for (i = from; i < to; i++)
+		rank_add_best(run->m, s, run->terms[i], run->w[i]);
+	memcpy(run->acc + c * run->m->nunits, s->raw, run->m->nunits * sizeof(*s->raw));
 }
 
-/* mu(u): mean best match of u against every direct disease annotation */
-#define MU_CHUNKS 8
+/* mu(u): mean best match of u against every direct disease annotation; the
+ * chunks' sums are added in chunk order, so it does not depend on the threads */
 static void compute_mu(struct rank_model *m, int nthreads)
 {
 	uint32_t *cnt = ecalloc(m->onto.n, sizeof(*cnt));
-	uint32_t *terms;
-	double *w, total = 0;
-	size_t i, nt = 0, c;
-	struct mu_job jobs[MU_CHUNKS + MAX_THREADS];
-	pthread_t th[MAX_THREADS];
+	uint32_t *terms = emalloc(m->onto.n * sizeof(*terms));
+	double *w = emalloc(m->onto.n * sizeof(*w)), total = 0;
+	size_t i, c, nt = 0;
+	struct mu_run run;
+	struct rank_scratch s[MU_CHUNKS];
 	int t;
 
 	for (i = 0; i < m->ann.dis_terms.off[m->ann.dis_terms.n]; i++)
 		cnt[m->ann.dis_terms.idx[i]]++;
-	terms = emalloc(m->onto.n * sizeof(*terms));
-	w = emalloc(m->onto.n * sizeof(*w));
 	for (i = 0; i < m->onto.n; i++)
 		if (cnt[i]) {
 			terms[nt] = (uint32_t)i;
@@ -255,47 +249,27 @@ static void compute_mu(struct rank_model *m, int nthreads)
 		}
 	free(cnt);
 	m->mu = ecalloc(m->nunits ? m->nunits : 1, sizeof(*m->mu));
+	if (nthreads < 1)
+		nthreads = 1;
 	if (nthreads > MU_CHUNKS)
 		nthreads = MU_CHUNKS;
-	/* chunk c goes to thread c % nthreads; each thread's list ends with a
-	 * NULL-terms sentinel; sums are added in chunk order (deterministic) */
-	{
-		struct mu_job *list[MAX_THREADS] = { NULL };
-		double *acc = ecalloc((size_t)MU_CHUNKS * (m->nunits ? m->nunits : 1), sizeof(*acc));
-		size_t k = 0;
-
-		for (t = 0; t < nthreads; t++) {
-			list[t] = &jobs[k];
-			for (c = (size_t)t; c < MU_CHUNKS; c += (size_t)nthreads) {
-				jobs[k].m = m;
-				jobs[k].terms = terms;
-				jobs[k].w = w;
-				jobs[k].from = nt * c / MU_CHUNKS;
-				jobs[k].to = nt * (c + 1) / MU_CHUNKS;
-				jobs[k].acc = acc + c * m->nunits;
-				k++;
-			}
-			jobs[k].terms = NULL;
-			k++;
-		}
-		for (t = 1; t < nthreads; t++) {
-			int e = pthread_create(&th[t], NULL, mu_worker, list[t]);
-
-			if (e) {
-				errno = e;
-				die(RFT_EX_SOFTWARE, "cannot start a thread:");
-			}
-		}
-		mu_worker(list[0]);
-		for (t = 1; t < nthreads; t++)
-			pthread_join(th[t], NULL);
-		for (c = 0; c < MU_CHUNKS; c++)
-			for (i = 0; i < m->nunits; i++)
-				m->mu[i] += acc[c * m->nunits + i];
-		for (i = 0; i < m->nunits && total > 0; i++)
-			m->mu[i] /= total;
-		free(acc);
-	}
+	run.m = m;
+	run.terms = terms;
+	run.w = w;
+	run.nt = nt;
+	run.acc = ecalloc((size_t)MU_CHUNKS * (m->nunits ? m->nunits : 1), sizeof(*run.acc));
+	run.s = s;
+	for (t = 0; t < nthreads; t++)
+		rank_scratch_init(&s[t], m);
+	rft_parallel_for(MU_CHUNKS, nthreads, mu_chunk, &run);
+	for (t = 0; t < nthreads; t++)
+		rank_scratch_release(&s[t]);
+	for (c = 0; c < MU_CHUNKS; c++)
+		for (i = 0; i < m->nunits; i++)
+			m->mu[i] += run.acc[c * m->nunits + i];
+	for (i = 0; i < m->nunits && total > 0; i++)
+		m->mu[i] /= total;
+	free(run.acc);
 	free(terms);
 	free(w);
 }
