@@ -2886,8 +2886,6 @@ int main(int argc, char **argv)
 		case OPT_STATS: opt.stats = 1; break;
 		}
 	}
-	if (0)
-		die(RFT_EX_USAGE, "give --json or --tsv, not both");
 	if (!opt.by_given) {
 		/* several files: each is a run of its own unless --by says otherwise */
 		if (argc - optind > 1)
