@@ -2529,23 +2529,8 @@ int main(int argc, char **argv)
 		case 257:
 			opt.until = optarg;
 			break;
-		case 'j': {
-			long long v = rft_parse_count(optarg);
-
-			if (v < 1 || v > 256)
-				die(RFT_EX_USAGE, "-j wants a number 1..256, not '%s'", optarg);
-			opt.jobs = (long)v;
-			break;
-		}
-		case 'w': {
-			char *end;
-
-			errno = 0;
-			opt.wait = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(opt.wait >= 0))
-				die(RFT_EX_USAGE, "--wait wants seconds, not '%s'", optarg);
-			break;
-		}
+		case 'j': opt.jobs = (long)rft_opt_count("jobs", optarg, 1, 256); break;
+		case 'w': opt.wait = rft_opt_num("wait", optarg, 0); break;
 		}
 	}
 	argc -= optind;
