@@ -1015,6 +1015,7 @@ struct comparison {
 	long long ncases, gained, lost, only_base, only_run;
 	double base_v[NCMP], run_v[NCMP], diff[NCMP], lo[NCMP], hi[NCMP];
 	double p;                 /* McNemar, paired only */
+	double lp;                /* log10 of p (finite where p underflows to 0) */
 	double pflip[NCMP];       /* sign-flip permutation over genes, paired only */
 	int32_t *gained_ids, *lost_ids, *gained_genes, *lost_genes;
 };
@@ -1198,6 +1199,7 @@ static void compare(long bi, long ri)
 			}
 		}
 		c.p = rft_mcnemar_exact(c.lost, c.gained);
+		c.lp = rft_mcnemar_log10(c.lost, c.gained);
 		cb.n = gene_sums(r->recs, r->nrecs, pairs, b->recs, num, den, slot);
 	} else {
 		cb.num2 = emalloc(ng * NCMP * sizeof(*cb.num2));
@@ -1205,7 +1207,7 @@ static void compare(long bi, long ri)
 		cb.n = gene_sums(b->recs, b->nrecs, NULL, NULL, num, den, slot);
 		cb.n2 = gene_sums(r->recs, r->nrecs, NULL, NULL, cb.num2, cb.den2, slot);
 		c.ncases = (long long)r->nrecs;
-		c.p = NAN;
+		c.p = c.lp = NAN;
 		for (j = 0; j < NCMP; j++)
 			c.pflip[j] = NAN;
 	}
@@ -1486,14 +1488,21 @@ static const char *boot_method(struct strbuf *sb, const char *what)
 #define M_FLIP "sign-flip permutation over genes"
 
 /* a p-value for the table: 4 significant digits, scientific below 1e-4 */
-static void cell_p(struct table *t, double p)
+static void cell_p(struct table *t, double p, double lp)
 {
-	if (isnan(p))
+	if (isnan(p)) {
 		cell(t, "-");
-	else if (p < 1e-4)
+	} else if (p == 0 && isfinite(lp)) {
+		struct strbuf sb = STRBUF_INIT;
+
+		rft_p_text(&sb, p, lp, 3);
+		cell(t, "%s", sb.buf);
+		strbuf_release(&sb);
+	} else if (p < 1e-4) {
 		cell(t, "%.2e", p);
-	else
+	} else {
 		cell(t, "%.4g", p);
+	}
 }
 
 /* the tables are written as text (html 0) or as HTML tables (html 1) */
@@ -1704,9 +1713,9 @@ static void write_tables(struct strbuf *sb, int html)
 
 		cell(&t, "%s", group_label(&groups[c->base], &lb));
 		cell(&t, "%s", group_label(&groups[c->run], &lb));
-		cell_p(&t, c->paired ? c->p : NAN);
+		cell_p(&t, c->paired ? c->p : NAN, c->paired ? c->lp : NAN);
 		for (j = 0; j < NCMP; j++)
-			cell_p(&t, c->pflip[j]);
+			cell_p(&t, c->pflip[j], NAN);
 	}
 	emit_table(sb, &t, 2, html);
 done:
@@ -1954,7 +1963,14 @@ static void write_json(struct strbuf *sb, const char *date)
 		}
 		if (c->paired) {
 			strbuf_addf(sb, ",\"mcnemar_top1\":{\"gained\":%lld,\"lost\":%lld", c->gained, c->lost);
-			jnum(sb, "p", c->p, 0);
+			if (c->p == 0 && isfinite(c->lp)) {
+				/* below the smallest double: the exponent is kept in the text */
+				json_put_key(sb, "p", 0);
+				rft_p_text(sb, c->p, c->lp, 7);
+			} else {
+				jnum(sb, "p", c->p, 0);
+			}
+			jnum(sb, "log10_p", c->lp, 0);
 			jstr(sb, "test", M_MCNEMAR, 0);
 			strbuf_addch(sb, '}');
 			jcases(sb, "gained_cases", c->gained_ids, c->gained_genes, c->gained, &tmp);

@@ -58,6 +58,15 @@ test_expect_success 'a McNemar p far below 1e-200 is written in scientific notat
 	grep -Fq "\"p\":3.80218313259032e-211" big.json &&
 	rft-report --bootstrap 50 big-a big-b | grep -Fq "| 3.80e-211 "
 '
+test_expect_success 'a McNemar p below the smallest double keeps its exponent in the text (never 0) and log10_p' '
+	awk "BEGIN { for (i = 1; i <= 1914; i++) {
+		printf \"{\\\"id\\\":\\\"C%d\\\",\\\"reference\\\":{\\\"hgnc\\\":\\\"HGNC:%d\\\"},\\\"sample\\\":{\\\"model\\\":\\\"a\\\"},\\\"grade\\\":{\\\"reward\\\":0,\\\"rank\\\":null,\\\"predicted\\\":[]}}\n\", i, i % 50 } }" > huge-a &&
+	sed "s/\"model\":\"a\"/\"model\":\"b\"/; s/\"reward\":0,\"rank\":null,\"predicted\":\[\]/\"reward\":1,\"rank\":1,\"predicted\":[\"X\"]/" huge-a > huge-b &&
+	rft-report --json --bootstrap 50 huge-a huge-b > huge.json &&
+	grep -Fq "\"p\":1.347778e-576,\"log10_p\":-575.87038170519" huge.json &&
+	jq -e ".comparisons[0].mcnemar_top1 | .gained == 1914 and .lost == 0 and (.log10_p | . < -575.87 and . > -575.88)" huge.json &&
+	rft-report --bootstrap 50 huge-a huge-b | grep -Fq "| 1.35e-576 "
+'
 test_expect_success 'JSON numbers are the shortest text that reads back the same double' '
 	: > thirds && for i in 1 2 3; do graded C$i HGNC:$i $([ $i = 1 ] && echo 1 || echo null) m >> thirds; done &&
 	rft-report --json thirds > thirds.json &&

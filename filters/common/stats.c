@@ -55,6 +55,39 @@ double rft_mcnemar_exact(long long b, long long c)
 	return p > 1 ? 1 : p;
 }
 
+double rft_mcnemar_log10(long long b, long long c)
+{
+	long long n = b + c, k = b < c ? b : c, i;
+	double head, sum = 0, lp;
+
+	if (n <= 0)
+		return 0;
+	/* the terms log C(n,i) - n log 2 grow with i up to k <= n/2: the last
+	 * is the largest, and the sum is taken relative to it */
+	head = lgamma((double)n + 1) - lgamma((double)k + 1) - lgamma((double)(n - k) + 1);
+	for (i = 0; i <= k; i++)
+		sum += exp(lgamma((double)n + 1) - lgamma((double)i + 1) - lgamma((double)(n - i) + 1) - head);
+	lp = (head + log(sum) + log(2.0) - (double)n * log(2.0)) / log(10.0);
+	return lp > 0 ? 0 : lp;
+}
+
+void rft_p_text(struct strbuf *sb, double p, double log10p, int sig)
+{
+	double e, m;
+
+	if (p > 0 || (p == 0 && !isfinite(log10p))) {
+		strbuf_addf(sb, "%.*g", sig, p);
+		return;
+	}
+	e = floor(log10p);
+	m = pow(10.0, log10p - e);
+	if (m >= 9.9999995) {   /* rounds up to 10: carry into the exponent */
+		m = 1;
+		e += 1;
+	}
+	strbuf_addf(sb, "%.*fe%.0f", sig > 1 ? sig - 1 : 0, m, e);
+}
+
 void rft_rng_seed(struct rft_rng *r, uint64_t seed)
 {
 	r->s = seed;

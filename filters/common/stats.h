@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "strbuf.h"
+
 /* z for a two-sided 95% interval: the 0.975 quantile of the normal */
 #define RFT_Z95 1.959963984540054
 
@@ -36,6 +38,12 @@ void rft_wilson(double x, double n, double z, double *lo, double *hi);
  * the sums that matter); beyond, in log space.
  */
 double rft_mcnemar_exact(long long b, long long c);
+/* log10 of the same p (0 for p = 1), in log space throughout: finite where
+ * p itself is below the smallest double (2,000 pairs all one way: 1e-600) */
+double rft_mcnemar_log10(long long b, long long c);
+/* p as text: "%.3g"-like, or mantissa and exponent from log10p when p
+ * underflowed to 0 (never "0" unless p is exactly 0) */
+void rft_p_text(struct strbuf *sb, double p, double log10p, int sig);
 
 /* splitmix64: a tiny, seedable, well-mixed generator */
 struct rft_rng {
