@@ -13,6 +13,7 @@
 #include <zlib.h>
 
 #include "common/grader.h"
+#include "common/hgnc.h"
 #include "common/input.h"
 #include "common/json.h"
 #include "common/output.h"
@@ -1049,6 +1050,56 @@ out:
 	strbuf_release(&line);
 }
 
+/* hgnc_foreach_name: every name that resolves to one gene, with it */
+struct name_walk {
+	const struct hgnc *h;
+	struct strbuf seen;
+	int n, stop_at;
+};
+
+static int walk_name(void *arg, const char *name, long gene)
+{
+	struct name_walk *w = arg;
+	enum hgnc_how how;
+
+	if (hgnc_resolve(w->h, name, &how) != gene)
+		strbuf_addf(&w->seen, "[%s does not resolve so]", name);
+	strbuf_addf(&w->seen, "%s=%s ", name, hgnc_symbol(w->h, gene));
+	return ++w->n == w->stop_at ? 7 : 0;
+}
+
+static void test_hgnc_names(void)
+{
+	static const char table[] =
+		"hgnc_id\tsymbol\tprev_symbol\talias_symbol\n"
+		"HGNC:1\tAaa\tOLD\t\"SHARED|only1\"\n"
+		"HGNC:2\tBBB\tAAA\tSHARED\n"
+		"HGNC:3\tCCC\tOLD2|old3\t\n";
+	char *path = path_in_tmp("hgnc.txt");
+	struct hgnc h;
+	struct strbuf err = STRBUF_INIT;
+	struct name_walk w = { &h, STRBUF_INIT, 0, 0 };
+	int rc;
+
+	memset(&h, 0, sizeof(h));
+	write_file(path, table, sizeof(table) - 1);
+	if (hgnc_load(&h, path, &err) < 0)
+		die(70, "%s", err.buf);
+	rc = hgnc_foreach_name(&h, walk_name, &w);
+	CHECK(rc == 0 && !strcmp(w.seen.buf, "AAA=Aaa OLD=Aaa ONLY1=Aaa BBB=BBB CCC=CCC OLD2=CCC OLD3=CCC "),
+	      "hgnc: foreach_name gives every unambiguous name with its gene, as hgnc_resolve does");
+	strbuf_reset(&w.seen);
+	w.n = 0;
+	w.stop_at = 2;
+	rc = hgnc_foreach_name(&h, walk_name, &w);
+	CHECK(rc == 7 && w.n == 2, "hgnc: foreach_name stops at fn's first non-zero return and gives it");
+	strbuf_release(&w.seen);
+	strbuf_release(&err);
+	hgnc_release(&h);
+	unlink(path);
+	free(path);
+}
+
 int main(void)
 {
 	rft_init("test-common");
@@ -1072,6 +1123,7 @@ int main(void)
 	test_below_fixed();
 	test_sha256();
 	test_rankmodel();
+	test_hgnc_names();
 	rmdir(tmpdir);
 	return rft_finish(failed ? 1 : 0);
 }

@@ -655,25 +655,35 @@ void gene_rank_free(struct grader *g)
 #include "gene_rank_py.h"
 
 /* every name that resolves to one of the dataset's reference genes */
+struct alias_walk {
+	const struct hgnc *h;
+	const struct strmap *genes;
+	struct strbuf *out;
+	int first;
+};
+
+static int alias_entry(void *arg, const char *name, long gene)
+{
+	struct alias_walk *w = arg;
+
+	if (strmap_get(w->genes, hgnc_id(w->h, gene)) < 0)
+		return 0;
+	if (!w->first)
+		strbuf_addch(w->out, ',');
+	w->first = 0;
+	json_put_str(w->out, name);
+	strbuf_addch(w->out, ':');
+	json_put_str(w->out, hgnc_id(w->h, gene));
+	return 0;
+}
+
 static void alias_table(const struct hgnc *h, const struct strmap *genes, struct strbuf *out)
 {
-	size_t i;
-	int first = 1;
+	struct alias_walk w = { h, genes, out, 1 };
 
 	strbuf_addch(out, '{');
-	for (i = 0; h && i < h->names.n; i++) {
-		long g = h->approved[i] >= 0 ? h->approved[i] : h->prev[i] >= 0 ? h->prev[i] :
-			h->prev[i] == -2 ? -1 : h->alias[i];
-
-		if (g < 0 || strmap_get(genes, hgnc_id(h, g)) < 0)
-			continue;
-		if (!first)
-			strbuf_addch(out, ',');
-		first = 0;
-		json_put_str(out, strmap_key(&h->names, (long)i));
-		strbuf_addch(out, ':');
-		json_put_str(out, hgnc_id(h, g));
-	}
+	if (h)
+		hgnc_foreach_name(h, alias_entry, &w);
 	strbuf_addch(out, '}');
 }
 
