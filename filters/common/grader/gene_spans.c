@@ -3,14 +3,12 @@
  * built: rft-grade's batch fast path, which gives what gene_rank.c gives
  * from the tree (see grader.h, grade_line_spans).
  */
-#include <ctype.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "../json.h"
 #include "../util.h"
+#include "../template.h"
 #include "internal.h"
 
 /* ------------------------------------------------- gene_rank from spans */
@@ -22,21 +20,23 @@
  * the whole item or sample, the hidden item.sample and item.grade). */
 static char *span_path(const char *tpl)
 {
-	const char *c, *s, *q;
+	struct rft_tpl_root roots[GRADER_NROOTS];
+	const char *s, *q;
 	char *p;
-	size_t skip;
+	size_t which;
 
-	if (strncmp(tpl, "{{", 2) || !(c = strstr(tpl + 2, "}}")) || c[2])
+	grader_roots(roots, NULL, NULL);
+	if (!(p = rft_tpl_one_ref(tpl, roots, GRADER_NROOTS, &which)))
 		return NULL;
-	p = emalloc((size_t)(c - tpl));
-	grader_ref_path(tpl + 2, (size_t)(c - tpl - 2), p);
-	if (!strncmp(p, "item.", 5) && !grader_item_hides(p + 4))
-		skip = 5;
-	else if (!strncmp(p, "sample.", 7))
-		skip = 0;
-	else
-		goto no;
-	for (s = p + skip; ; s = q + 1) {
+	if (which == 1) {   /* sample.PATH: the line's own path */
+		char *sp = emalloc(strlen(p) + 8);
+
+		memcpy(sp, "sample.", 7);
+		memcpy(sp + 7, p, strlen(p) + 1);
+		free(p);
+		p = sp;
+	}
+	for (s = p + (which == 1 ? 7 : 0); ; s = q + 1) {
 		size_t n = strcspn(s, ".");
 
 		q = s + n;
@@ -45,7 +45,6 @@ static char *span_path(const char *tpl)
 		if (!*q)
 			break;
 	}
-	memmove(p, p + skip, strlen(p + skip) + 1);
 	return p;
 no:
 	free(p);

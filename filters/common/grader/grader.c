@@ -3,11 +3,8 @@
  * by rft-grade (batch, --serve, --export-openai) and rft-train (the reward).
  * See grader.h.
  */
-#include <ctype.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "internal.h"
 #include "../input.h"
@@ -65,116 +62,27 @@ void grade_fail(struct grade_result *r, int bit, const char *fmt, ...)
 
 /* ------------------------------------------------------------- templates */
 
-/*
- * Resolve one template reference "item.reference.hgnc" or
- * "sample.output_json.genes[0]" (brackets or dots for list indexes).
- */
-/* a reference's path into out (len + 1 bytes): no spaces, a[0] as a.0; its length */
-size_t grader_ref_path(const char *ref, size_t len, char *out)
-{
-	size_t i, n = 0;
+/* a grader's two namespaces: item is the line without "sample" (and our
+ * "grade"), which it hides when it is the line itself */
+static const char *const item_hidden[] = { "sample", "grade", NULL };
 
-	for (i = 0; i < len; i++) {
-		if (ref[i] == '[')
-			out[n++] = '.';
-		else if (ref[i] != ']' && !isspace((unsigned char)ref[i]))
-			out[n++] = ref[i];
-	}
-	out[n] = '\0';
-	return n;
+void grader_roots(struct rft_tpl_root *roots, struct json_object *item, struct json_object *sample)
+{
+	roots[0].name = "item";
+	roots[0].value = item;
+	roots[0].hidden = item_hidden;
+	roots[1].name = "sample";
+	roots[1].value = sample;
+	roots[1].hidden = NULL;
 }
 
-/* 1 when the part of an item path after "item" names what item hides: it
- * is the line without "sample" (and our "grade") */
-int grader_item_hides(const char *rest)
-{
-	return (!strncmp(rest, ".sample", 7) && (!rest[7] || rest[7] == '.')) ||
-	       (!strncmp(rest, ".grade", 6) && (!rest[6] || rest[6] == '.'));
-}
-
-static struct json_object *resolve_ref(const char *ref, size_t len, struct json_object *item,
-				       struct json_object *sample, int *found)
-{
-	char small[256], *path = len < sizeof(small) ? small : emalloc(len + 1);
-	struct json_object *root = NULL, *v = NULL;
-	size_t i, n = grader_ref_path(ref, len, path), depth;
-
-	*found = 0;
-	if (!strncmp(path, "item", 4) && (path[4] == '.' || !path[4])) {
-		if (grader_item_hides(path + 4))
-			goto out;
-		root = item, i = 4;
-	} else if (!strncmp(path, "sample", 6) && (path[6] == '.' || !path[6])) {
-		root = sample, i = 6;
-	} else {
-		goto out;
-	}
-	if (!path[i]) {
-		*found = root != NULL;
-		v = root;
-		goto out;
-	}
-	v = rft_tpl_lookup(root, path + i + 1, n - i - 1, &depth);
-	*found = v != NULL;
-	if (!v) {
-		/* a member that is there and null resolves (to null) */
-		const char *last = strrchr(path + i, '.');
-		struct json_object *parent = last > path + i ?
-			rft_tpl_lookup(root, path + i + 1, (size_t)(last - path - i - 1), &depth) :
-			root;
-
-		*found = parent && json_object_is_type(parent, json_type_object) &&
-			json_object_object_get_ex(parent, last + 1, NULL);
-	}
-out:
-	if (path != small)
-		free(path);
-	return v;
-}
-
-/*
- * Render a grader template: "{{ item.x }}" references replaced by their
- * values (strings as they are, anything else as compact JSON).  A template
- * that is exactly one reference returns that value itself in *whole.
- * -1 when a reference does not resolve (message in err).
- */
 int grader_render(const char *tpl, struct json_object *item, struct json_object *sample,
 		  struct strbuf *out, struct json_object **whole, struct strbuf *err)
 {
-	const char *p = tpl, *o;
+	struct rft_tpl_root roots[GRADER_NROOTS];
 
-	if (whole)
-		*whole = NULL;
-	while ((o = strstr(p, "{{"))) {
-		const char *c = strstr(o + 2, "}}"), *s = o + 2, *e;
-		struct json_object *v;
-		int found;
-
-		if (!c)
-			break;
-		while (s < c && isspace((unsigned char)*s))
-			s++;
-		for (e = c; e > s && isspace((unsigned char)e[-1]); e--)
-			;
-		strbuf_add(out, p, (size_t)(o - p));
-		v = resolve_ref(s, (size_t)(e - s), item, sample, &found);
-		if (!found) {
-			strbuf_addf(err, "{{%.*s}} does not resolve", (int)(e - s), s);
-			return -1;
-		}
-		if (whole && o == tpl && !c[2] && v) {
-			/* the value itself is wanted: no need to write it out */
-			*whole = v;
-			return 0;
-		}
-		if (v && json_object_is_type(v, json_type_string))
-			strbuf_add(out, json_object_get_string(v), (size_t)json_object_get_string_len(v));
-		else if (v)
-			json_put_value(out, v);
-		p = c + 2;
-	}
-	strbuf_addstr(out, p);
-	return 0;
+	grader_roots(roots, item, sample);
+	return rft_tpl_subst(tpl, roots, GRADER_NROOTS, out, whole, err);
 }
 
 /* ----------------------------------------------------------- the types */
@@ -286,22 +194,13 @@ int grader_str_choice(struct json_object *o, const char *key, const char *def, c
 /* every {{ ref }} of a template must start with item or sample */
 static void check_refs(const char *tpl, const char *where, const char *what, struct strbuf *err)
 {
-	const char *p = tpl, *o;
+	struct rft_tpl_root roots[GRADER_NROOTS];
+	struct strbuf why = STRBUF_INIT;
 
-	while (!err->len && tpl && (o = strstr(p, "{{"))) {
-		const char *c = strstr(o + 2, "}}"), *s = o + 2;
-
-		if (!c) {
-			strbuf_addf(err, "%s: %s: '{{' without '}}'", where, what);
-			return;
-		}
-		while (s < c && isspace((unsigned char)*s))
-			s++;
-		if (strncmp(s, "item", 4) && strncmp(s, "sample", 6))
-			strbuf_addf(err, "%s: %s: {{%.*s}} is neither item.* nor sample.*", where, what,
-				    (int)(c - s), s);
-		p = c + 2;
-	}
+	grader_roots(roots, NULL, NULL);
+	if (!err->len && rft_tpl_check_refs(tpl, roots, GRADER_NROOTS, &why) < 0)
+		strbuf_addf(err, "%s: %s: %s", where, what, why.buf);
+	strbuf_release(&why);
 }
 
 struct grader *grader_load(struct json_object *o, const char *where, const struct grader_env *env,

@@ -24,6 +24,7 @@
 #include "../hgnc.h"
 #include "../strbuf.h"
 #include "../strmap.h"
+#include "../template.h"
 
 enum curve { C_RECIPROCAL, C_LINEAR, C_EXPONENTIAL };
 /* genes a sample scores equally: each takes the worst rank of its tie
@@ -139,9 +140,10 @@ int grader_str_choice(struct json_object *o, const char *key, const char *def, c
 /* {"type":TYPE,"name":..,"input":..,"reference":.. (the object left open) */
 void grader_export_head(struct strbuf *out, const char *type, const struct grader *g);
 
-/* templates (grader.c) */
-size_t grader_ref_path(const char *ref, size_t len, char *out);
-int grader_item_hides(const char *rest);
+/* templates (grader.c): common/template's references, with the roots
+ * item (hiding "sample" and "grade") and sample */
+#define GRADER_NROOTS 2
+void grader_roots(struct rft_tpl_root *roots, struct json_object *item, struct json_object *sample);
 int grader_render(const char *tpl, struct json_object *item, struct json_object *sample,
 		  struct strbuf *out, struct json_object **whole, struct strbuf *err);
 

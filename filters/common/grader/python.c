@@ -2,11 +2,8 @@
  * python.c - the python grader type: its load, grade and export; the worker
  * process and everything it may do are pyworker.c's.
  */
-#include <ctype.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "../json.h"
 #include "../util.h"

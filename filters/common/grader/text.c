@@ -3,10 +3,8 @@
  * of text_similarity are rows of a table {name, function}.
  */
 #include <ctype.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "../json.h"
 #include "../util.h"
