@@ -12,13 +12,17 @@ COMMON_SRC = filters/common/util.c filters/common/strbuf.c filters/common/input.
              filters/common/records.c filters/common/case.c \
              filters/common/strmap.c filters/common/stats.c filters/common/hgnc.c filters/common/template.c \
              filters/common/hpo.c filters/common/datafile.c filters/common/sha256.c \
-             filters/common/grader.c filters/common/pyworker.c filters/common/rankmodel.c
+             filters/common/grader/grader.c filters/common/grader/formula.c \
+             filters/common/grader/gene_rank.c filters/common/grader/gene_spans.c \
+             filters/common/grader/text.c filters/common/grader/python.c \
+             filters/common/grader/pyworker.c filters/common/rankmodel.c
 COMMON_HDR = filters/common/util.h filters/common/strbuf.h filters/common/input.h \
              filters/common/json.h filters/common/output.h filters/common/opt.h \
              filters/common/records.h filters/common/case.h filters/common/exitcodes.h \
              filters/common/strmap.h filters/common/stats.h filters/common/hgnc.h filters/common/template.h \
              filters/common/hpo.h filters/common/datafile.h filters/common/sha256.h \
-             filters/common/grader.h filters/common/pyworker.h filters/common/rankmodel.h
+             filters/common/grader.h filters/common/grader/internal.h filters/common/grader/pyworker.h \
+             filters/common/rankmodel.h
 
 # BUILD names the object directory; the sanitizer build sets it to build/asan.
 # common/ is compiled once into $(BUILD)/librft.a, which every program links.
@@ -30,7 +34,7 @@ LIBRFT = $(BUILD)/librft.a
 all: $(PROGS)
 
 $(BUILD)/common/%.o: filters/common/%.c $(COMMON_HDR) config.mk
-	@mkdir -p $(BUILD)/common
+	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Ifilters -c -o $@ $<
 
 $(LIBRFT): $(COMMON_OBJ)
@@ -45,15 +49,15 @@ $(BINDIR)/rft-%: filters/%.c $(LIBRFT) $(COMMON_HDR) config.mk
 	@mkdir -p $(BINDIR)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Ifilters -o $@ $< $(LIBRFT) $(LDFLAGS) $(LIBS)
 
-# the python rft-grade exports for gene_rank, embedded as a C string
-$(BUILD)/gene_rank_py.h: filters/common/gene_rank.py
+# the python gene_rank exports as (grader/gene_rank.c), embedded as a C string
+$(BUILD)/gene_rank_py.h: filters/common/grader/gene_rank.py
 	@mkdir -p $(BUILD)
-	{ echo '/* made by the Makefile from filters/common/gene_rank.py: do not edit */'; \
+	{ echo '/* made by the Makefile from filters/common/grader/gene_rank.py: do not edit */'; \
 	  echo 'static const char export_py[] ='; \
-	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/	"/' -e 's/$$/\\n"/' filters/common/gene_rank.py; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/	"/' -e 's/$$/\\n"/' filters/common/grader/gene_rank.py; \
 	  echo '	;'; } > $@.tmp && mv $@.tmp $@
-$(BINDIR)/rft-grade: $(BUILD)/gene_rank_py.h
-$(BINDIR)/rft-grade: CPPFLAGS += -I$(BUILD)
+$(BUILD)/common/grader/gene_rank.o: $(BUILD)/gene_rank_py.h
+$(BUILD)/common/grader/gene_rank.o: CPPFLAGS += -I$(BUILD)
 
 # filters with a library of their own (the asan build sets BINDIR too)
 $(BINDIR)/rft-call: LIBS += $(CURL_LIBS)

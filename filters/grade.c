@@ -183,136 +183,6 @@ static int serve(const struct grader *g)
 	return RFT_EX_OK;
 }
 
-/* ------------------------------------------------------------- export */
-
-/* the python that an RFT job runs for gene_rank, the same rule as
- * common/grader.c: filters/common/gene_rank.py, embedded by the Makefile */
-#include "gene_rank_py.h"
-
-/* every name that resolves to one of the dataset's reference genes */
-static void alias_table(struct strmap *genes, struct strbuf *out)
-{
-	size_t i;
-	int first = 1;
-
-	strbuf_addch(out, '{');
-	for (i = 0; i < hgnc.names.n; i++) {
-		long g = hgnc.approved[i] >= 0 ? hgnc.approved[i] : hgnc.prev[i] >= 0 ? hgnc.prev[i] :
-			hgnc.prev[i] == -2 ? -1 : hgnc.alias[i];
-
-		if (g < 0 || strmap_get(genes, hgnc_id(&hgnc, g)) < 0)
-			continue;
-		if (!first)
-			strbuf_addch(out, ',');
-		first = 0;
-		json_put_str(out, strmap_key(&hgnc.names, (long)i));
-		strbuf_addch(out, ':');
-		json_put_str(out, hgnc_id(&hgnc, g));
-	}
-	strbuf_addch(out, '}');
-}
-
-/* {"type":TYPE,"name":..,"input":..,"reference":.. (the object left open) */
-static void export_head(struct strbuf *out, const char *type, const struct grader *g)
-{
-	strbuf_addstr(out, "{\"type\":");
-	json_put_str(out, type);
-	strbuf_addstr(out, ",\"name\":");
-	json_put_str(out, g->name);
-	strbuf_addstr(out, ",\"input\":");
-	json_put_str(out, g->input);
-	strbuf_addstr(out, ",\"reference\":");
-	json_put_str(out, g->reference);
-}
-
-static void export_grader(const struct grader *g, struct strmap *genes, struct strbuf *out)
-{
-	int i;
-
-	switch (g->type) {
-	case G_GENE_RANK: {
-		struct strbuf conf = STRBUF_INIT, aliases = STRBUF_INIT, src = STRBUF_INIT;
-		struct strbuf lit = STRBUF_INIT;
-		const char *p, *hole;
-
-		strbuf_addstr(&conf, "{\"input\":");
-		json_put_str(&conf, g->input);
-		strbuf_addstr(&conf, ",\"text_input\":");
-		json_put_str(&conf, g->text_input);
-		strbuf_addstr(&conf, ",\"reference\":");
-		json_put_str(&conf, g->reference);
-		strbuf_addf(&conf, ",\"max_list\":%d,\"curve\":\"%s\",\"decay\":", g->max_list,
-			    g->curve == C_LINEAR ? "linear" : g->curve == C_EXPONENTIAL ? "exponential" :
-			    "reciprocal");
-		json_put_fixed(&conf, g->decay, 6);
-		strbuf_addch(&conf, '}');
-		alias_table(genes, &aliases);
-		for (p = export_py; (hole = strchr(p, '%')); ) {
-			strbuf_add(&src, p, (size_t)(hole - p));
-			strbuf_reset(&lit);
-			if (!strncmp(hole, "%CONF%", 6)) {
-				json_put_strn(&lit, conf.buf, conf.len);
-				p = hole + 6;
-			} else if (!strncmp(hole, "%ALIASES%", 9)) {
-				json_put_strn(&lit, aliases.buf, aliases.len);
-				p = hole + 9;
-			} else {
-				strbuf_addch(&lit, '%');
-				p = hole + 1;
-			}
-			strbuf_add(&src, lit.buf, lit.len);
-		}
-		strbuf_addstr(&src, p);
-		if (src.len > 256 * 1024)
-			die(RFT_EX_DATA, "the exported python source is %zu bytes, over OpenAI's 256 kB; "
-			    "export for a smaller dataset", src.len);
-		strbuf_addstr(out, "{\"type\":\"python\",\"name\":");
-		json_put_str(out, g->name);
-		strbuf_addstr(out, ",\"source\":");
-		json_put_strn(out, src.buf, src.len);
-		strbuf_addch(out, '}');
-		strbuf_release(&conf);
-		strbuf_release(&aliases);
-		strbuf_release(&src);
-		strbuf_release(&lit);
-		break;
-	}
-	case G_STRING_CHECK:
-		export_head(out, "string_check", g);
-		strbuf_addf(out, ",\"operation\":\"%s\"}", g->op == OP_EQ ? "eq" : g->op == OP_NE ? "ne" :
-			    g->op == OP_LIKE ? "like" : "ilike");
-		break;
-	case G_TEXT_SIMILARITY:
-		export_head(out, "text_similarity", g);
-		strbuf_addstr(out, ",\"evaluation_metric\":\"fuzzy_match\",\"pass_threshold\":");
-		json_put_fixed(out, g->pass_threshold, 6);
-		strbuf_addch(out, '}');
-		break;
-	case G_PYTHON:
-		strbuf_addstr(out, "{\"type\":\"python\",\"name\":");
-		json_put_str(out, g->name);
-		strbuf_addstr(out, ",\"source\":");
-		json_put_str(out, g->source);
-		strbuf_addch(out, '}');
-		break;
-	case G_MULTI:
-		strbuf_addstr(out, "{\"type\":\"multi\",\"name\":");
-		json_put_str(out, g->name);
-		strbuf_addstr(out, ",\"graders\":{");
-		for (i = 0; i < g->nsubs; i++) {
-			if (i)
-				strbuf_addch(out, ',');
-			json_put_str(out, g->sub_names[i]);
-			strbuf_addch(out, ':');
-			export_grader(g->subs[i], genes, out);
-		}
-		strbuf_addstr(out, "},\"calculate_output\":");
-		json_put_str(out, g->calc_text);
-		strbuf_addch(out, '}');
-		break;
-	}
-}
-
 /* ------------------------------------------------------------------ main */
 
 enum { OPT_GRADER = 256, OPT_HGNC, OPT_REJECTS, OPT_SKIP_BAD, OPT_STATS, OPT_VALIDATE,
@@ -380,7 +250,7 @@ static int export(const struct grader *g)
 {
 	struct strmap genes = STRMAP_INIT;
 	struct rft_output out;
-	struct strbuf sb = STRBUF_INIT;
+	struct strbuf sb = STRBUF_INIT, err = STRBUF_INIT;
 
 	if (opt.dataset) {
 		char *paths[1] = { (char *)opt.dataset };
@@ -403,12 +273,14 @@ static int export(const struct grader *g)
 		}
 		rft_records_release(&r);
 	}
-	export_grader(g, &genes, &sb);
+	if (grader_export_openai(g, &genes, &sb, &err) < 0)
+		die(RFT_EX_DATA, "%s", err.buf);
 	strbuf_addch(&sb, '\n');
 	if (rft_output_open(&out, opt.export_openai) < 0)
 		return RFT_EX_IOERR;
 	rft_output_write(&out, sb.buf, sb.len);
 	strbuf_release(&sb);
+	strbuf_release(&err);
 	strmap_release(&genes);
 	return rft_output_commit(&out) < 0 ? RFT_EX_IOERR : RFT_EX_OK;
 }

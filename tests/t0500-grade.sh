@@ -92,6 +92,21 @@ test_expect_success '--export-openai: gene_rank becomes a python grader under 25
 	test "$(jq -r .calculate_output exported-multi.json)" = "$(jq -r .calculate_output "$TD/grade/multi.json")"
 '
 if command -v python3 >/dev/null 2>&1; then
+test_expect_success '--export-openai is a round trip: what an export loads exports the same, and grades the same (python3 runs the exported sources)' '
+	n=0 &&
+	for f in "$TD"/grade/*.json default; do
+		case $f in */bad-*|*/python-bad.json) continue ;; esac
+		if test "$f" = default; then g=; else g="-g $f"; fi &&
+		rft-grade $g --export-openai e1.json --dataset "$S" &&
+		rft-grade -g e1.json --export-openai e2.json --dataset "$S" &&
+		test_cmp e1.json e2.json &&
+		if test "$f" != default && ! grep -q gene_rank "$f" && ! grep -q "\"python\"" "$f"; then
+			rft-grade $g "$S" > g1 && rft-grade -g e1.json "$S" > g2 && test_cmp g1 g2
+		fi &&
+		n=$((n + 1)) || exit 1
+	done &&
+	test $n -ge 7
+'
 test_expect_success 'the exported python grader gives the C grader'"'"'s reward on every line' '
 	rft-grade "$S" "$TD/grade/edges.jsonl" | jq -c "[.id, .grade.reward]" > c.rewards &&
 	python3 - exported.json "$S" "$TD/grade/edges.jsonl" > py.rewards <<PY &&

@@ -71,40 +71,8 @@ struct grader_env {
 /* the values grade_line_spans reads (indexes of grader_span_paths) */
 enum { GS_SAMPLE, GS_GRADE, GS_ERROR, GS_ERROR_MESSAGE, GS_INPUT, GS_TEXT, GS_REFERENCE, GS_RANKING, GS_N };
 
-enum gtype { G_GENE_RANK, G_STRING_CHECK, G_TEXT_SIMILARITY, G_MULTI, G_PYTHON };
-enum curve { C_RECIPROCAL, C_LINEAR, C_EXPONENTIAL };
-/* genes a sample scores equally: each takes the worst rank of its tie
- * (PhEval's rule, the default), or its place in the list */
-enum ties { TIES_WORST, TIES_LIST };
-enum strop { OP_EQ, OP_NE, OP_LIKE, OP_ILIKE };
-
-struct expr;
-struct pyworker;
-
-struct grader {
-	enum gtype type;
-	char *name;
-	char *input, *reference;      /* templates */
-	char *text_input;             /* gene_rank: fallback template */
-	enum strop op;
-	int max_list;
-	enum curve curve;
-	double decay;
-	enum ties ties;
-	double pass_threshold;
-	struct grader **subs;         /* multi */
-	char **sub_names;
-	int nsubs;
-	struct expr *calc;
-	char *calc_text;
-	char *source;                 /* python */
-	struct pyworker *py;
-	char *span_paths[GS_N];       /* gene_rank: what grade_line_spans reads */
-	char *put_head;               /* grade_put's {"name":NAME,"reward": */
-	size_t put_headlen;
-	int has_spans;
-	const struct grader_env *env; /* borrowed */
-};
+/* opaque: its fields are the grader module's (common/grader/internal.h) */
+struct grader;
 
 /* A grader from its JSON; NULL with "WHERE: what" in err. */
 struct grader *grader_load(struct json_object *o, const char *where, const struct grader_env *env,
@@ -115,6 +83,17 @@ struct grader *grader_load_file(const char *path, const struct grader_env *env);
 void grader_free(struct grader *g);
 /* 1 if g or one of its sub-graders is a python grader */
 int grader_uses_python(const struct grader *g);
+/*
+ * Append g as OpenAI's fine-tuning API takes it (one JSON object, no
+ * newline): each type's export is the inverse of its load, so exporting
+ * what an export loads gives the same text.  gene_rank is exported as a
+ * python grader running gene_rank.py, with the names env->hgnc resolves to
+ * one of genes' HGNC ids (a set of "HGNC:n" keys) as its alias table.
+ * 0, or -1 with the reason in err (the python source over OpenAI's 256 kB).
+ */
+struct strmap;
+int grader_export_openai(const struct grader *g, const struct strmap *genes, struct strbuf *out,
+			 struct strbuf *err);
 
 void grade_result_init(struct grade_result *r);
 void grade_result_release(struct grade_result *r);

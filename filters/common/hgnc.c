@@ -188,21 +188,9 @@ void hgnc_release(struct hgnc *h)
 	memset(h, 0, sizeof(*h));
 }
 
-long hgnc_resolve(const struct hgnc *h, const char *name, enum hgnc_how *how)
+/* the gene of name slot s by the resolution rule (hgnc.h), or -1 */
+static long slot_gene(const struct hgnc *h, long s, enum hgnc_how *how)
 {
-	char up[128];
-	size_t i;
-	long s;
-
-	*how = HGNC_UNKNOWN;
-	for (i = 0; name[i] && i + 1 < sizeof(up); i++)
-		up[i] = (char)toupper((unsigned char)name[i]);
-	if (name[i] || i == 0)
-		return -1;
-	up[i] = '\0';
-	s = strmap_get(&h->names, up);
-	if (s < 0)
-		return -1;
 	if (h->approved[s] >= 0) {
 		*how = HGNC_APPROVED;
 		return h->approved[s];
@@ -219,9 +207,41 @@ long hgnc_resolve(const struct hgnc *h, const char *name, enum hgnc_how *how)
 		*how = HGNC_ALIAS;
 		return h->alias[s];
 	}
-	if (h->alias[s] == -2)
-		*how = HGNC_AMBIGUOUS;
+	*how = h->alias[s] == -2 ? HGNC_AMBIGUOUS : HGNC_UNKNOWN;
 	return -1;
+}
+
+long hgnc_resolve(const struct hgnc *h, const char *name, enum hgnc_how *how)
+{
+	char up[128];
+	size_t i;
+	long s;
+
+	*how = HGNC_UNKNOWN;
+	for (i = 0; name[i] && i + 1 < sizeof(up); i++)
+		up[i] = (char)toupper((unsigned char)name[i]);
+	if (name[i] || i == 0)
+		return -1;
+	up[i] = '\0';
+	s = strmap_get(&h->names, up);
+	if (s < 0)
+		return -1;
+	return slot_gene(h, s, how);
+}
+
+int hgnc_foreach_name(const struct hgnc *h, int (*fn)(void *arg, const char *name, long gene), void *arg)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < h->names.n; i++) {
+		enum hgnc_how how;
+		long g = slot_gene(h, (long)i, &how);
+
+		if (g >= 0 && (rc = fn(arg, strmap_key(&h->names, (long)i), g)) != 0)
+			return rc;
+	}
+	return 0;
 }
 
 /* ------------------------------------------------- the name rule

@@ -48,13 +48,18 @@ void hgnc_release(struct hgnc *h);
 
 /* Resolve one name as written; gene index or -1 (*how says why). */
 long hgnc_resolve(const struct hgnc *h, const char *name, enum hgnc_how *how);
+/* Every name of the table that resolves to one gene (hgnc_resolve's rule:
+ * ambiguous names are left out), in the table's order, with that gene:
+ * fn(arg, NAME in upper case, gene); a non-zero return of fn stops the walk
+ * and is returned, else 0. */
+int hgnc_foreach_name(const struct hgnc *h, int (*fn)(void *arg, const char *name, long gene), void *arg);
 /* Like hgnc_resolve, by the name rule below. */
 long hgnc_resolve_text(const struct hgnc *h, const char *text, enum hgnc_how *how);
 
 /*
  * The name rule (man/rft-grade.1, NAME MATCHING), shared by everything that
  * reads gene names people and models write, and mirrored line for line by
- * the python rft-grade exports (filters/common/gene_rank.py).
+ * the python rft-grade exports (filters/common/grader/gene_rank.py).
  *
  * gene_name_ws: the byte length of the white-space character at p (before
  * end), or 0: ASCII's (\t \n \v \f \r, space) and U+0085 U+00A0 U+1680

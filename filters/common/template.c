@@ -1,5 +1,6 @@
 #include "template.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -980,4 +981,174 @@ struct json_object *rft_tpl_lookup(struct json_object *o, const char *path, size
 			return NULL;
 	}
 	return o;
+}
+
+/* ------------------------------------------- references in any text */
+
+/* a reference's path into out (len + 1 bytes): no spaces, a[0] as a.0; its length */
+static size_t ref_path(const char *ref, size_t len, char *out)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		if (ref[i] == '[')
+			out[n++] = '.';
+		else if (ref[i] != ']' && !isspace((unsigned char)ref[i]))
+			out[n++] = ref[i];
+	}
+	out[n] = '\0';
+	return n;
+}
+
+/* the root path[0..] starts with ("ROOT" then '.' or the end), or NULL;
+ * *hidden when what follows is one of the root's hidden members */
+static const struct rft_tpl_root *ref_root(const char *path, const struct rft_tpl_root *roots, size_t nroots,
+					   int *hidden)
+{
+	size_t i, j, rl;
+
+	*hidden = 0;
+	for (i = 0; i < nroots; i++) {
+		rl = strlen(roots[i].name);
+		if (strncmp(path, roots[i].name, rl) || (path[rl] != '.' && path[rl]))
+			continue;
+		for (j = 0; roots[i].hidden && roots[i].hidden[j]; j++) {
+			size_t hl = strlen(roots[i].hidden[j]);
+
+			if (path[rl] == '.' && !strncmp(path + rl + 1, roots[i].hidden[j], hl) &&
+			    (!path[rl + 1 + hl] || path[rl + 1 + hl] == '.'))
+				*hidden = 1;
+		}
+		return &roots[i];
+	}
+	return NULL;
+}
+
+/* one reference: its value (borrowed; NULL for a null member), *found
+ * when it resolves (a member that is there and null does) */
+static struct json_object *resolve_ref(const char *ref, size_t len, const struct rft_tpl_root *roots,
+				       size_t nroots, int *found)
+{
+	char small[256], *path = len < sizeof(small) ? small : emalloc(len + 1);
+	struct json_object *v = NULL, *root;
+	const struct rft_tpl_root *rt;
+	size_t i, n = ref_path(ref, len, path), depth;
+	int hidden;
+
+	*found = 0;
+	rt = ref_root(path, roots, nroots, &hidden);
+	if (!rt || hidden)
+		goto out;
+	root = rt->value;
+	i = strlen(rt->name);
+	if (!path[i]) {
+		*found = root != NULL;
+		v = root;
+		goto out;
+	}
+	v = rft_tpl_lookup(root, path + i + 1, n - i - 1, &depth);
+	*found = v != NULL;
+	if (!v) {
+		/* a member that is there and null resolves (to null) */
+		const char *last = strrchr(path + i, '.');
+		struct json_object *parent = last > path + i ?
+			rft_tpl_lookup(root, path + i + 1, (size_t)(last - path - i - 1), &depth) :
+			root;
+
+		*found = parent && json_object_is_type(parent, json_type_object) &&
+			json_object_object_get_ex(parent, last + 1, NULL);
+	}
+out:
+	if (path != small)
+		free(path);
+	return v;
+}
+
+int rft_tpl_subst(const char *text, const struct rft_tpl_root *roots, size_t nroots, struct strbuf *out,
+		  struct json_object **whole, struct strbuf *err)
+{
+	const char *p = text, *o;
+
+	if (whole)
+		*whole = NULL;
+	while ((o = strstr(p, "{{"))) {
+		const char *c = strstr(o + 2, "}}"), *s = o + 2, *e;
+		struct json_object *v;
+		int found;
+
+		if (!c)
+			break;
+		while (s < c && isspace((unsigned char)*s))
+			s++;
+		for (e = c; e > s && isspace((unsigned char)e[-1]); e--)
+			;
+		strbuf_add(out, p, (size_t)(o - p));
+		v = resolve_ref(s, (size_t)(e - s), roots, nroots, &found);
+		if (!found) {
+			strbuf_addf(err, "{{%.*s}} does not resolve", (int)(e - s), s);
+			return -1;
+		}
+		if (whole && o == text && !c[2] && v) {
+			/* the value itself is wanted: no need to write it out */
+			*whole = v;
+			return 0;
+		}
+		if (v && json_object_is_type(v, json_type_string))
+			strbuf_add(out, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+		else if (v)
+			json_put_value(out, v);
+		p = c + 2;
+	}
+	strbuf_addstr(out, p);
+	return 0;
+}
+
+int rft_tpl_check_refs(const char *text, const struct rft_tpl_root *roots, size_t nroots, struct strbuf *err)
+{
+	const char *p = text, *o;
+	size_t i;
+
+	while (text && (o = strstr(p, "{{"))) {
+		const char *c = strstr(o + 2, "}}"), *s = o + 2;
+
+		if (!c) {
+			strbuf_addstr(err, "'{{' without '}}'");
+			return -1;
+		}
+		while (s < c && isspace((unsigned char)*s))
+			s++;
+		for (i = 0; i < nroots && strncmp(s, roots[i].name, strlen(roots[i].name)); i++)
+			;
+		if (i == nroots) {
+			strbuf_addf(err, "{{%.*s}} is ", (int)(c - s), s);
+			for (i = 0; i < nroots; i++)
+				strbuf_addf(err, "%s%s.*", i ? " nor " : nroots > 1 ? "neither " : "not ",
+					    roots[i].name);
+			return -1;
+		}
+		p = c + 2;
+	}
+	return 0;
+}
+
+char *rft_tpl_one_ref(const char *text, const struct rft_tpl_root *roots, size_t nroots, size_t *which)
+{
+	const struct rft_tpl_root *rt;
+	const char *c;
+	char *p;
+	size_t rl;
+	int hidden;
+
+	if (strncmp(text, "{{", 2) || !(c = strstr(text + 2, "}}")) || c[2])
+		return NULL;
+	p = emalloc((size_t)(c - text));
+	ref_path(text + 2, (size_t)(c - text - 2), p);
+	rt = ref_root(p, roots, nroots, &hidden);
+	if (!rt || hidden || !p[rl = strlen(rt->name)]) {
+		free(p);
+		return NULL;
+	}
+	memmove(p, p + rl + 1, strlen(p + rl + 1) + 1);
+	*which = (size_t)(rt - roots);
+	return p;
 }

@@ -98,4 +98,32 @@ void rft_tpl_refs(const char *text, const char *root,
 struct json_object *rft_tpl_lookup(struct json_object *o, const char *path, size_t len,
 				   size_t *depth);
 
+/*
+ * Grader references: "{{ ROOT.path }}" anywhere in a text, ROOT one of the
+ * roots given (OpenAI's graders: item and sample), the path by dots or
+ * brackets ("sample.output_json.genes[0]" is "sample.output_json.genes.0"),
+ * spaces inside ignored; no sections, no fallbacks (rft-grade(1)).
+ */
+struct rft_tpl_root {
+	const char *name;            /* "item" */
+	struct json_object *value;   /* borrowed; NULL: the root itself does not resolve */
+	const char *const *hidden;   /* NULL-terminated members of value that do not resolve, or NULL */
+};
+/*
+ * Append text with every reference replaced by its value (strings as they
+ * are, anything else as compact JSON) to out.  With whole, a text that is
+ * exactly one reference to a value gives that value (borrowed) in *whole
+ * and appends nothing.  0, or -1 with "{{ref}} does not resolve" in err
+ * (a member that is there and null resolves, to nothing).
+ */
+int rft_tpl_subst(const char *text, const struct rft_tpl_root *roots, size_t nroots, struct strbuf *out,
+		  struct json_object **whole, struct strbuf *err);
+/* Every '{{' of text closed and starting with a root's name: 0, or -1
+ * with "'{{' without '}}'" or "{{x}} is neither item.* nor sample.*" in err. */
+int rft_tpl_check_refs(const char *text, const struct rft_tpl_root *roots, size_t nroots, struct strbuf *err);
+/* When text is exactly one reference to a path below a root that is not
+ * hidden, that path after "ROOT." (malloc'd, as rft_tpl_subst reads it)
+ * and the root's index in *which; else NULL. */
+char *rft_tpl_one_ref(const char *text, const struct rft_tpl_root *roots, size_t nroots, size_t *which);
+
 #endif

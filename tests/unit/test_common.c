@@ -13,6 +13,7 @@
 #include <zlib.h>
 
 #include "common/grader.h"
+#include "common/hgnc.h"
 #include "common/input.h"
 #include "common/json.h"
 #include "common/output.h"
@@ -20,6 +21,7 @@
 #include "common/records.h"
 #include "common/sha256.h"
 #include "common/stats.h"
+#include "common/template.h"
 #include "common/strbuf.h"
 #include "common/util.h"
 
@@ -1049,6 +1051,98 @@ out:
 	strbuf_release(&line);
 }
 
+/* hgnc_foreach_name: every name that resolves to one gene, with it */
+struct name_walk {
+	const struct hgnc *h;
+	struct strbuf seen;
+	int n, stop_at;
+};
+
+static int walk_name(void *arg, const char *name, long gene)
+{
+	struct name_walk *w = arg;
+	enum hgnc_how how;
+
+	if (hgnc_resolve(w->h, name, &how) != gene)
+		strbuf_addf(&w->seen, "[%s does not resolve so]", name);
+	strbuf_addf(&w->seen, "%s=%s ", name, hgnc_symbol(w->h, gene));
+	return ++w->n == w->stop_at ? 7 : 0;
+}
+
+static void test_hgnc_names(void)
+{
+	static const char table[] =
+		"hgnc_id\tsymbol\tprev_symbol\talias_symbol\n"
+		"HGNC:1\tAaa\tOLD\t\"SHARED|only1\"\n"
+		"HGNC:2\tBBB\tAAA\tSHARED\n"
+		"HGNC:3\tCCC\tOLD2|old3\t\n";
+	char *path = path_in_tmp("hgnc.txt");
+	struct hgnc h;
+	struct strbuf err = STRBUF_INIT;
+	struct name_walk w = { &h, STRBUF_INIT, 0, 0 };
+	int rc;
+
+	memset(&h, 0, sizeof(h));
+	write_file(path, table, sizeof(table) - 1);
+	if (hgnc_load(&h, path, &err) < 0)
+		die(70, "%s", err.buf);
+	rc = hgnc_foreach_name(&h, walk_name, &w);
+	CHECK(rc == 0 && !strcmp(w.seen.buf, "AAA=Aaa OLD=Aaa ONLY1=Aaa BBB=BBB CCC=CCC OLD2=CCC OLD3=CCC "),
+	      "hgnc: foreach_name gives every unambiguous name with its gene, as hgnc_resolve does");
+	strbuf_reset(&w.seen);
+	w.n = 0;
+	w.stop_at = 2;
+	rc = hgnc_foreach_name(&h, walk_name, &w);
+	CHECK(rc == 7 && w.n == 2, "hgnc: foreach_name stops at fn's first non-zero return and gives it");
+	strbuf_release(&w.seen);
+	strbuf_release(&err);
+	hgnc_release(&h);
+	unlink(path);
+	free(path);
+}
+
+/* rft_tpl_subst and friends: grader references against named roots */
+static void test_tpl_refs(void)
+{
+	static const char *const hidden[] = { "secret", NULL };
+	struct json_object *a = json_tokener_parse("{\"x\":[1,{\"y\":\"s\",\"n\":null}],\"secret\":1}");
+	struct json_object *b = json_tokener_parse("{\"t\":\"text\"}");
+	struct rft_tpl_root roots[2] = { { "a", a, hidden }, { "b", b, NULL } };
+	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+	struct json_object *whole = NULL;
+	size_t which = 9;
+	char *p;
+	int rc;
+
+	rc = rft_tpl_subst("<{{ a.x[1].y }}|{{a.x.0}}|{{b}}|{{a.x[1].n}}>", roots, 2, &out, NULL, &err);
+	CHECK(rc == 0 && !strcmp(out.buf, "<s|1|{\"t\":\"text\"}|>"),
+	      "template: references by dots and brackets, strings as they are, JSON otherwise, null as nothing");
+	strbuf_reset(&out);
+	rc = rft_tpl_subst("{{ b.t }}", roots, 2, &out, &whole, &err);
+	CHECK(rc == 0 && whole == json_object_object_get(b, "t") && out.len == 0,
+	      "template: a text that is one reference gives the value itself");
+	rc = rft_tpl_subst("{{a.secret}}", roots, 2, &out, NULL, &err);
+	CHECK(rc < 0 && !strcmp(err.buf, "{{a.secret}} does not resolve"), "template: a hidden member does not resolve");
+	strbuf_reset(&err);
+	rc = rft_tpl_subst("x {{c.t}}", roots, 2, &out, NULL, &err);
+	CHECK(rc < 0 && !strcmp(err.buf, "{{c.t}} does not resolve"), "template: an unknown root does not resolve");
+	strbuf_reset(&err);
+	rc = rft_tpl_check_refs("{{a.x}} {{ c }}", roots, 2, &err);
+	CHECK(rc < 0 && !strcmp(err.buf, "{{c }} is neither a.* nor b.*"), "template: check_refs names the roots");
+	strbuf_reset(&err);
+	rc = rft_tpl_check_refs("{{a.x", roots, 2, &err);
+	CHECK(rc < 0 && !strcmp(err.buf, "'{{' without '}}'"), "template: check_refs finds an unclosed reference");
+	p = rft_tpl_one_ref("{{ b.t.u }}", roots, 2, &which);
+	CHECK(p && !strcmp(p, "t.u") && which == 1, "template: one_ref gives the path below its root");
+	free(p);
+	CHECK(!rft_tpl_one_ref("{{a.secret.z}}", roots, 2, &which) && !rft_tpl_one_ref("{{a}}", roots, 2, &which) &&
+	      !rft_tpl_one_ref("{{a.x}} ", roots, 2, &which), "template: one_ref refuses hidden paths, bare roots, more text");
+	strbuf_release(&out);
+	strbuf_release(&err);
+	json_object_put(a);
+	json_object_put(b);
+}
+
 int main(void)
 {
 	rft_init("test-common");
@@ -1072,6 +1166,8 @@ int main(void)
 	test_below_fixed();
 	test_sha256();
 	test_rankmodel();
+	test_hgnc_names();
+	test_tpl_refs();
 	rmdir(tmpdir);
 	return rft_finish(failed ? 1 : 0);
 }

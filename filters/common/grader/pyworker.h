@@ -23,7 +23,7 @@
 
 #include <json.h>
 
-#include "strbuf.h"
+#include "../strbuf.h"
 
 struct grader_env;
 struct pyworker;

@@ -42,9 +42,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "grader.h"
-#include "json.h"
-#include "util.h"
+#include "../grader.h"
+#include "../json.h"
+#include "../util.h"
 
 /* The driver: reads the source, then one request a line, from fd 3. */
 static const char driver[] =
