@@ -284,7 +284,9 @@ static void export_grader(const struct grader *g, struct strmap *genes, struct s
 		break;
 	case G_TEXT_SIMILARITY:
 		export_head(out, "text_similarity", g);
-		strbuf_addstr(out, ",\"evaluation_metric\":\"fuzzy_match\",\"pass_threshold\":");
+		strbuf_addstr(out, ",\"evaluation_metric\":");
+		json_put_str(out, g->metric);
+		strbuf_addstr(out, ",\"pass_threshold\":");
 		json_put_fixed(out, g->pass_threshold, 6);
 		strbuf_addch(out, '}');
 		break;

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "grader.h"
+#include "grader/textsim.h"
 #include "input.h"
 #include "json.h"
 #include "pyworker.h"
@@ -1594,9 +1595,9 @@ static void grade_text(const struct grader *g, struct json_object *item,
 		default: yes = contains(in.buf, ref.buf, 1); break;
 		}
 		r->reward = yes;
-	} else if ((r->reward = grade_fuzzy_ratio(in.buf, ref.buf)) < 0) {
-		grade_fail(r, GRADE_ERR_OTHER, "fuzzy_match: the texts are too long to compare (%zu and %zu bytes)",
-			   in.len, ref.len);
+	} else if ((r->reward = g->metric_fn ? g->metric_fn(in.buf, ref.buf) : grade_fuzzy_ratio(in.buf, ref.buf)) < 0) {
+		grade_fail(r, GRADE_ERR_OTHER, "%s: the texts are too long to compare (%zu and %zu bytes)",
+			   g->metric, in.len, ref.len);
 	}
 	strbuf_release(&in);
 	strbuf_release(&ref);
@@ -1839,10 +1840,11 @@ struct grader *grader_load(struct json_object *o, const char *where, const struc
 
 			g->type = G_TEXT_SIMILARITY;
 			s = str_member(o, "evaluation_metric", NULL, here.buf, err);
-			if (!s || strcmp(s, "fuzzy_match") != 0) {
+			g->metric = "fuzzy_match";
+			if (!s || (strcmp(s, "fuzzy_match") != 0 && !(g->metric_fn = textsim_metric(s, &g->metric)))) {
 				if (!err->len)
-					strbuf_addf(err, "%s: evaluation_metric '%s' is not supported here "
-						    "(fuzzy_match is)", here.buf, s ? s : "(none)");
+					strbuf_addf(err, "%s: evaluation_metric '%s' is not supported here (fuzzy_match, "
+						    "bleu, gleu, rouge_1 to rouge_5 and rouge_l are)", here.buf, s ? s : "(none)");
 				goto bad;
 			}
 			g->pass_threshold = t ? json_object_get_double(t) : 0;

@@ -92,6 +92,8 @@ struct grader {
 	double decay;
 	enum ties ties;
 	double pass_threshold;
+	const char *metric;           /* text_similarity: evaluation_metric (static) */
+	double (*metric_fn)(const char *hyp, const char *ref); /* NULL: fuzzy_match */
 	struct grader **subs;         /* multi */
 	char **sub_names;
 	int nsubs;
