@@ -9,6 +9,7 @@
 #include "../json.h"
 #include "../util.h"
 #include "internal.h"
+#include "textsim.h"
 
 /* ----------------------------------------------- string_check, similarity */
 
@@ -142,28 +143,55 @@ out:
 
 /* ------------------------------------------------------------ metrics */
 
-static double fuzzy_match(const char *in, size_t inlen, const char *ref, size_t reflen, struct grade_result *r)
+/* a metric's score, or other_error when it found the texts too long (-1) */
+static double scored(const char *metric, double v, size_t inlen, size_t reflen, struct grade_result *r)
 {
-	double ratio = grade_fuzzy_ratio(in, ref);
-
-	if (ratio < 0) {
-		grade_fail(r, GRADE_ERR_OTHER, "fuzzy_match: the texts are too long to compare (%zu and %zu bytes)",
-			   inlen, reflen);
+	if (v < 0) {
+		grade_fail(r, GRADE_ERR_OTHER, "%s: the texts are too long to compare (%zu and %zu bytes)",
+			   metric, inlen, reflen);
 		return 0;
 	}
-	return ratio;
+	return v;
 }
 
+/* a row's function: NAME's score of in against ref by EXPR (in, ref in scope) */
+#define METRIC(fn, name, expr)                                                                   \
+	static double fn(const char *in, size_t inlen, const char *ref, size_t reflen,           \
+			 struct grade_result *r)                                                  \
+	{                                                                                         \
+		return scored(name, expr, inlen, reflen, r);                                      \
+	}
+METRIC(fuzzy_match, "fuzzy_match", grade_fuzzy_ratio(in, ref))
+METRIC(bleu, "bleu", rft_bleu(in, ref))
+METRIC(gleu, "gleu", rft_gleu(in, ref))
+METRIC(rouge_1, "rouge_1", rft_rouge_n(in, ref, 1))
+METRIC(rouge_2, "rouge_2", rft_rouge_n(in, ref, 2))
+METRIC(rouge_3, "rouge_3", rft_rouge_n(in, ref, 3))
+METRIC(rouge_4, "rouge_4", rft_rouge_n(in, ref, 4))
+METRIC(rouge_5, "rouge_5", rft_rouge_n(in, ref, 5))
+METRIC(rouge_l, "rouge_l", rft_rouge_l(in, ref))
+#undef METRIC
+
 /*
- * THE METRIC TABLE of text_similarity: {evaluation_metric, function}.  A
- * metric is a row here plus its function (text_metric_fn, internal.h); a
- * name not in the table is refused at load.
+ * THE METRIC TABLE of text_similarity: {evaluation_metric, function, what
+ * it needs at load}.  A metric is a row here plus its function
+ * (text_metric_fn, internal.h); a name not in the table is refused at load.
+ * textsim.c holds the n-gram metrics.
  */
 static const struct {
 	const char *name;
 	text_metric_fn fn;
+	int (*ready)(struct strbuf *why);   /* NULL: nothing to load */
 } metrics[] = {
-	{ "fuzzy_match", fuzzy_match },
+	{ "fuzzy_match", fuzzy_match, NULL },
+	{ "bleu", bleu, NULL },
+	{ "gleu", gleu, NULL },
+	{ "rouge_1", rouge_1, NULL },
+	{ "rouge_2", rouge_2, NULL },
+	{ "rouge_3", rouge_3, NULL },
+	{ "rouge_4", rouge_4, NULL },
+	{ "rouge_5", rouge_5, NULL },
+	{ "rouge_l", rouge_l, NULL },
 };
 #define NMETRICS (sizeof(metrics) / sizeof(*metrics))
 
@@ -264,6 +292,16 @@ int text_similarity_load(struct grader *g, struct json_object *o, const char *wh
 			strbuf_addstr(err, NMETRICS == 1 ? " is)" : " are)");
 		}
 		return -1;
+	}
+	if (metrics[i].ready) {
+		struct strbuf why = STRBUF_INIT;
+		int rc = metrics[i].ready(&why);
+
+		if (rc < 0)
+			strbuf_addf(err, "%s: evaluation_metric '%s': %s", here, s, why.buf);
+		strbuf_release(&why);
+		if (rc < 0)
+			return -1;
 	}
 	g->metric = metrics[i].fn;
 	g->metric_name = metrics[i].name;
