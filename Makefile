@@ -12,13 +12,15 @@ COMMON_SRC = filters/common/util.c filters/common/strbuf.c filters/common/input.
              filters/common/records.c filters/common/case.c \
              filters/common/strmap.c filters/common/stats.c filters/common/hgnc.c filters/common/template.c \
              filters/common/hpo.c filters/common/datafile.c filters/common/sha256.c \
-             filters/common/grader.c filters/common/pyworker.c filters/common/rankmodel.c
+             filters/common/grader.c filters/common/pyworker.c filters/common/rankmodel.c \
+             filters/common/grader/porter.c filters/common/grader/wordnet.c filters/common/grader/meteor.c
 COMMON_HDR = filters/common/util.h filters/common/strbuf.h filters/common/input.h \
              filters/common/json.h filters/common/output.h filters/common/opt.h \
              filters/common/records.h filters/common/case.h filters/common/exitcodes.h \
              filters/common/strmap.h filters/common/stats.h filters/common/hgnc.h filters/common/template.h \
              filters/common/hpo.h filters/common/datafile.h filters/common/sha256.h \
-             filters/common/grader.h filters/common/pyworker.h filters/common/rankmodel.h
+             filters/common/grader.h filters/common/pyworker.h filters/common/rankmodel.h \
+             filters/common/grader/porter.h filters/common/grader/wordnet.h filters/common/grader/meteor.h
 
 # BUILD names the object directory; the sanitizer build sets it to build/asan.
 # common/ is compiled once into $(BUILD)/librft.a, which every program links.
@@ -30,7 +32,7 @@ LIBRFT = $(BUILD)/librft.a
 all: $(PROGS)
 
 $(BUILD)/common/%.o: filters/common/%.c $(COMMON_HDR) config.mk
-	@mkdir -p $(BUILD)/common
+	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Ifilters -c -o $@ $<
 
 $(LIBRFT): $(COMMON_OBJ)

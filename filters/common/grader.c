@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "grader.h"
+#include "grader/meteor.h"
 #include "input.h"
 #include "json.h"
 #include "pyworker.h"
@@ -1594,6 +1595,10 @@ static void grade_text(const struct grader *g, struct json_object *item,
 		default: yes = contains(in.buf, ref.buf, 1); break;
 		}
 		r->reward = yes;
+	} else if (g->wordnet) {
+		if ((r->reward = rft_meteor(in.buf, ref.buf, g->wordnet)) < 0)
+			grade_fail(r, GRADE_ERR_OTHER, "meteor: the texts are too long to align (%zu and %zu bytes)",
+				   in.len, ref.len);
 	} else if ((r->reward = grade_fuzzy_ratio(in.buf, ref.buf)) < 0) {
 		grade_fail(r, GRADE_ERR_OTHER, "fuzzy_match: the texts are too long to compare (%zu and %zu bytes)",
 			   in.len, ref.len);
@@ -1839,10 +1844,19 @@ struct grader *grader_load(struct json_object *o, const char *where, const struc
 
 			g->type = G_TEXT_SIMILARITY;
 			s = str_member(o, "evaluation_metric", NULL, here.buf, err);
-			if (!s || strcmp(s, "fuzzy_match") != 0) {
+			if (s && !strcmp(s, "meteor")) {
+				/* WordNet now, or the grader is refused: never an exact-only METEOR */
+				struct strbuf why = STRBUF_INIT;
+
+				if (!(g->wordnet = rft_wordnet_get(&why)))
+					strbuf_addf(err, "%s: evaluation_metric 'meteor': %s", here.buf, why.buf);
+				strbuf_release(&why);
+				if (!g->wordnet)
+					goto bad;
+			} else if (!s || strcmp(s, "fuzzy_match") != 0) {
 				if (!err->len)
 					strbuf_addf(err, "%s: evaluation_metric '%s' is not supported here "
-						    "(fuzzy_match is)", here.buf, s ? s : "(none)");
+						    "(fuzzy_match and meteor are)", here.buf, s ? s : "(none)");
 				goto bad;
 			}
 			g->pass_threshold = t ? json_object_get_double(t) : 0;

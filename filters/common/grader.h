@@ -80,6 +80,7 @@ enum strop { OP_EQ, OP_NE, OP_LIKE, OP_ILIKE };
 
 struct expr;
 struct pyworker;
+struct rft_wordnet;
 
 struct grader {
 	enum gtype type;
@@ -92,6 +93,7 @@ struct grader {
 	double decay;
 	enum ties ties;
 	double pass_threshold;
+	const struct rft_wordnet *wordnet; /* text_similarity: meteor's WordNet (NULL: fuzzy_match) */
 	struct grader **subs;         /* multi */
 	char **sub_names;
 	int nsubs;
