@@ -4,6 +4,8 @@
   meteor-ref.py pairs            the generated text pairs, as rft-grade sample lines (deterministic)
   meteor-ref.py golden < PAIRS   "id<TAB>score" by nltk.translate.meteor_score.single_meteor_score
   meteor-ref.py porter < WORDS   "word<TAB>stem" by nltk.stem.porter.PorterStemmer()
+  meteor-ref.py wnpairs N        N pairs drawn from WordNet itself (live check of morphy,
+                                 the exception lists and the synonym sets; needs nltk)
   meteor-ref.py words            the word list for the Porter check: every word of the pairs
                                  and every single-word lemma of the WordNet index
 
@@ -143,11 +145,54 @@ def gen_pairs():
     return pairs
 
 
+def gen_wnpairs(n):
+    """pairs whose words come from WordNet: a lemma inflected (or an exception list's
+    inflected form) against lemma names of its synsets, stems and unrelated words"""
+    reader, root = wordnet()
+    rnd = random.Random(1919)
+    lemmas = {}
+    for pos in ("noun", "verb", "adj", "adv"):
+        with open(os.path.join(WN, "index." + pos), encoding="utf-8") as f:
+            lemmas[pos] = [l.split(" ", 1)[0] for l in f if not l.startswith(" ") and "_" not in l.split(" ", 1)[0]]
+    exc = []
+    for pos in ("noun", "verb", "adj", "adv"):
+        with open(os.path.join(WN, pos + ".exc"), encoding="utf-8") as f:
+            exc += [l.split()[0] for l in f if l.split()]
+    ends = ["", "s", "es", "ed", "ing", "er", "est", "ies", "men", "ly", "ness"]
+    pairs = []
+    for _ in range(n):
+        hyp, ref = [], []
+        for _ in range(rnd.randint(1, 6)):
+            pos = rnd.choice(("noun", "verb", "adj", "adv"))
+            w = rnd.choice(lemmas[pos])
+            r = rnd.random()
+            h = rnd.choice(exc) if r < 0.2 else (w + rnd.choice(ends) if r < 0.7 else w)
+            names = [l.name() for s in reader.synsets(w) for l in s.lemmas() if "_" not in l.name()]
+            t = rnd.random()
+            if names and t < 0.6:
+                o = rnd.choice(names)
+            elif t < 0.8:
+                o = w
+            else:
+                o = rnd.choice(lemmas[rnd.choice(("noun", "verb"))])
+            hyp.append(h)
+            ref.append(o)
+        if rnd.random() < 0.3:
+            rnd.shuffle(hyp)
+        pairs.append((" ".join(hyp), " ".join(ref)))
+    shutil.rmtree(root)
+    return pairs
+
+
 def main():
     what = sys.argv[1] if len(sys.argv) > 1 else ""
     if what == "pairs":
         for i, (h, r) in enumerate(gen_pairs()):
             print(json.dumps({"id": "p%04d" % i, "reference": r, "sample": {"output_text": h}},
+                             ensure_ascii=False))
+    elif what == "wnpairs":
+        for i, (h, r) in enumerate(gen_wnpairs(int(sys.argv[2]))):
+            print(json.dumps({"id": "w%05d" % i, "reference": r, "sample": {"output_text": h}},
                              ensure_ascii=False))
     elif what == "golden":
         reader, root = wordnet()

@@ -77,6 +77,12 @@ if $PY -c "import nltk" 2> /dev/null && [ -f "${RFT_WORDNET_DIR:-/usr/share/word
 		$PY "$T/meteor-ref.py" golden < pairs > golden &&
 		close golden "$M/golden.tsv"
 	'
+	test_expect_success 'meteor live: 1,000 pairs drawn from WordNet (inflections, exception lists, synonyms) equal NLTK' '
+		$PY "$T/meteor-ref.py" wnpairs 1000 > wp &&
+		$PY "$T/meteor-ref.py" golden < wp > want &&
+		rft-grade -g meteor.json wp | jq -r "[.id, .grade.reward] | @tsv" > got &&
+		close want got
+	'
 	if [ $cc_ok = 1 ]; then
 		test_expect_success 'porter live: the words of the pairs and every one-word WordNet lemma stem as in NLTK' '
 			$PY "$T/meteor-ref.py" words > words &&
