@@ -222,21 +222,30 @@ static void stem_all(struct list *l)
 	}
 }
 
+struct name {
+	const char *s;
+	size_t len;
+};
+
 struct names {
-	const char **s;
-	size_t *len;
+	struct name *v;
 	size_t n, cap;
 };
 
+static int name_cmp(const void *x, const void *y)
+{
+	const struct name *a = x, *b = y;
+	int c = memcmp(a->s, b->s, a->len < b->len ? a->len : b->len);
+
+	return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
 static void names_push(struct names *nm, const char *s, size_t len)
 {
-	if (nm->n == nm->cap) {
-		nm->cap = nm->cap ? 2 * nm->cap : 64;
-		nm->s = erealloc(nm->s, nm->cap * sizeof(*nm->s));
-		nm->len = erealloc(nm->len, nm->cap * sizeof(*nm->len));
-	}
-	nm->s[nm->n] = s;
-	nm->len[nm->n++] = len;
+	if (nm->n == nm->cap)
+		nm->v = erealloc(nm->v, (nm->cap = nm->cap ? 2 * nm->cap : 64) * sizeof(*nm->v));
+	nm->v[nm->n].s = s;
+	nm->v[nm->n++].len = len;
 }
 
 /* a lemma name: one without '_' joins the synonyms */
@@ -250,24 +259,25 @@ static void add_name(const char *s, size_t len, void *ctx)
 static void match_synonyms(struct align *a, struct list *h, struct list *r, const struct rft_wordnet *wn)
 {
 	struct names nm = { 0 };
-	size_t i, j, k;
+	size_t i, j;
 
 	for (i = h->n; i-- > 0;) {
 		nm.n = 0;
 		names_push(&nm, h->t[i].w, h->t[i].len);   /* the word itself, '_' or not */
 		rft_wordnet_lemma_names(wn, h->t[i].w, h->t[i].len, add_name, &nm);
+		/* a set: sorted once, each reference word looked up (a word of
+		 * many senses has hundreds of names) */
+		qsort(nm.v, nm.n, sizeof(*nm.v), name_cmp);
 		for (j = r->n; j-- > 0;) {
-			for (k = 0; k < nm.n; k++)
-				if (nm.len[k] == r->t[j].len && !memcmp(nm.s[k], r->t[j].w, nm.len[k]))
-					break;
-			if (k < nm.n) {
+			struct name key = { r->t[j].w, r->t[j].len };
+
+			if (bsearch(&key, nm.v, nm.n, sizeof(*nm.v), name_cmp)) {
 				take(a, h, i, r, j);
 				break;
 			}
 		}
 	}
-	free(nm.s);
-	free(nm.len);
+	free(nm.v);
 }
 
 static int by_hyp(const void *x, const void *y)
