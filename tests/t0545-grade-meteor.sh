@@ -37,6 +37,14 @@ test_expect_success 'meteor: no WordNet refuses the grader at load (78), naming 
 	RFT_WORDNET_DIR="$PWD/no-such-wordnet" test_must_fail 78 rft-grade -g meteor.json one > out 2> err &&
 	test ! -s out
 '
+test_expect_success 'meteor: a pair over 2^26 word pairs scores 0 with other_error, the next line is graded' '
+	words=$(yes w | head -n 8193 | tr "\n" " ") &&
+	jq -nc --arg t "$words" "{reference: \$t, sample: {output_text: \$t}}" > long &&
+	echo "{\"reference\":\"a cat\",\"sample\":{\"output_text\":\"a cat\"}}" >> long &&
+	rft-grade -g meteor.json long | jq -c "[.grade.reward, .grade.errors.other_error, (.grade.message // \"\")]" > got &&
+	sed -n 1p got | grep -q "^\[0,true,\"meteor: the texts are too long" &&
+	test "$(sed -n 2p got)" = "[0.9375,false,\"\"]"
+'
 if [ -f /usr/share/wordnet/index.noun ]; then
 	test_expect_success 'meteor: a damaged WordNet index is refused at load with its file:line' '
 		mkdir wn && for f in /usr/share/wordnet/*.*; do ln -s "$f" wn/; done &&
