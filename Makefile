@@ -16,6 +16,7 @@ COMMON_SRC = filters/common/util.c filters/common/strbuf.c filters/common/input.
              filters/common/grader/gene_rank.c filters/common/grader/gene_spans.c \
              filters/common/grader/text.c filters/common/grader/python.c \
              filters/common/grader/pyworker.c filters/common/grader/textsim.c \
+             filters/common/grader/porter.c filters/common/grader/wordnet.c filters/common/grader/meteor.c \
              filters/common/rankmodel.c
 COMMON_HDR = filters/common/util.h filters/common/strbuf.h filters/common/input.h \
              filters/common/json.h filters/common/output.h filters/common/opt.h \
@@ -23,7 +24,8 @@ COMMON_HDR = filters/common/util.h filters/common/strbuf.h filters/common/input.
              filters/common/strmap.h filters/common/stats.h filters/common/hgnc.h filters/common/template.h \
              filters/common/hpo.h filters/common/datafile.h filters/common/sha256.h \
              filters/common/grader.h filters/common/grader/internal.h filters/common/grader/pyworker.h \
-             filters/common/grader/textsim.h filters/common/rankmodel.h
+             filters/common/grader/textsim.h filters/common/grader/porter.h filters/common/grader/wordnet.h \
+             filters/common/grader/meteor.h filters/common/rankmodel.h
 
 # BUILD names the object directory; the sanitizer build sets it to build/asan.
 # common/ is compiled once into $(BUILD)/librft.a, which every program links.

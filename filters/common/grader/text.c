@@ -9,7 +9,9 @@
 #include "../json.h"
 #include "../util.h"
 #include "internal.h"
+#include "meteor.h"
 #include "textsim.h"
+#include "wordnet.h"
 
 /* ----------------------------------------------- string_check, similarity */
 
@@ -170,13 +172,22 @@ METRIC(rouge_3, "rouge_3", rft_rouge_n(in, ref, 3))
 METRIC(rouge_4, "rouge_4", rft_rouge_n(in, ref, 4))
 METRIC(rouge_5, "rouge_5", rft_rouge_n(in, ref, 5))
 METRIC(rouge_l, "rouge_l", rft_rouge_l(in, ref))
+/* WordNet was read when the grader loaded (meteor_ready): here it is there */
+METRIC(meteor, "meteor", rft_meteor(in, ref, rft_wordnet_get(NULL)))
 #undef METRIC
+
+/* meteor needs WordNet: found at load, or the grader is refused (never an
+ * exact-and-stem-only METEOR) */
+static int meteor_ready(struct strbuf *why)
+{
+	return rft_wordnet_get(why) ? 0 : -1;
+}
 
 /*
  * THE METRIC TABLE of text_similarity: {evaluation_metric, function, what
  * it needs at load}.  A metric is a row here plus its function
  * (text_metric_fn, internal.h); a name not in the table is refused at load.
- * textsim.c holds the n-gram metrics.
+ * textsim.c holds the n-gram metrics, meteor.c METEOR.
  */
 static const struct {
 	const char *name;
@@ -186,6 +197,7 @@ static const struct {
 	{ "fuzzy_match", fuzzy_match, NULL },
 	{ "bleu", bleu, NULL },
 	{ "gleu", gleu, NULL },
+	{ "meteor", meteor, meteor_ready },
 	{ "rouge_1", rouge_1, NULL },
 	{ "rouge_2", rouge_2, NULL },
 	{ "rouge_3", rouge_3, NULL },
