@@ -12,13 +12,15 @@ COMMON_SRC = filters/common/util.c filters/common/strbuf.c filters/common/input.
              filters/common/records.c filters/common/case.c \
              filters/common/strmap.c filters/common/stats.c filters/common/hgnc.c filters/common/template.c \
              filters/common/hpo.c filters/common/datafile.c filters/common/sha256.c \
-             filters/common/grader.c filters/common/pyworker.c filters/common/rankmodel.c
+             filters/common/grader.c filters/common/pyworker.c filters/common/rankmodel.c \
+             filters/common/client.c filters/common/grader/model.c
 COMMON_HDR = filters/common/util.h filters/common/strbuf.h filters/common/input.h \
              filters/common/json.h filters/common/output.h filters/common/opt.h \
              filters/common/records.h filters/common/case.h filters/common/exitcodes.h \
              filters/common/strmap.h filters/common/stats.h filters/common/hgnc.h filters/common/template.h \
              filters/common/hpo.h filters/common/datafile.h filters/common/sha256.h \
-             filters/common/grader.h filters/common/pyworker.h filters/common/rankmodel.h
+             filters/common/grader.h filters/common/pyworker.h filters/common/rankmodel.h \
+             filters/common/client.h filters/common/grader/model.h
 
 # BUILD names the object directory; the sanitizer build sets it to build/asan.
 # common/ is compiled once into $(BUILD)/librft.a, which every program links.
@@ -30,7 +32,7 @@ LIBRFT = $(BUILD)/librft.a
 all: $(PROGS)
 
 $(BUILD)/common/%.o: filters/common/%.c $(COMMON_HDR) config.mk
-	@mkdir -p $(BUILD)/common
+	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Ifilters -c -o $@ $<
 
 $(LIBRFT): $(COMMON_OBJ)
@@ -55,8 +57,9 @@ $(BUILD)/gene_rank_py.h: filters/common/gene_rank.py
 $(BINDIR)/rft-grade: $(BUILD)/gene_rank_py.h
 $(BINDIR)/rft-grade: CPPFLAGS += -I$(BUILD)
 
-# filters with a library of their own (the asan build sets BINDIR too)
-$(BINDIR)/rft-call: LIBS += $(CURL_LIBS)
+# filters with a library of their own (the asan build sets BINDIR too);
+# the grader's model graders (common/grader/model.c) call through libcurl
+$(BINDIR)/rft-call $(BINDIR)/rft-grade $(BINDIR)/rft-train $(BINDIR)/rft-prompt: LIBS += $(CURL_LIBS)
 $(BINDIR)/rft-run: LIBS += $(YAML_LIBS)
 
 # the fuzz harnesses (tests/fuzz/README.md) replayed over their corpora and
@@ -66,14 +69,14 @@ FUZZ_HDR = tests/fuzz/fuzz.h tests/fuzz/fuzz.c
 fuzz-replay: $(FUZZ_TARGETS:%=$(BUILD)/fuzz-replay-%)
 
 $(BUILD)/fuzz-replay-%: tests/fuzz/%.c tests/fuzz/replay.c $(FUZZ_HDR) $(LIBRFT) $(COMMON_HDR) config.mk
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Ifilters -o $@ $< tests/fuzz/fuzz.c tests/fuzz/replay.c $(LIBRFT) $(LDFLAGS) $(LIBS) $(YAML_LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Ifilters -o $@ $< tests/fuzz/fuzz.c tests/fuzz/replay.c $(LIBRFT) $(LDFLAGS) $(LIBS) $(YAML_LIBS) $(CURL_LIBS)
 # two harnesses include a filter's source (its functions are static)
 $(BUILD)/fuzz-replay-pipeline: filters/run.c
 $(BUILD)/fuzz-replay-phenopacket: filters/extract.c
 
 build/test-common: tests/unit/test_common.c $(LIBRFT) $(COMMON_HDR) config.mk
 	@mkdir -p build
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Ifilters -o $@ tests/unit/test_common.c $(LIBRFT) $(LDFLAGS) $(LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Ifilters -o $@ tests/unit/test_common.c $(LIBRFT) $(LDFLAGS) $(LIBS) $(CURL_LIBS)
 
 # the sanitizer twins, in build/asan/bin
 asan:
@@ -90,7 +93,7 @@ fuzz-build:
 		LDFLAGS="$(LDFLAGS) $(FUZZ_SAN)" $(FUZZ_TARGETS:%=build/fuzz/fuzz-%)
 
 build/fuzz/fuzz-%: tests/fuzz/%.c $(FUZZ_HDR) $(LIBRFT) $(COMMON_HDR) config.mk
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Ifilters -o $@ $< tests/fuzz/fuzz.c $(LIBRFT) $(LDFLAGS) $(LIBS) $(YAML_LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Ifilters -o $@ $< tests/fuzz/fuzz.c $(LIBRFT) $(LDFLAGS) $(LIBS) $(YAML_LIBS) $(CURL_LIBS)
 build/fuzz/fuzz-pipeline: filters/run.c
 build/fuzz/fuzz-phenopacket: filters/extract.c
 

@@ -284,9 +284,13 @@ static void export_grader(const struct grader *g, struct strmap *genes, struct s
 		break;
 	case G_TEXT_SIMILARITY:
 		export_head(out, "text_similarity", g);
-		strbuf_addstr(out, ",\"evaluation_metric\":\"fuzzy_match\",\"pass_threshold\":");
+		strbuf_addstr(out, g->model ? ",\"evaluation_metric\":\"cosine\",\"pass_threshold\":" :
+			      ",\"evaluation_metric\":\"fuzzy_match\",\"pass_threshold\":");
 		json_put_fixed(out, g->pass_threshold, 6);
 		strbuf_addch(out, '}');
+		break;
+	case G_MODEL:   /* score_model, label_model: as loaded */
+		grader_export_model(g, out);
 		break;
 	case G_PYTHON:
 		strbuf_addstr(out, "{\"type\":\"python\",\"name\":");
@@ -448,6 +452,7 @@ int main(int argc, char **argv)
 		case OPT_PY_MEMORY: env.py_memory_mb = (long)num_arg("python-memory", optarg); break;
 		}
 	}
+	grader_allow_models(1);   /* score_model, label_model, cosine: rft-grade(1) MODEL GRADERS */
 	g = grader_load_file(opt.grader, &env);
 	if (opt.validate) {
 		grader_free(g);

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "grader.h"
+#include "grader/model.h"
 #include "input.h"
 #include "json.h"
 #include "pyworker.h"
@@ -28,7 +29,12 @@ static const struct { int bit; const char *key; size_t keylen; } err_names[] = {
 	ERR_KEY(GRADE_ERR_OTHER, "other_error"),
 	ERR_KEY(GRADE_ERR_UNRESPONSIVE, "model_grader_server_error"),
 	ERR_KEY(GRADE_ERR_CALL, "model_call_error"),
+	ERR_KEY(GRADE_ERR_MODEL_PARSE, "model_grader_parse_error"),
+	ERR_KEY(GRADE_ERR_MODEL_REFUSAL, "model_grader_refusal_error"),
 };
+/* the flags only a grader that calls a model writes */
+#define MODEL_ERRS (GRADE_ERR_UNRESPONSIVE | GRADE_ERR_MODEL_PARSE | GRADE_ERR_MODEL_REFUSAL)
+static int models_allowed;   /* grader_allow_models */
 #undef ERR_KEY
 
 /* the names of enum curve, enum ties and enum strop, in their order */
@@ -1594,6 +1600,8 @@ static void grade_text(const struct grader *g, struct json_object *item,
 		default: yes = contains(in.buf, ref.buf, 1); break;
 		}
 		r->reward = yes;
+	} else if (g->model) {
+		model_grade_cosine(g->model, in.buf, ref.buf, r);
 	} else if ((r->reward = grade_fuzzy_ratio(in.buf, ref.buf)) < 0) {
 		grade_fail(r, GRADE_ERR_OTHER, "fuzzy_match: the texts are too long to compare (%zu and %zu bytes)",
 			   in.len, ref.len);
@@ -1631,6 +1639,9 @@ void grade_one(const struct grader *g, struct json_object *item,
 		break;
 	case G_PYTHON:
 		grade_python(g, item, sample, r);
+		break;
+	case G_MODEL:
+		model_grade(g->model, item, sample, r);
 		break;
 	case G_MULTI: {
 		double *vars = ecalloc((size_t)g->nsubs, sizeof(*vars));
@@ -1685,6 +1696,7 @@ void grader_free(struct grader *g)
 	free(g->sub_names);
 	expr_free(g->calc);
 	pyworker_free(g->py);
+	model_grader_free(g->model);
 	free(g->name);
 	free(g->input);
 	free(g->reference);
@@ -1839,10 +1851,14 @@ struct grader *grader_load(struct json_object *o, const char *where, const struc
 
 			g->type = G_TEXT_SIMILARITY;
 			s = str_member(o, "evaluation_metric", NULL, here.buf, err);
-			if (!s || strcmp(s, "fuzzy_match") != 0) {
+			if (s && !strcmp(s, "cosine") && models_allowed) {
+				if (!(g->model = model_grader_load(o, type, here.buf, err)))
+					goto bad;
+			} else if (!s || strcmp(s, "fuzzy_match") != 0) {
 				if (!err->len)
 					strbuf_addf(err, "%s: evaluation_metric '%s' is not supported here "
-						    "(fuzzy_match is)", here.buf, s ? s : "(none)");
+						    "(fuzzy_match%s is)", here.buf, s ? s : "(none)",
+						    models_allowed ? ", cosine" : "");
 				goto bad;
 			}
 			g->pass_threshold = t ? json_object_get_double(t) : 0;
@@ -1906,9 +1922,13 @@ struct grader *grader_load(struct json_object *o, const char *where, const struc
 		g->type = G_PYTHON;
 		g->source = estrdup(s);
 		g->py = pyworker_new(g->source, env);
+	} else if ((!strcmp(type, "score_model") || !strcmp(type, "label_model")) && models_allowed) {
+		g->type = G_MODEL;
+		if (!(g->model = model_grader_load(o, type, here.buf, err)))
+			goto bad;
 	} else if (!strcmp(type, "score_model") || !strcmp(type, "label_model")) {
-		strbuf_addf(err, "%s: %s graders call a model and are not supported by rft-grade "
-			    "(use them in the hosted job, or rft-call + a python grader)", here.buf, type);
+		strbuf_addf(err, "%s: %s graders call a model and are not supported by %s "
+			    "(rft-grade runs them)", here.buf, type, rft_progname);
 		goto bad;
 	} else {
 		strbuf_addf(err, "%s: unknown grader type '%s'", here.buf, type);
@@ -1995,10 +2015,33 @@ static void put_long(struct strbuf *sb, long v)
 /* a string literal: its length known when compiled */
 #define ADD_LIT(sb, lit) strbuf_add(sb, lit, sizeof(lit) - 1)
 
+void grader_export_model(const struct grader *g, struct strbuf *out)
+{
+	model_grader_export(g->model, out);
+}
+
+void grader_allow_models(int on)
+{
+	models_allowed = on;
+}
+
+/* 1 if g or one of its sub-graders calls a model */
+static int grader_uses_model(const struct grader *g)
+{
+	int i;
+
+	if (g->model)
+		return 1;
+	for (i = 0; i < g->nsubs; i++)
+		if (grader_uses_model(g->subs[i]))
+			return 1;
+	return 0;
+}
+
 void grade_put(struct strbuf *sb, const struct grader *g, const struct grade_result *r)
 {
 	size_t i;
-	int first = 1;
+	int first = 1, models = grader_uses_model(g);
 
 	/* written for every line of a batch: no strlen of what is known */
 	strbuf_grow(sb, 384 + r->predicted.len + r->subs.len);
@@ -2028,7 +2071,7 @@ void grade_put(struct strbuf *sb, const struct grader *g, const struct grade_res
 		strbuf_addf(sb, ",\"names\":{\"unknown\":%d,\"ambiguous\":%d}", r->unknown, r->ambiguous);
 	ADD_LIT(sb, ",\"errors\":{");
 	for (i = 0; i < sizeof(err_names) / sizeof(*err_names); i++) {
-		if (err_names[i].bit == GRADE_ERR_UNRESPONSIVE)
+		if ((err_names[i].bit & MODEL_ERRS) && !models)
 			continue;
 		if (!first)
 			strbuf_addch(sb, ',');
@@ -2071,7 +2114,7 @@ void grade_line(const struct grader *g, struct json_object *line, struct grade_r
 	 * a python grader gets a real copy without it */
 	struct json_object *item = json_object_get(line);
 
-	if (g->type == G_PYTHON || g->type == G_MULTI) {
+	if (g->type == G_PYTHON || g->type == G_MULTI || g->type == G_MODEL) {
 		struct json_object_iterator it = json_object_iter_begin(line);
 		struct json_object_iterator end = json_object_iter_end(line);
 

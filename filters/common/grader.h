@@ -44,8 +44,10 @@ enum grade_err {
 	GRADE_ERR_FORMULA = 4,        /* formula_parse_error */
 	GRADE_ERR_PYTHON = 8,         /* python_grader_runtime_error */
 	GRADE_ERR_OTHER = 16,         /* other_error */
-	GRADE_ERR_UNRESPONSIVE = 32,  /* model_grader_server_error: unused, kept for the shape */
-	GRADE_ERR_CALL = 64           /* the model call itself failed (our key) */
+	GRADE_ERR_UNRESPONSIVE = 32,  /* model_grader_server_error: a model grader's call failed */
+	GRADE_ERR_CALL = 64,          /* the model call itself failed (our key) */
+	GRADE_ERR_MODEL_PARSE = 128,  /* model_grader_parse_error: its answer has no result */
+	GRADE_ERR_MODEL_REFUSAL = 256 /* model_grader_refusal_error */
 };
 
 struct grade_result {
@@ -68,10 +70,16 @@ struct grader_env {
 	const char *ties;             /* gene_rank's tie rule when a grader names none (NULL: worst) */
 };
 
+/* Let score_model, label_model and text_similarity's cosine load and call
+ * their endpoint (common/grader/model.h): rft-grade does, before loading;
+ * elsewhere (lint, training, the fuzz harness) they are refused at load,
+ * so nothing pays for a request it did not mean to make. */
+void grader_allow_models(int on);
+
 /* the values grade_line_spans reads (indexes of grader_span_paths) */
 enum { GS_SAMPLE, GS_GRADE, GS_ERROR, GS_ERROR_MESSAGE, GS_INPUT, GS_TEXT, GS_REFERENCE, GS_RANKING, GS_N };
 
-enum gtype { G_GENE_RANK, G_STRING_CHECK, G_TEXT_SIMILARITY, G_MULTI, G_PYTHON };
+enum gtype { G_GENE_RANK, G_STRING_CHECK, G_TEXT_SIMILARITY, G_MULTI, G_PYTHON, G_MODEL };
 enum curve { C_RECIPROCAL, C_LINEAR, C_EXPONENTIAL };
 /* genes a sample scores equally: each takes the worst rank of its tie
  * (PhEval's rule, the default), or its place in the list */
@@ -80,6 +88,7 @@ enum strop { OP_EQ, OP_NE, OP_LIKE, OP_ILIKE };
 
 struct expr;
 struct pyworker;
+struct model_grader;
 
 struct grader {
 	enum gtype type;
@@ -99,6 +108,7 @@ struct grader {
 	char *calc_text;
 	char *source;                 /* python */
 	struct pyworker *py;
+	struct model_grader *model;   /* score_model, label_model; text_similarity's cosine */
 	char *span_paths[GS_N];       /* gene_rank: what grade_line_spans reads */
 	char *put_head;               /* grade_put's {"name":NAME,"reward": */
 	size_t put_headlen;
@@ -147,6 +157,8 @@ int grade_line_spans(const struct grader *g, const struct rft_json_span *spans, 
 double grade_fuzzy_ratio(const char *a, const char *b);
 /* The gene_rank score of a 1-based rank (0: not in the list). */
 double grade_curve_score(const struct grader *g, long rank);
+/* score_model, label_model (G_MODEL): the grader as OpenAI takes it, as loaded */
+void grader_export_model(const struct grader *g, struct strbuf *out);
 /* Append the "grade" object: {"name","reward","sub_rewards","rank","predicted",...}. */
 void grade_put(struct strbuf *sb, const struct grader *g, const struct grade_result *r);
 
