@@ -91,7 +91,7 @@ test_expect_success 'a repeated line is asked once (also on 4 threads at once); 
 	RFT_GRADER_CACHE=g.db rft-grade -j 4 -g "$G/model-score.json" r.jsonl > r1.out &&
 	test "$(nsent "ans-rep ")" = 1 &&
 	for i in 1 2 3 4 5 6 7 8; do test "$(nsent "ans-q$i ")" = 1 || exit 1; done &&
-	test "$(jq -r .grade.reward r1.out | sort | uniq -c | tr -s " " | tr "\n" " ")" = " 8 4 8 6 " &&
+	test "$(jq -r .grade.reward r1.out | sort | uniq -c | tr -s " \n" "  ")" = " 8 4 8 6 " &&
 	RFT_GRADER_CACHE=g.db rft-grade -j 4 -g "$G/model-score.json" r.jsonl > r2.out &&
 	test_cmp r1.out r2.out &&
 	test "$(nsent "ans-rep ")" = 1 && test "$(nsent "ans-q1 ")" = 1 &&

@@ -747,7 +747,7 @@ void model_grade_cosine(const struct model_grader *m, const char *a, const char 
 		grade_fail(r, GRADE_ERR_UNRESPONSIVE, "cosine: an embedding is all zeros");
 		goto out;
 	}
-	r->reward = dot / (sqrt(nx) * sqrt(ny));
+	r->reward = dot / sqrt(nx * ny);   /* exactly 1 for one vector twice */
 out:
 	free(x);
 	free(y);
