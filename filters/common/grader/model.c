@@ -231,10 +231,12 @@ static int load_input(struct model_grader *m, struct json_object *in, const char
 		return -1;
 	}
 	m->msgs = ecalloc(n, sizeof(*m->msgs));
-	for (i = 0; i < n; i++, m->nmsgs++) {
+	for (i = 0; i < n; i++) {
 		struct json_object *o = json_object_array_get_idx(in, i), *c = rft_json_get(o, "content");
 		const char *role = rft_json_get_str(o, "role");
 		struct message *msg = &m->msgs[i];
+
+		m->nmsgs++;   /* counted first: a message that fails half-loaded is freed too */
 
 		for (k = 0; role && roles[k] && strcmp(roles[k], role); k++)
 			;
