@@ -154,14 +154,14 @@ static void client_put(void)
 
 /* the account was refused: no request can pass, the program ends (77);
  * one thread says so, the others wait here for the exit */
-static RFT_NORETURN void refused(const struct rft_call_error *e)
+static RFT_NORETURN void refused(enum rft_api api, const struct rft_call_error *e)
 {
 	static pthread_mutex_t once = PTHREAD_MUTEX_INITIALIZER;
 
 	pthread_mutex_lock(&once);
 	die(RFT_EX_NOPERM, "the grader's endpoint %s refused the account (HTTP %ld %s%s%s: %s): nothing more "
 	    "was sent after it; fix the key, the model's access or the quota, then run again",
-	    rft_client_url(client, RFT_API_CHAT), e->status, e->type ? e->type : "?", e->code ? ", " : "",
+	    rft_client_url(client, api), e->status, e->type ? e->type : "?", e->code ? ", " : "",
 	    e->code ? e->code : "", e->msg.buf);
 }
 
@@ -589,12 +589,13 @@ out:
 }
 
 /* the call failed: 0 and model_grader_server_error (a refusal ends the program) */
-static void call_failed(int rc, const struct rft_call_error *e, const char *what, struct grade_result *r)
+static void call_failed(enum rft_api api, int rc, const struct rft_call_error *e, const char *what,
+			struct grade_result *r)
 {
 	char status[32] = "";
 
 	if (rc == RFT_CALL_REFUSED)
-		refused(e);
+		refused(api, e);
 	if (e->status > 0)
 		snprintf(status, sizeof(status), " (HTTP %ld)", e->status);
 	grade_fail(r, GRADE_ERR_UNRESPONSIVE, "%s: the call failed after %d attempt%s: %s%s: %s", what,
@@ -672,7 +673,7 @@ void model_grade(const struct model_grader *m, struct json_object *item, struct 
 	rc = rft_client_post(client, RFT_API_CHAT, &body, (long)((msgs.len + 3) / 4) + m->max_out, &answer,
 			     &cached, &e);
 	if (rc != RFT_CALL_OK)
-		call_failed(rc, &e, "the grader model", r);
+		call_failed(RFT_API_CHAT, rc, &e, "the grader model", r);
 	else
 		take_result(m, answer, r);
 out:
@@ -695,7 +696,7 @@ static int embed(const char *text, double **v, size_t *n, struct grade_result *r
 	rft_embeddings_body(&body, embedding_model, text);
 	rc = rft_client_post(client, RFT_API_EMBEDDINGS, &body, (long)(body.len + 3) / 4, &answer, &cached, &e);
 	if (rc != RFT_CALL_OK) {
-		call_failed(rc, &e, "cosine: the embeddings", r);
+		call_failed(RFT_API_EMBEDDINGS, rc, &e, "cosine: the embeddings", r);
 		goto out;
 	}
 	vec = rft_json_get(json_object_array_get_idx(rft_json_get(answer, "data"), 0), "embedding");
