@@ -96,7 +96,11 @@ test_expect_success 'a repeated line is asked once (also on 4 threads at once); 
 	test_cmp r1.out r2.out &&
 	test "$(nsent "ans-rep ")" = 1 && test "$(nsent "ans-q1 ")" = 1 &&
 	test "$(sqlite3 g.db "SELECT count(*) FROM responses")" = 9 &&
-	test "$(sqlite3 g.db "PRAGMA journal_mode")" = wal
+	test "$(sqlite3 g.db "PRAGMA journal_mode")" = wal &&
+	prompt shared "rft-call into the graders cache" > p.jsonl &&
+	call --cache g.db p.jsonl > /dev/null && call --cache g.db p.jsonl > p2.out &&
+	test "$(jq -r .sample.cached p2.out)" = true && test "$(nsent "rft-call into the graders cache")" = 1 &&
+	test "$(sqlite3 g.db "SELECT count(*) FROM responses")" = 10
 '
 test_expect_success 'score_model and cosine in one multi grader share the client' '
 	line m1 "ans-m1 same words [[score:0.5]]" "ans-m1 same words [[score:0.5]]" > m.jsonl &&
