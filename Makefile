@@ -17,7 +17,7 @@ COMMON_SRC = filters/common/util.c filters/common/strbuf.c filters/common/input.
              filters/common/grader/text.c filters/common/grader/python.c \
              filters/common/grader/pyworker.c filters/common/grader/textsim.c \
              filters/common/grader/porter.c filters/common/grader/wordnet.c filters/common/grader/meteor.c \
-             filters/common/rankmodel.c
+             filters/common/grader/model.c filters/common/client.c filters/common/rankmodel.c
 COMMON_HDR = filters/common/util.h filters/common/strbuf.h filters/common/input.h \
              filters/common/json.h filters/common/output.h filters/common/opt.h \
              filters/common/records.h filters/common/case.h filters/common/exitcodes.h \
@@ -25,7 +25,8 @@ COMMON_HDR = filters/common/util.h filters/common/strbuf.h filters/common/input.
              filters/common/hpo.h filters/common/datafile.h filters/common/sha256.h \
              filters/common/grader.h filters/common/grader/internal.h filters/common/grader/pyworker.h \
              filters/common/grader/textsim.h filters/common/grader/porter.h filters/common/grader/wordnet.h \
-             filters/common/grader/meteor.h filters/common/rankmodel.h
+             filters/common/grader/meteor.h filters/common/grader/model.h filters/common/client.h \
+             filters/common/rankmodel.h
 
 # BUILD names the object directory; the sanitizer build sets it to build/asan.
 # common/ is compiled once into $(BUILD)/librft.a, which every program links.
@@ -62,8 +63,9 @@ $(BUILD)/gene_rank_py.h: filters/common/grader/gene_rank.py
 $(BUILD)/common/grader/gene_rank.o: $(BUILD)/gene_rank_py.h
 $(BUILD)/common/grader/gene_rank.o: CPPFLAGS += -I$(BUILD)
 
-# filters with a library of their own (the asan build sets BINDIR too)
-$(BINDIR)/rft-call: LIBS += $(CURL_LIBS)
+# filters with a library of their own (the asan build sets BINDIR too);
+# the grader's model graders (common/grader/model.c) call through libcurl
+$(BINDIR)/rft-call $(BINDIR)/rft-grade $(BINDIR)/rft-train $(BINDIR)/rft-prompt: LIBS += $(CURL_LIBS)
 $(BINDIR)/rft-run: LIBS += $(YAML_LIBS)
 
 # the fuzz harnesses (tests/fuzz/README.md) replayed over their corpora and
@@ -73,14 +75,14 @@ FUZZ_HDR = tests/fuzz/fuzz.h tests/fuzz/fuzz.c
 fuzz-replay: $(FUZZ_TARGETS:%=$(BUILD)/fuzz-replay-%)
 
 $(BUILD)/fuzz-replay-%: tests/fuzz/%.c tests/fuzz/replay.c $(FUZZ_HDR) $(LIBRFT) $(COMMON_HDR) config.mk
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Ifilters -o $@ $< tests/fuzz/fuzz.c tests/fuzz/replay.c $(LIBRFT) $(LDFLAGS) $(LIBS) $(YAML_LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Ifilters -o $@ $< tests/fuzz/fuzz.c tests/fuzz/replay.c $(LIBRFT) $(LDFLAGS) $(LIBS) $(YAML_LIBS) $(CURL_LIBS)
 # two harnesses include a filter's source (its functions are static)
 $(BUILD)/fuzz-replay-pipeline: filters/run.c
 $(BUILD)/fuzz-replay-phenopacket: filters/extract.c
 
 build/test-common: tests/unit/test_common.c $(LIBRFT) $(COMMON_HDR) config.mk
 	@mkdir -p build
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Ifilters -o $@ tests/unit/test_common.c $(LIBRFT) $(LDFLAGS) $(LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Ifilters -o $@ tests/unit/test_common.c $(LIBRFT) $(LDFLAGS) $(LIBS) $(CURL_LIBS)
 
 # the sanitizer twins, in build/asan/bin
 asan:
@@ -97,7 +99,7 @@ fuzz-build:
 		LDFLAGS="$(LDFLAGS) $(FUZZ_SAN)" $(FUZZ_TARGETS:%=build/fuzz/fuzz-%)
 
 build/fuzz/fuzz-%: tests/fuzz/%.c $(FUZZ_HDR) $(LIBRFT) $(COMMON_HDR) config.mk
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Ifilters -o $@ $< tests/fuzz/fuzz.c $(LIBRFT) $(LDFLAGS) $(LIBS) $(YAML_LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Ifilters -o $@ $< tests/fuzz/fuzz.c $(LIBRFT) $(LDFLAGS) $(LIBS) $(YAML_LIBS) $(CURL_LIBS)
 build/fuzz/fuzz-pipeline: filters/run.c
 build/fuzz/fuzz-phenopacket: filters/extract.c
 

@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/client.h"
 #include "common/json.h"
 #include "common/opt.h"
 #include "common/output.h"
@@ -41,10 +42,6 @@
 #include "common/strmap.h"
 #include "common/util.h"
 
-#define DEFAULT_BASE_URL "https://api.openai.com/v1"
-#define MAX_RESPONSE (64u << 20)
-#define MAX_SERVER_WAIT 120.0   /* seconds: longest pause a server hint may ask */
-#define MAX_BACKOFF 8.0         /* seconds: the backoff cap (as the OpenAI SDK) */
 
 /* ------------------------------------------------------------- options */
 
@@ -77,21 +74,9 @@ static struct {
 
 static double t_begin;
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#define now_s rft_now
 
 /* ---------------------------------------------------------------- jobs */
-
-struct hints {                   /* what a response's headers said */
-	double retry_after;          /* seconds, -1: none */
-	double reset_requests, reset_tokens;   /* seconds, -1: none */
-	long remaining_requests, remaining_tokens;   /* -1: none */
-};
 
 struct job {
 	unsigned long long seq;
@@ -104,11 +89,8 @@ struct job {
 	int attempts;
 	double not_before;           /* a retry waits until then */
 	double t_start;              /* this attempt's start */
-	size_t sent;                 /* bytes of body handed to libcurl in this attempt */
 	CURL *easy;
-	struct strbuf resp;
-	struct hints hints;
-	char errbuf[CURL_ERROR_SIZE];
+	struct rft_xfer x;           /* this attempt's transfer: answer, server hints */
 	struct strbuf out;           /* the finished output lines */
 	int done;
 	int shared;                  /* answered by an identical line's request */
@@ -142,17 +124,8 @@ static CURLM *multi;
 
 /* -------------------------------------------------------- token buckets */
 
-/*
- * A bucket refills at rate per second up to cap (one second's worth, at
- * least 1), starts full, and lets a request through when it holds
- * min(cost, cap): the cost is then taken, possibly into debt, so a request
- * larger than a second's worth still goes and the average holds.
- */
-struct bucket {
-	double rate, cap, avail, last;
-};
-
-static struct bucket rpm_bucket, tpm_bucket;
+/* common/client.c's buckets (see rft_bucket) */
+static struct rft_bucket rpm_bucket, tpm_bucket;
 
 /* a request of j is sent: take it from both buckets */
 static void buckets_take(const struct job *j)
@@ -161,131 +134,15 @@ static void buckets_take(const struct job *j)
 	tpm_bucket.avail -= (double)j->tokens;
 }
 
-static void bucket_init(struct bucket *b, long long per_minute)
-{
-	b->rate = (double)per_minute / 60.0;
-	b->cap = b->rate < 1 ? 1 : b->rate;
-	b->avail = b->cap;
-	b->last = now_s();
-}
-
-/* seconds until cost can pass (0: now) */
-static double bucket_wait(struct bucket *b, double cost, double now)
-{
-	double need;
-
-	if (b->rate <= 0)
-		return 0;
-	b->avail += b->rate * (now - b->last);
-	if (b->avail > b->cap)
-		b->avail = b->cap;
-	b->last = now;
-	need = cost < b->cap ? cost : b->cap;
-	return b->avail >= need ? 0 : (need - b->avail) / b->rate;
-}
-
 /* ------------------------------------------------------------ the cache */
 
-static sqlite3 *db;
-static sqlite3_stmt *st_get, *st_put;
-
-static void db_die(const char *what)
-{
-	die(RFT_EX_IOERR, "%s: %s: %s", opt.cache, what, db ? sqlite3_errmsg(db) : "out of memory");
-}
-
-static void cache_open(void)
-{
-	char *err = NULL;
-	int tries, rc;
-
-	if (sqlite3_open_v2(opt.cache, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
-		db_die("cannot open the cache");
-	sqlite3_busy_timeout(db, 30000);
-	/* shards starting together race to switch the file to WAL, and that
-	 * switch can answer SQLITE_BUSY without waiting: try again a while */
-	for (tries = 0; tries < 400; tries++) {
-		rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL;", NULL, NULL, NULL);
-		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
-			break;
-		usleep(25000);
-	}
-	if (sqlite3_exec(db,
-			 "PRAGMA journal_mode=WAL;"
-			 "PRAGMA synchronous=NORMAL;"
-			 "CREATE TABLE IF NOT EXISTS responses ("
-			 " key TEXT PRIMARY KEY,"        /* sha256 of the canonical request */
-			 " model TEXT,"
-			 " response TEXT NOT NULL,"      /* the endpoint's JSON answer */
-			 " latency_ms INTEGER,"
-			 " attempts INTEGER,"
-			 " created TEXT DEFAULT CURRENT_TIMESTAMP);",
-			 NULL, NULL, &err) != SQLITE_OK) {
-		struct strbuf sb = STRBUF_INIT;
-
-		strbuf_addstr(&sb, err ? err : "?");
-		sqlite3_free(err);
-		die(RFT_EX_IOERR, "%s: not a usable cache: %s", opt.cache, sb.buf);
-	}
-	if (sqlite3_prepare_v2(db, "SELECT response, latency_ms, attempts FROM responses WHERE key = ?",
-			       -1, &st_get, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO responses (key, model, response, latency_ms, attempts)"
-			       " VALUES (?, ?, ?, ?, ?)", -1, &st_put, NULL) != SQLITE_OK)
-		db_die("cannot prepare");
-}
-
-static void cache_close(void)
-{
-	if (!db)
-		return;
-	sqlite3_finalize(st_get);
-	sqlite3_finalize(st_put);
-	if (sqlite3_close(db) != SQLITE_OK)
-		db_die("cannot close the cache");
-	db = NULL;
-}
-
-/* 1 and the response in resp when key is cached */
-static int cache_get(const char *key, struct strbuf *resp, long *latency, int *attempts)
-{
-	int rc, found = 0;
-
-	sqlite3_bind_text(st_get, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st_get);
-	if (rc == SQLITE_ROW) {
-		strbuf_add(resp, sqlite3_column_text(st_get, 0), (size_t)sqlite3_column_bytes(st_get, 0));
-		*latency = (long)sqlite3_column_int64(st_get, 1);
-		*attempts = sqlite3_column_int(st_get, 2);
-		found = 1;
-	} else if (rc != SQLITE_DONE) {
-		db_die("cannot read");
-	}
-	sqlite3_reset(st_get);
-	return found;
-}
-
-static void cache_put(const char *key, const char *model, const struct strbuf *resp, long latency,
-		      int attempts)
-{
-	sqlite3_bind_text(st_put, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st_put, 2, model, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st_put, 3, resp->buf, (int)resp->len, SQLITE_STATIC);
-	sqlite3_bind_int64(st_put, 4, latency);
-	sqlite3_bind_int(st_put, 5, attempts);
-	if (sqlite3_step(st_put) != SQLITE_DONE)
-		db_die("cannot write");
-	sqlite3_reset(st_put);
-}
+static struct rft_cache *db;   /* common/client.c's, shared with the model graders */
 
 /* ----------------------------------------------------- building requests */
 
-/* parameters a line may carry (top level, or in "body" for Batch API lines),
- * in the canonical order they are sent */
-static const char *const line_params[] = {
-	"frequency_penalty", "logit_bias", "logprobs", "max_completion_tokens", "max_tokens",
-	"n", "presence_penalty", "reasoning_effort", "response_format", "seed", "stop",
-	"temperature", "top_logprobs", "top_p", "verbosity", NULL
-};
+/* parameters a line may carry (top level, or in "body" for Batch API lines):
+ * rft_chat_params, in the canonical order they are sent */
+#define line_params rft_chat_params
 
 /* the option's value for param as JSON into sb: 1, or 0 when not set */
 static int option_param(const char *param, struct strbuf *sb)
@@ -321,12 +178,12 @@ static int option_param(const char *param, struct strbuf *sb)
 static int build_request(struct job *j, struct strbuf *err)
 {
 	struct json_object *src = j->obj, *msgs, *v;
-	struct strbuf val = STRBUF_INIT;
+	struct strbuf vals[RFT_CHAT_NPARAMS], msgjson = STRBUF_INIT;
+	const char *values[RFT_CHAT_NPARAMS];
 	const char *model = opt.model;
 	size_t i, len;
 	long max_out = 0;
-	struct rft_sha256 c;
-	unsigned char d[32];
+	int rc = -1;
 
 	msgs = rft_json_get(src, "messages");
 	if (!msgs && rft_json_get(src, "body")) {
@@ -356,51 +213,45 @@ static int build_request(struct job *j, struct strbuf *err)
 		strbuf_addstr(err, "no model: give --model or a \"model\" key");
 		return -1;
 	}
-	strbuf_reset(&j->body);
-	strbuf_addstr(&j->body, "{\"model\":");
-	json_put_str(&j->body, model);
-	strbuf_addstr(&j->body, ",\"messages\":");
-	i = j->body.len;
-	json_put_value(&j->body, msgs);
+	json_put_value(&msgjson, msgs);
 	/* about 4 bytes a token for the prompt, counting the JSON around it */
-	j->tokens = (long)((j->body.len - i + 3) / 4);
+	j->tokens = (long)((msgjson.len + 3) / 4);
 	j->n = 1;
-	for (i = 0; line_params[i]; i++) {
+	for (i = 0; i < RFT_CHAT_NPARAMS; i++) {
 		const char *p = line_params[i];
+		struct strbuf *val = &vals[i];
 
-		strbuf_reset(&val);
-		if (!option_param(p, &val)) {
+		strbuf_init(val, 0);
+		values[i] = NULL;
+		if (!option_param(p, val)) {
 			if (!json_object_object_get_ex(src, p, &v))
 				continue;
-			json_put_value(&val, v);
+			json_put_value(val, v);
 		}
-		json_put_key(&j->body, p, 0);
-		strbuf_add(&j->body, val.buf, val.len);
+		values[i] = val->buf;
 		if (!strcmp(p, "n")) {
-			long n = strtol(val.buf, NULL, 10);
+			long n = strtol(val->buf, NULL, 10);
 
 			if (n < 1 || n > 128) {
-				strbuf_addf(err, "n is %s, not a whole number from 1 to 128", val.buf);
-				strbuf_release(&val);
-				return -1;
+				strbuf_addf(err, "n is %s, not a whole number from 1 to 128", val->buf);
+				i++;
+				goto out;
 			}
 			j->n = (int)n;
 		} else if (!strcmp(p, "max_completion_tokens") || (!strcmp(p, "max_tokens") && !max_out)) {
-			max_out = strtol(val.buf, NULL, 10);
+			max_out = strtol(val->buf, NULL, 10);
 		}
 	}
-	strbuf_addch(&j->body, '}');
-	strbuf_release(&val);
+	rft_chat_body(&j->body, model, msgjson.buf, msgjson.len, values);
 	j->tokens += (max_out > 0 ? max_out : 0) * j->n;
 	/* the cache key: the endpoint and the request, never a header */
-	rft_sha256_init(&c);
-	rft_sha256_update(&c, "POST ", 5);
-	rft_sha256_update(&c, url.buf, url.len);
-	rft_sha256_update(&c, "\n", 1);
-	rft_sha256_update(&c, j->body.buf, j->body.len);
-	rft_sha256_final(&c, d);
-	rft_sha256_to_hex(d, j->key);
-	return 0;
+	rft_request_key(url.buf, j->body.buf, j->body.len, j->key);
+	rc = 0;
+out:
+	while (i-- > 0)
+		strbuf_release(&vals[i]);
+	strbuf_release(&msgjson);
+	return rc;
 }
 
 /* ------------------------------------------------------ writing results */
@@ -429,55 +280,18 @@ static void put_line(struct strbuf *dst, const struct strbuf *line, struct json_
 	strbuf_release(&l);
 }
 
-/* the text of a message's content: a string, or the text parts of an array */
-static int content_text(struct json_object *c, struct strbuf *sb)
-{
-	size_t i, n;
-
-	if (c && json_object_is_type(c, json_type_string)) {
-		strbuf_add(sb, json_object_get_string(c), (size_t)json_object_get_string_len(c));
-		return 1;
-	}
-	if (!c || !json_object_is_type(c, json_type_array))
-		return 0;
-	n = json_object_array_length(c);
-	for (i = 0; i < n; i++) {
-		const char *t = rft_json_get_str(json_object_array_get_idx(c, i), "text");
-
-		if (t)
-			strbuf_addstr(sb, t);
-	}
-	return 1;
-}
+#define content_text rft_content_text
 
 /* output_json: the text as JSON (also inside a ``` fence), or null */
 static void put_output_json(struct strbuf *sb, const char *text, size_t len)
 {
-	struct json_object *v = NULL;
-	struct strbuf err = STRBUF_INIT;
-	const char *p = text, *e = text + len;
+	struct json_object *v = rft_output_json(text, len);
 
-	while (p < e && isspace((unsigned char)*p))
-		p++;
-	while (e > p && isspace((unsigned char)e[-1]))
-		e--;
-	/* a fence: ``` and an optional language tag ("json"), then the text */
-	if (e - p > 6 && !strncmp(p, "```", 3) && !strncmp(e - 3, "```", 3)) {
-		p += 3;
-		e -= 3;
-		while (p < e && (isalnum((unsigned char)*p) || *p == '_' || *p == '-' || *p == '+'))
-			p++;
-		while (p < e && isspace((unsigned char)*p))
-			p++;
-		while (e > p && isspace((unsigned char)e[-1]))
-			e--;
-	}
-	if (p < e && (*p == '{' || *p == '[') && rft_json_parse(p, (size_t)(e - p), &v, &err) == 0 && v)
+	if (v)
 		json_put_value(sb, v);
 	else
 		strbuf_addstr(sb, "null");
 	json_object_put(v);
-	strbuf_release(&err);
 }
 
 static long long get_int(struct json_object *o, const char *key)
@@ -594,7 +408,7 @@ static void job_free(struct job *j)
 {
 	strbuf_release(&j->line);
 	strbuf_release(&j->body);
-	strbuf_release(&j->resp);
+	strbuf_release(&j->x.resp);
 	strbuf_release(&j->out);
 	json_object_put(j->obj);
 	free(j);
@@ -697,186 +511,42 @@ static void flush_ordered(void)
 
 /* --------------------------------------------------------- HTTP attempts */
 
-static size_t on_body(char *p, size_t size, size_t nmemb, void *arg)
-{
-	struct job *j = arg;
-	size_t n = size * nmemb;
-
-	if (j->resp.len + n > MAX_RESPONSE)
-		return 0;
-	strbuf_add(&j->resp, p, n);
-	return n;
-}
-
-/* "1m30.5s", "20ms", "6m0s", "2h", or plain seconds: seconds, or -1 */
-static double parse_duration(const char *s)
-{
-	double total = 0;
-	int any = 0;
-
-	while (*s == ' ')
-		s++;
-	while (*s) {
-		char *end;
-		double v = strtod(s, &end);
-
-		if (end == s)
-			return any ? total : -1;
-		s = end;
-		if (!strncmp(s, "ms", 2))
-			total += v / 1000, s += 2;
-		else if (*s == 'h')
-			total += v * 3600, s++;
-		else if (*s == 'm')
-			total += v * 60, s++;
-		else if (*s == 's')
-			total += v, s++;
-		else
-			total += v;   /* plain number: seconds */
-		any = 1;
-		while (*s == ' ' || *s == '\r' || *s == '\n')
-			s++;
-	}
-	return any ? total : -1;
-}
-
-static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
-{
-	struct job *j = arg;
-	size_t n = size * nmemb, k;
-	char name[64], val[128];
-	const char *colon = memchr(p, ':', n);
-
-	if (n >= 5 && !strncmp(p, "HTTP/", 5)) {   /* a new response (after 100, redirects) */
-		j->hints.retry_after = j->hints.reset_requests = j->hints.reset_tokens = -1;
-		j->hints.remaining_requests = j->hints.remaining_tokens = -1;
-		return n;
-	}
-	if (!colon || (size_t)(colon - p) >= sizeof(name))
-		return n;
-	k = (size_t)(colon - p);
-	memcpy(name, p, k);
-	name[k] = '\0';
-	p += k + 1;
-	n -= k + 1;
-	while (n && (*p == ' ' || *p == '\t'))
-		p++, n--;
-	while (n && (p[n - 1] == '\r' || p[n - 1] == '\n' || p[n - 1] == ' '))
-		n--;
-	if (n >= sizeof(val))
-		return size * nmemb;
-	memcpy(val, p, n);
-	val[n] = '\0';
-	if (!strcasecmp(name, "retry-after-ms")) {
-		double v = strtod(val, NULL);
-
-		if (v >= 0)
-			j->hints.retry_after = v / 1000;
-	} else if (!strcasecmp(name, "retry-after") && j->hints.retry_after < 0) {
-		char *end;
-		double v = strtod(val, &end);
-
-		if (end != val && *end == '\0' && v >= 0) {
-			j->hints.retry_after = v;
-		} else {   /* an HTTP date */
-			time_t t = curl_getdate(val, NULL);
-
-			if (t > 0)
-				j->hints.retry_after = difftime(t, time(NULL)) > 0 ? difftime(t, time(NULL)) : 0;
-		}
-	} else if (!strcasecmp(name, "x-ratelimit-reset-requests")) {
-		j->hints.reset_requests = parse_duration(val);
-	} else if (!strcasecmp(name, "x-ratelimit-reset-tokens")) {
-		j->hints.reset_tokens = parse_duration(val);
-	} else if (!strcasecmp(name, "x-ratelimit-remaining-requests")) {
-		j->hints.remaining_requests = strtol(val, NULL, 10);
-	} else if (!strcasecmp(name, "x-ratelimit-remaining-tokens")) {
-		j->hints.remaining_tokens = strtol(val, NULL, 10);
-	}
-	return size * nmemb;
-}
-
-/* the request body, handed to libcurl as it asks */
-static size_t on_read(char *buf, size_t size, size_t nitems, void *arg)
-{
-	struct job *j = arg;
-	size_t n = size * nitems, left = j->body.len - j->sent;
-
-	if (n > left)
-		n = left;
-	memcpy(buf, j->body.buf + j->sent, n);
-	j->sent += n;
-	return n;
-}
-
 /*
  * libcurl rewinds the body when it sends the request again by itself (a
  * reused connection that died before answering): that is a request the
  * server may have seen, so it counts as an attempt, against --max-attempts
  * and --rpm, like one of ours.
  */
-static int on_seek(void *arg, curl_off_t offset, int origin)
+static int on_resend(struct rft_xfer *x)
 {
-	struct job *j = arg;
+	struct job *j = x->owner;
 
-	if (origin != SEEK_SET || offset != 0)
-		return CURL_SEEKFUNC_CANTSEEK;
-	if (j->sent > 0) {
-		if (j->attempts >= opt.max_attempts)
-			return CURL_SEEKFUNC_FAIL;
-		j->attempts++;
-		count.requests++;
-		count.retries++;
-		buckets_take(j);
-	}
-	j->sent = 0;
-	return CURL_SEEKFUNC_OK;
+	if (j->attempts >= opt.max_attempts)
+		return -1;
+	j->attempts++;
+	count.requests++;
+	count.retries++;
+	buckets_take(j);
+	return 0;
 }
+
+static struct rft_xfer_opts xfer_opts;
 
 static void start(struct job *j, double now)
 {
 	CURL *e = curl_easy_init();
-	int tls = !strncmp(url.buf, "https:", 6);
 
 	if (!e)
 		die(RFT_EX_SOFTWARE, "cannot make a curl handle");
 	j->easy = e;
 	j->attempts++;
 	j->t_start = now;
-	strbuf_reset(&j->resp);
-	j->errbuf[0] = '\0';
-	j->hints.retry_after = j->hints.reset_requests = j->hints.reset_tokens = -1;
-	j->hints.remaining_requests = j->hints.remaining_tokens = -1;
-	curl_easy_setopt(e, CURLOPT_URL, url.buf);
-	curl_easy_setopt(e, CURLOPT_POST, 1L);
-	j->sent = 0;
-	curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
-	curl_easy_setopt(e, CURLOPT_READDATA, j);
-	curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_seek);
-	curl_easy_setopt(e, CURLOPT_SEEKDATA, j);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->body.len);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, j);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->errbuf);
+	j->x.body = j->body.buf;
+	j->x.len = j->body.len;
+	j->x.on_resend = on_resend;
+	j->x.owner = j;
+	rft_xfer_setup(e, &j->x, url.buf, headers, &xfer_opts);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, j);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(opt.timeout * 1000));
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(opt.timeout < 30 ? opt.timeout * 1000 : 30000));
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (opt.cacert)
-		curl_easy_setopt(e, CURLOPT_CAINFO, opt.cacert);
-	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	/* over TLS, wait for the first connection's ALPN answer: if it is
-	 * HTTP/2 every request shares it.  Over plain http (h1: vLLM, Ollama)
-	 * waiting would hold every request until the first response. */
-	curl_easy_setopt(e, CURLOPT_PIPEWAIT, tls ? 1L : 0L);
-	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "rftkit/" RFT_VERSION " rft-call");
 	if (curl_multi_add_handle(multi, e) != CURLM_OK)
 		die(RFT_EX_SOFTWARE, "cannot add a transfer");
 	running++;
@@ -888,28 +558,10 @@ static void start(struct job *j, double now)
 /* the backoff before attempt k+1: base x 2^(k-1), at most 8 s, less up to 25% */
 static double backoff(int k)
 {
-	double d = opt.backoff * pow(2, k - 1);
-
-	if (d > MAX_BACKOFF)
-		d = MAX_BACKOFF;
-	return d * (1 - 0.25 * (double)rft_rng_below(&rng, 1000) / 1000.0);
+	return rft_backoff(opt.backoff, k, &rng);
 }
 
-/* the wait the server asked for, or -1 */
-static double server_wait(const struct hints *h)
-{
-	double w = -1;
-
-	if (h->retry_after >= 0)
-		w = h->retry_after;
-	else {
-		if (h->reset_requests >= 0 && h->remaining_requests <= 0)
-			w = h->reset_requests;
-		if (h->reset_tokens >= 0 && h->remaining_tokens <= 0 && h->reset_tokens > w)
-			w = h->reset_tokens;
-	}
-	return w > MAX_SERVER_WAIT ? MAX_SERVER_WAIT : w;
-}
+#define server_wait rft_hints_wait
 
 static void fail(struct job *j, long status, const char *type, const char *code, const char *message,
 		 int retryable)
@@ -959,8 +611,9 @@ static void finish(struct job *j, CURLcode res, double now)
 {
 	long status = 0, latency;
 	curl_off_t connect_us = 0;
-	struct json_object *resp = NULL, *e;
+	struct json_object *resp = NULL;
 	struct strbuf err = STRBUF_INIT, msg = STRBUF_INIT;
+	struct rft_call_error ce = RFT_CALL_ERROR_INIT;
 	const char *type = NULL, *code = NULL;
 	int retryable = 0;
 	double wait;
@@ -972,15 +625,9 @@ static void finish(struct job *j, CURLcode res, double now)
 	j->easy = NULL;
 	running--;
 	latency = (long)((now - j->t_start) * 1000 + 0.5);
-	/* reached: an HTTP answer, or a connection that broke after it was
-	 * made (not a TLS handshake that failed: that endpoint is unusable) */
-	if (status > 0 || (connect_us > 0 && res != CURLE_SSL_CONNECT_ERROR &&
-			   res != CURLE_PEER_FAILED_VERIFICATION && res != CURLE_SSL_CACERT_BADFILE &&
-			   res != CURLE_SSL_CERTPROBLEM))
-		count.reachable = 1;
-
 	if (res == CURLE_OK && status == 200) {
-		if (rft_json_parse(j->resp.buf, j->resp.len, &resp, &err) < 0 || !resp ||
+		count.reachable = 1;
+		if (rft_json_parse(j->x.resp.buf, j->x.resp.len, &resp, &err) < 0 || !resp ||
 		    !json_object_is_type(resp, json_type_object)) {
 			type = "invalid_response";
 			strbuf_addf(&msg, "the answer is not a JSON object: %s", err.len ? err.buf : "null");
@@ -1002,8 +649,8 @@ static void finish(struct job *j, CURLcode res, double now)
 					twins_answered++;
 				}
 				if (db)
-					cache_put(j->key, rft_json_get_str(resp, "model"), &j->resp, latency,
-						  j->attempts);
+					rft_cache_put(db, j->key, rft_json_get_str(resp, "model"), j->x.resp.buf,
+						      j->x.resp.len, latency, j->attempts);
 				if (count.nlat == count.alat) {
 					count.alat = count.alat ? 2 * count.alat : 1024;
 					count.lat = erealloc(count.lat, count.alat * sizeof(*count.lat));
@@ -1011,8 +658,8 @@ static void finish(struct job *j, CURLcode res, double now)
 				count.lat[count.nlat++] = (double)latency;
 				count.answered++;
 				/* the server says the budget is spent: everyone waits for the reset */
-				if ((wait = server_wait(&j->hints)) > 0 && (j->hints.remaining_requests == 0 ||
-									    j->hints.remaining_tokens == 0) &&
+				if ((wait = server_wait(&j->x.hints)) > 0 && (j->x.hints.remaining_requests == 0 ||
+									      j->x.hints.remaining_tokens == 0) &&
 				    now + wait > pause_until)
 					pause_until = now + wait;
 				json_object_put(resp);
@@ -1022,82 +669,23 @@ static void finish(struct job *j, CURLcode res, double now)
 				return;
 			}
 		}
-	} else if (res == CURLE_OK) {
-		/* an HTTP error: the OpenAI error body says what */
-		e = NULL;
-		if (rft_json_parse(j->resp.buf, j->resp.len, &resp, &err) == 0)
-			e = rft_json_get(resp, "error");
-		type = rft_json_get_str(e, "type");
-		code = rft_json_get_str(e, "code");
-		if (rft_json_get_str(e, "message"))
-			strbuf_addstr(&msg, rft_json_get_str(e, "message"));
-		else if (e && json_object_is_type(e, json_type_string))
-			strbuf_addstr(&msg, json_object_get_string(e));
-		else
-			strbuf_addf(&msg, "HTTP %ld", status);
-		if ((code && !strcmp(code, "insufficient_quota")) || (type && !strcmp(type, "insufficient_quota"))) {
-			type = "insufficient_quota";
-			halt_on(status, type, code, msg.buf);
-		} else if (status == 401 || status == 403) {
-			/* a wrong key or a forbidden model: every other line would get it */
-			if (!type)
-				type = status == 401 ? "authentication_error" : "permission_denied";
-			halt_on(status, type, code, msg.buf);
-		} else {
-			retryable = status == 408 || status == 409 || status == 429 || status >= 500;
-			if (code && (status == 429 || !type))
-				type = code;
-			if (!type)
-				type = status == 429 ? "rate_limit_exceeded" : status >= 500 ? "server_error" :
-					"http_error";
-		}
 	} else {
-		strbuf_addstr(&msg, j->errbuf[0] ? j->errbuf : curl_easy_strerror(res));
-		if (!first_net_err.len)
+		/* the rules every client of common/client.c follows */
+		rft_classify(res, status, (long)connect_us, &j->x.resp, j->x.errbuf, &ce);
+		if (ce.reached)
+			count.reachable = 1;
+		status = ce.status;
+		type = ce.type;
+		code = ce.code;
+		strbuf_addstr(&msg, ce.msg.buf);
+		retryable = ce.retryable;
+		if (ce.refused)
+			halt_on(status, type, code, msg.buf);
+		if (res != CURLE_OK && !first_net_err.len)
 			strbuf_addstr(&first_net_err, msg.buf);
-		switch (res) {
-		case CURLE_OPERATION_TIMEDOUT:
-			type = "timeout";
-			retryable = 1;
-			break;
-		case CURLE_COULDNT_RESOLVE_HOST:
-		case CURLE_COULDNT_RESOLVE_PROXY:
-		case CURLE_COULDNT_CONNECT:
-		case CURLE_SEND_ERROR:
-		case CURLE_RECV_ERROR:
-		case CURLE_GOT_NOTHING:
-		case CURLE_HTTP2:
-		case CURLE_HTTP2_STREAM:
-			type = "connection_error";
-			retryable = 1;
-			break;
-		case CURLE_PARTIAL_FILE:
-		case CURLE_BAD_CONTENT_ENCODING:
-			type = "truncated_response";
-			retryable = 1;
-			break;
-		case CURLE_WRITE_ERROR:
-			type = "response_too_large";
-			break;
-		case CURLE_PEER_FAILED_VERIFICATION:
-		case CURLE_SSL_CACERT_BADFILE:
-		case CURLE_SSL_CERTPROBLEM:
-		case CURLE_SSL_CONNECT_ERROR:
-			type = "tls_error";
-			break;
-		case CURLE_UNSUPPORTED_PROTOCOL:
-		case CURLE_URL_MALFORMAT:
-			type = "bad_url";
-			break;
-		default:
-			type = "network_error";
-			retryable = 1;
-		}
-		if (status == 0)
-			status = -1;
 	}
 	if (retryable && j->attempts < opt.max_attempts && !halt.on) {
-		double hint = server_wait(&j->hints);
+		double hint = server_wait(&j->x.hints);
 
 		wait = hint >= 0 ? hint : backoff(j->attempts);
 		j->not_before = now + wait;
@@ -1111,6 +699,7 @@ static void finish(struct job *j, CURLcode res, double now)
 	json_object_put(resp);
 	strbuf_release(&err);
 	strbuf_release(&msg);
+	rft_call_error_release(&ce);
 }
 
 /* ------------------------------------------------------------ the input */
@@ -1127,7 +716,7 @@ static int answer_from_cache(struct job *j)
 	long latency = 0;
 	int attempts = 0, ok = 0;
 
-	if (!db || opt.refresh || !cache_get(j->key, &resp, &latency, &attempts))
+	if (!db || opt.refresh || !rft_cache_get(db, j->key, &resp, &latency, &attempts))
 		goto out;
 	if (rft_json_parse(resp.buf, resp.len, &r, &err) < 0 || !r)
 		goto out;   /* unreadable: ask again (and overwrite it) */
@@ -1147,7 +736,7 @@ static void job_fill(struct job *j, const struct strbuf *line, struct json_objec
 {
 	strbuf_init(&j->line, 0);
 	strbuf_init(&j->body, 0);
-	strbuf_init(&j->resp, 0);
+	strbuf_init(&j->x.resp, 0);
 	strbuf_init(&j->out, 0);
 	strbuf_add(&j->line, line->buf, line->len);
 	j->obj = obj;
@@ -1255,8 +844,8 @@ static struct job *next_job(double now, double *wait)
 		return NULL;
 	{
 		struct job *j = best ? *best : fresh_head;
-		double wr = bucket_wait(&rpm_bucket, 1, now);
-		double wt = bucket_wait(&tpm_bucket, (double)j->tokens, now);
+		double wr = rft_bucket_wait(&rpm_bucket, 1, now);
+		double wt = rft_bucket_wait(&tpm_bucket, (double)j->tokens, now);
 
 		w = wr > wt ? wr : wt;
 		if (w > 0) {
@@ -1693,7 +1282,7 @@ enum { OPT_BASE_URL = 256, OPT_KEY_ENV, OPT_CONCURRENCY, OPT_RPM, OPT_TPM, OPT_M
 static const struct rft_opt options[] = {
 	{ 'o', "output", RFT_ARG_REQ, "FILE", "write to FILE (atomically) instead of stdout" },
 	{ 'm', "model", RFT_ARG_REQ, "NAME", "the model (else each line's \"model\")" },
-	{ OPT_BASE_URL, "base-url", RFT_ARG_REQ, "URL", "the endpoint (default " DEFAULT_BASE_URL ")" },
+	{ OPT_BASE_URL, "base-url", RFT_ARG_REQ, "URL", "the endpoint (default $OPENAI_BASE_URL, else " RFT_DEFAULT_BASE_URL ")" },
 	{ OPT_KEY_ENV, "api-key-env", RFT_ARG_REQ, "NAME", "read the key from $NAME (default OPENAI_API_KEY)" },
 	{ OPT_CACERT, "cacert", RFT_ARG_REQ, "FILE", "trust the CA certificates in FILE (PEM) instead of the system's" },
 	{ 'H', "header", RFT_ARG_REQ, "'NAME: VALUE'", "add a header; ${VAR} in VALUE is read from the environment" },
@@ -1803,39 +1392,20 @@ static void add_header(const char *h)
 	strbuf_release(&sb);
 }
 
+/* the key, from the environment only (common/client.c) */
 static void set_key(void)
 {
-	const char *name = opt.api_key_env ? opt.api_key_env : "OPENAI_API_KEY";
-	const char *key = getenv(name);
-	struct strbuf sb = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT;
 
-	if (!key || !*key) {
-		if (opt.api_key_env)
-			die(RFT_EX_CONFIG, "$%s is not set (--api-key-env)", name);
-		if (!opt.dry_run && strstr(url.buf, "://api.openai.com/"))
-			die(RFT_EX_CONFIG, "$OPENAI_API_KEY is not set (OpenAI needs a key; --api-key-env names another variable)");
-		return;   /* local servers need none; OpenAI answers 401 */
+	if (rft_headers_add_key(&headers, opt.api_key_env, url.buf, opt.dry_run, &err) < 0) {
+		if (opt.api_key_env && !getenv(opt.api_key_env))
+			strbuf_addstr(&err, " (--api-key-env)");
+		else if (!opt.api_key_env && !strncmp(err.buf, "$OPENAI_API_KEY is not set", 26))
+			die(RFT_EX_CONFIG, "$OPENAI_API_KEY is not set (OpenAI needs a key; --api-key-env "
+			    "names another variable)");
+		die(RFT_EX_CONFIG, "%s", err.buf);
 	}
-	if (strpbrk(key, "\r\n"))
-		die(RFT_EX_CONFIG, "$%s holds a line break", name);
-	strbuf_addstr(&sb, "Authorization: Bearer ");
-	strbuf_addstr(&sb, key);
-	headers = curl_slist_append(headers, sb.buf);
-	if (!headers)
-		die(RFT_EX_SOFTWARE, "out of memory");
-	memset(sb.buf, 0, sb.len);
-	strbuf_release(&sb);
-}
-
-/* wipe the header list (it holds the key) and free it */
-static void free_headers(void)
-{
-	struct curl_slist *h;
-
-	for (h = headers; h; h = h->next)
-		memset(h->data, 0, strlen(h->data));
-	curl_slist_free_all(headers);
-	headers = NULL;
+	strbuf_release(&err);
 }
 
 static void load_response_format(const char *path)
@@ -1869,9 +1439,7 @@ int main(int argc, char **argv)
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		die(RFT_EX_SOFTWARE, "cannot initialise libcurl");
 	atexit(curl_global_cleanup);
-	headers = curl_slist_append(NULL, "Content-Type: application/json");
-	headers = curl_slist_append(headers, "Accept: application/json");
-	headers = curl_slist_append(headers, "Expect:");
+	headers = rft_headers_base();
 	while ((c = rft_getopt(argc, argv, &cmd)) != -1) {
 		switch (c) {
 		case 'o': opt.output = optarg; break;
@@ -1922,12 +1490,19 @@ int main(int argc, char **argv)
 		opt.concurrency = 1024;
 	if (opt.response_format_file)
 		load_response_format(opt.response_format_file);
-	strbuf_addstr(&url, opt.base_url ? opt.base_url : DEFAULT_BASE_URL);
-	while (url.len && url.buf[url.len - 1] == '/')
-		strbuf_setlen(&url, url.len - 1);
-	if (strncmp(url.buf, "http://", 7) && strncmp(url.buf, "https://", 8))
-		usage_error("--base-url must start with http:// or https://, not '%s'", url.buf);
-	strbuf_addstr(&url, "/chat/completions");
+	{
+		struct strbuf err = STRBUF_INIT;
+
+		if (rft_base_url(&url, opt.base_url, "chat/completions", &err) < 0) {
+			if (opt.base_url)
+				usage_error("%s", err.buf);
+			die(RFT_EX_CONFIG, "%s", err.buf);
+		}
+		strbuf_release(&err);
+	}
+	xfer_opts.timeout = opt.timeout;
+	xfer_opts.cacert = opt.cacert;
+	xfer_opts.user_agent = "rftkit/" RFT_VERSION " rft-call";
 	if (!opt.batch_in)
 		set_key();
 	rft_rng_seed(&rng, (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32));
@@ -1963,19 +1538,19 @@ int main(int argc, char **argv)
 		run_batch_in();
 	} else if (opt.dry_run) {
 		if (opt.cache)
-			cache_open();
+			db = rft_cache_open(opt.cache);
 		while (read_one())
 			;
-		cache_close();
+		rft_cache_close(db);
 		warn("dry run: %llu lines, %llu in the cache, %llu to send, about %llu tokens "
 		     "(prompt estimate + max completion tokens)", count.lines, count.cached, dry_send, dry_tokens);
 	} else {
 		if (opt.cache)
-			cache_open();
+			db = rft_cache_open(opt.cache);
 		if (opt.rpm)
-			bucket_init(&rpm_bucket, opt.rpm);
+			rft_bucket_init(&rpm_bucket, opt.rpm);
 		if (opt.tpm)
-			bucket_init(&tpm_bucket, opt.tpm);
+			rft_bucket_init(&tpm_bucket, opt.tpm);
 		multi = curl_multi_init();
 		if (!multi)
 			die(RFT_EX_SOFTWARE, "cannot make a curl multi handle");
@@ -1984,7 +1559,7 @@ int main(int argc, char **argv)
 		curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long)opt.concurrency);
 		run();
 		curl_multi_cleanup(multi);
-		cache_close();
+		rft_cache_close(db);
 		if (stop_sig) {   /* nothing that looks finished is left */
 			warn("stopped by signal %d: %llu answers kept in %s; output %s", (int)stop_sig,
 			     count.answered, opt.cache ? opt.cache : "no cache (none was given)",
@@ -1993,7 +1568,8 @@ int main(int argc, char **argv)
 			exit(128 + stop_sig);
 		}
 	}
-	free_headers();
+	rft_headers_free(headers);
+	headers = NULL;
 	wall = now_s() - t_begin;
 	progress(now_s(), 1);
 	rft_records_release(&rec);

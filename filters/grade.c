@@ -320,6 +320,7 @@ int main(int argc, char **argv)
 		case OPT_PY_MEMORY: env.py_memory_mb = (long)num_arg("python-memory", optarg); break;
 		}
 	}
+	grader_allow_models(1);   /* score_model, label_model, cosine: rft-grade(1) MODEL GRADERS */
 	g = grader_load_file(opt.grader, &env);
 	if (opt.validate) {
 		grader_free(g);

@@ -32,6 +32,19 @@ action Ak (the last one repeats).  Actions:
     echo          answer the request's parameters (all but messages) as JSON
     drainMS       a normal answer saying the request budget is spent:
                   x-ratelimit-remaining-requests: 0, reset in MS ms (as "0m0.400s")
+    refuse        a 200 whose message has no content and a "refusal"
+
+Model graders (rft-grade's score_model, label_model): a request whose
+response_format is a json_schema with a "result" property is answered
+{"result": R, "steps": [...]}: R is X for a marker [[score:X]] in the last
+user message (a number when X reads as one, else the string X), L for
+[[label:L]], else derived from the message: (len % 11) / 10 for a number,
+enum[len % len(enum)] for a label.
+
+POST .../embeddings ({"model","input": TEXT or [TEXT...]}) answers one
+vector a text, deterministic: 16 dimensions, each word (\w+, lower case,
+markers left out) adds +-1 at a place its sha256 chooses (embed() below).
+Faults apply as for chat, the input text standing for the message.
 
 With --tls-cert and --tls-key it speaks HTTPS (ALPN: http/1.1 only).
 
@@ -43,6 +56,7 @@ answered 401.  <connection> numbers the TCP connections (reuse shows).
 """
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import re
@@ -53,6 +67,37 @@ import sys
 import time
 
 MARK = re.compile(r"\[\[fake:([^\]]*)\]\]")
+ANY_MARK = re.compile(r"\[\[[a-z]+:[^\]]*\]\]")
+DIMS = 16
+
+
+def embed(text):
+    """the fake embedding of text: a bag of hashed words"""
+    v = [0.0] * DIMS
+    for w in re.findall(r"\w+", ANY_MARK.sub(" ", text).lower()):
+        h = hashlib.sha256(w.encode()).digest()
+        v[h[0] % DIMS] += 1.0 if h[1] & 1 else -1.0
+    return v
+
+
+def grader_result(req, msg):
+    """the answer to a model grader's request (None: not one)"""
+    rf = req.get("response_format") or {}
+    props = ((rf.get("json_schema") or {}).get("schema") or {}).get("properties") or {}
+    if "result" not in props:
+        return None
+    m = re.search(r"\[\[score:([^\]]*)\]\]", msg) or re.search(r"\[\[label:([^\]]*)\]\]", msg)
+    if m:
+        try:
+            r = float(m.group(1))
+        except ValueError:
+            r = m.group(1)
+    elif props["result"].get("enum"):
+        enum = props["result"]["enum"]
+        r = enum[len(msg) % len(enum)]
+    else:
+        r = (len(msg) % 11) / 10.0
+    return {"result": r, "steps": [{"description": "fake", "conclusion": "derived from the prompt"}]}
 
 
 class Server:
@@ -115,15 +160,27 @@ class Server:
         self.send(writer, status, body, extra)
 
     def answer(self, writer, req, k, msg, act, extra):
+        if "input" in req and "messages" not in req:
+            texts = req["input"] if isinstance(req["input"], list) else [req["input"]]
+            out = {"object": "list", "model": req.get("model") or "fake-embedding",
+                   "data": [{"object": "embedding", "index": i, "embedding": embed(t)}
+                            for i, t in enumerate(texts)],
+                   "usage": {"prompt_tokens": len(msg) // 4 + 1, "total_tokens": len(msg) // 4 + 1}}
+            self.send(writer, 200, json.dumps(out).encode(), extra)
+            return
         n = int(req.get("n") or 1)
+        graded = grader_result(req, msg)
         content = "plain words, no JSON" if act == "text" else json.dumps(
             {k: v for k, v in req.items() if k != "messages"}) if act == "echo" else json.dumps(
+            graded if graded is not None else
             {"genes": ["GENE1", "GENE2"], "explanation": "answer %d to %s" % (k, msg[:40])})
         if act == "fenced":
             content = "```json\n" + content + "\n```"
         out = {"id": "chatcmpl-fake%d" % k, "object": "chat.completion",
                "created": int(time.time()), "model": req.get("model") or "fake-model",
-               "choices": [{"index": i, "message": {"role": "assistant", "content": content},
+               "choices": [{"index": i, "message": {"role": "assistant", "content": content}
+                            if act != "refuse" else {"role": "assistant", "content": None,
+                                                     "refusal": "I cannot grade this."},
                             "finish_reason": "stop"} for i in range(n)],
                "usage": {"prompt_tokens": len(msg) // 4 + 1, "completion_tokens": 12 * n,
                          "total_tokens": len(msg) // 4 + 1 + 12 * n,
@@ -131,16 +188,21 @@ class Server:
         self.send(writer, 200, json.dumps(out).encode(), extra)
 
     async def respond(self, method, path, hdrs, body, writer, conn):
-        if method != "POST" or not path.endswith("/chat/completions"):
+        if method != "POST" or not (path.endswith("/chat/completions") or path.endswith("/embeddings")):
             self.error(writer, 404, "invalid_request_error", None, "no route " + path)
             await writer.drain()
             return True
         try:
             req = json.loads(body)
-            msgs = req["messages"]
-            msg = [m for m in msgs if m.get("role") == "user"][-1]["content"]
-            if not isinstance(msg, str):
-                msg = json.dumps(msg)
+            if path.endswith("/embeddings"):
+                msg = req["input"]
+                if not isinstance(msg, str):
+                    msg = json.dumps(msg)
+            else:
+                msgs = req["messages"]
+                msg = [m for m in msgs if m.get("role") == "user"][-1]["content"]
+                if not isinstance(msg, str):
+                    msg = json.dumps(msg)
         except Exception as e:
             self.error(writer, 400, "invalid_request_error", None, "bad request: %s" % e)
             await writer.drain()
@@ -166,7 +228,7 @@ class Server:
             self.answer(writer, req, k, msg, "ok", {
                 "x-ratelimit-remaining-requests": "0",
                 "x-ratelimit-reset-requests": "%dm%.3fs" % (ms // 60000, (ms % 60000) / 1000.0)})
-        elif act in ("ok", "text", "echo", "fenced"):
+        elif act in ("ok", "text", "echo", "fenced", "refuse"):
             self.answer(writer, req, k, msg, act, {"x-ratelimit-remaining-requests": "999"})
         elif act.startswith("429"):
             extra = {}

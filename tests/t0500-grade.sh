@@ -94,13 +94,17 @@ test_expect_success '--export-openai: gene_rank becomes a python grader under 25
 if command -v python3 >/dev/null 2>&1; then
 test_expect_success '--export-openai is a round trip: what an export loads exports the same, and grades the same (python3 runs the exported sources)' '
 	n=0 &&
+	# model graders check their endpoint at load: a local one that is never called
+	OPENAI_BASE_URL=http://127.0.0.1:9/v1 && export OPENAI_BASE_URL &&
 	for f in "$TD"/grade/*.json default; do
-		case $f in */bad-*|*/python-bad.json) continue ;; esac
+		case $f in */bad-*|*/python-bad.json|*/model-bad-*) continue ;; esac
 		if test "$f" = default; then g=; else g="-g $f"; fi &&
 		rft-grade $g --export-openai e1.json --dataset "$S" &&
 		rft-grade -g e1.json --export-openai e2.json --dataset "$S" &&
 		test_cmp e1.json e2.json &&
-		if test "$f" != default && ! grep -q gene_rank "$f" && ! grep -q "\"python\"" "$f"; then
+		# (model graders would call a server: t0550 grades them against the fake one)
+		if test "$f" != default && ! grep -q gene_rank "$f" && ! grep -q "\"python\"" "$f" &&
+		   ! grep -Eq "_model|cosine" "$f"; then
 			rft-grade $g "$S" > g1 && rft-grade -g e1.json "$S" > g2 && test_cmp g1 g2
 		fi &&
 		n=$((n + 1)) || exit 1

@@ -44,8 +44,10 @@ enum grade_err {
 	GRADE_ERR_FORMULA = 4,        /* formula_parse_error */
 	GRADE_ERR_PYTHON = 8,         /* python_grader_runtime_error */
 	GRADE_ERR_OTHER = 16,         /* other_error */
-	GRADE_ERR_UNRESPONSIVE = 32,  /* model_grader_server_error: unused, kept for the shape */
-	GRADE_ERR_CALL = 64           /* the model call itself failed (our key) */
+	GRADE_ERR_UNRESPONSIVE = 32,  /* model_grader_server_error: a model grader's call failed */
+	GRADE_ERR_CALL = 64,          /* the model call itself failed (our key) */
+	GRADE_ERR_MODEL_PARSE = 128,  /* model_grader_parse_error: its answer has no result */
+	GRADE_ERR_MODEL_REFUSAL = 256 /* model_grader_refusal_error */
 };
 
 struct grade_result {
@@ -67,6 +69,12 @@ struct grader_env {
 	long py_memory_mb;            /* address-space limit of the python worker */
 	const char *ties;             /* gene_rank's tie rule when a grader names none (NULL: worst) */
 };
+
+/* Let score_model, label_model and text_similarity's cosine load and call
+ * their endpoint (common/grader/model.h): rft-grade does, before loading;
+ * elsewhere (lint, training, the fuzz harness) they are refused at load,
+ * so nothing pays for a request it did not mean to make. */
+void grader_allow_models(int on);
 
 /* the values grade_line_spans reads (indexes of grader_span_paths) */
 enum { GS_SAMPLE, GS_GRADE, GS_ERROR, GS_ERROR_MESSAGE, GS_INPUT, GS_TEXT, GS_REFERENCE, GS_RANKING, GS_N };

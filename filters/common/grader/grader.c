@@ -24,8 +24,12 @@ static const struct { int bit; const char *key; size_t keylen; } err_names[] = {
 	ERR_KEY(GRADE_ERR_OTHER, "other_error"),
 	ERR_KEY(GRADE_ERR_UNRESPONSIVE, "model_grader_server_error"),
 	ERR_KEY(GRADE_ERR_CALL, "model_call_error"),
+	ERR_KEY(GRADE_ERR_MODEL_PARSE, "model_grader_parse_error"),
+	ERR_KEY(GRADE_ERR_MODEL_REFUSAL, "model_grader_refusal_error"),
 };
 #undef ERR_KEY
+/* the flags only a grader that calls a model writes */
+#define MODEL_ERRS (GRADE_ERR_UNRESPONSIVE | GRADE_ERR_MODEL_PARSE | GRADE_ERR_MODEL_REFUSAL)
 
 void grade_result_init(struct grade_result *r)
 {
@@ -87,16 +91,16 @@ int grader_render(const char *tpl, struct json_object *item, struct json_object 
 
 /* ----------------------------------------------------------- the types */
 
-/* model graders are refused at load (a type of their own when rft-grade
- * can call a model) */
-static int model_refused(struct grader *g, struct json_object *o, const char *where, const char *here,
-			 struct strbuf *err)
+static int models_allowed;   /* grader_allow_models */
+
+void grader_allow_models(int on)
 {
-	(void)o;
-	(void)where;
-	strbuf_addf(err, "%s: %s graders call a model and are not supported by rft-grade "
-		    "(use them in the hosted job, or rft-call + a python grader)", here, g->type->name);
-	return -1;
+	models_allowed = on;
+}
+
+int grader_models_allowed(void)
+{
+	return models_allowed;
 }
 
 /*
@@ -107,11 +111,11 @@ static int model_refused(struct grader *g, struct json_object *o, const char *wh
 static const struct grader_type types[] = {
 	{ "gene_rank", gene_rank_load, gene_rank_grade, gene_rank_export, gene_rank_free, 0 },
 	{ "string_check", string_check_load, text_grade, string_check_export, NULL, 0 },
-	{ "text_similarity", text_similarity_load, text_grade, text_similarity_export, NULL, 0 },
+	{ "text_similarity", text_similarity_load, text_grade, text_similarity_export, text_free, 0 },
 	{ "multi", multi_load, multi_grade, multi_export, multi_free, GT_REAL_ITEM },
 	{ "python", python_load, python_grade, python_export, python_free, GT_REAL_ITEM },
-	{ "score_model", model_refused, NULL, NULL, NULL, 0 },
-	{ "label_model", model_refused, NULL, NULL, NULL, 0 },
+	{ "score_model", model_type_load, model_type_grade, model_type_export, model_type_free, GT_REAL_ITEM },
+	{ "label_model", model_type_load, model_type_grade, model_type_export, model_type_free, GT_REAL_ITEM },
 };
 
 /* ----------------------------------------------------------------- dispatch */
@@ -312,10 +316,23 @@ static void put_long(struct strbuf *sb, long v)
 /* a string literal: its length known when compiled */
 #define ADD_LIT(sb, lit) strbuf_add(sb, lit, sizeof(lit) - 1)
 
+/* 1 if g or one of its sub-graders calls a model */
+static int grader_uses_model(const struct grader *g)
+{
+	int i;
+
+	if (g->model)
+		return 1;
+	for (i = 0; i < g->nsubs; i++)
+		if (grader_uses_model(g->subs[i]))
+			return 1;
+	return 0;
+}
+
 void grade_put(struct strbuf *sb, const struct grader *g, const struct grade_result *r)
 {
 	size_t i;
-	int first = 1;
+	int first = 1, models = grader_uses_model(g);
 
 	/* written for every line of a batch: no strlen of what is known */
 	strbuf_grow(sb, 384 + r->predicted.len + r->subs.len);
@@ -345,7 +362,7 @@ void grade_put(struct strbuf *sb, const struct grader *g, const struct grade_res
 		strbuf_addf(sb, ",\"names\":{\"unknown\":%d,\"ambiguous\":%d}", r->unknown, r->ambiguous);
 	ADD_LIT(sb, ",\"errors\":{");
 	for (i = 0; i < sizeof(err_names) / sizeof(*err_names); i++) {
-		if (err_names[i].bit == GRADE_ERR_UNRESPONSIVE)
+		if ((err_names[i].bit & MODEL_ERRS) && !models)
 			continue;
 		if (!first)
 			strbuf_addch(sb, ',');

@@ -9,6 +9,8 @@
  *   gene_spans.c gene_rank graded from spans (rft-grade's batch fast path)
  *   text.c       string_check, text_similarity and its metric table
  *   python.c     the python type; pyworker.c its worker process
+ *   model.c      score_model, label_model and cosine (through common/client)
+ *   textsim.c, meteor.c (porter.c, wordnet.c)   text_similarity's metrics
  *
  * A grader type is a row of grader.c's table (struct grader_type): its
  * name as the JSON "type" writes it and its load, grade, export and free
@@ -34,6 +36,7 @@ enum strop { OP_EQ, OP_NE, OP_LIKE, OP_ILIKE };
 
 struct expr;
 struct pyworker;
+struct model_grader;
 struct grader;
 /* a text_similarity metric: the score of input against reference, or an
  * error set in r (grade_fail) */
@@ -83,6 +86,7 @@ struct grader {
 	char *calc_text;
 	char *source;                 /* python */
 	struct pyworker *py;
+	struct model_grader *model;   /* score_model, label_model; text_similarity's cosine */
 	char *span_paths[GS_N];       /* gene_rank: what grade_line_spans reads */
 	char *put_head;               /* grade_put's {"name":NAME,"reward": */
 	size_t put_headlen;
@@ -125,6 +129,17 @@ void python_grade(const struct grader *g, struct json_object *item, struct json_
 int python_export(const struct grader *g, const struct strmap *genes, struct strbuf *out,
 		  struct strbuf *err);
 void python_free(struct grader *g);
+int model_type_load(struct grader *g, struct json_object *o, const char *where, const char *here,
+		    struct strbuf *err);
+void model_type_grade(const struct grader *g, struct json_object *item, struct json_object *sample,
+		      struct grade_result *r);
+int model_type_export(const struct grader *g, const struct strmap *genes, struct strbuf *out,
+		      struct strbuf *err);
+void model_type_free(struct grader *g);
+void text_free(struct grader *g);
+/* grader_allow_models's setting: 0, model graders are refused at load */
+int grader_models_allowed(void);
+
 /* start the workers of g's python graders: 0, or -1 with the first failure in err */
 int python_start(struct grader *g, struct strbuf *err);
 

@@ -10,6 +10,7 @@
 #include "../util.h"
 #include "internal.h"
 #include "meteor.h"
+#include "model.h"
 #include "textsim.h"
 #include "wordnet.h"
 
@@ -187,7 +188,9 @@ static int meteor_ready(struct strbuf *why)
  * THE METRIC TABLE of text_similarity: {evaluation_metric, function, what
  * it needs at load}.  A metric is a row here plus its function
  * (text_metric_fn, internal.h); a name not in the table is refused at load.
- * textsim.c holds the n-gram metrics, meteor.c METEOR.
+ * textsim.c holds the n-gram metrics, meteor.c METEOR; a row without a
+ * function calls a model (model.c: cosine), loaded only where models are
+ * allowed (grader_allow_models).
  */
 static const struct {
 	const char *name;
@@ -198,6 +201,7 @@ static const struct {
 	{ "bleu", bleu, NULL },
 	{ "gleu", gleu, NULL },
 	{ "meteor", meteor, meteor_ready },
+	{ "cosine", NULL, NULL },           /* embeddings: a model call (model.c) */
 	{ "rouge_1", rouge_1, NULL },
 	{ "rouge_2", rouge_2, NULL },
 	{ "rouge_3", rouge_3, NULL },
@@ -218,6 +222,8 @@ void text_grade(const struct grader *g, struct json_object *item,
 		grade_fail(r, GRADE_ERR_VARIABLE, "input: %s", err.buf);
 	} else if (grader_render(g->reference, item, sample, &ref, NULL, &err) < 0) {
 		grade_fail(r, GRADE_ERR_VARIABLE, "reference: %s", err.buf);
+	} else if (g->model) {
+		model_grade_cosine(g->model, in.buf, ref.buf, r);
 	} else if (g->metric) {
 		r->reward = g->metric(in.buf, in.len, ref.buf, ref.len, r);
 	} else {
@@ -315,10 +321,25 @@ int text_similarity_load(struct grader *g, struct json_object *o, const char *wh
 		if (rc < 0)
 			return -1;
 	}
+	if (!metrics[i].fn) {
+		if (!grader_models_allowed()) {
+			strbuf_addf(err, "%s: evaluation_metric '%s' calls a model and is not supported by %s "
+				    "(rft-grade runs it)", here, s, rft_progname);
+			return -1;
+		}
+		if (!(g->model = model_grader_load(o, "text_similarity", here, err)))
+			return -1;
+	}
 	g->metric = metrics[i].fn;
 	g->metric_name = metrics[i].name;
 	g->pass_threshold = t ? json_object_get_double(t) : 0;
 	return 0;
+}
+
+void text_free(struct grader *g)
+{
+	model_grader_free(g->model);
+	g->model = NULL;
 }
 
 int text_similarity_export(const struct grader *g, const struct strmap *genes, struct strbuf *out,
