@@ -1322,42 +1322,6 @@ static const struct rft_cmd cmd = {
 	"74 I/O error, 78 bad configuration.  See rft-call(1).\n"
 };
 
-static RFT_NORETURN void usage_error(const char *fmt, const char *arg)
-{
-	error(fmt, arg);
-	fprintf(stderr, "Try 'rft-call --help' for more information.\n");
-	exit(RFT_EX_USAGE);
-}
-
-static long long count_arg(const char *name, const char *v, long long min)
-{
-	long long n = rft_parse_count(v);
-
-	if (n < min) {
-		struct strbuf sb = STRBUF_INIT;
-
-		strbuf_addf(&sb, "option '--%s' needs a whole number >= %lld, not '%%s'", name, min);
-		usage_error(sb.buf, v);
-	}
-	return n;
-}
-
-static double real_arg(const char *name, const char *v, double min)
-{
-	char *end;
-	double x;
-
-	errno = 0;
-	x = strtod(v, &end);
-	if (end == v || *end || errno || !isfinite(x) || x < min) {
-		struct strbuf sb = STRBUF_INIT;
-
-		strbuf_addf(&sb, "option '--%s' needs a number >= %g, not '%%s'", name, min);
-		usage_error(sb.buf, v);
-	}
-	return x;
-}
-
 /* -H 'Name: value' with ${VAR} expanded, appended to the header list */
 static void add_header(const char *h)
 {
@@ -1365,7 +1329,7 @@ static void add_header(const char *h)
 	const char *p, *colon = strchr(h, ':');
 
 	if (!colon || colon == h || strpbrk(h, "\r\n"))
-		usage_error("-H needs 'Name: value', not '%s'", h);
+		rft_usage_error("-H needs 'Name: value', not '%s'", h);
 	for (p = h; *p; p++) {
 		if (p[0] == '$' && p[1] == '{') {
 			const char *end = strchr(p, '}');
@@ -1373,7 +1337,7 @@ static void add_header(const char *h)
 			const char *v;
 
 			if (!end)
-				usage_error("-H: unclosed ${ in '%s'", h);
+				rft_usage_error("-H: unclosed ${ in '%s'", h);
 			name = estrndup(p + 2, (size_t)(end - p - 2));
 			v = getenv(name);
 			if (!v || strpbrk(v, "\r\n"))
@@ -1452,21 +1416,21 @@ int main(int argc, char **argv)
 			opt.cacert = optarg;
 			break;
 		case 'H': add_header(optarg); break;
-		case 'j': opt.concurrency = count_arg("concurrency", optarg, 1); break;
-		case OPT_RPM: opt.rpm = count_arg("rpm", optarg, 1); break;
-		case OPT_TPM: opt.tpm = count_arg("tpm", optarg, 1); break;
-		case OPT_MAX_ATTEMPTS: opt.max_attempts = count_arg("max-attempts", optarg, 1); break;
-		case OPT_TIMEOUT: opt.timeout = real_arg("timeout", optarg, 0.001); break;
-		case OPT_BACKOFF: opt.backoff = real_arg("backoff", optarg, 0); break;
-		case OPT_TEMPERATURE: opt.temperature = real_arg("temperature", optarg, 0); opt.has_temperature = 1; break;
-		case OPT_MAX_TOKENS: opt.max_completion_tokens = count_arg("max-completion-tokens", optarg, 1); break;
+		case 'j': opt.concurrency = rft_opt_count("concurrency", optarg, 1, RFT_OPT_NO_MAX); break;
+		case OPT_RPM: opt.rpm = rft_opt_count("rpm", optarg, 1, RFT_OPT_NO_MAX); break;
+		case OPT_TPM: opt.tpm = rft_opt_count("tpm", optarg, 1, RFT_OPT_NO_MAX); break;
+		case OPT_MAX_ATTEMPTS: opt.max_attempts = rft_opt_count("max-attempts", optarg, 1, RFT_OPT_NO_MAX); break;
+		case OPT_TIMEOUT: opt.timeout = rft_opt_num("timeout", optarg, 0.001); break;
+		case OPT_BACKOFF: opt.backoff = rft_opt_num("backoff", optarg, 0); break;
+		case OPT_TEMPERATURE: opt.temperature = rft_opt_num("temperature", optarg, 0); opt.has_temperature = 1; break;
+		case OPT_MAX_TOKENS: opt.max_completion_tokens = rft_opt_count("max-completion-tokens", optarg, 1, RFT_OPT_NO_MAX); break;
 		case OPT_EFFORT:
 			if (strcmp(optarg, "minimal") && strcmp(optarg, "low") && strcmp(optarg, "medium") &&
 			    strcmp(optarg, "high") && strcmp(optarg, "none"))
-				usage_error("unknown --reasoning-effort '%s' (minimal, low, medium, high)", optarg);
+				rft_usage_error("unknown --reasoning-effort '%s' (minimal, low, medium, high)", optarg);
 			opt.reasoning_effort = optarg;
 			break;
-		case OPT_N: opt.n = count_arg("n", optarg, 1); break;
+		case OPT_N: opt.n = rft_opt_count("n", optarg, 1, RFT_OPT_NO_MAX); break;
 		case OPT_RESPONSE_FORMAT: opt.response_format_file = optarg; break;
 		case OPT_CACHE: opt.cache = optarg; break;
 		case OPT_REFRESH: opt.refresh = 1; break;
@@ -1481,11 +1445,11 @@ int main(int argc, char **argv)
 		}
 	}
 	if (opt.n > 128)
-		usage_error("option '--n' is at most 128, not '%s'", "more");
+		rft_usage_error("option '--n' is at most 128, not '%s'", "more");
 	if (opt.refresh && !opt.cache)
-		usage_error("%s needs --cache FILE", "--refresh");
+		rft_usage_error("%s needs --cache FILE", "--refresh");
 	if ((opt.batch_errors || opt.join) && !opt.batch_in)
-		usage_error("%s needs --batch-in FILE", opt.join ? "--join" : "--batch-errors");
+		rft_usage_error("%s needs --batch-in FILE", opt.join ? "--join" : "--batch-errors");
 	if (opt.concurrency > 1024)
 		opt.concurrency = 1024;
 	if (opt.response_format_file)
@@ -1495,7 +1459,7 @@ int main(int argc, char **argv)
 
 		if (rft_base_url(&url, opt.base_url, "chat/completions", &err) < 0) {
 			if (opt.base_url)
-				usage_error("%s", err.buf);
+				rft_usage_error("%s", err.buf);
 			die(RFT_EX_CONFIG, "%s", err.buf);
 		}
 		strbuf_release(&err);

@@ -234,18 +234,6 @@ static void find_hgnc(void)
 	strbuf_release(&err);
 }
 
-static double num_arg(const char *name, const char *v)
-{
-	char *end;
-	double d;
-
-	errno = 0;
-	d = strtod(v, &end);
-	if (errno || *end || !(d > 0))
-		die(RFT_EX_USAGE, "option '--%s' needs a positive number, not '%s'", name, v);
-	return d;
-}
-
 static int export(const struct grader *g)
 {
 	struct strmap genes = STRMAP_INIT;
@@ -303,7 +291,7 @@ int main(int argc, char **argv)
 		case OPT_REJECTS: opt.rejects = optarg; break;
 		case OPT_SKIP_BAD: opt.skip_bad = rft_skip_bad_arg(optarg); break;
 		case OPT_STATS: opt.stats = 1; break;
-		case 'j': opt.threads = rft_parse_count(optarg);
+		case 'j': opt.threads = (int)rft_opt_count("threads", optarg, 0, 100000);
 			if (opt.threads < 1)
 				die(RFT_EX_USAGE, "option '--threads' needs a whole number above 0, not '%s'", optarg);
 			break;
@@ -316,8 +304,8 @@ int main(int argc, char **argv)
 				die(RFT_EX_USAGE, "option '--ties' takes worst or list, not '%s'", optarg);
 			env.ties = optarg;
 			break;
-		case OPT_PY_TIMEOUT: env.py_timeout = num_arg("python-timeout", optarg); break;
-		case OPT_PY_MEMORY: env.py_memory_mb = (long)num_arg("python-memory", optarg); break;
+		case OPT_PY_TIMEOUT: env.py_timeout = rft_opt_num("python-timeout", optarg, 0.001); break;
+		case OPT_PY_MEMORY: env.py_memory_mb = (long)rft_opt_count("python-memory", optarg, 1, 1L << 30); break;
 		}
 	}
 	grader_allow_models(1);   /* score_model, label_model, cosine: rft-grade(1) MODEL GRADERS */

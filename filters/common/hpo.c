@@ -104,13 +104,6 @@ static int hp_id_of(const char *iri, struct strbuf *sb)
 	return 1;
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && !strcmp(s + n - m, suffix);
-}
-
 static char *release_of(struct json_object *meta)
 {
 	const char *v = rft_json_get_str(meta, "version");
@@ -132,7 +125,7 @@ static char *release_of(struct json_object *meta)
 			const char *p = rft_json_get_str(b, "pred");
 			const char *val = rft_json_get_str(b, "val");
 
-			if (p && val && ends_with(p, "owl#versionInfo"))
+			if (p && val && rft_has_suffix(p, "owl#versionInfo"))
 				return estrdup(val);
 		}
 	return v ? estrdup(v) : NULL;
@@ -273,7 +266,7 @@ int hpo_ontology_load(struct hpo_ontology *o, const char *path)
 
 				if (!p || !val)
 					continue;
-				if (ends_with(p, "hasAlternativeId") && hp_id_of(val, &id)) {
+				if (rft_has_suffix(p, "hasAlternativeId") && hp_id_of(val, &id)) {
 					if (nalt == capalt) {
 						capalt = capalt ? 2 * capalt : 1024;
 						alts = erealloc(alts, capalt * sizeof(*alts));
@@ -281,7 +274,7 @@ int hpo_ontology_load(struct hpo_ontology *o, const char *path)
 					}
 					alts[nalt] = estrdup(id.buf);
 					altt[nalt++] = (int32_t)t;
-				} else if (ends_with(p, "IAO_0100001") && hp_id_of(val, &id) && !repl[t]) {
+				} else if (rft_has_suffix(p, "IAO_0100001") && hp_id_of(val, &id) && !repl[t]) {
 					repl[t] = estrdup(id.buf);
 				}
 			}

@@ -7,6 +7,7 @@
 
 #include "exitcodes.h"
 #include "json.h"
+#include "opt.h"
 #include "util.h"
 
 void rft_records_init(struct rft_records *r, char **paths, int npaths)
@@ -24,14 +25,9 @@ void rft_records_init(struct rft_records *r, char **paths, int npaths)
 
 long long rft_skip_bad_arg(const char *arg)
 {
-	long long n;
-
 	if (!arg)
-		return 0x7fffffffffffffffLL;
-	n = rft_parse_count(arg);
-	if (n < 0)
-		die(RFT_EX_USAGE, "option '--skip-bad' needs a whole number, not '%s'", arg);
-	return n;
+		return RFT_OPT_NO_MAX;
+	return rft_opt_count("skip-bad", arg, 0, RFT_OPT_NO_MAX);
 }
 
 static void vbad(struct rft_records *r, const char *fmt, va_list ap)
