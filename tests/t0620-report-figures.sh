@@ -12,6 +12,14 @@ graded() {
 		"$1" "$2" "$4" "$rew" "$3" "$list" "$tie"
 }
 
+# one_way N NAME: NAME-a misses N cases of 50 genes that NAME-b finds first
+# (every discordant pair one way: McNemar's smallest p for N)
+one_way() {
+	awk -v n="$1" "BEGIN { for (i = 1; i <= n; i++) {
+		printf \"{\\\"id\\\":\\\"C%d\\\",\\\"reference\\\":{\\\"hgnc\\\":\\\"HGNC:%d\\\"},\\\"sample\\\":{\\\"model\\\":\\\"a\\\"},\\\"grade\\\":{\\\"reward\\\":0,\\\"rank\\\":null,\\\"predicted\\\":[]}}\\n\", i, i % 50 } }" > "$2-a" &&
+	sed "s/\"model\":\"a\"/\"model\":\"b\"/; s/\"reward\":0,\"rank\":null,\"predicted\":\[\]/\"reward\":1,\"rank\":1,\"predicted\":[\"X\"]/" "$2-a" > "$2-b"
+}
+
 test_expect_success 'adding a file (or reordering lines) never moves a run'"'"'s intervals' '
 	rft-report --json "$R/base.jsonl" > one.json &&
 	rft-report --json "$R/base.jsonl" "$R/tuned.jsonl" > two.json &&
@@ -50,18 +58,14 @@ test_expect_success 'sign-flip test over genes: a consistent gain over 30 genes 
 	rft-report --bootstrap 999 a b > ab.txt && grep -q "| 1.86e-09 *| 0.001 " ab.txt && ! grep -q "0\.0000" ab.txt
 '
 test_expect_success 'a McNemar p far below 1e-200 is written in scientific notation, never 0' '
-	awk "BEGIN { for (i = 1; i <= 700; i++) {
-		printf \"{\\\"id\\\":\\\"C%d\\\",\\\"reference\\\":{\\\"hgnc\\\":\\\"HGNC:%d\\\"},\\\"sample\\\":{\\\"model\\\":\\\"a\\\"},\\\"grade\\\":{\\\"reward\\\":0,\\\"rank\\\":null,\\\"predicted\\\":[]}}\n\", i, i % 50 } }" > big-a &&
-	sed "s/\"model\":\"a\"/\"model\":\"b\"/; s/\"reward\":0,\"rank\":null,\"predicted\":\[\]/\"reward\":1,\"rank\":1,\"predicted\":[\"X\"]/" big-a > big-b &&
+	one_way 700 big &&
 	rft-report --json --bootstrap 50 big-a big-b > big.json &&
 	jq -e ".comparisons[0].mcnemar_top1 | .lost == 0 and .gained == 700 and .p > 0 and .p < 1e-200" big.json &&
 	grep -Fq "\"p\":3.80218313259032e-211" big.json &&
 	rft-report --bootstrap 50 big-a big-b | grep -Fq "| 3.80e-211 "
 '
 test_expect_success 'a McNemar p below the smallest double keeps its exponent in the text (never 0) and log10_p' '
-	awk "BEGIN { for (i = 1; i <= 1914; i++) {
-		printf \"{\\\"id\\\":\\\"C%d\\\",\\\"reference\\\":{\\\"hgnc\\\":\\\"HGNC:%d\\\"},\\\"sample\\\":{\\\"model\\\":\\\"a\\\"},\\\"grade\\\":{\\\"reward\\\":0,\\\"rank\\\":null,\\\"predicted\\\":[]}}\n\", i, i % 50 } }" > huge-a &&
-	sed "s/\"model\":\"a\"/\"model\":\"b\"/; s/\"reward\":0,\"rank\":null,\"predicted\":\[\]/\"reward\":1,\"rank\":1,\"predicted\":[\"X\"]/" huge-a > huge-b &&
+	one_way 1914 huge &&
 	rft-report --json --bootstrap 50 huge-a huge-b > huge.json &&
 	grep -Fq "\"p\":1.347778e-576,\"log10_p\":-575.87038170519" huge.json &&
 	jq -e ".comparisons[0].mcnemar_top1 | .gained == 1914 and .lost == 0 and (.log10_p | . < -575.87 and . > -575.88)" huge.json &&
