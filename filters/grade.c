@@ -4,10 +4,10 @@
  * and as a reward coprocess for an RL trainer (--serve).
  *
  * A grader is JSON in OpenAI's grader schema (--grader FILE; the built-in
- * default is one gene_rank grader).  Supported types: gene_rank (ours),
- * string_check, text_similarity (fuzzy_match), multi (a named map of graders
- * and calculate_output), python (grade(sample, item) in a long-lived python3
- * worker).  score_model and label_model are refused as unsupported.
+ * default is one gene_rank grader).  Every type of OpenAI's grader API and
+ * gene_rank (ours): the grader module, common/grader/ (internal.h lists its
+ * files); score_model, label_model and cosine call a model through
+ * common/client (rft-grade is the one program that lets them load).
  *
  * Every sample line gets "grade": {"name","reward","sub_rewards","rank",
  * "predicted","max_list","errors":{...}} - the shape of OpenAI's grader run
@@ -213,7 +213,7 @@ static const struct rft_cmd cmd = {
 	"graders do, plus a gene-aware rank grader.",
 	options,
 	"exit status: 0 ok, 64 usage, 65 bad data, 66 input missing, 74 I/O error,\n"
-	"78 bad grader file.  See rft-grade(1).\n"
+	"77 a model grader's endpoint refused the key, 78 bad grader file.  See rft-grade(1).\n"
 };
 
 static void find_hgnc(void)
