@@ -68,6 +68,7 @@ struct grade_ctx {
 	const struct grader *g;
 	struct rft_output *out;
 	unsigned long long n, found, errs;
+	unsigned long long server_errs;   /* lines a model grader's call failed for */
 	double total;
 };
 
@@ -114,6 +115,7 @@ static void grade_done(struct rft_record_job *job, void *vctx)
 	ctx->total += gd->reward;
 	ctx->found += gd->rank > 0;
 	ctx->errs += gd->errors != 0;
+	ctx->server_errs += (gd->errors & GRADE_ERR_UNRESPONSIVE) != 0;
 }
 
 #define RFT_SERVE_MAX ((size_t)64 << 20)  /* longest request line */
@@ -213,7 +215,8 @@ static const struct rft_cmd cmd = {
 	"graders do, plus a gene-aware rank grader.",
 	options,
 	"exit status: 0 ok, 64 usage, 65 bad data, 66 input missing, 74 I/O error,\n"
-	"77 a model grader's endpoint refused the key, 78 bad grader file.  See rft-grade(1).\n"
+	"75 a model grader's call failed on some line (its grade is 0, flagged), 77 a model\n"
+	"grader's endpoint refused the key, 78 bad grader file.  See rft-grade(1).\n"
 };
 
 static void find_hgnc(void)
@@ -344,6 +347,13 @@ int main(int argc, char **argv)
 		warn("%llu lines graded, mean reward %.4f, reference found in %llu, %llu with an "
 		     "error flag, %llu bad lines skipped", ctx.n, ctx.n ? ctx.total / (double)ctx.n : 0.0,
 		     ctx.found, ctx.errs, r.nbad);
+	if (ctx.server_errs) {
+		/* a reward of 0 because an endpoint failed is not the answer's: say so, and exit 75 */
+		warn("%llu line%s graded 0 because a model grader's call failed (model_grader_server_error; "
+		     "the message on each says why); with RFT_GRADER_CACHE a rerun pays only for those",
+		     ctx.server_errs, ctx.server_errs == 1 ? "" : "s");
+		status = RFT_EX_TEMPFAIL;
+	}
 	rft_records_release(&r);
 	if (rft_records_commit_rejects(&r) < 0)
 		status = RFT_EX_IOERR;

@@ -107,9 +107,10 @@ test_expect_success 'score_model and cosine in one multi grader share the client
 	rft-grade -g "$G/model-multi.json" m.jsonl > m.out &&
 	test "$(jq -c "[.grade.reward, .grade.sub_rewards.judge, .grade.sub_rewards.cos]" m.out)" = "[0.75,0.5,1]"
 '
-test_expect_success 'a call that keeps failing: 0 with model_grader_server_error after RFT_GRADER_MAX_ATTEMPTS; the others graded' '
+test_expect_success 'a call that keeps failing: 0 with model_grader_server_error after RFT_GRADER_MAX_ATTEMPTS, the others graded, said on stderr, exit 75' '
 	{ line x1 "ans-x1 [[fake:500]]" r; line x2 "ans-x2 [[fake:400]]" r; line x3 "ans-x3 [[score:3]]" r; } > x.jsonl &&
-	RFT_GRADER_MAX_ATTEMPTS=2 rft-grade -j 1 -g "$G/model-score.json" x.jsonl > x.out &&
+	test_must_fail 75 env RFT_GRADER_MAX_ATTEMPTS=2 rft-grade -j 1 -g "$G/model-score.json" x.jsonl > x.out 2> x.err &&
+	grep_err "2 lines graded 0 because a model grader'"'"'s call failed" x.err &&
 	test "$(jq -c "[.grade.reward, .grade.errors.model_grader_server_error]" x.out | tr "\n" " ")" = "[0,true] [0,true] [3,false] " &&
 	jq -r "select(.id == \"x1\") | .grade.message" x.out | grep -q "after 2 attempts: server_error (HTTP 500)" &&
 	test "$(nsent "ans-x1 ")" = 2 && test "$(nsent "ans-x2 ")" = 1
