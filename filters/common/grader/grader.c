@@ -207,6 +207,29 @@ static void check_refs(const char *tpl, const char *where, const char *what, str
 	strbuf_release(&why);
 }
 
+static int has_model(const struct grader *g)
+{
+	return g->model != NULL;
+}
+
+static int has_python(const struct grader *g)
+{
+	return g->py != NULL;
+}
+
+/* 1 if has(g) or has() of one of its sub-graders, at any depth */
+static int any_sub(const struct grader *g, int (*has)(const struct grader *))
+{
+	int i;
+
+	if (has(g))
+		return 1;
+	for (i = 0; i < g->nsubs; i++)
+		if (any_sub(g->subs[i], has))
+			return 1;
+	return 0;
+}
+
 struct grader *grader_load(struct json_object *o, const char *where, const struct grader_env *env,
 			    struct strbuf *err)
 {
@@ -255,6 +278,8 @@ struct grader *grader_load(struct json_object *o, const char *where, const struc
 		goto bad;
 	if (g->max_list)   /* gene_rank */
 		gene_span_paths_init(g);
+	/* grade_put writes the model error flags only then: known once, not per line */
+	g->uses_model = any_sub(g, has_model);
 	strbuf_release(&here);
 	return g;
 bad:
@@ -316,23 +341,10 @@ static void put_long(struct strbuf *sb, long v)
 /* a string literal: its length known when compiled */
 #define ADD_LIT(sb, lit) strbuf_add(sb, lit, sizeof(lit) - 1)
 
-/* 1 if g or one of its sub-graders calls a model */
-static int grader_uses_model(const struct grader *g)
-{
-	int i;
-
-	if (g->model)
-		return 1;
-	for (i = 0; i < g->nsubs; i++)
-		if (grader_uses_model(g->subs[i]))
-			return 1;
-	return 0;
-}
-
 void grade_put(struct strbuf *sb, const struct grader *g, const struct grade_result *r)
 {
 	size_t i;
-	int first = 1, models = grader_uses_model(g);
+	int first = 1;
 
 	/* written for every line of a batch: no strlen of what is known */
 	strbuf_grow(sb, 384 + r->predicted.len + r->subs.len);
@@ -362,7 +374,7 @@ void grade_put(struct strbuf *sb, const struct grader *g, const struct grade_res
 		strbuf_addf(sb, ",\"names\":{\"unknown\":%d,\"ambiguous\":%d}", r->unknown, r->ambiguous);
 	ADD_LIT(sb, ",\"errors\":{");
 	for (i = 0; i < sizeof(err_names) / sizeof(*err_names); i++) {
-		if ((err_names[i].bit & MODEL_ERRS) && !models)
+		if ((err_names[i].bit & MODEL_ERRS) && !g->uses_model)
 			continue;
 		if (!first)
 			strbuf_addch(sb, ',');
@@ -427,12 +439,5 @@ void grade_line(const struct grader *g, struct json_object *line, struct grade_r
 }
 int grader_uses_python(const struct grader *g)
 {
-	int i;
-
-	if (g->py)
-		return 1;
-	for (i = 0; i < g->nsubs; i++)
-		if (grader_uses_python(g->subs[i]))
-			return 1;
-	return 0;
+	return any_sub(g, has_python);
 }

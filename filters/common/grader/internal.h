@@ -91,6 +91,7 @@ struct grader {
 	char *put_head;               /* grade_put's {"name":NAME,"reward": */
 	size_t put_headlen;
 	int has_spans;
+	int uses_model;               /* g or a sub-grader calls a model (set at load) */
 	const struct grader_env *env; /* borrowed */
 };
 
