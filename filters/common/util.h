@@ -68,6 +68,12 @@ char *estrndup(const char *s, size_t n);
  */
 size_t rft_utf8_char(const unsigned char *p, const unsigned char *end);
 size_t rft_utf8_check(const char *s, size_t n);
+/* the code point of the valid character of length n (rft_utf8_char's answer) at p */
+uint32_t rft_utf8_decode(const unsigned char *p, size_t n);
+/* code point c (below U+110000) as UTF-8 at o, which has room for 4 bytes: its length */
+size_t rft_utf8_encode(uint32_t c, char *o);
+/* python's str.isspace() of code point c (the text metrics split as str.split() does) */
+int rft_py_space(uint32_t c);
 
 /* Does s end in suffix (or equal it)? */
 int rft_has_suffix(const char *s, const char *suffix);

@@ -49,14 +49,6 @@ struct list {
 	size_t n;
 };
 
-/* Python's str.isspace() */
-static int is_space(uint32_t c)
-{
-	return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 ||
-	       c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 ||
-	       c == 0x202F || c == 0x205F || c == 0x3000;
-}
-
 static uint32_t lower_cp(uint32_t c)
 {
 	if ((c >= 'A' && c <= 'Z') || (c >= 0xC0 && c <= 0xDE && c != 0xD7))
@@ -84,30 +76,6 @@ static uint32_t lower_cp(uint32_t c)
 	return c;
 }
 
-static size_t put_utf8(char *o, uint32_t c)
-{
-	if (c < 0x80) {
-		o[0] = (char)c;
-		return 1;
-	}
-	if (c < 0x800) {
-		o[0] = (char)(0xC0 | (c >> 6));
-		o[1] = (char)(0x80 | (c & 0x3F));
-		return 2;
-	}
-	if (c < 0x10000) {
-		o[0] = (char)(0xE0 | (c >> 12));
-		o[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-		o[2] = (char)(0x80 | (c & 0x3F));
-		return 3;
-	}
-	o[0] = (char)(0xF0 | (c >> 18));
-	o[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-	o[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-	o[3] = (char)(0x80 | (c & 0x3F));
-	return 4;
-}
-
 /* the words of s, lower-cased */
 static void words(const char *s, struct list *l)
 {
@@ -120,14 +88,12 @@ static void words(const char *s, struct list *l)
 	l->n = 0;
 	for (;;) {
 		uint32_t c = 0;
-		size_t k = p < end ? rft_utf8_char(p, end) : 0, i;
+		size_t k = p < end ? rft_utf8_char(p, end) : 0;
 		int space = 0, bad = p < end && k == 0;
 
 		if (p < end && k) {
-			c = k == 1 ? *p : (uint32_t)(*p & (0xFF >> (k + 1)));
-			for (i = 1; i < k; i++)
-				c = (c << 6) | (p[i] & 0x3F);
-			space = is_space(c);
+			c = rft_utf8_decode(p, k);
+			space = rft_py_space(c);
 		}
 		if (p == end || space) {
 			if (wl) {
@@ -152,10 +118,10 @@ static void words(const char *s, struct list *l)
 			continue;
 		}
 		if (c == 0x130) {
-			wl += put_utf8(w + wl, 'i');
-			wl += put_utf8(w + wl, 0x307);
+			wl += rft_utf8_encode('i', w + wl);
+			wl += rft_utf8_encode(0x307, w + wl);
 		} else {
-			wl += put_utf8(w + wl, lower_cp(c));
+			wl += rft_utf8_encode(lower_cp(c), w + wl);
 		}
 		p += k;
 	}

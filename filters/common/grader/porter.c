@@ -292,9 +292,7 @@ char *rft_porter_stemn(const char *word, size_t len)
 			c = BYTE_CP + *p;
 			k = 1;
 		} else {
-			c = k == 1 ? *p : (uint32_t)(*p & (0xFF >> (k + 1)));
-			for (i = 1; i < k; i++)
-				c = (c << 6) | (p[i] & 0x3F);
+			c = rft_utf8_decode(p, k);
 		}
 		w.c[w.n++] = c;
 		p += k;
@@ -313,23 +311,10 @@ char *rft_porter_stemn(const char *word, size_t len)
 	for (i = 0; i < w.n; i++) {
 		uint32_t c = w.c[i];
 
-		if (c >= BYTE_CP) {
+		if (c >= BYTE_CP)
 			s[out++] = (char)(c - BYTE_CP);
-		} else if (c < 0x80) {
-			s[out++] = (char)c;
-		} else if (c < 0x800) {
-			s[out++] = (char)(0xC0 | (c >> 6));
-			s[out++] = (char)(0x80 | (c & 0x3F));
-		} else if (c < 0x10000) {
-			s[out++] = (char)(0xE0 | (c >> 12));
-			s[out++] = (char)(0x80 | ((c >> 6) & 0x3F));
-			s[out++] = (char)(0x80 | (c & 0x3F));
-		} else {
-			s[out++] = (char)(0xF0 | (c >> 18));
-			s[out++] = (char)(0x80 | ((c >> 12) & 0x3F));
-			s[out++] = (char)(0x80 | ((c >> 6) & 0x3F));
-			s[out++] = (char)(0x80 | (c & 0x3F));
-		}
+		else
+			out += rft_utf8_encode(c, s + out);
 	}
 	s[out] = 0;
 	free(w.c);

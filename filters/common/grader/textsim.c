@@ -70,56 +70,26 @@ static void toks_free(struct toks *t)
 }
 
 /* The code point at s (and its length in *k); a byte that starts no valid
- * UTF-8 sequence is itself, length 1, never white space. */
-static uint32_t utf8_at(const unsigned char *s, size_t *k)
+ * UTF-8 sequence is U+FFFD, length 1, never white space. */
+static uint32_t utf8_at(const unsigned char *s, const unsigned char *end, size_t *k)
 {
-	uint32_t cp;
-	size_t n, i;
-
-	if (s[0] < 0x80) {
+	if (!(*k = rft_utf8_char(s, end))) {
 		*k = 1;
-		return s[0];
+		return 0xFFFD;
 	}
-	if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		n = 2, cp = s[0] & 0x1F;
-	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-		n = 3, cp = s[0] & 0x0F;
-	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		goto bad;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			goto bad;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-		goto bad;
-	*k = n;
-	return cp;
-bad:
-	*k = 1;
-	return 0xFFFD;
-}
-
-/* python's str.isspace() */
-static int py_space(uint32_t c)
-{
-	return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 ||
-	       c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 ||
-	       c == 0x202F || c == 0x205F || c == 0x3000;
+	return rft_utf8_decode(s, *k);
 }
 
 /* str.split(): tokens point into text */
 static void split_tokens(const char *text, struct toks *t)
 {
-	const unsigned char *p = (const unsigned char *)text;
+	const unsigned char *p = (const unsigned char *)text, *end = p + strlen(text);
 	size_t cap = 0, i = 0, start = 0, k;
 	int in = 0;
 
 	memset(t, 0, sizeof(*t));
 	while (p[i]) {
-		int sp = py_space(utf8_at(p + i, &k));
+		int sp = rft_py_space(utf8_at(p + i, end, &k));
 
 		if (sp && in)
 			toks_push(t, &cap, text + start, i - start);
@@ -135,14 +105,14 @@ static void split_tokens(const char *text, struct toks *t)
 /* rouge-score's tokenizer (see the top of the file) */
 static void rouge_tokens(const char *text, struct toks *t)
 {
-	const unsigned char *p = (const unsigned char *)text;
 	size_t cap = 0, i = 0, o = 0, k, n = strlen(text);
+	const unsigned char *p = (const unsigned char *)text, *end = p + n;
 	int in = 0;
 
 	memset(t, 0, sizeof(*t));
 	t->buf = emalloc(n + 2);
 	while (p[i]) {
-		uint32_t c = utf8_at(p + i, &k);
+		uint32_t c = utf8_at(p + i, end, &k);
 		int ch = -1, end = 0;
 
 		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
