@@ -13,6 +13,7 @@
 #              RFT_VALGRIND=1  run every rft program under valgrind (leaks and
 #                         memory errors fail the test, exit 99)
 #              RFT_KEEP=1 keep the scratch directories
+#              RFT_JOBS   test scripts run at once (default: the CPUs)
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,6 +23,8 @@ SHARED="${RFT_SHARED:-$top/../shared}"
 bindir="${RFT_BIN:-bin}"
 case "$bindir" in /*) ;; *) bindir="$top/$bindir" ;; esac
 rewrite=0
+jobs=${RFT_JOBS:-$(nproc 2>/dev/null || echo 1)}
+case "$jobs" in ''|*[!0-9]*|0) echo "run.sh: RFT_JOBS must be a positive number" >&2; exit 64 ;; esac
 if [ "${1:-}" = "-r" ]; then rewrite=1; shift; fi
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/rft-test.XXXXXX") || exit 70
@@ -129,26 +132,56 @@ EOF2
 	done < "$reg"
 done
 
-# --- shell test scripts (t*.sh); each prints "ok - what" / "not ok - what"
+# --- shell test scripts (t*.sh); each prints "ok - what" / "not ok - what".
+# They run RFT_JOBS at a time (default: the number of CPUs) under GNU parallel,
+# each in its own scratch directory; -k hands them back in name order, so the
+# TAP stream is the same whatever the number of jobs.  RFT_JOBS=1 runs them
+# one by one in this shell.
+run_script() {  # run_script NAME: run tests/NAME.sh, leave .tap and .status
+	(cd "$scratch/$1" && sh "$T/$1.sh") > "$scratch/$1/.tap" 2>&1 < /dev/null
+	echo $? > "$scratch/$1/.status"
+}
+report_script() {  # report_script NAME: its lines, renumbered into ours
+	while IFS= read -r line; do
+		case "$line" in
+		"ok - "*) ok "$1: ${line#ok - }" ;;
+		"not ok - "*) not_ok "$1: ${line#not ok - }" ;;
+		*) printf '# %s\n' "$line" ;;
+		esac
+	done < "$scratch/$1/.tap"
+	status=$(cat "$scratch/$1/.status" 2>/dev/null || echo "none")
+	if [ "$status" != 0 ]; then
+		not_ok "$1: script exited with $status"
+	fi
+}
+names="$scratch/.scripts"
+: > "$names"
 for script in "$T"/t*.sh; do
 	[ -f "$script" ] || continue
 	sname=$(basename "$script" .sh)
 	want "$sname" "$@" || continue
-	dir="$scratch/$sname"
-	mkdir -p "$dir"
-	(cd "$dir" && sh "$script") > "$dir/.tap" 2>&1
-	status=$?
-	while IFS= read -r line; do
-		case "$line" in
-		"ok - "*) ok "$sname: ${line#ok - }" ;;
-		"not ok - "*) not_ok "$sname: ${line#not ok - }" ;;
-		*) printf '# %s\n' "$line" ;;
-		esac
-	done < "$dir/.tap"
-	if [ $status -ne 0 ]; then
-		not_ok "$sname: script exited with $status"
-	fi
+	mkdir -p "$scratch/$sname"
+	echo "$sname" >> "$names"
 done
+if [ "$jobs" -gt 1 ] && command -v parallel > /dev/null 2>&1; then
+	# each job prints its name when done; -k hands the names back in order,
+	# so the results stream out as soon as every earlier script is done
+	# shellcheck disable=SC2016
+	parallel --will-cite -k -j "$jobs" --halt never \
+		'cd "$scratch/{}" && sh "$T/{}.sh" > .tap 2>&1 < /dev/null; echo $? > .status; echo {}' < "$names" |
+	{
+		while IFS= read -r sname; do
+			report_script "$sname"
+		done
+		echo "$n $pass $fail" > "$scratch/.counts"
+	}
+	read -r n pass fail < "$scratch/.counts" || { echo "run.sh: parallel failed" >&2; exit 70; }
+else
+	while IFS= read -r sname; do
+		run_script "$sname"
+		report_script "$sname"
+	done < "$names"
+fi
 
 echo "1..$n"
 echo "$pass passed, $fail failed"
