@@ -2327,30 +2327,45 @@ static int finish_stage(struct stage *s, int status)
 	return 0;
 }
 
+/*
+ * A run holds an exclusive flock on LOCK.pid (the lock file's name plus
+ * ".pid"), which says the pid of the holder.  It is per lock file, not per
+ * pipeline file: the same pipeline run for two output places (--set dir=...)
+ * runs twice at once; the same outputs are never written by two runs.  The
+ * file stays: removing a lock file races with the next run's open.
+ */
 static void take_lock(int *fd)
 {
 	struct timespec t0, now;
+	struct strbuf path = STRBUF_INIT, pid = STRBUF_INIT;
 
-	*fd = open(P.file, O_RDONLY | O_CLOEXEC);
+	mkparent(P.lock);
+	strbuf_addf(&path, "%s.pid", P.lock);
+	*fd = open(path.buf, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (*fd < 0)
-		die(RFT_EX_IOERR, "cannot open '%s':", P.file);
+		die(RFT_EX_IOERR, "cannot open '%s':", path.buf);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (flock(*fd, LOCK_EX | LOCK_NB) < 0) {
 		double waited;
 
 		if (errno != EWOULDBLOCK && errno != EINTR)
-			die(RFT_EX_IOERR, "cannot lock '%s':", P.file);
+			die(RFT_EX_IOERR, "cannot lock '%s':", path.buf);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		waited = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
 		if (waited >= opt.wait) {
 			if (opt.wait > 0)
-				die(RFT_EX_TEMPFAIL, "'%s' is still being run by another rft-run after "
-				    "%g s; try again later", P.file, opt.wait);
-			die(RFT_EX_TEMPFAIL, "'%s' is being run by another rft-run; try again later "
-			    "(or --wait SECS)", P.file);
+				die(RFT_EX_TEMPFAIL, "'%s' is still being run by another rft-run (%s) after "
+				    "%g s; try again later", P.file, path.buf, opt.wait);
+			die(RFT_EX_TEMPFAIL, "'%s' is being run by another rft-run (%s); try again later "
+			    "(or --wait SECS)", P.file, path.buf);
 		}
 		usleep(100000);
 	}
+	strbuf_addf(&pid, "%ld\n", (long)getpid());
+	if (ftruncate(*fd, 0) < 0 || pwrite(*fd, pid.buf, pid.len, 0) != (ssize_t)pid.len)
+		die(RFT_EX_IOERR, "cannot write '%s':", path.buf);
+	strbuf_release(&pid);
+	strbuf_release(&path);
 }
 
 static int run(void)
@@ -2476,7 +2491,7 @@ static const struct rft_opt options[] = {
 	{ 256, "from", RFT_ARG_REQ, "STAGE", "select STAGE and the stages after it (that read what it writes)" },
 	{ 257, "until", RFT_ARG_REQ, "STAGE", "select STAGE and the stages before it" },
 	{ 'j', "jobs", RFT_ARG_REQ, "N", "run up to N independent stages at once (default 1)" },
-	{ 'w', "wait", RFT_ARG_REQ, "SECS", "when another run holds the pipeline, wait up to SECS (default 0), then exit 75" },
+	{ 'w', "wait", RFT_ARG_REQ, "SECS", "when another run holds the lock, wait up to SECS (default 0), then exit 75" },
 	RFT_OPT_STD,
 	RFT_OPT_END
 };
@@ -2490,7 +2505,7 @@ static const struct rft_cmd cmd = {
 	"stage would run.",
 	options,
 	"exit status: 0 ok, a failed stage's own status (or 128 + signal), 64 usage,\n"
-	"66 an input missing, 74 I/O error, 75 another run holds the pipeline (retry\n"
+	"66 an input missing, 74 I/O error, 75 another run holds the lock (retry\n"
 	"later), 78 bad pipeline file.  See rft-run(1).\n"
 };
 

@@ -185,11 +185,29 @@ test_expect_success 'a second run of a running pipeline exits 75 at once, or wai
 	i=0; while [ ! -e started ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done &&
 	test -e started &&
 	test_must_fail 75 rft-run slow.yaml 2> err &&
-	grep_err "is being run by another rft-run; try again later" err &&
+	grep_err "is being run by another rft-run (slow.lock.pid); try again later" err &&
+	kill -0 "$(cat slow.lock.pid)" &&
 	test_must_fail 75 rft-run --wait 0.3 slow.yaml 2> err && grep_err "still being run" err || exit 1
 	{ sleep 1; touch go; } &
 	rft-run --wait 120 slow.yaml && wait && test "$(cat bg.status)" = 0 &&
 	test "$(cat slow.txt)" = done && test $(wc -l < slow.logs/run.jsonl) -eq 1
+'
+cat > lock/dirs.yaml <<'EOF'
+vars:
+  dir: a
+lock: ${dir}/dirs.lock
+stages:
+  slow:
+    cmd: "touch ${dir}.started; i=0; while [ ! -e go ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; echo ${dir} > ${out}"
+    out: ${dir}/slow.txt
+EOF
+test_expect_success 'the lock goes with the outputs, not the pipeline file: one pipeline runs for two places at once' '
+	cd lock && rm -f go a.started b.started || exit 1
+	{ rft-run dirs.yaml 2> a.err; echo $? > a.status; } &
+	{ rft-run --set dir=b dirs.yaml 2> b.err; echo $? > b.status; } &
+	i=0; while { [ ! -e a.started ] || [ ! -e b.started ]; } && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
+	touch go && wait &&
+	test "$(cat a.status) $(cat b.status)" = "0 0" && test "$(cat a/slow.txt) $(cat b/slow.txt)" = "a b"
 '
 cat > lock/term.yaml <<'EOF'
 stages:
