@@ -2257,8 +2257,12 @@ static void view_started(struct stage *s)
 	int fd;
 
 	if (!v->progress) {
-		strbuf_addf(&sb, "%s/%s.progress", P.logs, s->name);
+		/* absolute: a stage may cd */
+		char *dir = realpath(P.logs, NULL);
+
+		strbuf_addf(&sb, "%s/%s.progress", dir ? dir : P.logs, s->name);
 		v->progress = strbuf_detach(&sb, NULL);
+		free(dir);
 	}
 	fd = open(v->progress, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (fd < 0)
