@@ -130,3 +130,22 @@ test_expect_success 'status: a usage error without its argument; no run recorded
 	mkdir empty && rft-run status empty > st && grep -F "no run recorded" st &&
 	test_must_fail 66 rft-run status nosuch 2> err
 '
+test_expect_success 'rft-rank writes its count to the channel; a channel it cannot open is told once' '
+	M="$TD/hpo/micro" &&
+	RFT_PROGRESS="$PWD/rank.progress" rft-rank --hpo-dir $M --hgnc $M/hgnc-micro.txt "$M/cases.jsonl" > r.jsonl 2> err &&
+	! test -s err && n=$(wc -l < r.jsonl) &&
+	test "$(tail -1 rank.progress)" = "rft-rank: $n cases ranked" &&
+	RFT_PROGRESS=/nonexistent/dir/p rft-rank --hpo-dir $M --hgnc $M/hgnc-micro.txt "$M/cases.jsonl" > r2.jsonl 2> err &&
+	test_cmp r.jsonl r2.jsonl && test "$(wc -l < err)" -eq 1 &&
+	grep_err "rft-rank: cannot write progress to '"'"'/nonexistent/dir/p'"'"' (from RFT_PROGRESS): No such file or directory" err
+'
+test_expect_success 'rft-train writes its step line to the channel, the last step last' '
+	M="$TD/hpo/micro" &&
+	awk -v n=60 -v c=30 -v seed=7 -v tag=T -f "$T/train/synthetic.awk" > syn-train.jsonl &&
+	awk -v n=30 -v c=30 -v seed=99 -v tag=V -f "$T/train/synthetic.awk" > syn-valid.jsonl &&
+	RFT_PROGRESS="$PWD/train.progress" rft-train --features --hgnc $M/hgnc-micro.txt --train syn-train.jsonl \
+		--valid syn-valid.jsonl --epochs 3 --batch 16 --group 8 --lr 0.1 --eval-interval 5 \
+		-o syn.json --events ev.jsonl 2> err && ! test -s err &&
+	total=$(tail -1 train.progress | sed -n "s|^rft-train: step \([0-9]*\)/\([0-9]*\) .*|\2|p") &&
+	test -n "$total" && tail -1 train.progress | grep -E "^rft-train: step $total/$total  train reward"
+'
