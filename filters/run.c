@@ -3113,6 +3113,7 @@ static int run(void)
 					break;
 				case V_MISSING_INPUT:
 					s->state = S_FAIL;
+					view_clear();
 					fflush(stdout);
 					fprintf(stderr, "rft-run: stage '%s': input '%s' is missing\n",
 						s->name, missing);
