@@ -534,6 +534,7 @@ int main(int argc, char **argv)
 			    rank_method_name[opt.method], opt.model, rank_method_name[model.method]);
 		opt.method = model.method;
 	}
+	rft_progress_put(&pg, "loading the HPO and annotation data");
 	rank_model_load(&rm, &opt.data, opt.method, opt.threads);
 	params_json = params();
 	{
