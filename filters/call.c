@@ -35,6 +35,7 @@
 #include "common/json.h"
 #include "common/opt.h"
 #include "common/output.h"
+#include "common/progress.h"
 #include "common/records.h"
 #include "common/sha256.h"
 #include "common/stats.h"
@@ -799,23 +800,24 @@ static int read_one(void)
 
 /* --------------------------------------------------------------- progress */
 
-static int tty;
-static double last_progress;
+static int tty;         /* stderr is a terminal: the summary too */
+static struct rft_progress pg = RFT_PROGRESS_INIT;
 
 static void progress(double now, int final)
 {
 	double el = now - t_begin, rate;
 	unsigned long long done = count.answered + count.cached + count.failed + twins_answered;
+	char eta[48] = "";
 
-	if (!tty || (!final && now - last_progress < 0.5))
+	if (!rft_progress_on(&pg))
 		return;
-	last_progress = now;
 	rate = el > 0 ? (double)(count.answered + count.failed) / el : 0;
-	fprintf(stderr, "\r%s: %llu/%llu%s done, %.1f/s, %llu tokens, %llu errors", rft_progname, done,
-		count.lines, input_done ? "" : "+", rate, count.total_tokens, count.failed);
 	if (input_done && rate > 0 && done < count.lines)
-		fprintf(stderr, ", ETA %.0fs", (double)(count.lines - done) / rate);
-	fputs(final ? "\033[K\n" : "\033[K", stderr);
+		snprintf(eta, sizeof(eta), ", ETA %.0fs", (double)(count.lines - done) / rate);
+	rft_progress_put(&pg, "%llu/%llu%s done, %.1f/s, %llu tokens, %llu errors%s", done, count.lines,
+			 input_done ? "" : "+", rate, count.total_tokens, count.failed, eta);
+	if (final)
+		rft_progress_end(&pg);
 }
 
 /* ------------------------------------------------------------- the loop */

@@ -42,6 +42,7 @@
 #include "common/json.h"
 #include "common/opt.h"
 #include "common/output.h"
+#include "common/progress.h"
 #include "common/rankmodel.h"
 #include "common/sha256.h"
 #include "common/records.h"
@@ -85,6 +86,7 @@ static size_t nitems;
 static struct {
 	unsigned long long cases, ranked, errors;
 } count;
+static struct rft_progress pg = RFT_PROGRESS_INIT;   /* cases so far: terminal, rft-run */
 static struct rank_term_counts tc;
 
 
@@ -532,6 +534,7 @@ int main(int argc, char **argv)
 			    rank_method_name[opt.method], opt.model, rank_method_name[model.method]);
 		opt.method = model.method;
 	}
+	rft_progress_put(&pg, "loading the HPO and annotation data");
 	rank_model_load(&rm, &opt.data, opt.method, opt.threads);
 	params_json = params();
 	{
@@ -575,11 +578,15 @@ int main(int argc, char **argv)
 			count.errors++;
 		else
 			count.ranked++;
-		if (++nitems == BATCH)
+		if (++nitems == BATCH) {
 			run_batch(&out);
+			rft_progress_put(&pg, "%llu cases ranked", count.cases);
+		}
 	}
 	if (nitems)
 		run_batch(&out);
+	rft_progress_put(&pg, "%llu cases ranked", count.cases);
+	rft_progress_end(&pg);
 	rft_records_release(&r);
 
 	if (opt.stats || isatty(STDERR_FILENO))

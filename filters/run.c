@@ -29,6 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -39,6 +41,7 @@
 
 #include "common/json.h"
 #include "common/opt.h"
+#include "common/progress.h"
 #include "common/sha256.h"
 #include "common/strbuf.h"
 #include "common/util.h"
@@ -2039,6 +2042,703 @@ out:
 	strbuf_release(&sb);
 }
 
+/* ---------------------------------------- watching a run: view, status.json */
+
+/*
+ * Whoever watches a run is told what it does, three ways:
+ *  - every stage started gets RFT_PROGRESS=LOGS/STAGE.progress in its
+ *    environment; the filters append their progress lines there
+ *    (common/progress.h), shell stages may too;
+ *  - LOGS/status.json, rewritten (temporary file and rename) as the run
+ *    starts, as each stage starts, is skipped or ends, and as the run ends:
+ *    the run's pid, host, start, end and exit, each selected stage's state.
+ *    The previous run's file is kept as LOGS/status.last.json;
+ *  - on a terminal (or --progress, not --quiet) a line per stage on stderr
+ *    as it starts and ends, and the running stages' last progress lines
+ *    relayed on one redrawn line.
+ * `rft-run status` reads the first two and the flock of LOCK.pid (take_lock).
+ */
+static void iso_now(char *buf, size_t n);
+
+static int view_mode;           /* 1 --progress, -1 --quiet, 0 auto */
+static int view;                /* print stage lines and the live line */
+static int view_drawn;          /* a live line is up */
+
+struct vstage {
+	char *progress;         /* LOGS/STAGE.progress */
+	long long off;          /* read so far */
+	char *last;             /* its last complete line, or NULL */
+	const char *result;     /* "running", "ok", "failed", "skipped" or NULL */
+	int code;
+	double secs, t0;
+	unsigned long long bytes_out;
+};
+static struct vstage *vst;
+static struct {
+	char start[32];
+	double t0;              /* wall clock, seconds */
+	struct timespec m0;
+	char *path;             /* LOGS/status.json */
+	char *pipeline;         /* absolute */
+	char *lockpid;          /* LOCK.pid, absolute: for the flock test */
+	int failed;             /* a write failed: said once, not tried again */
+} vrun;
+
+static double wall_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double mono_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void human_bytes(struct strbuf *sb, unsigned long long b)
+{
+	static const char *const unit[] = { "kB", "MB", "GB", "TB", "PB" };
+	double v = (double)b;
+	int u = -1;
+
+	if (b < 1000) {
+		strbuf_addf(sb, "%llu B", b);
+		return;
+	}
+	while (v >= 999.95 && u < 4) {
+		v /= 1000;
+		u++;
+	}
+	strbuf_addf(sb, "%.1f %s", v, unit[u]);
+}
+
+static void view_clear(void)
+{
+	if (view_drawn)
+		fputs("\r\033[K", stderr);
+	view_drawn = 0;
+}
+
+static const char *state_name(const struct stage *s)
+{
+	const struct vstage *v = &vst[s - P.st];
+
+	if (v->result && !strcmp(v->result, "running") && s->state == S_FAIL)
+		return "stopped";       /* by a signal, or by another stage's failure */
+	if (v->result)
+		return v->result;
+	switch (s->state) {
+	case S_WAIT: return "waiting";
+	case S_BLOCKED: return "blocked";
+	case S_FAIL: return "failed";
+	default: return NULL;   /* not selected */
+	}
+}
+
+/* status.json; result NULL while the run goes on */
+static void state_write(const char *result, int code)
+{
+	struct strbuf sb = STRBUF_INIT, tmp = STRBUF_INIT;
+	char host[256] = "", end[32];
+	size_t i, first = 1;
+	int fd, ok;
+
+	if (!vst || vrun.failed)
+		return;
+	if (gethostname(host, sizeof(host) - 1) < 0)
+		strcpy(host, "?");
+	strbuf_addstr(&sb, "{\"rft-run\":1,\"pipeline\":");
+	json_put_str(&sb, P.file);
+	strbuf_addstr(&sb, ",\"pipeline_path\":");
+	json_put_str_or_null(&sb, vrun.pipeline);
+	strbuf_addstr(&sb, ",\"lock\":");
+	json_put_str(&sb, P.lock);
+	strbuf_addstr(&sb, ",\"lock_pid\":");
+	json_put_str_or_null(&sb, vrun.lockpid);
+	strbuf_addf(&sb, ",\"pid\":%ld,\"host\":", (long)getpid());
+	json_put_str(&sb, host);
+	strbuf_addf(&sb, ",\"start\":\"%s\",\"t0\":", vrun.start);
+	json_put_fixed(&sb, vrun.t0, 3);
+	if (result) {
+		iso_now(end, sizeof(end));
+		strbuf_addf(&sb, ",\"end\":\"%s\",\"seconds\":", end);
+		json_put_fixed(&sb, mono_since(&vrun.m0), 3);
+		strbuf_addstr(&sb, ",\"result\":");
+		json_put_str(&sb, result);
+		strbuf_addf(&sb, ",\"exit\":%d", code);
+	} else {
+		strbuf_addstr(&sb, ",\"end\":null,\"result\":null,\"exit\":null");
+	}
+	strbuf_addstr(&sb, ",\"stages\":[");
+	for (i = 0; i < P.nst; i++) {
+		const struct stage *s = &P.st[P.order[i]];
+		const struct vstage *v = &vst[P.order[i]];
+		const char *st = state_name(s);
+
+		if (!st)
+			continue;
+		strbuf_addstr(&sb, first ? "\n{\"stage\":" : ",\n{\"stage\":");
+		first = 0;
+		json_put_str(&sb, s->name);
+		strbuf_addstr(&sb, ",\"state\":");
+		json_put_str(&sb, st);
+		if (v->progress) {      /* it was started */
+			strbuf_addstr(&sb, ",\"t0\":");
+			json_put_fixed(&sb, v->t0, 3);
+			strbuf_addf(&sb, ",\"start\":\"%s\",\"bytes_in\":%llu,\"log\":", s->start_iso, s->bytes_in);
+			json_put_str_or_null(&sb, s->log);
+			strbuf_addstr(&sb, ",\"progress\":");
+			json_put_str(&sb, v->progress);
+		}
+		if (v->result && strcmp(v->result, "running") && strcmp(v->result, "skipped")) {
+			strbuf_addf(&sb, ",\"exit\":%d,\"bytes_out\":%llu,\"seconds\":", v->code, v->bytes_out);
+			json_put_fixed(&sb, v->secs, 3);
+		}
+		strbuf_addch(&sb, '}');
+	}
+	strbuf_addstr(&sb, "\n]}\n");
+	strbuf_addf(&tmp, "%s.tmp.%ld", vrun.path, (long)getpid());
+	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	ok = fd >= 0 && write(fd, sb.buf, sb.len) == (ssize_t)sb.len;
+	if (fd >= 0 && close(fd) < 0)
+		ok = 0;
+	if (!ok || rename(tmp.buf, vrun.path) < 0) {
+		int e = errno;
+
+		if (fd >= 0)
+			unlink(tmp.buf);
+		errno = e;
+		warn("cannot write '%s' (rft-run status will not see this run):", vrun.path);
+		vrun.failed = 1;
+	}
+	strbuf_release(&tmp);
+	strbuf_release(&sb);
+}
+
+/* die() during a run: the run is over */
+static void view_died(void)
+{
+	if (!vst)
+		return;
+	view_clear();
+	state_write("error", -1);
+}
+
+/* the run starts (the logs directory exists) */
+static void view_begin(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *abs;
+
+	view = view_mode > 0 || (view_mode == 0 && isatty(STDERR_FILENO));
+	vst = ecalloc(P.nst + 1, sizeof(*vst));
+	iso_now(vrun.start, sizeof(vrun.start));
+	vrun.t0 = wall_s();
+	clock_gettime(CLOCK_MONOTONIC, &vrun.m0);
+	strbuf_addf(&sb, "%s/status.json", P.logs);
+	vrun.path = strbuf_detach(&sb, NULL);
+	strbuf_addf(&sb, "%s/status.last.json", P.logs);
+	if (rename(vrun.path, sb.buf) < 0 && errno != ENOENT)
+		warn("cannot keep '%s' as '%s':", vrun.path, sb.buf);
+	strbuf_release(&sb);
+	abs = realpath(P.file, NULL);
+	vrun.pipeline = abs;
+	strbuf_addf(&sb, "%s.pid", P.lock);
+	vrun.lockpid = realpath(sb.buf, NULL);
+	strbuf_release(&sb);
+	rft_atexit(view_died);
+	state_write(NULL, 0);
+}
+
+/* stage s is about to be forked: its progress file, empty */
+static void view_started(struct stage *s)
+{
+	struct vstage *v = &vst[s - P.st];
+	struct strbuf sb = STRBUF_INIT;
+	int fd;
+
+	if (!v->progress) {
+		/* absolute: a stage may cd */
+		char *dir = realpath(P.logs, NULL);
+
+		strbuf_addf(&sb, "%s/%s.progress", dir ? dir : P.logs, s->name);
+		v->progress = strbuf_detach(&sb, NULL);
+		free(dir);
+	}
+	fd = open(v->progress, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0)
+		warn("cannot create '%s' (the stage's progress will not be shown):", v->progress);
+	else
+		close(fd);
+	v->off = 0;
+	free(v->last);
+	v->last = NULL;
+	v->result = "running";
+	v->t0 = wall_s();
+	state_write(NULL, 0);
+	if (view) {
+		view_clear();
+		strbuf_addf(&sb, "rft-run: %s: started, in ", s->name);
+		human_bytes(&sb, s->bytes_in);
+		fflush(stdout);
+		fprintf(stderr, "%s\n", sb.buf);
+		strbuf_release(&sb);
+	}
+}
+
+static void view_skipped(struct stage *s)
+{
+	vst[s - P.st].result = "skipped";
+	state_write(NULL, 0);
+	if (view) {
+		view_clear();
+		fflush(stdout);
+		fprintf(stderr, "rft-run: %s: up to date, skipped\n", s->name);
+	}
+}
+
+/* stage s ended ("ok" or "failed"; a failure is told by stage_failed) */
+static void view_ended(struct stage *s, const char *status, int code, unsigned long long bytes_out)
+{
+	struct vstage *v;
+
+	if (!vst)
+		return;
+	v = &vst[s - P.st];
+	v->result = !strcmp(status, "ok") ? "ok" : "failed";
+	v->code = code;
+	v->secs = mono_since(&s->t0);
+	v->bytes_out = bytes_out;
+	state_write(NULL, 0);
+	view_clear();
+	if (view && !strcmp(status, "ok")) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addf(&sb, "rft-run: %s: ok, %.1f s, in ", s->name, v->secs);
+		human_bytes(&sb, s->bytes_in);
+		strbuf_addstr(&sb, ", out ");
+		human_bytes(&sb, bytes_out);
+		fflush(stdout);
+		fprintf(stderr, "%s\n", sb.buf);
+		strbuf_release(&sb);
+	}
+}
+
+/*
+ * The last complete line of the progress file path after *off, into *last
+ * (replaced; left alone when there is none); *off moves past it.  A file
+ * that shrank was started again: read from its start.
+ */
+static void progress_last(const char *path, long long *off, char **last)
+{
+	char buf[65536];
+	struct stat st;
+	ssize_t n;
+	size_t i, end, begin;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), aligned = 1;
+
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return;
+	}
+	if ((long long)st.st_size < *off)
+		*off = 0;
+	if ((long long)st.st_size - *off > (long long)sizeof(buf)) {
+		*off = (long long)st.st_size - (long long)sizeof(buf);
+		aligned = 0;    /* a line may begin before it */
+	}
+	n = pread(fd, buf, sizeof(buf), (off_t)*off);
+	close(fd);
+	if (n <= 0)
+		return;
+	for (end = (size_t)n; end > 0 && buf[end - 1] != '\n'; end--)
+		;
+	if (end == 0) {         /* no whole line yet */
+		if (!aligned)
+			*off += n;
+		return;
+	}
+	*off += (long long)end;
+	for (begin = end - 1; begin > 0 && buf[begin - 1] != '\n'; begin--)
+		;
+	if (begin == 0 && !aligned)
+		return;
+	for (i = begin; i < end - 1; i++)   /* no escape sequence reaches the terminal */
+		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+			buf[i] = ' ';
+	free(*last);
+	*last = estrndup(buf + begin, end - 1 - begin);
+}
+
+static int term_width(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 10)
+		return ws.ws_col;
+	return 80;
+}
+
+/* redraw the live line: each running stage, its time and last progress */
+static void view_tick(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i, w;
+	int n = 0;
+
+	for (i = 0; i < P.nst; i++) {
+		struct stage *s = &P.st[i];
+		struct vstage *v = &vst[i];
+
+		if (s->state != S_RUNNING)
+			continue;
+		if (v->progress)
+			progress_last(v->progress, &v->off, &v->last);
+		if (!v->last && mono_since(&s->t0) < 0.5)
+			continue;       /* a quick stage: no flicker */
+		strbuf_addf(&sb, "%s%s %.0fs", n++ ? " | " : "rft-run: ", s->name, mono_since(&s->t0));
+		if (v->last)
+			strbuf_addf(&sb, ": %s", v->last);
+	}
+	if (!n) {
+		strbuf_release(&sb);
+		return;
+	}
+	/* one terminal row, or \r cannot redraw it; cut on a character */
+	w = (size_t)term_width() - 1;
+	if (sb.len > w) {
+		while (w > 0 && ((unsigned char)sb.buf[w] & 0xc0) == 0x80)
+			w--;
+		sb.buf[w] = '\0';
+	}
+	fflush(stdout);
+	fprintf(stderr, "\r%s\033[K", sb.buf);
+	view_drawn = 1;
+	strbuf_release(&sb);
+}
+
+/* wait for a child or a stop signal; on view, wake twice a second to redraw */
+static void view_wait(const sigset_t *orig)
+{
+	struct timespec ts = { 0, 500000000 };
+
+	if (!view) {
+		sigsuspend(orig);
+		return;
+	}
+	view_tick();
+	pselect(0, NULL, NULL, NULL, &ts, orig);
+}
+
+/* the run is over, with status ret */
+static void view_end(int ret)
+{
+	size_t i, ran = 0, skipped = 0, failed = 0, notrun = 0;
+
+	if (!vst)
+		return;
+	view_clear();
+	for (i = 0; i < P.nst; i++) {
+		const char *r = vst[i].result;
+
+		if (P.st[i].state == S_OFF)
+			continue;
+		if (r && !strcmp(r, "ok"))
+			ran++;
+		else if (r && !strcmp(r, "skipped"))
+			skipped++;
+		else if (r || P.st[i].state == S_FAIL)
+			failed++;
+		else
+			notrun++;
+	}
+	state_write(ret == 0 ? "ok" : got_signal ? "stopped" : "failed", ret);
+	if (view) {
+		fflush(stdout);
+		fprintf(stderr, "rft-run: %s in %.1f s: %zu ran, %zu up to date, %zu failed, %zu not run\n",
+			ret ? "stopped" : "done", mono_since(&vrun.m0), ran, skipped, failed, notrun);
+	}
+	for (i = 0; i < P.nst; i++) {
+		free(vst[i].progress);
+		free(vst[i].last);
+	}
+	free(vst);
+	vst = NULL;
+	free(vrun.path);
+	free(vrun.pipeline);
+	free(vrun.lockpid);
+}
+
+/* ------------------------------------------------------------ rft-run status */
+
+/* whole file into sb; -1 and errno when it cannot be read */
+static int slurp(const char *path, struct strbuf *sb)
+{
+	char buf[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		strbuf_add(sb, buf, (size_t)n);
+	close(fd);
+	return n < 0 ? -1 : 0;
+}
+
+/* the status file at path, parsed; NULL when there is none */
+static struct json_object *status_read(const char *path)
+{
+	struct strbuf sb = STRBUF_INIT, err = STRBUF_INIT;
+	struct json_object *o = NULL;
+
+	if (slurp(path, &sb) < 0) {
+		if (errno != ENOENT)
+			die(RFT_EX_IOERR, "cannot read '%s':", path);
+		strbuf_release(&sb);
+		return NULL;
+	}
+	if (rft_json_parse(sb.buf, sb.len, &o, &err) < 0 || !json_object_is_type(o, json_type_object))
+		die(RFT_EX_DATA, "%s: not a status file written by rft-run (%s)", path,
+		    err.len ? err.buf : "not an object");
+	strbuf_release(&sb);
+	strbuf_release(&err);
+	return o;
+}
+
+static double jnum(struct json_object *o, const char *key)
+{
+	struct json_object *v = rft_json_get(o, key);
+
+	return v && (json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int))
+		? json_object_get_double(v) : 0;
+}
+
+/* 1: an rft-run holds the flock of LOCK.pid; 0: none; -1: cannot tell */
+static int lock_held(const char *lockpid)
+{
+	int fd, held;
+
+	if (!lockpid || (fd = open(lockpid, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+		flock(fd, LOCK_UN);
+		held = 0;
+	} else {
+		held = errno == EWOULDBLOCK ? 1 : -1;
+	}
+	close(fd);
+	return held;
+}
+
+/* the stages of status file o, one line each (live: a run going on now) */
+static void status_stages(struct json_object *o, int live, double now)
+{
+	struct json_object *a = rft_json_get(o, "stages");
+	size_t i, n = a && json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+
+	for (i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(a, i);
+		const char *name = rft_json_get_str(e, "stage"), *st = rft_json_get_str(e, "state");
+		const char *log = rft_json_get_str(e, "log"), *prog = rft_json_get_str(e, "progress");
+		struct strbuf sb = STRBUF_INIT;
+
+		if (!name || !st)
+			continue;
+		if (!strcmp(st, "ok")) {
+			printf("  %s: ok, %.1f s, in ", name, jnum(e, "seconds"));
+			human_bytes(&sb, (unsigned long long)jnum(e, "bytes_in"));
+			strbuf_addstr(&sb, ", out ");
+			human_bytes(&sb, (unsigned long long)jnum(e, "bytes_out"));
+			printf("%s\n", sb.buf);
+		} else if (!strcmp(st, "failed")) {
+			printf("  %s: failed (exit %d) after %.1f s; log: %s\n", name, (int)jnum(e, "exit"),
+			       jnum(e, "seconds"), log ? log : "none");
+		} else if (!strcmp(st, "skipped")) {
+			printf("  %s: up to date, skipped\n", name);
+		} else if (!strcmp(st, "running") && live) {
+			printf("  %s: running for %.0f s; log: %s\n", name, now - jnum(e, "t0"), log ? log : "none");
+		} else if (!strcmp(st, "running") || !strcmp(st, "stopped")) {
+			printf("  %s: cut short after it started at %s; log: %s\n", name,
+			       rft_json_get_str(e, "start") ? rft_json_get_str(e, "start") : "?", log ? log : "none");
+		} else if (!strcmp(st, "blocked")) {
+			printf("  %s: not run (a stage before it failed)\n", name);
+		} else {
+			printf("  %s: %s\n", name, live ? st : "not run");
+		}
+		if (prog && (!strcmp(st, "running") || !strcmp(st, "stopped"))) {
+			long long off = 0;
+			char *last = NULL;
+
+			progress_last(prog, &off, &last);
+			if (last)
+				printf("    %s\n", last);
+			free(last);
+		}
+		strbuf_release(&sb);
+	}
+}
+
+static void status_ended(struct json_object *o)
+{
+	const char *r = rft_json_get_str(o, "result") ? rft_json_get_str(o, "result") : "?";
+
+	printf("last run: %s to %s (pid %.0f on %s): ", rft_json_get_str(o, "start"), rft_json_get_str(o, "end"),
+	       jnum(o, "pid"), rft_json_get_str(o, "host") ? rft_json_get_str(o, "host") : "?");
+	if (!strcmp(r, "ok"))
+		printf("ok, %.1f s\n", jnum(o, "seconds"));
+	else
+		printf("%s (exit %d) after %.1f s\n", r, (int)jnum(o, "exit"), jnum(o, "seconds"));
+	status_stages(o, 0, 0);
+}
+
+/* the last run.jsonl line of each stage (runs older than status.json) */
+static int status_runlog(const char *logs)
+{
+	struct strbuf path = STRBUF_INIT, sb = STRBUF_INIT;
+	struct nvlist last = { 0 };
+	char *line, *nl;
+	size_t i;
+
+	strbuf_addf(&path, "%s/run.jsonl", logs);
+	if (slurp(path.buf, &sb) < 0) {
+		if (errno != ENOENT)
+			die(RFT_EX_IOERR, "cannot read '%s':", path.buf);
+		printf("no run recorded in '%s'\n", logs);
+		strbuf_release(&path);
+		strbuf_release(&sb);
+		return 0;
+	}
+	for (line = sb.buf; *line; line = nl + 1) {
+		struct json_object *o = NULL;
+		struct strbuf err = STRBUF_INIT;
+		const char *name;
+
+		nl = strchr(line, '\n');
+		if (!nl)
+			break;
+		if (rft_json_parse(line, (size_t)(nl - line), &o, &err) == 0 &&
+		    (name = rft_json_get_str(o, "stage"))) {
+			char *l = estrndup(line, (size_t)(nl - line));
+			int found = 0;
+
+			for (i = 0; i < last.n; i++)
+				if (!strcmp(last.v[i].name, name)) {
+					free(last.v[i].value);
+					last.v[i].value = l;
+					found = 1;
+				}
+			if (!found) {
+				nv_add(&last, name, l);
+				free(l);
+			}
+		}
+		json_object_put(o);
+		strbuf_release(&err);
+	}
+	printf("no status.json in '%s' (runs of an older rft-run); the last run of each stage in %s:\n", logs,
+	       path.buf);
+	for (i = 0; i < last.n; i++) {
+		struct json_object *o = NULL;
+		struct strbuf err = STRBUF_INIT;
+
+		if (rft_json_parse(last.v[i].value, strlen(last.v[i].value), &o, &err) == 0)
+			printf("  %s: %s (exit %d), %.1f s, ended %s\n", last.v[i].name,
+			       rft_json_get_str(o, "status") ? rft_json_get_str(o, "status") : "?",
+			       (int)jnum(o, "exit"), jnum(o, "seconds"),
+			       rft_json_get_str(o, "end") ? rft_json_get_str(o, "end") : "?");
+		json_object_put(o);
+		strbuf_release(&err);
+	}
+	nv_free(&last);
+	strbuf_release(&path);
+	strbuf_release(&sb);
+	return 0;
+}
+
+/*
+ * rft-run status PIPELINE|LOGDIR: what runs now and how far, or how the last
+ * run ended.  Exit 0 idle (the last run ok, or none recorded), 1 idle and the
+ * last run failed or was stopped, 3 a run is going on, 4 the last run was cut
+ * short without recording its end (killed, or the machine went down).
+ */
+static int status_cmd(const char *what)
+{
+	struct strbuf path = STRBUF_INIT, lp = STRBUF_INIT;
+	struct json_object *o, *prev;
+	const char *logs, *pipeline = NULL, *lockpid = NULL;
+	struct stat st;
+	int ret, held;
+
+	if (stat(what, &st) < 0)
+		die(RFT_EX_NOINPUT, "cannot find '%s':", what);
+	if (S_ISDIR(st.st_mode)) {
+		logs = what;
+	} else {
+		load(what);
+		logs = P.logs;
+		pipeline = what;
+		strbuf_addf(&lp, "%s.pid", P.lock);
+		lockpid = lp.buf;
+	}
+	strbuf_addf(&path, "%s/status.json", logs);
+	o = status_read(path.buf);
+	strbuf_reset(&path);
+	strbuf_addf(&path, "%s/status.last.json", logs);
+	prev = status_read(path.buf);
+	strbuf_release(&path);
+	if (!o) {
+		held = lock_held(lockpid);
+		if (held == 1)
+			printf("%s: running (by an rft-run that writes no status.json)\n", pipeline);
+		ret = held == 1 ? 3 : status_runlog(logs);
+		json_object_put(prev);
+		strbuf_release(&lp);
+		return ret;
+	}
+	if (!lockpid)
+		lockpid = rft_json_get_str(o, "lock_pid");
+	printf("pipeline: %s\n", rft_json_get_str(o, "pipeline") ? rft_json_get_str(o, "pipeline") : "?");
+	if (rft_json_get_str(o, "end")) {
+		status_ended(o);
+		ret = strcmp(rft_json_get_str(o, "result") ? rft_json_get_str(o, "result") : "", "ok") ? 1 : 0;
+	} else {
+		double now = wall_s();
+		long pid = (long)jnum(o, "pid");
+
+		held = lock_held(lockpid);
+		if (held < 0)   /* no lock file to look at: the pid says it */
+			held = pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+		if (held) {
+			printf("running: pid %ld on %s, since %s (%.0f s)\n", pid,
+			       rft_json_get_str(o, "host") ? rft_json_get_str(o, "host") : "?",
+			       rft_json_get_str(o, "start"), now - jnum(o, "t0"));
+			status_stages(o, 1, now);
+			ret = 3;
+		} else {
+			printf("stale: the run of pid %ld on %s, started %s, ended without recording its end "
+			       "(killed, or the machine went down); no rft-run holds its lock now\n", pid,
+			       rft_json_get_str(o, "host") ? rft_json_get_str(o, "host") : "?",
+			       rft_json_get_str(o, "start"));
+			status_stages(o, 0, now);
+			ret = 4;
+		}
+		if (prev && rft_json_get_str(prev, "end"))
+			status_ended(prev);
+	}
+	json_object_put(o);
+	json_object_put(prev);
+	strbuf_release(&lp);
+	return ret;
+}
+
 /* ------------------------------------------------------------ running */
 
 static size_t nrunning;
@@ -2129,6 +2829,7 @@ static void start_stage(struct stage *s)
 		die(RFT_EX_IOERR, "cannot write the log '%s':", s->log);
 	iso_now(s->start_iso, sizeof(s->start_iso));
 	clock_gettime(CLOCK_MONOTONIC, &s->t0);
+	view_started(s);
 	pid = fork();
 	if (pid < 0)
 		die(RFT_EX_SOFTWARE, "fork:");
@@ -2156,6 +2857,7 @@ static void start_stage(struct stage *s)
 		dup2(logfd, 2);
 		for (i = 0; i < s->params.n; i++)
 			setenv(s->params.v[i].name, s->params.v[i].value, 1);
+		setenv(RFT_PROGRESS_ENV, vst[s - P.st].progress, 1);
 		execvp(av.v[0], av.v);
 		dprintf(2, "rft-run: cannot run '%s': %s\n", av.v[0], strerror(errno));
 		_exit(errno == ENOENT ? 127 : 126);
@@ -2176,6 +2878,7 @@ static void log_line(struct stage *s, const char *status, int code, unsigned lon
 	char end[32];
 	double secs;
 
+	view_ended(s, status, code, bytes_out);
 	if (!runlog)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -2404,6 +3107,7 @@ static int run(void)
 	if (!runlog)
 		die(RFT_EX_IOERR, "cannot write the run log '%s':", rl.buf);
 	strbuf_release(&rl);
+	view_begin();
 	for (;;) {
 		int progress = 1, status;
 		pid_t pid;
@@ -2431,9 +3135,11 @@ static int run(void)
 				switch (decide(s, &missing)) {
 				case V_UPTODATE:
 					s->state = S_SKIP;
+					view_skipped(s);
 					break;
 				case V_MISSING_INPUT:
 					s->state = S_FAIL;
+					view_clear();
 					fflush(stdout);
 					fprintf(stderr, "rft-run: stage '%s': input '%s' is missing\n",
 						s->name, missing);
@@ -2459,7 +3165,7 @@ static int run(void)
 		if (pid < 0 && errno != EINTR)
 			die(RFT_EX_SOFTWARE, "waitpid:");
 		if (pid <= 0) {
-			sigsuspend(&orig);   /* until a child ends or a stop signal comes */
+			view_wait(&orig);   /* until a child ends or a stop signal comes */
 			continue;
 		}
 		for (k = 0; k < P.nst; k++)
@@ -2471,12 +3177,14 @@ static int run(void)
 				break;
 			}
 	}
+	view_clear();
 	sigprocmask(SIG_SETMASK, &orig, NULL);   /* a pending stop signal lands here */
 	if (got_signal) {
 		fprintf(stderr, "rft-run: stopped by signal %d; no stage left a partial output\n",
 			(int)got_signal);
 		ret = 128 + got_signal;
 	}
+	view_end(ret);
 	fclose(runlog);
 	runlog = NULL;
 	return ret;
@@ -2492,21 +3200,28 @@ static const struct rft_opt options[] = {
 	{ 257, "until", RFT_ARG_REQ, "STAGE", "select STAGE and the stages before it" },
 	{ 'j', "jobs", RFT_ARG_REQ, "N", "run up to N independent stages at once (default 1)" },
 	{ 'w', "wait", RFT_ARG_REQ, "SECS", "when another run holds the lock, wait up to SECS (default 0), then exit 75" },
+	{ 258, "progress", RFT_ARG_NONE, NULL, "show stage lines and live progress on stderr even when it is not a terminal" },
+	{ 'q', "quiet", RFT_ARG_NONE, NULL, "no stage lines or progress, even on a terminal (failures are still told)" },
 	RFT_OPT_STD,
 	RFT_OPT_END
 };
 
 static const struct rft_cmd cmd = {
 	"rft-run",
-	"[OPTION]... PIPELINE.yaml\n       rft-run why STAGE PIPELINE.yaml [--set NAME=VALUE]...",
+	"[OPTION]... PIPELINE.yaml\n       rft-run why STAGE PIPELINE.yaml [--set NAME=VALUE]...\n"
+	"       rft-run status PIPELINE.yaml|LOGDIR",
 	"Run a YAML pipeline of filters, jq and shell: in the order its files give, only\n"
 	"the stages whose command, inputs, tools or params changed, each writing its\n"
 	"outputs under temporary names.  Silent on success.  'why STAGE' says why a\n"
-	"stage would run.",
+	"stage would run.  On a terminal, a line per stage as it starts and ends\n"
+	"and the running stage's progress line, relayed (--progress, --quiet).\n"
+	"'status' says what a run is doing now and how far, or how the last ended.",
 	options,
 	"exit status: 0 ok, a failed stage's own status (or 128 + signal), 64 usage,\n"
 	"66 an input missing, 74 I/O error, 75 another run holds the lock (retry\n"
-	"later), 78 bad pipeline file.  See rft-run(1).\n"
+	"later), 78 bad pipeline file.  status: 0 idle (the last run ok), 1 idle (the\n"
+	"last run failed), 3 running, 4 the last run was killed before recording its\n"
+	"end.  See rft-run(1).\n"
 };
 
 int main(int argc, char **argv)
@@ -2546,10 +3261,23 @@ int main(int argc, char **argv)
 			break;
 		case 'j': opt.jobs = (long)rft_opt_count("jobs", optarg, 1, 256); break;
 		case 'w': opt.wait = rft_opt_num("wait", optarg, 0); break;
+		case 258: view_mode = 1; break;
+		case 'q': view_mode = -1; break;
 		}
 	}
 	argc -= optind;
 	argv += optind;
+	if (argc >= 1 && !strcmp(argv[0], "status")) {
+		if (argc != 2) {
+			rft_usage(stderr, &cmd);
+			return RFT_EX_USAGE;
+		}
+		ret = status_cmd(argv[1]);
+		nv_free(&sets);
+		pipeline_free();
+		rft_json_thread_done();
+		return rft_finish(ret);
+	}
 	if (argc == 3 && !strcmp(argv[0], "why")) {
 		opt.why = 1;
 		opt.why_stage = argv[1];

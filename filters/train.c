@@ -41,6 +41,7 @@
 #include "common/json.h"
 #include "common/opt.h"
 #include "common/output.h"
+#include "common/progress.h"
 #include "common/rankmodel.h"
 #include "common/records.h"
 #include "common/strbuf.h"
@@ -148,6 +149,7 @@ static struct grader_env genv = { NULL, 5.0, 1024, NULL };
 static struct grader *grader;
 static char *grader_json;
 static int nthreads;
+static struct rft_progress pg = RFT_PROGRESS_INIT;   /* the step line: terminal, rft-run */
 
 static void tcase_release(struct tcase *c)
 {
@@ -1734,7 +1736,7 @@ static void put_fold_genes(struct strbuf *sb, const struct set *set, const size_
 
 /* the cross-validation of the grid; the selected setting and point in
  * cv->best_set, cv->best_pt */
-static void run_cv(struct cv *cv, const struct set *train, long total, FILE *evfp, int tty)
+static void run_cv(struct cv *cv, const struct set *train, long total, FILE *evfp)
 {
 	size_t *sub = emalloc((train->n ? train->n : 1) * sizeof(*sub));
 	size_t *held = emalloc((train->n ? train->n : 1) * sizeof(*held)), ns, nh, i;
@@ -1809,9 +1811,8 @@ static void run_cv(struct cv *cv, const struct set *train, long total, FILE *evf
 				fflush(evfp);
 				strbuf_release(&sb);
 			}
-			if (tty)
-				fprintf(stderr, "\rrft-train: cross-validation fold %d/%d, setting %d/%d ", f + 1, cv->K,
-					s + 1, cv->nset);
+			rft_progress_put(&pg, "cross-validation fold %d/%d, setting %d/%d", f + 1, cv->K,
+					 s + 1, cv->nset);
 		}
 	}
 	cv->steps_per_s = (double)cv->steps_done / (now_s() - t0 + 1e-9);
@@ -1829,8 +1830,7 @@ static void run_cv(struct cv *cv, const struct set *train, long total, FILE *evf
 			cv->best_pt = p;
 		}
 	}
-	if (tty)
-		fputc('\n', stderr);
+	rft_progress_end(&pg);
 	free(sub);
 	free(held);
 }
@@ -2079,7 +2079,7 @@ int main(int argc, char **argv)
 	if (opt.folds) {
 		/* selection: cross-validation over gene-disjoint folds of --train;
 		 * --valid is not read until the model is chosen */
-		run_cv(&cv, &train, total, evfp, tty);
+		run_cv(&cv, &train, total, evfp);
 		opt.lr = cv.set[cv.best_set].lr;
 		opt.l2 = cv.set[cv.best_set].l2;
 		total = cv.pt_step[cv.best_pt];
@@ -2152,17 +2152,15 @@ int main(int argc, char **argv)
 			fflush(evfp);
 			strbuf_release(&sb);
 		}
-		if (tty)
-			fprintf(stderr, "\rrft-train: step %ld/%ld  train %s %.3f  valid reward %.3f "
-				"top1 %.1f%% (best %.3f at %ld)  %.1f steps/s ", st.step, total,
+		rft_progress_put(&pg, "step %ld/%ld  train %s %.3f  valid reward %.3f "
+				"top1 %.1f%% (best %.3f at %ld)  %.1f steps/s", st.step, total,
 				objective_name[opt.objective], mean, last.reward, 100 * last.top1, st.best.reward,
 				st.best_step, (double)(st.step - step0) / (now_s() - t0 + 1e-9));
 		if (opt.stop_after > 0 && st.step == opt.stop_after)
 			break;
 	}
 	trainer_release(&tr);
-	if (tty)
-		fputc('\n', stderr);
+	rft_progress_end(&pg);
 	if (!(opt.stop_after > 0 && st.step == opt.stop_after && st.step < total)) {
 		const double *w = have_valid && !opt.folds ? st.best_w : st.w;
 		struct evalres tuned = last;
