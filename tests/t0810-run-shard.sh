@@ -46,7 +46,7 @@ test_expect_success 'the shards really are separate jobs, each a part of the inp
 test_expect_success 'hosts run the shards through --sshlogin (":" is this machine), same bytes' '
 	test_cmp plain.jsonl remote.jsonl &&
 	rft-run -n --force s.yaml > dry &&
-	grep -q "^env .RFT_SHARD_CMD=jq -c .*{id, sq: (.n \* .n)}.* RFT_SHARD_DIR=.* parallel --will-cite --pipepart -a cases.jsonl --block -1 -k --halt now,fail=1 -j 3 --sshlogin : --env RFT_SHARD_CMD --env RFT_SHARD_DIR -q bash -o pipefail -c .cd -- \"\$RFT_SHARD_DIR\" && eval \"\$RFT_SHARD_CMD\". > remote.jsonl$" dry &&
+	grep -q "^env .RFT_SHARD_CMD=jq -c .*{id, sq: (.n \* .n)}.* RFT_SHARD_DIR=.* parallel --will-cite --pipepart -a cases.jsonl --block -1 --halt now,fail=1 -j 3 --sshlogin : --env RFT_SHARD_CMD --env RFT_SHARD_DIR --joblog s.logs/remote.jobs -q bash -o pipefail -c .cd -- \"\$RFT_SHARD_DIR\" && f=.* && eval \"\$RFT_SHARD_CMD\" < \"\$f\" && printf .*rft-run shard .* > remote.jsonl$" dry &&
 	grep -q "^env .RFT_SHARD_CMD=jq -c .*{id, sq: (.n \* .n)}.* parallel .* -j 2 -q bash -o pipefail -c .eval \"\$RFT_SHARD_CMD\". > sharded.jsonl$" dry
 '
 test_expect_success '3 shards: the command changes, the stage reruns, the bytes do not change' '
