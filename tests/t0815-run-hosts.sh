@@ -21,10 +21,13 @@ done
 
 base=$PWD
 id=rft$$                 # names unique to this run: namespaces, links
-nss=""
+nss="" hosts=""
 cleanup() {
 	for i in 1 2 3; do
 		[ -f "$base/h$i/pid" ] && kill "$(cat "$base/h$i/pid")" 2> /dev/null
+	done
+	for h in $hosts; do   # the ssh connections kept open (ControlPersist)
+		ssh -F "$base/ssh/config" -O exit "$h" 2> /dev/null
 	done
 	for ns in $nss; do   # what runs in our namespaces is ours
 		ip netns pids "$ns" 2> /dev/null | xargs -r kill -9 2> /dev/null
@@ -59,6 +62,10 @@ Host *
   ConnectTimeout 5
   ServerAliveInterval 1
   ServerAliveCountMax 3
+  # one connection a host, reused by every job (a handshake a job costs seconds under load)
+  ControlMaster auto
+  ControlPath $base/ssh/cm-%C
+  ControlPersist 60
 EOF
 export PARALLEL_SSH="ssh -F $base/ssh/config"
 M="$TD/hpo/micro"
@@ -77,7 +84,6 @@ start_host() {
 	done
 }
 
-hosts=""
 for i in 1 2 3; do
 	ns="${id}h$i"
 	[ $i = 1 ] || { ip netns add "$ns" && nss="$nss $ns"; } || exit 1
@@ -125,7 +131,7 @@ vars:
 stages:
   rank:
     cmd: ["${RANK}", --hpo-dir, hpo, --hgnc, hgnc-micro.txt, -k, "3", -j, "1"]
-    shards: 6
+    shards: 2
     hosts: {file: "${nodes}", shared_fs: false}
     in: [cases.jsonl, hpo/hp-micro.json, hpo/phenotype-micro.hpoa,
          hpo/genes_to_phenotype-micro.txt, hgnc-micro.txt]
@@ -157,7 +163,7 @@ cat > o.yaml <<'EOF'
 stages:
   order:
     cmd: 'sleep "0.$(( 9 - PARALLEL_SEQ % 10 ))" && cat'
-    shards: 6
+    shards: 3
     hosts: {file: nodes.txt, shared_fs: false}
     in: cases.jsonl
     out: order.jsonl
@@ -183,7 +189,7 @@ stages:
   perhost:
     cmd: ["${RANK}", -k, "3", -j, "1"]
     shards: 3
-    hosts: {list: ["${H1}", "${H2}", "${H3}"], shared_fs: false}
+    hosts: {list: ["1/${H1}", "1/${H2}", "1/${H3}"], shared_fs: false}
     in: cases.jsonl
     out: perhost.jsonl
 EOF
@@ -200,7 +206,7 @@ stages:
   vanish:
     cmd: "exec cat"
     shards: 3
-    hosts: {list: ["${H1}", "${H2}"], shared_fs: false}
+    hosts: {list: ["1/${H1}", "1/${H2}"], shared_fs: false}
     in: cases.jsonl
     out: vanish.jsonl
   forged:
@@ -220,12 +226,12 @@ test_expect_success 'pieces out of order or a damaged marker fail the stage (69)
 	grep_err "exit 0 but the end markers do not number the jobs 1..6 once each (no marker of job 4)" err && ! test -e forged.jsonl
 '
 
-# a host that dies mid-run: every job sleeps 3 s first; host 2's namespace is emptied
+# a host that dies mid-run: every job sleeps 2 s first; then all in host 2's namespace is killed
 cat > k.yaml <<'EOF'
 stages:
   slow:
-    cmd: 'touch "$HOME/started.$PARALLEL_SEQ"; sleep 3 && ${RANK} --hpo-dir hpo --hgnc hgnc-micro.txt -k 3 -j 1'
-    shards: 6
+    cmd: 'touch "$HOME/started.$PARALLEL_SEQ"; sleep 2 && ${RANK} --hpo-dir hpo --hgnc hgnc-micro.txt -k 3 -j 1'
+    shards: 2
     hosts: {file: "${NODES}", shared_fs: false}
     in: [cases.jsonl, hpo/hp-micro.json, hpo/phenotype-micro.hpoa,
          hpo/genes_to_phenotype-micro.txt, hgnc-micro.txt]
