@@ -2820,8 +2820,9 @@ static const struct rft_cmd cmd = {
 	"stage would run.",
 	options,
 	"exit status: 0 ok, a failed stage's own status (or 128 + signal), 64 usage,\n"
-	"66 an input missing, 74 I/O error, 75 another run holds the pipeline (retry\n"
-	"later), 78 bad pipeline file.  See rft-run(1).\n"
+	"66 an input missing, 69 a stage on hosts ended 0 without running all its input,\n"
+	"74 I/O error, 75 another run holds the pipeline (retry later), 78 bad pipeline\n"
+	"file.  See rft-run(1).\n"
 };
 
 int main(int argc, char **argv)
