@@ -91,6 +91,7 @@ struct stage {
 	char **hosts;
 	size_t nhosts;
 	char *hostfile;
+	char *workdir;          /* hosts without a shared file system: the jobs' directory there */
 	size_t *deps;           /* stages writing an input of this one */
 	size_t ndeps;
 	char *text;             /* the command as shell text, final names */
@@ -728,6 +729,47 @@ static void render(struct strbuf *sb, char *const *argv, const char *stdout_to);
  * jobs get it with --env (parallel passes values as data), and this
  * directory in RFT_SHARD_DIR to cd to (not --workdir: parallel expands it).
  */
+/*
+ * A remote job takes its piece of the first input on stdin, keeps it in a
+ * temporary file, runs the command on it and then prints a marker line,
+ * "\036rft-run shard SEQ BYTES": the job's number and the bytes of input it
+ * ran on.  parallel's ssh wrapper can end 0 without running a job (a host
+ * that cannot start it), so a stage run on hosts succeeds only when the
+ * markers come in order and count every byte of the input (check_shards);
+ * they are taken out of the output.  No text of the pipeline is in it.
+ */
+#define SHARD_MARK "\036rft-run shard "
+#define SHARD_JOB "f=$(mktemp) && trap 'rm -f -- \"$f\"' EXIT && cat > \"$f\" && n=$(wc -c < \"$f\") && " \
+	"eval \"$" SHARD_VAR "\" < \"$f\" && printf '\\036rft-run shard %s %s\\n' \"$PARALLEL_SEQ\" \"$((n))\""
+
+/* the stage's job log (parallel --joblog): which host ran which piece, how it ended */
+static char *joblog_path(const struct stage *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	/* a name starting with '+' would make parallel append */
+	strbuf_addf(&sb, "%s%s/%s.jobs", P.logs[0] == '+' ? "./" : "", P.logs, s->name);
+	return strbuf_detach(&sb, NULL);
+}
+
+/* parallel's options of a stage run on hosts: the job log; without a shared file system the transfer */
+static void remote_args(struct stage *s, struct strv *av)
+{
+	size_t i;
+
+	strv_push(av, estrdup("--joblog"));
+	strv_push(av, joblog_path(s));
+	if (!s->workdir)
+		return;
+	strv_push(av, estrdup("--workdir"));
+	strv_push(av, estrdup(s->workdir));
+	for (i = 1; i < s->nin; i++) {
+		strv_push(av, estrdup("--basefile"));
+		strv_push(av, estrdup(s->in[i].path));
+	}
+	strv_push(av, estrdup("--cleanup"));
+}
+
 static void wrap_shards(struct stage *s, char **outs, struct strv *av, char **stdout_to)
 {
 	struct strbuf cmd = STRBUF_INIT;
@@ -746,7 +788,7 @@ static void wrap_shards(struct stage *s, char **outs, struct strv *av, char **st
 	snprintf(sbuf, sizeof(sbuf), "%ld", s->shards);
 	strv_push(av, estrdup("env"));
 	strv_push(av, strbuf_detach(&cmd, NULL));
-	if (remote) {   /* the jobs run in this directory on every host */
+	if (remote && !s->workdir) {   /* the jobs run in this directory on every host */
 		char *cwd = getcwd(NULL, 0);
 
 		if (!cwd)
@@ -762,7 +804,8 @@ static void wrap_shards(struct stage *s, char **outs, struct strv *av, char **st
 	strv_push(av, estrdup(s->in[0].path));
 	strv_push(av, estrdup("--block"));
 	strv_push(av, estrdup("-1"));
-	strv_push(av, estrdup("-k"));
+	if (!remote)   /* on hosts check_shards puts the pieces in order (see SHARD_JOB) */
+		strv_push(av, estrdup("-k"));
 	strv_push(av, estrdup("--halt"));
 	strv_push(av, estrdup("now,fail=1"));
 	strv_push(av, estrdup("-j"));
@@ -778,20 +821,27 @@ static void wrap_shards(struct stage *s, char **outs, struct strv *av, char **st
 	if (remote) {
 		strv_push(av, estrdup("--env"));
 		strv_push(av, estrdup(SHARD_VAR));
-		strv_push(av, estrdup("--env"));
-		strv_push(av, estrdup(SHARD_DIR));
+		if (!s->workdir) {
+			strv_push(av, estrdup("--env"));
+			strv_push(av, estrdup(SHARD_DIR));
+		}
 		for (i = 0; i < s->params.n; i++) {   /* params reach remote jobs too */
 			strv_push(av, estrdup("--env"));
 			strv_push(av, estrdup(s->params.v[i].name));
 		}
+		remote_args(s, av);
 	}
 	strv_push(av, estrdup("-q"));
 	strv_push(av, estrdup("bash"));
 	strv_push(av, estrdup("-o"));
 	strv_push(av, estrdup("pipefail"));
 	strv_push(av, estrdup("-c"));
-	strv_push(av, estrdup(remote ? "cd -- \"$" SHARD_DIR "\" && eval \"$" SHARD_VAR "\""
-			      : "eval \"$" SHARD_VAR "\""));
+	if (!remote)
+		strv_push(av, estrdup("eval \"$" SHARD_VAR "\""));
+	else if (s->workdir)
+		strv_push(av, estrdup(SHARD_JOB));
+	else
+		strv_push(av, estrdup("cd -- \"$" SHARD_DIR "\" && " SHARD_JOB));
 	free(*stdout_to);
 	*stdout_to = estrdup(outs[0]);
 }
@@ -851,6 +901,129 @@ static int host_ok(const char *h)
 		      strchr("._@:%+/[]-", *p)) || (*p == '-' && (p == h || p[-1] == '/')))
 			return 0;
 	return 1;
+}
+
+/* hosts: a list of logins (--sshlogin) or a file of them (--sshloginfile) */
+static void load_host_list(struct stage *s, yaml_node_t *hosts)
+{
+	struct xctx x = { NULL, NULL, NULL, hosts };
+
+	if (hosts->type == YAML_SEQUENCE_NODE) {
+		yaml_node_item_t *it;
+
+		s->hosts = ecalloc((size_t)(hosts->data.sequence.items.top -
+					    hosts->data.sequence.items.start) + 1, sizeof(char *));
+		YSEQ_EACH(hosts, it) {
+			char *h;
+
+			x.node = ynode(*it);
+			h = expand_dup(yscalar(x.node, "a host"), &x, Q_NONE);
+			s->hosts[s->nhosts++] = h;
+			if (!host_ok(h))
+				cfg_die(x.node, "stage '%s': bad host '%s' (an ssh login: [N/][user@]host "
+					"or ':'; letters, digits and ._@:%%+[]-, not starting with '-')",
+					s->name, h);
+		}
+	} else {
+		s->hostfile = expand_dup(yscalar(hosts, "hosts (a list, or a file)"), &x, Q_NONE);
+	}
+}
+
+/*
+ * A sent input's path: relative, without '..' (it lands under the jobs'
+ * directory on each host, as the command names it).
+ */
+static int sendable(const char *p)
+{
+	const char *c;
+
+	if (!*p || *p == '/')
+		return 0;
+	for (c = p; c; c = strchr(c, '/')) {
+		c += *c == '/';
+		if (!strncmp(c, "..", 2) && (c[2] == '/' || !c[2]))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * hosts: {list: [...] | file: F, shared_fs: true|false}.  Without a shared
+ * file system the jobs run in a directory of their own on each host, under
+ * ~/.rft-run, named by this machine, the pipeline's directory and the stage
+ * (no value of the pipeline: parallel expands --workdir), and every input
+ * but the first (which goes in pieces on stdin) is sent there once.
+ */
+static void load_hosts_map(struct stage *s, yaml_node_t *hosts)
+{
+	yaml_node_pair_t *p;
+	yaml_node_t *list = NULL;
+	int shared = 1;
+	size_t i;
+
+	YMAP_EACH(hosts, p) {
+		yaml_node_t *kk = ynode(p->key), *v = ynode(p->value);
+		const char *key = yscalar(kk, "a key");
+
+		if (!strcmp(key, "list") || !strcmp(key, "file")) {
+			if (list)
+				cfg_die(kk, "stage '%s': hosts has both list and file, or one twice", s->name);
+			if ((key[0] == 'l') != (v->type == YAML_SEQUENCE_NODE))
+				cfg_die(v, "stage '%s': hosts: %s must be %s", s->name, key,
+					key[0] == 'l' ? "a list of ssh logins" : "a file name");
+			list = v;
+		} else if (!strcmp(key, "shared_fs")) {
+			const char *b = yscalar(v, "shared_fs");
+
+			if (!strcmp(b, "true"))
+				shared = 1;
+			else if (!strcmp(b, "false"))
+				shared = 0;
+			else
+				cfg_die(v, "stage '%s': shared_fs is true or false, not '%s'", s->name, b);
+		} else {
+			cfg_die(kk, "stage '%s': hosts: unknown key '%s' (list, file, shared_fs)", s->name, key);
+		}
+	}
+	if (!list)
+		cfg_die(hosts, "stage '%s': hosts needs list or file", s->name);
+	load_host_list(s, list);
+	if (shared)
+		return;
+	for (i = 1; i < s->nin; i++) {
+		struct stat st;
+
+		if (!stat(s->in[i].path, &st) && S_ISDIR(st.st_mode))
+			cfg_die(hosts, "stage '%s': with shared_fs: false '%s' is sent to each host, and "
+				"parallel sends files: name the files in it as inputs", s->name, s->in[i].path);
+		if (!sendable(s->in[i].path))
+			cfg_die(hosts, "stage '%s': with shared_fs: false the inputs are sent to each host "
+				"under the jobs' directory, so '%s' must be a relative path without '..' "
+				"(data already on the hosts is named in the command, not as an input)",
+				s->name, s->in[i].path);
+	}
+	{
+		struct rft_sha256 c;
+		struct strbuf sb = STRBUF_INIT;
+		char host[256], hex[65], *cwd = getcwd(NULL, 0);
+
+		if (!cwd)
+			die(RFT_EX_IOERR, "cannot get the current directory:");
+		if (gethostname(host, sizeof(host)) < 0)
+			snprintf(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = '\0';
+		for (i = 0; host[i]; i++)
+			if (!((host[i] >= 'a' && host[i] <= 'z') || (host[i] >= 'A' && host[i] <= 'Z') ||
+			      (host[i] >= '0' && host[i] <= '9') || host[i] == '-' || host[i] == '.'))
+				host[i] = '_';
+		rft_sha256_init(&c);
+		rft_sha256_update(&c, cwd, strlen(cwd) + 1);
+		rft_sha256_update(&c, P.file, strlen(P.file) + 1);
+		sha256_hex(&c, hex);
+		strbuf_addf(&sb, ".rft-run/%s-%.12s-%s", host, hex, s->name);
+		s->workdir = strbuf_detach(&sb, NULL);
+		free(cwd);
+	}
 }
 
 static void load_stage(struct stage *s, yaml_node_t *k, yaml_node_t *n)
@@ -943,29 +1116,12 @@ static void load_stage(struct stage *s, yaml_node_t *k, yaml_node_t *n)
 				"on stdin and writes one output on stdout: give in and exactly one out", name);
 	}
 	if (hosts && !ynull(hosts)) {
-		struct xctx x = { NULL, NULL, NULL, hosts };
-
 		if (!s->shards)
 			cfg_die(hosts, "stage '%s': hosts needs shards", name);
-		if (hosts->type == YAML_SEQUENCE_NODE) {
-			yaml_node_item_t *it;
-
-			s->hosts = ecalloc((size_t)(hosts->data.sequence.items.top -
-						    hosts->data.sequence.items.start) + 1, sizeof(char *));
-			YSEQ_EACH(hosts, it) {
-				char *h;
-
-				x.node = ynode(*it);
-				h = expand_dup(yscalar(x.node, "a host"), &x, Q_NONE);
-				s->hosts[s->nhosts++] = h;
-				if (!host_ok(h))
-					cfg_die(x.node, "stage '%s': bad host '%s' (an ssh login: [N/][user@]host "
-						"or ':'; letters, digits and ._@:%%+[]-, not starting with '-')",
-						name, h);
-			}
-		} else {
-			s->hostfile = expand_dup(yscalar(hosts, "hosts (a list, or a file)"), &x, Q_NONE);
-		}
+		if (hosts->type == YAML_MAPPING_NODE)
+			load_hosts_map(s, hosts);
+		else
+			load_host_list(s, hosts);
 	}
 	if (s->kind == K_JQ && (s->nin < 1 || s->nout != 1))
 		cfg_die(n, "stage '%s': a jq stage needs in and exactly one out", name);
@@ -1224,6 +1380,7 @@ static void pipeline_free(void)
 			free(s->hosts[j]);
 		free(s->hosts);
 		free(s->hostfile);
+		free(s->workdir);
 		free(s->deps);
 		free(s->text);
 		for (j = 0; j < s->ntools; j++)
@@ -2948,6 +3105,171 @@ static int stage_failed(struct stage *s, int code, const char *how)
 	return code;
 }
 
+struct piece {           /* a job's output in a stage run on hosts */
+	long long seq, off, len;
+};
+
+static int cmp_piece(const void *a, const void *b)
+{
+	const struct piece *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* copy n bytes at off of in to out; 0 or -1 */
+static int copy_range(FILE *in, FILE *out, long long off, long long n)
+{
+	char buf[65536];
+
+	if (fseeko(in, (off_t)off, SEEK_SET) < 0)
+		return -1;
+	while (n > 0) {
+		size_t want = n < (long long)sizeof(buf) ? (size_t)n : sizeof(buf);
+		size_t got = fread(buf, 1, want, in);
+
+		if (got == 0 || fwrite(buf, 1, got, out) != got)
+			return -1;
+		n -= (long long)got;
+	}
+	return 0;
+}
+
+/*
+ * A stage run on hosts ended 0.  Its jobs ran without -k (so that the job
+ * log and the stderr of a failing job survive --halt now), so the output
+ * holds each job's output whole, in the order they ended, each followed by
+ * its marker (SHARD_JOB).  The markers must number the jobs 1..K, each once,
+ * and their byte counts add up to the first input's size; the outputs are
+ * then written in job order, without the markers, through a temporary file.
+ * 0, or RFT_EX_UNAVAILABLE (a job did not run to its end) or RFT_EX_IOERR
+ * with *how set.
+ */
+static int check_shards(struct stage *s, struct strbuf *how)
+{
+	static const char mark[] = SHARD_MARK;
+	const size_t mlen = sizeof(mark) - 1;
+	struct strbuf tmp = STRBUF_INIT;
+	struct piece *pc = NULL;
+	size_t npc = 0, apc = 0, i;
+	FILE *in, *out = NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	long long want, got = 0, pos = 0, start = 0;
+	struct stat st;
+	int ret = 0;
+
+	if (stat(s->in[0].path, &st) < 0) {
+		strbuf_addf(how, "cannot stat '%s': %s", s->in[0].path, strerror(errno));
+		return RFT_EX_IOERR;
+	}
+	want = (long long)st.st_size;
+	in = fopen(s->tmp[0], "rb");
+	if (!in) {
+		strbuf_addf(how, "cannot read '%s': %s", s->tmp[0], strerror(errno));
+		return RFT_EX_IOERR;
+	}
+	while (!ret && (n = getline(&line, &cap, in)) > 0) {
+		char *m = memchr(line, mark[0], (size_t)n);
+		long long a, b;
+		char end;
+
+		while (m && ((size_t)(line + n - m) < mlen || memcmp(m, mark, mlen)))
+			m = memchr(m + 1, mark[0], (size_t)(line + n - m - 1));
+		if (m) {
+			/* a job's output not ending in a newline runs into its marker */
+			if (sscanf(m + mlen, "%lld %lld%c", &a, &b, &end) != 3 || end != '\n' ||
+			    a < 1 || b < 0) {
+				strbuf_addf(how, "exit 0 but a job's end marker is damaged: '%.*s'",
+					    (int)strcspn(m + 1, "\n"), m + 1);
+				ret = RFT_EX_UNAVAILABLE;
+				break;
+			}
+			if (npc == apc) {
+				apc = apc ? 2 * apc : 64;
+				pc = erealloc(pc, apc * sizeof(*pc));
+			}
+			pc[npc].seq = a;
+			pc[npc].off = start;
+			pc[npc].len = pos + (long long)(m - line) - start;
+			npc++;
+			got += b;
+			start = pos + n;
+		}
+		pos += n;
+	}
+	free(line);
+	if (!ret && ferror(in)) {
+		strbuf_addf(how, "cannot read '%s': %s", s->tmp[0], strerror(errno));
+		ret = RFT_EX_IOERR;
+	}
+	if (!ret && npc)
+		qsort(pc, npc, sizeof(*pc), cmp_piece);
+	for (i = 0; !ret && i < npc; i++)
+		if (pc[i].seq != (long long)i + 1) {
+			strbuf_addf(how, "exit 0 but the end markers do not number the jobs 1..%zu once "
+				    "each (%s job %lld)", npc, pc[i].seq > (long long)i + 1 ? "no marker of" :
+				    "two of", pc[i].seq > (long long)i + 1 ? (long long)i + 1 : pc[i].seq);
+			ret = RFT_EX_UNAVAILABLE;
+		}
+	if (!ret && (got != want || start != pos)) {
+		strbuf_addf(how, "exit 0 but the %zu job(s) that reported their end ran on %lld of the %lld "
+			    "bytes of '%s'%s (a host did not run its piece to the end; see %s)", npc, got,
+			    want, s->in[0].path, start != pos ? ", and output follows the last marker" : "",
+			    s->log);
+		ret = RFT_EX_UNAVAILABLE;
+	}
+	if (!ret) {
+		strbuf_addf(&tmp, "%s.shards", s->tmp[0]);
+		out = fopen(tmp.buf, "wb");
+		for (i = 0; out && i < npc; i++)
+			if (copy_range(in, out, pc[i].off, pc[i].len) < 0)
+				break;
+		if (!out || i < npc || fclose(out) != 0 || rename(tmp.buf, s->tmp[0]) < 0) {
+			strbuf_addf(how, "cannot write '%s': %s", tmp.buf, strerror(errno));
+			ret = RFT_EX_IOERR;
+			if (out && i < npc)
+				fclose(out);
+			unlink(tmp.buf);
+		}
+	}
+	fclose(in);
+	free(pc);
+	strbuf_release(&tmp);
+	return ret;
+}
+
+/*
+ * A stage run on hosts failed: name the hosts whose jobs failed, from the
+ * job log (seq, host, start, runtime, send, receive, exit, signal, command).
+ */
+static void failed_hosts(struct stage *s, struct strbuf *how)
+{
+	char *path = joblog_path(s), *line = NULL;
+	FILE *fp = fopen(path, "r");
+	size_t cap = 0;
+
+	free(path);
+	if (!fp)
+		return;
+	while (getline(&line, &cap, fp) > 0) {
+		char host[256];
+		long seq, code, sig;
+		double t0, rt;
+		long long snd, rcv;
+
+		if (sscanf(line, "%ld\t%255[^\t]\t%lf\t%lf\t%lld\t%lld\t%ld\t%ld", &seq, host, &t0, &rt,
+			   &snd, &rcv, &code, &sig) != 8 || (code == 0 && sig == 0))
+			continue;
+		if (sig) /* stopped by --halt after another job failed */
+			continue;
+		strbuf_addf(how, "; host %s: job %ld exit %ld%s", host, seq, code,
+			    code == 255 ? " (ssh failed: the host is down or the connection was lost)" : "");
+	}
+	free(line);
+	fclose(fp);
+}
+
 /* a child ended: commit its outputs and record it, or report it */
 static int finish_stage(struct stage *s, int status)
 {
@@ -2975,6 +3297,14 @@ static int finish_stage(struct stage *s, int status)
 				code = RFT_EX_SOFTWARE;
 				break;
 			}
+		}
+	}
+	if (s->nhosts || s->hostfile) {   /* run on hosts */
+		if (code == 0) {
+			strbuf_reset(&how);
+			code = check_shards(s, &how);
+		} else {
+			failed_hosts(s, &how);
 		}
 	}
 	if (code != 0) {
@@ -3218,10 +3548,10 @@ static const struct rft_cmd cmd = {
 	"'status' says what a run is doing now and how far, or how the last ended.",
 	options,
 	"exit status: 0 ok, a failed stage's own status (or 128 + signal), 64 usage,\n"
-	"66 an input missing, 74 I/O error, 75 another run holds the lock (retry\n"
-	"later), 78 bad pipeline file.  status: 0 idle (the last run ok), 1 idle (the\n"
-	"last run failed), 3 running, 4 the last run was killed before recording its\n"
-	"end.  See rft-run(1).\n"
+	"66 an input missing, 69 a stage on hosts ended 0 without running all its input,\n"
+	"74 I/O error, 75 another run holds the lock (retry later), 78 bad pipeline\n"
+	"file.  status: 0 idle (the last run ok), 1 idle (the last run failed),\n"
+	"3 running, 4 the last run was killed before recording its end.  See rft-run(1).\n"
 };
 
 int main(int argc, char **argv)
@@ -3291,7 +3621,7 @@ int main(int argc, char **argv)
 	load(file);
 	setup_path();
 	select_stages();
-	/* a real run reads the lock file only once it holds the pipeline */
+	/* a real run reads the lock file only once it holds the lock */
 	if (!opt.why && !opt.dry)
 		take_lock(&lockfd);
 	read_lock();
