@@ -2095,6 +2095,7 @@ int main(int argc, char **argv)
 	int c, i;
 
 	rft_init("rft-extract");
+	rft_data_argv0(argv[0]);
 	/* libarchive converts every member's DOS time with mktime(); with TZ
 	 * unset glibc stats /etc/localtime each time (2 syscalls a member).
 	 * Nothing here prints local times, so pin the zone. */
@@ -2131,10 +2132,13 @@ int main(int argc, char **argv)
 		char *path = rft_hgnc_path(opt.hgnc);
 		struct strbuf err = STRBUF_INIT;
 
-		if (!path)
-			die(RFT_EX_NOINPUT, "no HGNC table to map gene ids: no --hgnc FILE, $RFT_HGNC is "
-			    "not set, and there is neither a testdata/hgnc folder above the program nor an "
-			    "installed share/rftkit/hgnc; give --hgnc FILE, or --no-hgnc");
+		if (!path) {
+			struct strbuf sb = STRBUF_INIT;
+
+			rft_data_looked(&sb, "hgnc", RFT_HGNC_OPT, "RFT_HGNC");
+			die(RFT_EX_NOINPUT, "no HGNC table found to map gene ids: give --hgnc FILE, set "
+			    "RFT_HGNC or RFT_DATADIR, or give --no-hgnc; looked in:\n%s", sb.buf);
+		}
 		if (hgnc_load(&hgnc, path, &err) < 0)
 			die(access(path, R_OK) == 0 ? RFT_EX_CONFIG : RFT_EX_NOINPUT, "%s", err.buf);
 		have_hgnc = 1;

@@ -225,8 +225,10 @@ static void find_hgnc(void)
 	char *path = rft_hgnc_path(opt.hgnc);
 
 	if (!path) {
-		warn("warning: no HGNC file (--hgnc or RFT_HGNC): gene names are compared as written, "
-		     "case-insensitively");
+		rft_data_looked(&err, "hgnc", RFT_HGNC_OPT, "RFT_HGNC");
+		warn("warning: no HGNC file found (--hgnc, RFT_HGNC, RFT_DATADIR): gene names are "
+		     "compared as written, case-insensitively; looked in:\n%s", err.buf);
+		strbuf_release(&err);
 		return;
 	}
 	if (hgnc_load(&hgnc, path, &err) < 0)
@@ -286,6 +288,7 @@ int main(int argc, char **argv)
 	int c, status = RFT_EX_OK;
 
 	rft_init("rft-grade");
+	rft_data_argv0(argv[0]);
 	while ((c = rft_getopt(argc, argv, &cmd)) != -1) {
 		switch (c) {
 		case 'g': opt.grader = optarg; break;

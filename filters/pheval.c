@@ -93,7 +93,7 @@ static void load_hgnc(void)
 	if (hgnc_loaded)
 		return;
 	if (!(path = rft_hgnc_path(opt.hgnc)))
-		die(RFT_EX_NOINPUT, "no HGNC data to give model gene names their ids: give --hgnc FILE");
+		rft_data_die("HGNC", "hgnc", RFT_HGNC_OPT, "RFT_HGNC");
 	if (access(path, R_OK) < 0)
 		die(RFT_EX_NOINPUT, "cannot open '%s':", path);
 	if (hgnc_load(&H, path, &err) < 0)
@@ -513,6 +513,7 @@ int main(int argc, char **argv)
 	int c;
 
 	rft_init("rft-pheval");
+	rft_data_argv0(argv[0]);
 	while ((c = rft_getopt(argc, argv, &cmd)) != -1) {
 		switch (c) {
 		case 'o': opt.dir = optarg; break;
