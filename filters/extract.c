@@ -2002,7 +2002,7 @@ static const struct rft_opt options[] = {
 	{ 'j', "threads", RFT_ARG_REQ, "N", "map phenopackets on N threads (default: the number of CPUs, at most 8)" },
 	{ OPT_STATS, "stats", RFT_ARG_NONE, NULL, "print the summary on stderr (always printed when stderr is a terminal)" },
 	{ OPT_ALLOW_EMPTY, "allow-empty", RFT_ARG_NONE, NULL, "exit 0 even when the inputs hold no phenopacket" },
-	{ OPT_HGNC, "hgnc", RFT_ARG_REQ, "FILE|DIR", "HGNC complete set mapping Ensembl, NCBI Gene ids and symbols to HGNC ids (default $RFT_HGNC, else the bundled copy)" },
+	{ OPT_HGNC, "hgnc", RFT_ARG_REQ, "FILE|DIR", "HGNC complete set mapping Ensembl, NCBI Gene ids and symbols to HGNC ids (default $RFT_HGNC, else hgnc/ of the data folder: see rft(1))" },
 	{ OPT_NO_HGNC, "no-hgnc", RFT_ARG_NONE, NULL, "no HGNC table: genes count only with an HGNC id as written" },
 	{ OPT_DUPLICATES, "duplicates", RFT_ARG_REQ, "RULE", "a case id written already: reject (default, reason duplicate_id), rename (id#2) or keep" },
 	RFT_OPT_STD,

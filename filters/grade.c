@@ -192,7 +192,7 @@ enum { OPT_GRADER = 256, OPT_HGNC, OPT_REJECTS, OPT_SKIP_BAD, OPT_STATS, OPT_VAL
 
 static const struct rft_opt options[] = {
 	{ 'g', "grader", RFT_ARG_REQ, "FILE", "grader JSON in OpenAI's schema (default: one gene_rank grader)" },
-	{ OPT_HGNC, "hgnc", RFT_ARG_REQ, "FILE", "HGNC complete set to normalise gene names (default $RFT_HGNC, else the bundled copy)" },
+	{ OPT_HGNC, "hgnc", RFT_ARG_REQ, "FILE", "HGNC complete set to normalise gene names (default $RFT_HGNC, else hgnc/ of the data folder: see rft(1))" },
 	{ 'o', "output", RFT_ARG_REQ, "FILE", "write graded lines to FILE (atomically)" },
 	{ OPT_REJECTS, "rejects", RFT_ARG_REQ, "FILE", "write skipped bad lines to FILE" },
 	{ OPT_SKIP_BAD, "skip-bad", RFT_ARG_OPT, "N", "skip (count, reject) up to N bad lines instead of stopping" },

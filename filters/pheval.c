@@ -30,7 +30,7 @@ enum { OPT_HGNC = 256, OPT_FORCE, OPT_STATS, OPT_SKIP_BAD, OPT_REJECTS };
 
 static const struct rft_opt opts[] = {
 	{ 'o', "output-dir", RFT_ARG_REQ, "DIR", "write the result folders into DIR (required)" },
-	{ OPT_HGNC, "hgnc", RFT_ARG_REQ, "FILE|DIR", "HGNC complete set, to give model gene names their HGNC ids (default $RFT_HGNC, else testdata/hgnc)" },
+	{ OPT_HGNC, "hgnc", RFT_ARG_REQ, "FILE|DIR", "HGNC complete set, to give model gene names their HGNC ids (default $RFT_HGNC, else hgnc/ of the data folder: see rft(1))" },
 	{ OPT_FORCE, "force", RFT_ARG_NONE, NULL, "replace result files already in DIR (and remove those this run does not write)" },
 	{ OPT_SKIP_BAD, "skip-bad", RFT_ARG_OPT, "N", "skip up to N bad lines (all if no N), warning about each" },
 	{ OPT_REJECTS, "rejects", RFT_ARG_REQ, "FILE", "write the skipped lines to FILE" },

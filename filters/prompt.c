@@ -1264,7 +1264,7 @@ static const struct rft_opt options[] = {
 	{ OPT_SEED, "seed", RFT_ARG_REQ, "N", "shuffle each case's present terms, the order depending on N and the case id" },
 	{ OPT_MAX_TERMS, "max-terms", RFT_ARG_REQ, "N", "show at most N present terms (the first N, after any shuffle)" },
 	{ OPT_KEEP, "keep", RFT_ARG_REQ, "KEYS", "also copy these case keys (comma-separated) into rft lines, for graders" },
-	{ OPT_HGNC, "hgnc", RFT_ARG_REQ, "FILE", "HGNC complete set for reference.genes[].names (default $RFT_HGNC, else the bundled copy)" },
+	{ OPT_HGNC, "hgnc", RFT_ARG_REQ, "FILE", "HGNC complete set for reference.genes[].names (default $RFT_HGNC, else hgnc/ of the data folder: see rft(1))" },
 	{ OPT_NO_HGNC, "no-hgnc", RFT_ARG_NONE, NULL, "write reference names without HGNC data (symbol and id only)" },
 	{ OPT_REFERENCES, "references", RFT_ARG_REQ, "FILE", "with --format batch: write each case's {custom_id,id,split,reference} to FILE (for rft-call --join)" },
 	{ OPT_MAX_COMPLETION_TOKENS, "max-completion-tokens", RFT_ARG_REQ, "N", "with --format batch: max_completion_tokens of each request" },
