@@ -114,7 +114,7 @@ static int data_places(struct place *pl)
 		pl[n].path = strbuf_detach(&sb, NULL);
 		pl[n++].why = "a source tree: testdata/ above the program's bin/";
 		/* build/asan/bin/ -> the tree two folders further up */
-		if (up && (up = dir_of(up)) && (up = dir_of(up))) {
+		if (rft_has_suffix(dir, "/build/asan/bin") && up && (up = dir_of(up)) && (up = dir_of(up))) {
 			strbuf_addf(&sb, "%s/testdata", strcmp(up, "/") ? up : "");
 			pl[n].path = strbuf_detach(&sb, NULL);
 			pl[n++].why = "a source tree: testdata/ above build/asan/bin/";
