@@ -135,12 +135,15 @@ bench: all
 clean:
 	rm -rf build $(PROGS)
 
+# make install PREFIX=DIR [DESTDIR=STAGE]: the programs, man pages, reference
+# data, bundled sample and pipelines; DATADIR/MANIFEST lists what it put, and
+# make uninstall (same PREFIX and DESTDIR) removes exactly that.  The programs
+# find the data beside their bin/ (../share/rftkit), whatever PREFIX they were
+# built with; see bin/install.sh
 install: all
-	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1
-	cp $(PROGS) $(DESTDIR)$(PREFIX)/bin/
-	cp man/*.1 $(DESTDIR)$(MANPREFIX)/man1/
-	mkdir -p $(DESTDIR)$(DATADIR)/hpo $(DESTDIR)$(DATADIR)/hgnc
-	cp testdata/hpo/*.gz testdata/hpo/README.md $(DESTDIR)$(DATADIR)/hpo/
-	cp testdata/hgnc/*.gz testdata/hgnc/README.md $(DESTDIR)$(DATADIR)/hgnc/
+	sh bin/install.sh install "$(DESTDIR)" "$(PREFIX)/bin" "$(MANPREFIX)/man1" "$(DATADIR)" $(PROGS:bin/%=$(BINDIR)/%)
 
-.PHONY: all asan fuzz fuzz-build fuzz-replay check check-asan check-valgrind check-all demo bench clean install
+uninstall:
+	sh bin/install.sh uninstall "$(DESTDIR)" "$(DATADIR)"
+
+.PHONY: all asan fuzz fuzz-build fuzz-replay check check-asan check-valgrind check-all demo bench clean install uninstall

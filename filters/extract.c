@@ -2002,7 +2002,7 @@ static const struct rft_opt options[] = {
 	{ 'j', "threads", RFT_ARG_REQ, "N", "map phenopackets on N threads (default: the number of CPUs, at most 8)" },
 	{ OPT_STATS, "stats", RFT_ARG_NONE, NULL, "print the summary on stderr (always printed when stderr is a terminal)" },
 	{ OPT_ALLOW_EMPTY, "allow-empty", RFT_ARG_NONE, NULL, "exit 0 even when the inputs hold no phenopacket" },
-	{ OPT_HGNC, "hgnc", RFT_ARG_REQ, "FILE|DIR", "HGNC complete set mapping Ensembl, NCBI Gene ids and symbols to HGNC ids (default $RFT_HGNC, else the bundled copy)" },
+	{ OPT_HGNC, "hgnc", RFT_ARG_REQ, "FILE|DIR", "HGNC complete set mapping Ensembl, NCBI Gene ids and symbols to HGNC ids (default $RFT_HGNC, else hgnc/ of the data folder: see rft(1))" },
 	{ OPT_NO_HGNC, "no-hgnc", RFT_ARG_NONE, NULL, "no HGNC table: genes count only with an HGNC id as written" },
 	{ OPT_DUPLICATES, "duplicates", RFT_ARG_REQ, "RULE", "a case id written already: reject (default, reason duplicate_id), rename (id#2) or keep" },
 	RFT_OPT_STD,
@@ -2095,6 +2095,7 @@ int main(int argc, char **argv)
 	int c, i;
 
 	rft_init("rft-extract");
+	rft_data_argv0(argv[0]);
 	/* libarchive converts every member's DOS time with mktime(); with TZ
 	 * unset glibc stats /etc/localtime each time (2 syscalls a member).
 	 * Nothing here prints local times, so pin the zone. */
@@ -2131,10 +2132,13 @@ int main(int argc, char **argv)
 		char *path = rft_hgnc_path(opt.hgnc);
 		struct strbuf err = STRBUF_INIT;
 
-		if (!path)
-			die(RFT_EX_NOINPUT, "no HGNC table to map gene ids: no --hgnc FILE, $RFT_HGNC is "
-			    "not set, and there is neither a testdata/hgnc folder above the program nor an "
-			    "installed share/rftkit/hgnc; give --hgnc FILE, or --no-hgnc");
+		if (!path) {
+			struct strbuf sb = STRBUF_INIT;
+
+			rft_data_looked(&sb, "hgnc", RFT_HGNC_OPT, "RFT_HGNC");
+			die(RFT_EX_NOINPUT, "no HGNC table found to map gene ids: give --hgnc FILE, set "
+			    "RFT_HGNC or RFT_DATADIR, or give --no-hgnc; looked in:\n%s", sb.buf);
+		}
 		if (hgnc_load(&hgnc, path, &err) < 0)
 			die(access(path, R_OK) == 0 ? RFT_EX_CONFIG : RFT_EX_NOINPUT, "%s", err.buf);
 		have_hgnc = 1;

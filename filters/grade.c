@@ -192,7 +192,7 @@ enum { OPT_GRADER = 256, OPT_HGNC, OPT_REJECTS, OPT_SKIP_BAD, OPT_STATS, OPT_VAL
 
 static const struct rft_opt options[] = {
 	{ 'g', "grader", RFT_ARG_REQ, "FILE", "grader JSON in OpenAI's schema (default: one gene_rank grader)" },
-	{ OPT_HGNC, "hgnc", RFT_ARG_REQ, "FILE", "HGNC complete set to normalise gene names (default $RFT_HGNC, else the bundled copy)" },
+	{ OPT_HGNC, "hgnc", RFT_ARG_REQ, "FILE", "HGNC complete set to normalise gene names (default $RFT_HGNC, else hgnc/ of the data folder: see rft(1))" },
 	{ 'o', "output", RFT_ARG_REQ, "FILE", "write graded lines to FILE (atomically)" },
 	{ OPT_REJECTS, "rejects", RFT_ARG_REQ, "FILE", "write skipped bad lines to FILE" },
 	{ OPT_SKIP_BAD, "skip-bad", RFT_ARG_OPT, "N", "skip (count, reject) up to N bad lines instead of stopping" },
@@ -225,8 +225,10 @@ static void find_hgnc(void)
 	char *path = rft_hgnc_path(opt.hgnc);
 
 	if (!path) {
-		warn("warning: no HGNC file (--hgnc or RFT_HGNC): gene names are compared as written, "
-		     "case-insensitively");
+		rft_data_looked(&err, "hgnc", RFT_HGNC_OPT, "RFT_HGNC");
+		warn("warning: no HGNC file found (--hgnc, RFT_HGNC, RFT_DATADIR): gene names are "
+		     "compared as written, case-insensitively; looked in:\n%s", err.buf);
+		strbuf_release(&err);
 		return;
 	}
 	if (hgnc_load(&hgnc, path, &err) < 0)
@@ -286,6 +288,7 @@ int main(int argc, char **argv)
 	int c, status = RFT_EX_OK;
 
 	rft_init("rft-grade");
+	rft_data_argv0(argv[0]);
 	while ((c = rft_getopt(argc, argv, &cmd)) != -1) {
 		switch (c) {
 		case 'g': opt.grader = optarg; break;

@@ -30,7 +30,7 @@ enum { OPT_HGNC = 256, OPT_FORCE, OPT_STATS, OPT_SKIP_BAD, OPT_REJECTS };
 
 static const struct rft_opt opts[] = {
 	{ 'o', "output-dir", RFT_ARG_REQ, "DIR", "write the result folders into DIR (required)" },
-	{ OPT_HGNC, "hgnc", RFT_ARG_REQ, "FILE|DIR", "HGNC complete set, to give model gene names their HGNC ids (default $RFT_HGNC, else testdata/hgnc)" },
+	{ OPT_HGNC, "hgnc", RFT_ARG_REQ, "FILE|DIR", "HGNC complete set, to give model gene names their HGNC ids (default $RFT_HGNC, else hgnc/ of the data folder: see rft(1))" },
 	{ OPT_FORCE, "force", RFT_ARG_NONE, NULL, "replace result files already in DIR (and remove those this run does not write)" },
 	{ OPT_SKIP_BAD, "skip-bad", RFT_ARG_OPT, "N", "skip up to N bad lines (all if no N), warning about each" },
 	{ OPT_REJECTS, "rejects", RFT_ARG_REQ, "FILE", "write the skipped lines to FILE" },
@@ -93,7 +93,7 @@ static void load_hgnc(void)
 	if (hgnc_loaded)
 		return;
 	if (!(path = rft_hgnc_path(opt.hgnc)))
-		die(RFT_EX_NOINPUT, "no HGNC data to give model gene names their ids: give --hgnc FILE");
+		rft_data_die("HGNC", "hgnc", RFT_HGNC_OPT, "RFT_HGNC");
 	if (access(path, R_OK) < 0)
 		die(RFT_EX_NOINPUT, "cannot open '%s':", path);
 	if (hgnc_load(&H, path, &err) < 0)
@@ -513,6 +513,7 @@ int main(int argc, char **argv)
 	int c;
 
 	rft_init("rft-pheval");
+	rft_data_argv0(argv[0]);
 	while ((c = rft_getopt(argc, argv, &cmd)) != -1) {
 		switch (c) {
 		case 'o': opt.dir = optarg; break;

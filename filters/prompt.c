@@ -430,11 +430,14 @@ static void load_hgnc(void)
 		return;
 	}
 	path = rft_hgnc_path(opt.hgnc);
-	if (!path)
-		die(RFT_EX_NOINPUT, "no HGNC data for reference.genes[].names: no --hgnc FILE, "
-		    "$RFT_HGNC is not set, and there is neither a testdata/hgnc folder above the "
-		    "program nor an installed share/rftkit/hgnc; give --hgnc FILE, or --no-hgnc to "
-		    "write only each gene's symbol and id");
+	if (!path) {
+		struct strbuf sb = STRBUF_INIT;
+
+		rft_data_looked(&sb, "hgnc", RFT_HGNC_OPT, "RFT_HGNC");
+		die(RFT_EX_NOINPUT, "no HGNC data found for reference.genes[].names: give --hgnc FILE, "
+		    "set RFT_HGNC or RFT_DATADIR, or give --no-hgnc to write only each gene's symbol "
+		    "and id; looked in:\n%s", sb.buf);
+	}
 	hgnc_from(path);
 	ng = hgnc.ngenes;
 	names_start = ecalloc(ng + 1, sizeof(*names_start));
@@ -1182,10 +1185,14 @@ static void load_lint_grader(struct json_object *g, const char *path)
 
 	/* gene names are normalised as rft-grade does, when HGNC data is found */
 	hpath = opt.no_hgnc ? NULL : rft_hgnc_path(opt.hgnc);
-	if (!hpath)
-		warn("warning: %s: the grader compares gene names as written, case-insensitively",
-		     opt.no_hgnc ? "--no-hgnc" : "no HGNC file (--hgnc or RFT_HGNC)");
-	else {
+	if (!hpath && opt.no_hgnc)
+		warn("warning: --no-hgnc: the grader compares gene names as written, case-insensitively");
+	else if (!hpath) {
+		rft_data_looked(&err, "hgnc", RFT_HGNC_OPT, "RFT_HGNC");
+		warn("warning: no HGNC file found (--hgnc, RFT_HGNC, RFT_DATADIR): the grader compares "
+		     "gene names as written, case-insensitively; looked in:\n%s", err.buf);
+		strbuf_reset(&err);
+	} else {
 		hgnc_from(hpath);
 		lint_env.hgnc = &hgnc;
 		free(hpath);
@@ -1257,7 +1264,7 @@ static const struct rft_opt options[] = {
 	{ OPT_SEED, "seed", RFT_ARG_REQ, "N", "shuffle each case's present terms, the order depending on N and the case id" },
 	{ OPT_MAX_TERMS, "max-terms", RFT_ARG_REQ, "N", "show at most N present terms (the first N, after any shuffle)" },
 	{ OPT_KEEP, "keep", RFT_ARG_REQ, "KEYS", "also copy these case keys (comma-separated) into rft lines, for graders" },
-	{ OPT_HGNC, "hgnc", RFT_ARG_REQ, "FILE", "HGNC complete set for reference.genes[].names (default $RFT_HGNC, else the bundled copy)" },
+	{ OPT_HGNC, "hgnc", RFT_ARG_REQ, "FILE", "HGNC complete set for reference.genes[].names (default $RFT_HGNC, else hgnc/ of the data folder: see rft(1))" },
 	{ OPT_NO_HGNC, "no-hgnc", RFT_ARG_NONE, NULL, "write reference names without HGNC data (symbol and id only)" },
 	{ OPT_REFERENCES, "references", RFT_ARG_REQ, "FILE", "with --format batch: write each case's {custom_id,id,split,reference} to FILE (for rft-call --join)" },
 	{ OPT_MAX_COMPLETION_TOKENS, "max-completion-tokens", RFT_ARG_REQ, "N", "with --format batch: max_completion_tokens of each request" },
@@ -1323,6 +1330,7 @@ int main(int argc, char **argv)
 	int c;
 
 	rft_init("rft-prompt");
+	rft_data_argv0(argv[0]);
 	while ((c = rft_getopt(argc, argv, &cmd)) != -1) {
 		switch (c) {
 		case 'o': opt.output = optarg; break;

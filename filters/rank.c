@@ -501,6 +501,7 @@ int main(int argc, char **argv)
 	size_t i;
 
 	rft_init("rft-rank");
+	rft_data_argv0(argv[0]);
 	while ((c = rft_getopt(argc, argv, &cmd)) != -1) {
 		switch (c) {
 		case 'o': opt.output = optarg; break;

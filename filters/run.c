@@ -39,6 +39,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "common/datafile.h"
 #include "common/json.h"
 #include "common/opt.h"
 #include "common/progress.h"
@@ -408,6 +409,11 @@ static void expand_range(struct strbuf *sb, const char *s, size_t from, size_t t
 		    (colon != SIZE_MAX && vals.n == 1 && !vals.v[0][0])) {
 			struct strbuf def = STRBUF_INIT;
 
+			if (colon == SIZE_MAX && end - body == 8 && !strncmp(s + body, "data_dir", 8)) {
+				rft_data_looked(&def, NULL, NULL, NULL);
+				cfg_die(x->node, "no rftkit data folder for ${data_dir}: set RFT_DATADIR, or "
+					"--set data_dir=DIR; looked in:\n%s", def.buf);
+			}
 			if (colon == SIZE_MAX)
 				cfg_die(x->node, "undefined variable '%.*s' (define it in vars, with "
 					"--set, in the environment, or give ${%.*s:-default})",
@@ -1313,6 +1319,10 @@ static void load(const char *file)
 		*slash = '\0';
 	nv_add(&P.vars, "pipeline", file);
 	nv_add(&P.vars, "pipeline_dir", slash ? (*dir ? dir : "/") : ".");
+	free(dir);
+	/* rftkit's data folder: testdata/ of a source tree, share/rftkit installed */
+	if ((dir = rft_data_root()))
+		nv_add(&P.vars, "data_dir", dir);
 	free(dir);
 	if (vars && !ynull(vars)) {
 		if (vars->type != YAML_MAPPING_NODE)
@@ -3561,6 +3571,7 @@ int main(int argc, char **argv)
 	size_t i;
 
 	rft_init("rft-run");
+	rft_data_argv0(argv[0]);
 	while ((c = rft_getopt(argc, argv, &cmd)) != -1) {
 		switch (c) {
 		case 's': {

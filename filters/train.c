@@ -1934,6 +1934,7 @@ int main(int argc, char **argv)
 	struct cv cv;
 
 	rft_init("rft-train");
+	rft_data_argv0(argv[0]);
 	while ((c = rft_getopt(argc, argv, &cmd)) != -1) {
 		switch (c) {
 		case OPT_TRAIN: opt.train = optarg; break;
@@ -2045,8 +2046,9 @@ int main(int argc, char **argv)
 		char *path = rft_hgnc_path(opt.data.hgnc);
 
 		if (!path) {
-			warn("warning: no HGNC file (--hgnc or RFT_HGNC): gene names are compared as "
-			     "written, case-insensitively");
+			rft_data_looked(&err, "hgnc", RFT_HGNC_OPT, "RFT_HGNC");
+			warn("warning: no HGNC file found (--hgnc, RFT_HGNC, RFT_DATADIR): gene names are "
+			     "compared as written, case-insensitively; looked in:\n%s", err.buf);
 		} else {
 			if (hgnc_load(&hgnc_only, path, &err) < 0)
 				die(access(path, R_OK) == 0 ? RFT_EX_CONFIG : RFT_EX_NOINPUT, "%s", err.buf);

@@ -44,8 +44,8 @@ else
 test_expect_success 'no HGNC data found: refused (66), naming where it looked' '
 	mkdir -p a/b/c/d && cp "$(command -v rft-prompt)" a/b/c/d/rft-prompt &&
 	test_must_fail 66 env -u RFT_HGNC a/b/c/d/rft-prompt "$cases" > /dev/null 2> err &&
-	grep_err "no HGNC data for reference.genes[].names: no --hgnc FILE, \$RFT_HGNC is not set" err &&
-	grep_err "give --hgnc FILE, or --no-hgnc" err &&
+	grep_err "no HGNC data found for reference.genes[].names: give --hgnc FILE, set RFT_HGNC or RFT_DATADIR, or give --no-hgnc" err &&
+	grep_err "  \$RFT_HGNC: not set" err && grep_err "/a/b/c/share/rftkit/hgnc: No such file or directory" err &&
 	env -u RFT_HGNC a/b/c/d/rft-prompt --no-hgnc "$cases" 2> /dev/null | cmp - nohgnc.jsonl &&
 	RFT_HGNC="$TD/hgnc" a/b/c/d/rft-prompt "$cases" | cmp - train.jsonl &&
 	a/b/c/d/rft-prompt --hgnc "$TD/hgnc/hgnc_complete_set-2024-10.txt.gz" "$cases" | cmp - train.jsonl &&

@@ -660,7 +660,7 @@ static void load_data(struct rank_model *m, const struct rank_data_opts *opt)
 	else if (!opt->ontology || !opt->nannotations)
 		hpo_dir = rft_data_default("hpo");
 	if (!hpo_dir && (!opt->ontology || !opt->nannotations))
-		die(RFT_EX_NOINPUT, "no HPO data: give --hpo-dir DIR (or --ontology and --annotations)");
+		rft_data_die("HPO", "hpo", "--hpo-dir DIR (or --ontology and --annotations)", "RFT_HPO_DIR");
 	ont = opt->ontology ? estrdup(opt->ontology) : rft_find_in_dir(hpo_dir, is_ontology, 1, "ontology (hp*.json[.gz])", "ontology");
 	if (opt->nannotations) {
 		for (i = 0; i < opt->nannotations; i++)
@@ -672,7 +672,7 @@ static void load_data(struct rank_model *m, const struct rank_data_opts *opt)
 		ann_files[nann++] = rft_find_in_dir(hpo_dir, is_genes_to_phenotype, 1, "gene annotation (genes_to_phenotype*)", "annotations");
 	}
 	if (!(hgnc_file = rft_hgnc_path(opt->hgnc)))
-		die(RFT_EX_NOINPUT, "no HGNC data: give --hgnc FILE");
+		rft_data_die("HGNC", "hgnc", RFT_HGNC_OPT, "RFT_HGNC");
 
 	if ((rc = hpo_ontology_load(&m->onto, ont)))
 		exit(rft_finish(rc));

@@ -68,10 +68,10 @@ extern const double rank_base_weights[RANK_NFEAT];
  * rank_data_option() in the getopt loop */
 enum { OPT_HPO_DIR = 0x1000, OPT_ONTOLOGY, OPT_ANNOTATIONS, OPT_HGNC };
 #define RANK_DATA_OPTIONS \
-	{ OPT_HPO_DIR, "hpo-dir", RFT_ARG_REQ, "DIR", "HPO release folder: hp*.json[.gz], *.hpoa[.gz], genes_to_phenotype* (default $RFT_HPO_DIR, else testdata/hpo)" }, \
+	{ OPT_HPO_DIR, "hpo-dir", RFT_ARG_REQ, "DIR", "HPO release folder: hp*.json[.gz], *.hpoa[.gz], genes_to_phenotype* (default $RFT_HPO_DIR, else hpo/ of the data folder: see rft(1))" }, \
 	{ OPT_ONTOLOGY, "ontology", RFT_ARG_REQ, "FILE", "the HPO ontology (obographs JSON), instead of the one in --hpo-dir" }, \
 	{ OPT_ANNOTATIONS, "annotations", RFT_ARG_REQ, "FILE", "an annotation file (phenotype.hpoa, genes_to_phenotype.txt); repeat; replaces those in --hpo-dir" }, \
-	{ OPT_HGNC, "hgnc", RFT_ARG_REQ, "FILE|DIR", "HGNC complete set, joining NCBI gene ids to HGNC and normalising gene names (default $RFT_HGNC, else testdata/hgnc)" }
+	{ OPT_HGNC, "hgnc", RFT_ARG_REQ, "FILE|DIR", "HGNC complete set, joining NCBI gene ids to HGNC and normalising gene names (default $RFT_HGNC, else hgnc/ of the data folder: see rft(1))" }
 
 struct rank_data_opts {
 	const char *hpo_dir, *ontology, *hgnc;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "common/datafile.h"
 #include "common/grader.h"
 #include "common/hgnc.h"
 #include "common/input.h"
@@ -1143,6 +1144,48 @@ static void test_tpl_refs(void)
 	json_object_put(b);
 }
 
+/* where /proc is absent the program's folder comes from argv[0] and PATH */
+static void test_exe_dir(void)
+{
+	char *pfx = path_in_tmp("pfx"), *bin = path_in_tmp("pfx/bin"), *prog = path_in_tmp("pfx/bin/prog");
+	char *link = path_in_tmp("link"), *real, *d;
+	struct strbuf want = STRBUF_INIT, path = STRBUF_INIT;
+
+	if (mkdir(pfx, 0777) < 0 || mkdir(bin, 0777) < 0)
+		die(70, "cannot make '%s':", bin);
+	write_file(prog, "#!/bin/sh\n", 10);
+	if (chmod(prog, 0755) < 0 || symlink(prog, link) < 0)
+		die(70, "cannot set up '%s':", prog);
+	real = realpath(bin, NULL);
+	strbuf_addstr(&want, real ? real : "?");
+	d = rft_exe_dir_argv0(prog, NULL);
+	CHECK(d && !strcmp(d, want.buf), "exe dir: argv[0] with a slash is resolved as is");
+	free(d);
+	strbuf_addf(&path, "/nonexistent::%s", bin);
+	d = rft_exe_dir_argv0("prog", path.buf);
+	CHECK(d && !strcmp(d, want.buf), "exe dir: a bare argv[0] is found along PATH");
+	free(d);
+	d = rft_exe_dir_argv0("link", tmpdir);
+	CHECK(d && !strcmp(d, want.buf), "exe dir: a symbolic link leads to the real program's folder");
+	free(d);
+	d = rft_exe_dir_argv0("bin", pfx);
+	CHECK(!d, "exe dir: a folder on PATH is not the program");
+	free(d);
+	CHECK(!rft_exe_dir_argv0("nope", path.buf) && !rft_exe_dir_argv0("", path.buf) &&
+	      !rft_exe_dir_argv0(NULL, path.buf), "exe dir: a program not found gives NULL");
+	unlink(link);
+	unlink(prog);
+	rmdir(bin);
+	rmdir(pfx);
+	free(real);
+	free(pfx);
+	free(bin);
+	free(prog);
+	free(link);
+	strbuf_release(&want);
+	strbuf_release(&path);
+}
+
 int main(void)
 {
 	rft_init("test-common");
@@ -1168,6 +1211,7 @@ int main(void)
 	test_rankmodel();
 	test_hgnc_names();
 	test_tpl_refs();
+	test_exe_dir();
 	rmdir(tmpdir);
 	return rft_finish(failed ? 1 : 0);
 }
