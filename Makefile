@@ -17,7 +17,8 @@ COMMON_SRC = filters/common/util.c filters/common/strbuf.c filters/common/input.
              filters/common/grader/text.c filters/common/grader/python.c \
              filters/common/grader/pyworker.c filters/common/grader/textsim.c \
              filters/common/grader/porter.c filters/common/grader/wordnet.c filters/common/grader/meteor.c \
-             filters/common/grader/model.c filters/common/client.c filters/common/rankmodel.c
+             filters/common/grader/model.c filters/common/client.c filters/common/rankmodel.c \
+             filters/common/fuse.c
 COMMON_HDR = filters/common/util.h filters/common/strbuf.h filters/common/input.h \
              filters/common/json.h filters/common/output.h filters/common/opt.h \
              filters/common/records.h filters/common/case.h filters/common/exitcodes.h \
@@ -26,7 +27,7 @@ COMMON_HDR = filters/common/util.h filters/common/strbuf.h filters/common/input.
              filters/common/grader.h filters/common/grader/internal.h filters/common/grader/pyworker.h \
              filters/common/grader/textsim.h filters/common/grader/porter.h filters/common/grader/wordnet.h \
              filters/common/grader/meteor.h filters/common/grader/model.h filters/common/client.h \
-             filters/common/rankmodel.h
+             filters/common/rankmodel.h filters/common/fuse.h
 
 # BUILD names the object directory; the sanitizer build sets it to build/asan.
 # common/ is compiled once into $(BUILD)/librft.a, which every program links.

@@ -23,6 +23,7 @@ struct command {
 static const struct command commands[] = {
 	{ "call",    "prompts -> samples from any OpenAI-compatible endpoint (concurrent, cached, resumable)" },
 	{ "extract", "phenopacket dumps (ZIP, TGZ, folders, JSON, JSONL) -> case lines" },
+	{ "fuse",    "several runs' samples -> one fused ranking per case (RRF, Borda, scores, ranked pairs)" },
 	{ "grade",   "samples -> graded samples (OpenAI grader semantics + gene_rank); --serve for RL" },
 	{ "pheval",  "samples -> PhEval gene and disease result files, one per phenopacket" },
 	{ "prompt",  "cases -> chat prompts (RFT training lines, Batch API lines, plain chat)" },
