@@ -1636,9 +1636,9 @@ static const struct rft_opt options[] = {
 	{ 'm', "model", RFT_ARG_REQ, "NAME", "the model batch requests name (required with --format batch)" },
 	{ OPT_SEED, "seed", RFT_ARG_REQ, "N", "shuffle each case's present terms, the order depending on N and the case id" },
 	{ OPT_MAX_TERMS, "max-terms", RFT_ARG_REQ, "N", "show at most N present terms (the first N, after any shuffle)" },
-	{ OPT_CANDIDATES, "candidates", RFT_ARG_REQ, "SAMPLES", "put each case's candidate genes from SAMPLES (sample lines of any model, joined by id) in the prompt; the default template becomes the hybrid one" },
+	{ OPT_CANDIDATES, "candidates", RFT_ARG_REQ, "SAMPLES", "hybrid prompts: each case's candidate genes from the sample lines in SAMPLES (joined by id)" },
 	{ OPT_CANDIDATES_DEPTH, "candidates-depth", RFT_ARG_REQ, "N", "with --candidates: the first N genes of each list (default 10)" },
-	{ OPT_SHUFFLE_CANDIDATES, "shuffle-candidates", RFT_ARG_REQ, "SEED", "with --candidates: show them in an order that depends on SEED and the case id only" },
+	{ OPT_SHUFFLE_CANDIDATES, "shuffle-candidates", RFT_ARG_REQ, "SEED", "with --candidates: shuffle them by SEED and the case id" },
 	{ OPT_KEEP, "keep", RFT_ARG_REQ, "KEYS", "also copy these case keys (comma-separated) into rft lines, for graders" },
 	{ OPT_HGNC, "hgnc", RFT_ARG_REQ, "FILE", "HGNC complete set for reference.genes[].names (default $RFT_HGNC, else the bundled copy)" },
 	{ OPT_NO_HGNC, "no-hgnc", RFT_ARG_NONE, NULL, "write reference names without HGNC data (symbol and id only)" },
@@ -1664,7 +1664,7 @@ static const struct rft_cmd cmd = {
 	"Render case lines into chat prompts: RFT training lines, OpenAI Batch API requests or\n"
 	"plain chat messages.  With no input, or '-', read stdin.",
 	options,
-	"exit status: 0 ok, 64 usage, 65 bad data (or lint problems), 66 input missing,\n"
+	"exit status: 0 ok, 64 usage, 65 bad data (a case without candidates, lint problems),\n66 input missing, "
 	"74 I/O error, 78 bad template or grader file.  See rft-prompt(1).\n"
 };
 
