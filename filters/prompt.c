@@ -237,7 +237,8 @@ static int cand_has(struct json_object *list, const char *symbol)
 /*
  * The entries of one sample: sample.ranking (rft-rank, or any line with a
  * ranking: symbol, hgnc, score, via, via_label, matched, absent), else
- * sample.output_json.genes (a model's answer: symbols only).  Each entry
+ * sample.output_json.genes (a model's answer: symbols only; strings, or
+ * objects with a string "symbol", trimmed).  Each entry
  * gets "rank", its 1-based place in the source list; a name listed twice is
  * kept once (counted).  Bad data in a ranking stops the run (65).
  */
@@ -283,20 +284,28 @@ static void cand_entries(struct cand *c, struct json_object *sample, const char 
 		for (i = 0; i < n && json_object_array_length(c->list) < depth; i++) {
 			struct json_object *g = json_object_array_get_idx(genes, i), *o;
 			const char *sym = g && json_object_is_type(g, json_type_string) ?
-				json_object_get_string(g) : NULL;
+				json_object_get_string(g) : rft_json_get_str(g, "symbol");
+			size_t len;
 
-			if (!sym || !*sym) {
+			/* a name as written, ASCII white space around it trimmed (as rft-fuse reads it) */
+			while (sym && strchr(" \t\r\n\f\v", *sym) && *sym)
+				sym++;
+			len = sym ? strlen(sym) : 0;
+			while (len && strchr(" \t\r\n\f\v", sym[len - 1]))
+				len--;
+			if (!len) {
 				cand_problem(c, "sample.output_json.genes[%zu] is %s, not a gene symbol", i,
-					     sym ? "empty" : rft_json_type_name(g));
+					     sym ? "blank" : rft_json_type_name(g));
 				return;
-			}
-			if (cand_has(c->list, sym)) {
-				cands.repeats++;
-				continue;
 			}
 			o = json_object_new_object();
 			json_object_object_add(o, "rank", json_object_new_int64((int64_t)i + 1));
-			json_object_object_add(o, "symbol", json_object_new_string(sym));
+			json_object_object_add(o, "symbol", json_object_new_string_len(sym, (int)len));
+			if (cand_has(c->list, json_object_get_string(rft_json_get(o, "symbol")))) {
+				json_object_put(o);
+				cands.repeats++;
+				continue;
+			}
 			json_object_array_add(c->list, o);
 		}
 	}

@@ -152,6 +152,8 @@ test_expect_success 'a model'"'"'s answers as candidates: symbols only, repeats 
 	jq -e -s "all(.[]; (.candidates.genes | length) == 3 and .candidates.genes[1] == \"kif1a\" and .candidates.ranks == [1,2,4] and .candidates.model == \"m\")" m.jsonl > /dev/null &&
 	grep_err "14 candidate lines read" err && grep_err "14 repeated names dropped" err &&
 	head -1 m.jsonl | jq -r ".messages[-1].content" | grep -qx "2. kif1a" &&
+	jq -c ".sample.output_json.genes |= [{symbol: \" A1 \"}, \"b2\t\", \"A1\"]" model.jsonl > objs.jsonl &&
+	rft-prompt --candidates objs.jsonl ok.jsonl | jq -c ".candidates.genes" | sort -u > got && echo "[\"A1\",\"b2\"]" > want && test_cmp want got &&
 	jq -c "if .id == \"variety_interval\" then .sample.output_json = null else . end" model.jsonl > junk.jsonl &&
 	fails 65 "case '"'"'variety_interval'"'"' has no candidates: junk.jsonl:11: sample.output_json.genes is missing, not a list of genes" \
 		--candidates junk.jsonl ok.jsonl
