@@ -2,8 +2,8 @@
 # hybrid prompts -> rft-call --n 3 against the fake server, whose answers are
 # a known function of each prompt's candidates -> rft-fuse (model alone,
 # ranker + model) -> grade -> one paired report.  The fused rankings are
-# checked against an independent reference of the fusion rules
-# (tests/fuse-ref.py); and with no endpoint the pipeline says so and stops (69)
+# checked against the independent python reference of the fusion rules
+# (tests/fuse-ref.py, t0650's); and with no endpoint the pipeline says so and stops (69)
 # after the ranker arm.
 . "$T/lib.sh"
 
@@ -67,9 +67,10 @@ test_expect_success 'every answer is its prompt'"'"'s candidates reversed, the 2
 test_expect_success 'the three arms: the ranker as rft-rank ranks, the fused lists as the reference rrf fuses' '
 	rft-rank h/valid.jsonl | jq -c "[.id, .sample.output_json.genes]" > want-ranker &&
 	jq -c "[.id, .sample.output_json.genes]" h/samples-ranker.jsonl > got-ranker && test_cmp want-ranker got-ranker &&
-	python3 "$T/fuse-ref.py" rrf 60 model=1:h/samples-calls.jsonl > want-model &&
+	python3 "$T/fuse-ref.py" fuse --rule rrf --k 60 model=h/samples-calls.jsonl | jq -c "[.id, .genes]" > want-model &&
 	jq -c "[.id, .sample.output_json.genes]" h/samples-model.jsonl > got-model && test_cmp want-model got-model &&
-	python3 "$T/fuse-ref.py" rrf 60 model=2:h/samples-calls.jsonl ranker=1:h/samples-ranker.jsonl > want-hybrid &&
+	python3 "$T/fuse-ref.py" fuse --rule rrf --k 60 --weight model=2 model=h/samples-calls.jsonl ranker=h/samples-ranker.jsonl |
+		jq -c "[.id, .genes]" > want-hybrid &&
 	jq -c "[.id, .sample.output_json.genes]" h/samples-hybrid.jsonl > got-hybrid && test_cmp want-hybrid got-hybrid &&
 	! cmp -s want-model want-hybrid && ! cmp -s want-ranker want-hybrid
 '
@@ -89,6 +90,7 @@ test_expect_success 'a second run runs nothing; another rule reruns only the fus
 	rft-run --set dir=h --set base_url="$(url)" --set model=fake --set model_weight=2 --set rule=borda "$P" &&
 	test "$(wc -l < srv.log)" = "$req0" &&
 	test "$(tail -n +$((n0 + 1)) h/logs/run.jsonl | jq -r .stage | tr "\n" " ")" = "fuse-model fuse-hybrid grade-model grade-hybrid report report-json " &&
-	python3 "$T/fuse-ref.py" borda 0 model=2:h/samples-calls.jsonl ranker=1:h/samples-ranker.jsonl > want-borda &&
+	python3 "$T/fuse-ref.py" fuse --rule borda --weight model=2 model=h/samples-calls.jsonl ranker=h/samples-ranker.jsonl |
+		jq -c "[.id, .genes]" > want-borda &&
 	jq -c "[.id, .sample.output_json.genes]" h/samples-hybrid.jsonl > got-borda && test_cmp want-borda got-borda
 '
