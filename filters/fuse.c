@@ -255,7 +255,7 @@ static void put_fused(const struct fuse_case *c)
 			json_put_str(&sb, it->hgnc);
 		}
 		if (!isnan(it->score)) {
-			strbuf_addstr(&sb, ",\"score\":");
+			strbuf_addstr(&sb, ",\"fused_score\":");
 			json_put_double(&sb, it->score);
 		}
 		strbuf_addf(&sb, ",\"best\":%zu,\"lists\":%zu}", it->best, it->nlists);

@@ -273,7 +273,7 @@ def cmd_project(path):
             s = d.pop("sample")
             assert json.loads(s["output_text"]) == {"genes": s["output_json"]["genes"]}
             assert s["model"] == "rft-fuse/" + s["fuse"]["rule"]
-            rk = [[e["symbol"], e.get("hgnc"), float(e["score"]) if "score" in e else None, e["best"], e["lists"]]
+            rk = [[e["symbol"], e.get("hgnc"), float(e["fused_score"]) if "fused_score" in e else None, e["best"], e["lists"]]
                   for e in s["ranking"]]
             fz = s["fuse"]
             f2 = {"rule": fz["rule"], "k": float(fz["k"]) if "k" in fz else None, "depth": fz["depth"],

@@ -5,7 +5,7 @@
 # three runs of one case x (and y), small enough to fuse by hand:
 #   a: A B C (scores 3 2 1)   b: B D A (no scores)   c: D C
 line() {  # line ID MODEL GENES-JSON [RANKING-JSON]
-	printf '{"id":"%s","reference":{"gene":"A"},"sample":{"model":"%s","output_json":{"genes":%s}%s}}\n' \
+	printf '{"id":"%s","reference":{"gene":"A","genes":[{"symbol":"A"}]},"sample":{"model":"%s","output_json":{"genes":%s}%s}}\n' \
 		"$1" "$2" "$3" "${4:+,\"ranking\":$4}"
 }
 line x ma '["A","B","C"]' '[{"symbol":"A","hgnc":"HGNC:1","score":3},{"symbol":"B","score":2},{"symbol":"C","score":1}]' > a.jsonl
@@ -24,27 +24,31 @@ genes() {
 test_expect_success 'golden: rrf (k 60) ranks B,D,A,C; B and D tie on score, B first by key' '
 	test "$(genes --rule rrf)" = "B,D,A,C" &&
 	jq -c "select(.id == \"x\")" fused.jsonl > x.json &&
-	jq -e ".sample.ranking[0].score == (1/62 + 1/61) and .sample.ranking[1].score == .sample.ranking[0].score" x.json > /dev/null &&
+	jq -e ".sample.ranking[0].fused_score == (1/62 + 1/61) and .sample.ranking[1].fused_score == .sample.ranking[0].fused_score" x.json > /dev/null &&
 	test "$(jq -r "select(.id == \"x\") | .sample.ranking[] | select(.symbol == \"A\") | .hgnc" fused.jsonl)" = HGNC:1
+'
+test_expect_success 'the fused score is no "score": rft-grade keeps the fused order (no tie rule applied)' '
+	rft-grade fused.jsonl > graded.jsonl &&
+	test "$(jq -c "select(.id == \"x\") | [.grade.rank, (.grade | has(\"tie_rule\"))]" graded.jsonl)" = "[3,false]"
 '
 test_expect_success 'golden: borda (D = 3) B 5, D 5, A 4, C 3' '
 	test "$(genes --rule borda)" = "B,D,A,C" &&
-	test "$(jq -c "select(.id == \"x\") | [.sample.ranking[].score]" fused.jsonl)" = "[5,5,4,3]"
+	test "$(jq -c "select(.id == \"x\") | [.sample.ranking[].fused_score]" fused.jsonl)" = "[5,5,4,3]"
 '
 test_expect_success 'golden: borda with a weighted 3: A 10, B 9, C 5, D 5' '
 	test "$(genes --rule borda --weight a=3)" = "A,B,D,C" &&
-	test "$(jq -c "select(.id == \"x\") | [.sample.ranking[].score]" fused.jsonl)" = "[10,9,5,5]"
+	test "$(jq -c "select(.id == \"x\") | [.sample.ranking[].fused_score]" fused.jsonl)" = "[10,9,5,5]"
 '
 test_expect_success 'golden: score normalises a (1, .5, 0) and ranks b, c by place; 2 lists unscored' '
 	test "$(genes --rule score 2> err)" = "B,D,A,C" &&
-	test "$(jq -c "select(.id == \"x\") | [.sample.ranking[].score]" fused.jsonl)" = "[1.5,1.5,1,0]" &&
+	test "$(jq -c "select(.id == \"x\") | [.sample.ranking[].fused_score]" fused.jsonl)" = "[1.5,1.5,1,0]" &&
 	test "$(jq -c "select(.id == \"x\") | .sample.fuse.unscored" fused.jsonl)" = 2 &&
 	grep_err "lists had no scores" err
 '
 test_expect_success 'golden: ranked pairs locks A>C B>D B>C D>A D>C: B,D,A,C (tie order alone: A,B,D,C)' '
 	test "$(genes --rule rankedpairs)" = "B,D,A,C" &&
 	jq -c "select(.id == \"x\")" fused.jsonl > x.json &&
-	jq -e ".sample.ranking | all(has(\"score\") | not)" x.json > /dev/null
+	jq -e ".sample.ranking | all(has(\"fused_score\") | not)" x.json > /dev/null
 '
 test_expect_success 'golden: --depth 1 keeps each first gene: A,B,D tie, broken by key' '
 	test "$(genes --rule rrf --depth 1)" = "A,B,D" &&
@@ -57,7 +61,7 @@ test_expect_success 'weight 0 leaves a run out; the remaining runs decide' '
 test_expect_success 'several completions of a run share its weight (w/m each), errors lose their share' '
 	{ cat a.jsonl; line x ma2 "[\"C\"]"; printf "{\"id\":\"x\",\"reference\":{},\"error\":{\"message\":\"e\"}}\n"; } > a3.jsonl &&
 	rft-fuse --rule rrf --k 0 a3.jsonl > f3.jsonl 2> err &&
-	test "$(jq -c "select(.id == \"x\") | [.sample.ranking[] | [.symbol, .score]]" f3.jsonl)" = \
+	test "$(jq -c "select(.id == \"x\") | [.sample.ranking[] | [.symbol, .fused_score]]" f3.jsonl)" = \
 	     "[[\"C\",0.4444444444444444],[\"A\",0.3333333333333333],[\"B\",0.16666666666666666]]" &&
 	test "$(jq -r "select(.id == \"x\") | .sample.output_json.genes | join(\",\")" f3.jsonl)" = "C,A,B" &&
 	test "$(jq -c "select(.id == \"x\") | .sample.fuse.runs[0] | [.lines, .lists, .errors, .models]" f3.jsonl)" = "[3,2,1,[\"ma\",\"ma2\"]]" &&

@@ -312,7 +312,8 @@ int fuse_rank(const struct fuse_params *p, const struct fuse_list *lists, size_t
 				g[cut[i]].it.score += v;
 			}
 		}
-		qsort(g, ng, sizeof(*g), score_cmp);
+		if (ng)
+			qsort(g, ng, sizeof(*g), score_cmp);
 		for (i = 0; i < ng; i++)
 			res->items[i] = g[i].it;
 	}
