@@ -158,6 +158,14 @@ test_expect_success 'a model'"'"'s answers as candidates: symbols only, repeats 
 	fails 65 "case '"'"'variety_interval'"'"' has no candidates: junk.jsonl:11: sample.output_json.genes is missing, not a list of genes" \
 		--candidates junk.jsonl ok.jsonl
 '
+test_expect_success 'rft-fuse'"'"'s lines as candidates: its fused ranking, top N' '
+	jq -c "select(.sample) | {id, sample: {model: \"m\", output_json: {genes: [.sample.ranking[3].symbol, \"NOTINLIST\"]}}}" "$cands" > m2.jsonl &&
+	jq -c "select(.sample)" "$cands" > ranked.jsonl &&
+	rft-fuse -o fused.jsonl ranker=ranked.jsonl model=m2.jsonl &&
+	rft-prompt --candidates fused.jsonl --candidates-depth 5 ok.jsonl > f.jsonl &&
+	jq -c "[.id, .sample.output_json.genes[:5]]" fused.jsonl > want && jq -c "[.id, .candidates.genes]" f.jsonl > got &&
+	test_cmp want got && jq -e -s "all(.[]; .candidates.model | startswith(\"rft-fuse/\"))" f.jsonl > /dev/null
+'
 test_expect_success 'usage: candidate options need --candidates; templates without it cannot name them' '
 	fails 64 "--shuffle-candidates needs --candidates SAMPLES" --shuffle-candidates 1 ok.jsonl &&
 	fails 64 "--candidates-depth needs --candidates SAMPLES" --candidates-depth 1 ok.jsonl &&
