@@ -76,19 +76,6 @@ static const struct rft_cmd cmd = {
 
 /* ------------------------------------------------------------- runs */
 
-static int name_ok(const char *s, size_t n)
-{
-	size_t i;
-
-	if (!n)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-' || s[i] == '.'))
-			return 0;
-	return 1;
-}
-
 static struct run *find_run(const char *name, size_t n)
 {
 	size_t i;
@@ -99,34 +86,11 @@ static struct run *find_run(const char *name, size_t n)
 	return NULL;
 }
 
-/* RUN: NAME=FILE when what precedes the first '=' is a name, else FILE
- * named after its base name without .gz, .jsonl, .json */
 static void add_run(struct run *r, const char *arg)
 {
-	const char *eq = strchr(arg, '='), *base;
-	size_t n;
-
 	memset(r, 0, sizeof(*r));
 	r->weight = 1;
-	if (eq && name_ok(arg, (size_t)(eq - arg)) && eq[1]) {
-		r->name = estrndup(arg, (size_t)(eq - arg));
-		r->file = estrdup(eq + 1);
-	} else {
-		r->file = estrdup(arg);
-		if (!strcmp(arg, "-")) {
-			r->name = estrdup("stdin");
-		} else {
-			base = strrchr(arg, '/') ? strrchr(arg, '/') + 1 : arg;
-			n = strlen(base);
-			if (n > 3 && rft_has_suffix(base, ".gz"))
-				n -= 3;
-			if (n > 6 && !strncmp(base + n - 6, ".jsonl", 6))
-				n -= 6;
-			else if (n > 5 && !strncmp(base + n - 5, ".json", 5))
-				n -= 5;
-			r->name = estrndup(base, n);
-		}
-	}
+	fuse_run_arg(arg, &r->name, &r->file);
 	if (!*r->name)
 		rft_usage_error("run '%s' has no name: give it as NAME=FILE", arg);
 }

@@ -37,6 +37,7 @@
 #include "common/datafile.h"
 #include "common/grader.h"
 #include "common/hgnc.h"
+#include "common/fuse.h"
 #include "common/input.h"
 #include "common/json.h"
 #include "common/opt.h"
@@ -1645,7 +1646,7 @@ enum {
 	OPT_TRAIN = 256, OPT_VALID, OPT_GRADER, OPT_EVENTS, OPT_CHECKPOINT, OPT_RESUME, OPT_EXPLAIN,
 	OPT_SEED, OPT_SPLIT_SEED, OPT_EPOCHS, OPT_BATCH, OPT_GROUP, OPT_POOL, OPT_LR, OPT_TEMP, OPT_L2,
 	OPT_EVAL, OPT_STOP, OPT_FEATURES, OPT_DUMP, OPT_FOLDS, OPT_GRID_LR, OPT_GRID_L2, OPT_DROP,
-	OPT_OBJECTIVE, OPT_STEPS
+	OPT_OBJECTIVE, OPT_STEPS, OPT_FUSE, OPT_FUSE_RULE
 };
 
 static const struct rft_opt options[] = {
@@ -1679,13 +1680,15 @@ static const struct rft_opt options[] = {
 	{ OPT_DUMP, "dump-features", RFT_ARG_REQ, "FILE", "write the training pools with their features to FILE and exit" },
 	{ 'm', "method", RFT_ARG_REQ, "disease|gene", "units of the ranker (default disease)" },
 	RANK_DATA_OPTIONS,
+	{ OPT_FUSE, "fuse", RFT_ARG_NONE, NULL, "fit rft-fuse's run weights, depth and k for the RUNs given as arguments (sample files) by the grader on gene-disjoint --folds (default 5); write the fusion spec" },
+	{ OPT_FUSE_RULE, "fuse-rule", RFT_ARG_REQ, "RULE", "the rule --fuse fits: rrf (default), borda, score, rankedpairs" },
 	{ 'j', "threads", RFT_ARG_REQ, "N", "threads (default: the CPUs, at most 8); the model does not depend on it" },
 	RFT_OPT_STD,
 	RFT_OPT_END
 };
 
 static const struct rft_cmd cmd = {
-	"rft-train", "--train FILE [--valid FILE] [OPTION]...",
+	"rft-train", "--train FILE [--valid FILE] [OPTION]...\n   or: rft-train --fuse [--fuse-rule RULE] [--folds K] [OPTION]... RUN...",
 	"Reinforcement fine-tuning of the built-in ranker's scoring policy, with the grader as the\n"
 	"reward (GRPO over Plackett-Luce ranked lists); writes a model file for rft-rank --model.",
 	options,
@@ -1893,6 +1896,24 @@ static void parse_drop(const char *v)
 	}
 }
 
+/* the grader normalises names with HGNC, as rft-grade does by default */
+static void load_hgnc_only(void)
+{
+	struct strbuf err = STRBUF_INIT;
+	char *path = rft_hgnc_path(opt.data.hgnc);
+
+	if (!path) {
+		warn("warning: no HGNC file (--hgnc or RFT_HGNC): gene names are compared as "
+		     "written, case-insensitively");
+	} else {
+		if (hgnc_load(&hgnc_only, path, &err) < 0)
+			die(access(path, R_OK) == 0 ? RFT_EX_CONFIG : RFT_EX_NOINPUT, "%s", err.buf);
+		genv.hgnc = &hgnc_only;
+	}
+	free(path);
+	strbuf_release(&err);
+}
+
 static void load_grader(void)
 {
 	struct strbuf text = STRBUF_INIT;
@@ -1920,6 +1941,349 @@ static void load_grader(void)
 	strbuf_release(&text);
 }
 
+/* ------------------------------------------------------------- fusion */
+
+/*
+ * --fuse: fit rft-fuse's run weights, depth and (rrf) k by search, each
+ * setting worth the mean objective of its fused lists as the grader grades
+ * them.  The cases are the runs' cases (all runs must have each); the folds
+ * are gene-disjoint (make_folds); each fold's setting is fitted on the other
+ * folds and scored on it, beside the default setting (weights 1, depth 0,
+ * k 60); the spec's setting is then fitted on every case.
+ */
+struct fsetting {
+	double *w;
+	size_t depth;
+	double k;
+};
+
+struct fuse_fit {
+	struct fuse_case *cases;
+	size_t ncase, nruns;
+	char **names, **files;
+	enum fuse_rule rule;
+	struct set set;             /* items, for make_folds and the grader */
+	double *val;                /* by case: the last evaluation */
+};
+
+struct fuse_eval_ctx {
+	const struct fuse_fit *ff;
+	const struct fsetting *st;
+	const size_t *idx;
+};
+
+static void fuse_eval_one(size_t i, int thread, void *vctx)
+{
+	const struct fuse_eval_ctx *ctx = vctx;
+	const struct fuse_fit *ff = ctx->ff;
+	size_t ci = ctx->idx[i], n, j;
+	const struct fuse_case *c = &ff->cases[ci];
+	struct fuse_list *lists = ecalloc(fuse_case_nlines(c) + 1, sizeof(*lists));
+	struct fuse_params p = FUSE_PARAMS_INIT;
+	struct fuse_result res = FUSE_RESULT_INIT;
+	char **sym;
+	long rank = -1;
+	double reward;
+
+	(void)thread;
+	p.rule = ff->rule;
+	p.depth = ctx->st->depth;
+	p.k = ctx->st->k;
+	n = fuse_case_lists(c, ctx->st->w, lists);
+	fuse_rank(&p, lists, n, &res);
+	sym = emalloc((res.n + 1) * sizeof(*sym));
+	for (j = 0; j < res.n; j++)
+		sym[j] = estrndup(res.items[j].symbol, res.items[j].symlen);
+	reward = grade_names(ff->set.v[ci].item, (const char *const *)sym, NULL, res.n, &rank);
+	ff->val[ci] = objective_value(reward, rank);
+	for (j = 0; j < res.n; j++)
+		free(sym[j]);
+	free(sym);
+	fuse_result_release(&res);
+	free(lists);
+}
+
+/* the mean objective of setting st over the cases idx[0..n) (sum in order) */
+static double fuse_eval(const struct fuse_fit *ff, const struct fsetting *st, const size_t *idx, size_t n)
+{
+	struct fuse_eval_ctx ctx = { ff, st, idx };
+	double sum = 0;
+	size_t i;
+
+	for (i = 0; i < ff->nruns && !(st->w[i] > 0); i++)
+		;
+	if (i == ff->nruns)
+		return -1;   /* nothing to fuse */
+	rft_parallel_for(n, nthreads, fuse_eval_one, &ctx);
+	for (i = 0; i < n; i++)
+		sum += ff->val[idx[i]];
+	return n ? sum / (double)n : 0;
+}
+
+static const size_t fuse_depths[] = { 0, 3, 5, 10, 20 };
+static const double fuse_ks[] = { 1, 10, 30, 60 };
+static const double fuse_weights[] = { 0, 0.25, 0.5, 1, 2, 4 };
+#define NELEM(a) (sizeof(a) / sizeof(*(a)))
+
+/* try a change: keep it when it is strictly better, or as good and it
+ * lowers the weight of run r (r < 0: none) */
+static void fuse_try(const struct fuse_fit *ff, struct fsetting *st, struct fsetting *cand,
+		     const size_t *idx, size_t n, double *best, long r)
+{
+	double v = fuse_eval(ff, cand, idx, n);
+
+	if (v > *best || (r >= 0 && v == *best && cand->w[r] < st->w[r])) {
+		*best = v;
+		memcpy(st->w, cand->w, ff->nruns * sizeof(*st->w));
+		st->depth = cand->depth;
+		st->k = cand->k;
+	} else {
+		memcpy(cand->w, st->w, ff->nruns * sizeof(*st->w));
+		cand->depth = st->depth;
+		cand->k = st->k;
+	}
+}
+
+/* coordinate search from the default setting: depth (x k), each weight in
+ * turn (two passes), depth (x k) again; on a tie the setting in hand is
+ * kept, except that a lower weight wins a tie: a run that changes nothing
+ * (a dominated one under ranked pairs) goes to 0 */
+static double fuse_search(const struct fuse_fit *ff, const size_t *idx, size_t n, struct fsetting *st)
+{
+	struct fsetting cand;
+	double best;
+	size_t r, a, b, pass, round;
+	size_t nk = ff->rule == FUSE_RRF ? NELEM(fuse_ks) : 1;
+
+	for (r = 0; r < ff->nruns; r++)
+		st->w[r] = 1;
+	st->depth = 0;
+	st->k = FUSE_RRF_K;
+	cand.w = emalloc(ff->nruns * sizeof(*cand.w));
+	memcpy(cand.w, st->w, ff->nruns * sizeof(*cand.w));
+	cand.depth = st->depth;
+	cand.k = st->k;
+	best = fuse_eval(ff, st, idx, n);
+	for (round = 0; round < 2; round++) {
+		for (a = 0; a < NELEM(fuse_depths); a++)
+			for (b = 0; b < nk; b++) {
+				cand.depth = fuse_depths[a];
+				if (ff->rule == FUSE_RRF)
+					cand.k = fuse_ks[b];
+				fuse_try(ff, st, &cand, idx, n, &best, -1);
+			}
+		for (pass = 0; round == 0 && pass < 2; pass++)
+			for (r = 0; r < ff->nruns; r++)
+				for (a = 0; a < NELEM(fuse_weights); a++) {
+					cand.w[r] = fuse_weights[a];
+					fuse_try(ff, st, &cand, idx, n, &best, (long)r);
+				}
+	}
+	free(cand.w);
+	return best;
+}
+
+static void put_fsetting(struct strbuf *sb, const struct fuse_fit *ff, const struct fsetting *st)
+{
+	size_t r;
+
+	strbuf_addf(sb, "\"rule\":\"%s\"", fuse_rule_name(ff->rule));
+	if (ff->rule == FUSE_RRF) {
+		strbuf_addstr(sb, ",\"k\":");
+		json_put_double(sb, st->k);
+	}
+	strbuf_addf(sb, ",\"depth\":%zu,\"weights\":{", st->depth);
+	for (r = 0; r < ff->nruns; r++) {
+		json_put_key(sb, ff->names[r], r == 0);
+		json_put_double(sb, st->w[r]);
+	}
+	strbuf_addch(sb, '}');
+}
+
+static void fuse_load(struct fuse_fit *ff, char **args, size_t nargs)
+{
+	struct strmap ids = STRMAP_INIT;
+	struct strbuf err = STRBUF_INIT;
+	size_t alloc = 0, r, i;
+	struct json_object *obj;
+
+	ff->nruns = nargs;
+	ff->names = ecalloc(nargs, sizeof(*ff->names));
+	ff->files = ecalloc(nargs, sizeof(*ff->files));
+	for (r = 0; r < nargs; r++) {
+		fuse_run_arg(args[r], &ff->names[r], &ff->files[r]);
+		if (!*ff->names[r])
+			die(RFT_EX_USAGE, "run '%s' has no name: give it as NAME=FILE", args[r]);
+		for (i = 0; i < r; i++)
+			if (!strcmp(ff->names[i], ff->names[r]))
+				die(RFT_EX_USAGE, "two runs are named '%s': name them NAME=FILE", ff->names[r]);
+	}
+	for (r = 0; r < nargs; r++) {
+		struct rft_records rec;
+
+		rft_records_init(&rec, &ff->files[r], 1);
+		while (rft_records_next(&rec, &obj) > 0) {
+			const char *id = fuse_line_id(obj);
+			int added = 0;
+			long x;
+
+			if (!id)
+				rft_records_bad(&rec, "no string \"id\": cannot tell which case the line is");
+			x = strmap_intern(&ids, id, &added);
+			if (added) {
+				if (ff->ncase == alloc) {
+					alloc = alloc ? 2 * alloc : 256;
+					ff->cases = erealloc(ff->cases, alloc * sizeof(*ff->cases));
+					ff->set.v = erealloc(ff->set.v, alloc * sizeof(*ff->set.v));
+				}
+				fuse_case_init(&ff->cases[ff->ncase], id, nargs, obj);
+				memset(&ff->set.v[ff->ncase], 0, sizeof(ff->set.v[ff->ncase]));
+				ff->set.v[ff->ncase].id = estrdup(id);
+				ff->set.v[ff->ncase].item = make_item(obj, NULL);
+				ff->ncase++;
+			}
+			strbuf_reset(&err);
+			if (fuse_case_add(&ff->cases[x], r, obj, &err) < 0)
+				rft_records_bad(&rec, "%s", err.buf);
+			json_object_put(obj);
+		}
+		rft_records_release(&rec);
+	}
+	for (i = 0; i < ff->ncase; i++)
+		for (r = 0; r < nargs; r++)
+			if (!ff->cases[i].runs[r].n)
+				die(RFT_EX_DATA, "case '%s' is missing from run '%s' (%s): every run must have every case",
+				    ff->cases[i].id, ff->names[r], ff->files[r]);
+	ff->set.n = ff->ncase;
+	ff->set.path = ff->files[0];
+	ff->val = ecalloc(ff->ncase + 1, sizeof(*ff->val));
+	strmap_release(&ids);
+	strbuf_release(&err);
+}
+
+static int fuse_fit_main(char **args, size_t nargs, const char *rule)
+{
+	struct fuse_fit ff;
+	struct fsetting st, def;
+	struct strbuf sb = STRBUF_INIT;
+	struct rft_output out;
+	size_t *all, *sub, *held, ns, nh, i, r, *fgenes;
+	int K = opt.folds ? opt.folds : 5, f, *fold;
+	double cv_sum = 0, cv_def = 0, fit_all, def_all;
+
+	memset(&ff, 0, sizeof(ff));
+	if (fuse_rule_parse(rule, &ff.rule) < 0)
+		die(RFT_EX_USAGE, "--fuse-rule must be rrf, borda, score or rankedpairs, not '%s'", rule);
+	if (!nargs)
+		die(RFT_EX_USAGE, "--fuse needs the runs (files of sample lines) as arguments");
+	fuse_load(&ff, args, nargs);
+	if (!ff.ncase)
+		die(RFT_EX_DATA, "%s: no case to fit on", ff.files[0]);
+	st.w = emalloc(nargs * sizeof(*st.w));
+	def.w = emalloc(nargs * sizeof(*def.w));
+	for (r = 0; r < nargs; r++)
+		def.w[r] = 1;
+	def.depth = 0;
+	def.k = FUSE_RRF_K;
+	all = emalloc(ff.ncase * sizeof(*all));
+	sub = emalloc(ff.ncase * sizeof(*sub));
+	held = emalloc(ff.ncase * sizeof(*held));
+	for (i = 0; i < ff.ncase; i++)
+		all[i] = i;
+	fgenes = ecalloc((size_t)K, sizeof(*fgenes));
+	fold = make_folds(&ff.set, K, (uint64_t)(opt.split_seed >= 0 ? opt.split_seed : 0), fgenes);
+	strbuf_addstr(&sb, "{");
+	strbuf_addstr(&sb, "\"per_fold\":[");
+	for (f = 0; f < K; f++) {
+		double v, d;
+
+		for (i = ns = nh = 0; i < ff.ncase; i++) {
+			if (fold[i] == f)
+				held[nh++] = i;
+			else
+				sub[ns++] = i;
+		}
+		if (!nh)
+			die(RFT_EX_DATA, "%d folds need at least %d groups of genes; the cases have fewer", K, K);
+		fit_all = fuse_search(&ff, sub, ns, &st);
+		v = fuse_eval(&ff, &st, held, nh);
+		d = fuse_eval(&ff, &def, held, nh);
+		cv_sum += v;
+		cv_def += d;
+		strbuf_addf(&sb, "%s{\"cases\":%zu,\"genes\":%zu,\"held_out\":", f ? "," : "", nh, fgenes[f]);
+		json_put_double(&sb, v);
+		strbuf_addstr(&sb, ",\"default_held_out\":");
+		json_put_double(&sb, d);
+		strbuf_addstr(&sb, ",\"fitted_on_rest\":");
+		json_put_double(&sb, fit_all);
+		strbuf_addch(&sb, ',');
+		put_fsetting(&sb, &ff, &st);
+		strbuf_addch(&sb, '}');
+	}
+	strbuf_addstr(&sb, "]");
+	fit_all = fuse_search(&ff, all, ff.ncase, &st);
+	def_all = fuse_eval(&ff, &def, all, ff.ncase);
+	{
+		/* the spec: the setting first (rft-fuse --spec reads it), then how it was fitted */
+		struct strbuf spec = STRBUF_INIT;
+
+		strbuf_addch(&spec, '{');
+		put_fsetting(&spec, &ff, &st);
+		strbuf_addf(&spec, ",\"fit\":{\"objective\":\"%s\",\"grader\":%s,\"cases\":%zu,\"folds\":%d,"
+			    "\"fold_seed\":%lld,\"runs\":[", objective_name[opt.objective], grader_json, ff.ncase, K,
+			    opt.split_seed >= 0 ? opt.split_seed : 0);
+		for (r = 0; r < nargs; r++) {
+			strbuf_addstr(&spec, r ? ",{\"name\":" : "{\"name\":");
+			json_put_str(&spec, ff.names[r]);
+			strbuf_addstr(&spec, ",\"file\":");
+			json_put_str(&spec, ff.files[r]);
+			strbuf_addch(&spec, '}');
+		}
+		strbuf_addstr(&spec, "],\"all\":");
+		json_put_double(&spec, fit_all);
+		strbuf_addstr(&spec, ",\"default_all\":");
+		json_put_double(&spec, def_all);
+		strbuf_addstr(&spec, ",\"cv_held_out\":");
+		json_put_double(&spec, cv_sum / K);
+		strbuf_addstr(&spec, ",\"cv_default_held_out\":");
+		json_put_double(&spec, cv_def / K);
+		strbuf_addch(&spec, ',');
+		strbuf_add(&spec, sb.buf + 1, sb.len - 1);
+		strbuf_addstr(&spec, "}}\n");
+		if (rft_output_open(&out, opt.output) < 0)
+			return RFT_EX_IOERR;
+		rft_output_write(&out, spec.buf, spec.len);
+		if (rft_output_commit(&out) < 0)
+			return RFT_EX_IOERR;
+		strbuf_release(&spec);
+	}
+	warn("fusion (%s) fitted on %zu cases: %s %.4f (default setting %.4f); held out over %d gene-disjoint folds "
+	     "%.4f (default %.4f)", fuse_rule_name(ff.rule), ff.ncase, objective_name[opt.objective], fit_all,
+	     def_all, K, cv_sum / K, cv_def / K);
+	for (i = 0; i < ff.ncase; i++) {
+		fuse_case_release(&ff.cases[i]);
+		tcase_release(&ff.set.v[i]);
+	}
+	for (r = 0; r < nargs; r++) {
+		free(ff.names[r]);
+		free(ff.files[r]);
+	}
+	free(ff.cases);
+	free(ff.set.v);
+	free(ff.names);
+	free(ff.files);
+	free(ff.val);
+	free(st.w);
+	free(def.w);
+	free(all);
+	free(sub);
+	free(held);
+	free(fgenes);
+	free(fold);
+	strbuf_release(&sb);
+	return RFT_EX_OK;
+}
+
 int main(int argc, char **argv)
 {
 	struct set train, valid;
@@ -1932,6 +2296,8 @@ int main(int argc, char **argv)
 	double t0, t_start;
 	struct trainer tr;
 	struct cv cv;
+	int fuse_mode = 0;
+	const char *fuse_rule = NULL;
 
 	rft_init("rft-train");
 	while ((c = rft_getopt(argc, argv, &cmd)) != -1) {
@@ -1975,10 +2341,28 @@ int main(int argc, char **argv)
 			break;
 		default: rank_data_option(&opt.data, c, optarg); break;
 		case 'j': opt.threads = (int)rft_opt_count("threads", optarg, 1, INT_OPT_MAX); break;
+		case OPT_FUSE: fuse_mode = 1; break;
+		case OPT_FUSE_RULE: fuse_rule = optarg; break;
 		}
 	}
 	if (opt.explain)
 		return rft_finish(explain_model(opt.explain));
+	if (fuse_mode) {
+		if (opt.train || opt.valid || opt.steps >= 0 || opt.checkpoint || opt.resume)
+			die(RFT_EX_USAGE, "--fuse takes the runs as arguments; not --train, --valid, --steps, --checkpoint, --resume");
+		nthreads = rft_threads(opt.threads);
+		if (nthreads > MAX_THREADS)
+			nthreads = MAX_THREADS;
+		load_grader();
+		load_hgnc_only();
+		t = fuse_fit_main(argv + optind, (size_t)(argc - optind), fuse_rule ? fuse_rule : "rrf");
+		grader_free(grader);
+		free(grader_json);
+		if (genv.hgnc)
+			hgnc_release(&hgnc_only);
+		rft_json_thread_done();
+		return rft_finish(t);
+	}
 	if (!opt.train)
 		die(RFT_EX_USAGE, "--train FILE is required (see --help)");
 	if (optind < argc)
@@ -2040,20 +2424,7 @@ int main(int argc, char **argv)
 		for (t = 0; t < nthreads; t++)
 			rank_scratch_init(&scr[t], &rm);
 	} else {
-		/* the grader normalises names with HGNC, as rft-grade does by default */
-		struct strbuf err = STRBUF_INIT;
-		char *path = rft_hgnc_path(opt.data.hgnc);
-
-		if (!path) {
-			warn("warning: no HGNC file (--hgnc or RFT_HGNC): gene names are compared as "
-			     "written, case-insensitively");
-		} else {
-			if (hgnc_load(&hgnc_only, path, &err) < 0)
-				die(access(path, R_OK) == 0 ? RFT_EX_CONFIG : RFT_EX_NOINPUT, "%s", err.buf);
-			genv.hgnc = &hgnc_only;
-		}
-		free(path);
-		strbuf_release(&err);
+		load_hgnc_only();
 	}
 	memset(&train, 0, sizeof(train));
 	memset(&valid, 0, sizeof(valid));

@@ -328,6 +328,45 @@ int fuse_rank(const struct fuse_params *p, const struct fuse_list *lists, size_t
 
 /* ------------------------------------------------------------ cases */
 
+static int name_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (!n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-' || s[i] == '.'))
+			return 0;
+	return 1;
+}
+
+void fuse_run_arg(const char *arg, char **name, char **file)
+{
+	const char *eq = strchr(arg, '='), *base;
+	size_t n;
+
+	if (eq && name_ok(arg, (size_t)(eq - arg)) && eq[1]) {
+		*name = estrndup(arg, (size_t)(eq - arg));
+		*file = estrdup(eq + 1);
+		return;
+	}
+	*file = estrdup(arg);
+	if (!strcmp(arg, "-")) {
+		*name = estrdup("stdin");
+		return;
+	}
+	base = strrchr(arg, '/') ? strrchr(arg, '/') + 1 : arg;
+	n = strlen(base);
+	if (n > 3 && rft_has_suffix(base, ".gz"))
+		n -= 3;
+	if (n > 6 && !strncmp(base + n - 6, ".jsonl", 6))
+		n -= 6;
+	else if (n > 5 && !strncmp(base + n - 5, ".json", 5))
+		n -= 5;
+	*name = estrndup(base, n);
+}
+
 const char *fuse_line_id(struct json_object *obj)
 {
 	return rft_json_get_str(obj, "id");

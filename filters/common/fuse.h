@@ -139,6 +139,12 @@ size_t fuse_case_lists(const struct fuse_case *c, const double *weights, struct 
 size_t fuse_case_nlines(const struct fuse_case *c);
 void fuse_case_release(struct fuse_case *c);
 
+/* A run argument: NAME=FILE when what precedes the first '=' is a name
+ * (letters, digits, '_', '-', '.') and a file follows, else FILE, named
+ * after its base name without .gz, then .jsonl or .json ("-": "stdin").
+ * *name and *file are new strings (free them); *name may be "" */
+void fuse_run_arg(const char *arg, char **name, char **file);
+
 /* the case id of a line: its string "id", or NULL */
 const char *fuse_line_id(struct json_object *obj);
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "common/fuse.h"
 #include "common/grader.h"
 #include "common/hgnc.h"
 #include "common/input.h"
@@ -1143,6 +1144,52 @@ static void test_tpl_refs(void)
 	json_object_put(b);
 }
 
+/* rft-fuse's rules on the hand-worked case of t0650: a: A B C (scores 3 2 1),
+ * b: B D A, c: D C; repeats, blanks and non-names dropped before the cut */
+static void test_fuse(void)
+{
+	const char *a[] = { "A", " b", "B", NULL, "C" }, *b[] = { "B", "", "D", "a " }, *c[] = { "D", "C" };
+	const double sa[] = { 3, 2, 2, 0, 1 };
+	struct fuse_list L[3] = {
+		{ a, NULL, sa, 5, 1 }, { b, NULL, NULL, 4, 1 }, { c, NULL, NULL, 2, 1 }
+	};
+	struct fuse_params p = FUSE_PARAMS_INIT;
+	struct fuse_result r = FUSE_RESULT_INIT;
+	enum fuse_rule rule;
+	char got[64];
+	size_t i;
+	int ok = 1;
+	static const char *const want[] = { "BDAC", "BDAC", "BDAC", "BDAC" };
+
+	for (rule = FUSE_RRF; rule <= FUSE_RANKEDPAIRS; rule++) {
+		p.rule = rule;
+		fuse_rank(&p, L, 3, &r);
+		for (i = 0; i < r.n && i < sizeof(got) - 1; i++)
+			got[i] = r.items[i].symbol[0] == ' ' ? '?' : (char)(r.items[i].symbol[0] & ~0x20);
+		got[i] = '\0';
+		ok &= !strcmp(got, want[rule]) && r.lists == 3;
+	}
+	CHECK(ok, "fuse: rrf, borda, score and ranked pairs rank the hand-worked case B D A C");
+	p.rule = FUSE_RRF;
+	fuse_rank(&p, L, 3, &r);
+	CHECK(r.items[0].score == 1.0 / 62 + 1.0 / 61 && r.items[0].best == 1 && r.items[0].nlists == 2 &&
+	      r.items[0].symlen == 1 && r.items[0].symbol[0] == 'b', "fuse: rrf score, best rank, lists; the first spelling (\" b\" trimmed)");
+	p.depth = 1;
+	fuse_rank(&p, L, 3, &r);
+	CHECK(r.n == 3 && r.items[0].symbol[0] == 'A', "fuse: depth 1 keeps each list's first gene; ties by key");
+	p.depth = 0;
+	p.rule = FUSE_SCORE;
+	fuse_rank(&p, L, 3, &r);
+	CHECK(r.unscored == 2, "fuse: lists without scores are scored by place, and counted");
+	L[1].weight = L[2].weight = 0;
+	p.rule = FUSE_BORDA;
+	fuse_rank(&p, L, 3, &r);
+	CHECK(r.n == 3 && r.lists == 1, "fuse: lists of weight 0 are left out");
+	fuse_rank(&p, L, 0, &r);
+	CHECK(r.n == 0 && r.lists == 0, "fuse: no lists, no genes");
+	fuse_result_release(&r);
+}
+
 int main(void)
 {
 	rft_init("test-common");
@@ -1168,6 +1215,7 @@ int main(void)
 	test_rankmodel();
 	test_hgnc_names();
 	test_tpl_refs();
+	test_fuse();
 	rmdir(tmpdir);
 	return rft_finish(failed ? 1 : 0);
 }
