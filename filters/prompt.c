@@ -69,6 +69,57 @@ static const char default_template[] =
 	"{\"genes\": [\"MOST_LIKELY_SYMBOL\", \"NEXT_SYMBOL\", \"...\"], \"explanation\": \"...\"}\n"
 ;
 
+/* pipelines/templates/hybrid.tmpl, byte for byte: the default with
+ * --candidates (tests/t0330-prompt-candidates.sh checks it as t0300 does) */
+static const char hybrid_template[] =
+	"{{! rft-prompt's hybrid template, the default with --candidates: the case as\n"
+	"    the default template states it, then the candidate genes a first-stage\n"
+	"    ranker (or model) proposed, with what it matched, and a request to\n"
+	"    re-rank them in the same JSON answer.  The names it may use are in\n"
+	"    rft-prompt(1), CANDIDATES.  Print it with\n"
+	"    `rft-prompt --candidates FILE --show-template` to start your own. }}\n"
+	"{{@user}}\n"
+	"Here is the case of a patient with a suspected rare genetic disease.\n"
+	"\n"
+	"Age: {{prompt.age|unknown}}\n"
+	"Sex: {{prompt.sex|unknown}}\n"
+	"\n"
+	"Phenotypic features present (HPO terms):\n"
+	"{{#case.present}}\n"
+	"- {{label|unlabelled term}} ({{id}})\n"
+	"{{/case.present}}\n"
+	"{{^case.present}}\n"
+	"- none recorded\n"
+	"{{/case.present}}\n"
+	"{{#prompt.present_omitted}}\n"
+	"- and {{prompt.present_omitted}} more not listed\n"
+	"{{/prompt.present_omitted}}\n"
+	"\n"
+	"Phenotypic features explicitly absent (the patient was examined for these and does not have them; use them to rule genes out):\n"
+	"{{#case.absent}}\n"
+	"- {{label|unlabelled term}} ({{id}})\n"
+	"{{/case.absent}}\n"
+	"{{^case.absent}}\n"
+	"- none recorded\n"
+	"{{/case.absent}}\n"
+	"\n"
+	"A phenotype-matching tool proposed these {{prompt.candidates_count}} candidate genes{{#prompt.candidates_shuffled}}, listed in random order{{/prompt.candidates_shuffled}}{{^prompt.candidates_shuffled}}, its best match first{{/prompt.candidates_shuffled}}:\n"
+	"{{#candidates}}\n"
+	"{{@number}}. {{symbol}}{{#hgnc}} ({{hgnc}}){{/hgnc}}{{#score}}, score {{score}}{{/score}}{{#via}}, through the disease {{via_label|}} ({{via}}){{/via}}\n"
+	"{{#matched}}\n"
+	"   - matches the present feature {{label}} ({{id}}){{#as}} through the broader term {{as_label}} ({{as}}){{/as}}\n"
+	"{{/matched}}\n"
+	"{{#absent}}\n"
+	"   - the disease is known for {{label}} ({{id}}), which this patient was examined for and does not have\n"
+	"{{/absent}}\n"
+	"{{/candidates}}\n"
+	"\n"
+	"Re-rank these candidates from most to least likely to cause this patient's disease, weighing the present and the absent features. The tool's list may be incomplete or wrong: leave out candidates that do not fit, and add genes that are not in the list when they explain the case better. If none of the candidates fits, say so in the explanation and list the genes you consider more likely instead (or an empty list if you have none). Name genes by HGNC gene symbol (for example \"FBN1\"), and explain your reasoning: which features point to each gene, and which absent features argue against the alternatives.\n"
+	"\n"
+	"Answer with a JSON object only, in this form:\n"
+	"{\"genes\": [\"MOST_LIKELY_SYMBOL\", \"NEXT_SYMBOL\", \"...\"], \"explanation\": \"...\"}\n"
+;
+
 /* ------------------------------------------------------------ contract */
 
 static const char *const case_names[] = {
@@ -95,6 +146,20 @@ static const char *const case_refused[] = {
 
 static const struct rft_tpl_contract contract = { case_names, case_refused };
 
+/* with --candidates, these too (see CANDIDATES in rft-prompt(1)) */
+static const char *const cand_names[] = {
+	"candidates[].rank", "candidates[].symbol", "candidates[].hgnc", "candidates[].score",
+	"candidates[].via", "candidates[].via_label",
+	"candidates[].matched[].id", "candidates[].matched[].label",
+	"candidates[].matched[].as", "candidates[].matched[].as_label", "candidates[].matched[].ic",
+	"candidates[].absent[].id", "candidates[].absent[].label",
+	"candidates[].absent[].ic", "candidates[].absent[].score",
+	"prompt.candidates_count", "prompt.candidates_model", "prompt.candidates_shuffled",
+	NULL
+};
+static const char **both_names;   /* case_names then cand_names */
+static struct rft_tpl_contract hybrid_contract = { NULL, case_refused };
+
 /* ------------------------------------------------------------- options */
 
 enum format { F_RFT, F_BATCH, F_CHAT };
@@ -102,15 +167,316 @@ enum format { F_RFT, F_BATCH, F_CHAT };
 static struct {
 	const char *output, *template, *system, *system_role, *model, *keep;
 	const char *rejects, *grader, *lint_role, *hgnc, *references, *reasoning_effort;
+	const char *candidates;
 	enum format format;
-	long long skip_bad, max_terms, max_completion_tokens;
-	unsigned long long seed;
-	int seeded, schema, show_template, lint, stats, no_hgnc, refs_only;
-} opt = { .skip_bad = -1, .max_terms = -1, .max_completion_tokens = -1 };
+	long long skip_bad, max_terms, max_completion_tokens, cand_depth;
+	unsigned long long seed, cand_seed;
+	int seeded, schema, show_template, lint, stats, no_hgnc, refs_only, cand_seeded;
+} opt = { .skip_bad = -1, .max_terms = -1, .max_completion_tokens = -1, .cand_depth = -1 };
 
 static struct {
 	unsigned long long read, written, bad, shown, omitted;
 } count;
+
+/* --------------------------------------------------- candidates (--candidates) */
+
+#define CANDIDATES_DEPTH 10   /* --candidates-depth default */
+
+/*
+ * The candidate lines, read whole before the cases (memory: the first
+ * --candidates-depth entries of every line, whatever the order of the two
+ * files), by case id.  A line that gives no usable list keeps the reason,
+ * which stops the run only when a case asks for it.
+ */
+static struct {
+	struct strmap ids;
+	struct cand {
+		char *where;                 /* "FILE:LINE" */
+		char *problem;               /* why there is no list, or NULL */
+		char *model;                 /* sample.model, or NULL */
+		struct json_object *list;    /* the entries, in the source's order */
+		int used;
+	} *v;
+	size_t alloc;
+	unsigned long long repeats;      /* names a model listed twice, dropped */
+} cands;
+
+static void cand_problem(struct cand *c, const char *fmt, ...) RFT_PRINTF(2, 3);
+static void cand_problem(struct cand *c, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	free(c->problem);
+	c->problem = strbuf_detach(&sb, NULL);
+}
+
+/* copy member key of from into to, when there */
+static void copy_member(struct json_object *to, struct json_object *from, const char *key)
+{
+	struct json_object *v;
+
+	if (json_object_object_get_ex(from, key, &v))
+		json_object_object_add(to, key, json_object_get(v));
+}
+
+/* 1 when list already holds symbol (as written, ignoring case) */
+static int cand_has(struct json_object *list, const char *symbol)
+{
+	size_t i, n = json_object_array_length(list);
+
+	for (i = 0; i < n; i++)
+		if (!strcasecmp(rft_json_get_str(json_object_array_get_idx(list, i), "symbol"), symbol))
+			return 1;
+	return 0;
+}
+
+/*
+ * The entries of one sample: sample.ranking (rft-rank, or any line with a
+ * ranking: symbol, hgnc, score, via, via_label, matched, absent), else
+ * sample.output_json.genes (a model's answer: symbols only; strings, or
+ * objects with a string "symbol", trimmed).  Each entry
+ * gets "rank", its 1-based place in the source list; a name listed twice is
+ * kept once (counted).  Bad data in a ranking stops the run (65).
+ */
+static void cand_entries(struct cand *c, struct json_object *sample, const char *where, size_t depth)
+{
+	struct json_object *ranking = rft_json_get(sample, "ranking");
+	struct json_object *genes = rft_json_get(rft_json_get(sample, "output_json"), "genes");
+	size_t i, n;
+
+	c->list = json_object_new_array();
+	if (ranking) {
+		if (!json_object_is_type(ranking, json_type_array))
+			die(RFT_EX_DATA, "%s: sample.ranking is %s, not an array", where,
+			    rft_json_type_name(ranking));
+		n = json_object_array_length(ranking);
+		for (i = 0; i < n && json_object_array_length(c->list) < depth; i++) {
+			struct json_object *e = json_object_array_get_idx(ranking, i), *o;
+			const char *sym = rft_json_get_str(e, "symbol");
+			static const char *const keys[] = { "hgnc", "score", "via", "via_label",
+							     "matched", "absent", NULL };
+			size_t k;
+
+			if (!sym || !*sym)
+				die(RFT_EX_DATA, "%s: sample.ranking[%zu].symbol is %s, not a gene symbol",
+				    where, i, sym ? "empty" : "missing");
+			if (cand_has(c->list, sym)) {
+				cands.repeats++;
+				continue;
+			}
+			o = json_object_new_object();
+			json_object_object_add(o, "rank", json_object_new_int64((int64_t)i + 1));
+			json_object_object_add(o, "symbol", json_object_new_string(sym));
+			for (k = 0; keys[k]; k++)
+				copy_member(o, e, keys[k]);
+			json_object_array_add(c->list, o);
+		}
+	} else if (!genes || !json_object_is_type(genes, json_type_array)) {
+		cand_problem(c, "sample.output_json.genes is %s, not a list of genes (the answer "
+			     "was not the JSON asked for)", genes ? rft_json_type_name(genes) : "missing");
+		return;
+	} else {
+		n = json_object_array_length(genes);
+		for (i = 0; i < n && json_object_array_length(c->list) < depth; i++) {
+			struct json_object *g = json_object_array_get_idx(genes, i), *o;
+			const char *sym = g && json_object_is_type(g, json_type_string) ?
+				json_object_get_string(g) : rft_json_get_str(g, "symbol");
+			size_t len;
+
+			/* a name as written, ASCII white space around it trimmed (as rft-fuse reads it) */
+			while (sym && strchr(" \t\r\n\f\v", *sym) && *sym)
+				sym++;
+			len = sym ? strlen(sym) : 0;
+			while (len && strchr(" \t\r\n\f\v", sym[len - 1]))
+				len--;
+			if (!len) {
+				cand_problem(c, "sample.output_json.genes[%zu] is %s, not a gene symbol", i,
+					     sym ? "blank" : rft_json_type_name(g));
+				return;
+			}
+			o = json_object_new_object();
+			json_object_object_add(o, "rank", json_object_new_int64((int64_t)i + 1));
+			json_object_object_add(o, "symbol", json_object_new_string_len(sym, (int)len));
+			if (cand_has(c->list, json_object_get_string(rft_json_get(o, "symbol")))) {
+				json_object_put(o);
+				cands.repeats++;
+				continue;
+			}
+			json_object_array_add(c->list, o);
+		}
+	}
+	if (!json_object_array_length(c->list))
+		cand_problem(c, "its list of genes is empty");
+}
+
+/* read the --candidates file: one sample line per case id */
+static void load_candidates(const char *path, size_t depth)
+{
+	struct rft_input in;
+	struct strbuf line = STRBUF_INIT, where = STRBUF_INIT, err = STRBUF_INIT;
+	int r;
+
+	if (rft_input_open(&in, path) < 0)
+		exit(rft_finish(RFT_EX_NOINPUT));
+	while ((r = rft_input_getline(&in, &line)) != 0) {
+		struct json_object *o = NULL, *e;
+		struct cand *c;
+		const char *id;
+		long ix;
+		int added;
+		size_t i;
+
+		if (r == -1)
+			exit(rft_finish(RFT_EX_DATA));
+		strbuf_reset(&where);
+		strbuf_addf(&where, "%s:%llu", in.name, in.lineno);
+		if (r == -2)
+			die(RFT_EX_DATA, "%s: line longer than %zu bytes", where.buf, in.max_record);
+		for (i = 0; i < line.len && strchr(" \t\r", line.buf[i]); i++)
+			;
+		if (i == line.len)
+			continue;
+		strbuf_reset(&err);
+		if (rft_json_parse(line.buf, line.len, &o, &err) < 0)
+			die(RFT_EX_DATA, "%s: %s", where.buf, err.buf);
+		if (!o || !json_object_is_type(o, json_type_object))
+			die(RFT_EX_DATA, "%s: expected a sample line (a JSON object), got %s", where.buf,
+			    rft_json_type_name(o));
+		if (!(id = rft_json_get_str(o, "id")))
+			die(RFT_EX_DATA, "%s: id is %s, not a string (candidates are joined to cases by id)",
+			    where.buf, rft_json_get(o, "id") ? rft_json_type_name(rft_json_get(o, "id")) : "missing");
+		ix = strmap_intern(&cands.ids, id, &added);
+		if (!added)
+			die(RFT_EX_DATA, "%s: id '%s' repeats the line at %s (one candidate list per case: "
+			    "fuse several with rft-fuse first)", where.buf, id, cands.v[ix].where);
+		if ((size_t)ix >= cands.alloc) {
+			cands.alloc = cands.alloc ? 2 * cands.alloc : 1024;
+			cands.v = erealloc(cands.v, cands.alloc * sizeof(*cands.v));
+		}
+		c = &cands.v[ix];
+		memset(c, 0, sizeof(*c));
+		c->where = estrdup(where.buf);
+		if ((e = rft_json_get(o, "error"))) {
+			const char *msg = rft_json_get_str(e, "message"), *code = rft_json_get_str(e, "code");
+
+			cand_problem(c, "the line is an error%s%s%s%s", code ? " (" : "", code ? code : "",
+				     code ? ")" : "", msg ? ": " : "");
+			if (msg) {
+				struct strbuf sb = STRBUF_INIT;
+
+				strbuf_addf(&sb, "%s%s", c->problem, msg);
+				free(c->problem);
+				c->problem = strbuf_detach(&sb, NULL);
+			}
+		} else if (!(e = rft_json_get(o, "sample")) || !json_object_is_type(e, json_type_object)) {
+			cand_problem(c, "the line has neither a sample nor an error");
+		} else {
+			if (rft_json_get_str(e, "model"))
+				c->model = estrdup(rft_json_get_str(e, "model"));
+			cand_entries(c, e, where.buf, depth);
+		}
+		json_object_put(o);
+	}
+	if (rft_input_close(&in) < 0)
+		exit(rft_finish(RFT_EX_DATA));
+	strbuf_release(&line);
+	strbuf_release(&where);
+	strbuf_release(&err);
+}
+
+/* the entries of case id (a new reference, shuffled when asked), or NULL
+ * with the reason in err */
+static struct json_object *case_candidates(const char *id, struct cand **out, struct strbuf *err)
+{
+	long ix = strmap_get(&cands.ids, id);
+	struct json_object *a, **v;
+	struct cand *c;
+	size_t i, n;
+	uint64_t state;
+
+	if (ix < 0) {
+		strbuf_addf(err, "case '%s' has no candidates: %s has no line for it", id, opt.candidates);
+		return NULL;
+	}
+	c = *out = &cands.v[ix];
+	c->used = 1;
+	if (c->problem) {
+		strbuf_addf(err, "case '%s' has no candidates: %s: %s", id, c->where, c->problem);
+		return NULL;
+	}
+	n = json_object_array_length(c->list);
+	if (!opt.cand_seeded)
+		return json_object_get(c->list);
+	/* Fisher-Yates driven by splitmix64 seeded by the case id and SEED (salted,
+	 * so that --seed with the same number gives an unrelated order) */
+	v = emalloc(n * sizeof(*v));
+	for (i = 0; i < n; i++)
+		v[i] = json_object_array_get_idx(c->list, i);
+	state = rft_hash64(id, strlen(id), opt.cand_seed ^ 0x63616e6469646174ull);
+	for (i = n; i > 1; i--) {
+		size_t j = (size_t)(rft_splitmix64(&state) % i);
+		struct json_object *t = v[i - 1];
+
+		v[i - 1] = v[j];
+		v[j] = t;
+	}
+	a = json_object_new_array_ext((int)n);
+	for (i = 0; i < n; i++)
+		json_object_array_add(a, json_object_get(v[i]));
+	free(v);
+	return a;
+}
+
+/* ,"candidates":{"genes":[as shown],"model":..,"depth":N,"shuffle_seed":S|null} */
+static void put_candidates_record(struct strbuf *sb, struct json_object *shown, const struct cand *c)
+{
+	size_t i, n = json_object_array_length(shown);
+
+	strbuf_addstr(sb, ",\"candidates\":{\"genes\":[");
+	for (i = 0; i < n; i++) {
+		if (i)
+			strbuf_addch(sb, ',');
+		json_put_str(sb, rft_json_get_str(json_object_array_get_idx(shown, i), "symbol"));
+	}
+	strbuf_addstr(sb, "],\"ranks\":[");
+	for (i = 0; i < n; i++)
+		strbuf_addf(sb, "%s%d", i ? "," : "",
+			    json_object_get_int(rft_json_get(json_object_array_get_idx(shown, i), "rank")));
+	strbuf_addstr(sb, "],\"model\":");
+	json_put_str_or_null(sb, c->model);
+	strbuf_addf(sb, ",\"depth\":%lld,\"shuffle_seed\":", opt.cand_depth);
+	if (opt.cand_seeded)
+		strbuf_addf(sb, "%llu}", opt.cand_seed);
+	else
+		strbuf_addstr(sb, "null}");
+}
+
+/* the lines of cases not in the input, said once at the end; frees all */
+static void release_candidates(void)
+{
+	size_t i, unused = 0, first = 0;
+
+	for (i = 0; i < cands.ids.n; i++) {
+		if (!cands.v[i].used && !unused++)
+			first = i;
+	}
+	if (unused)
+		warn("warning: %zu of %zu candidate lines in %s are for cases not in the input (the "
+		     "first: '%s' at %s); they were not used", unused, cands.ids.n, opt.candidates,
+		     strmap_key(&cands.ids, (long)first), cands.v[first].where);
+	for (i = 0; i < cands.ids.n; i++) {
+		free(cands.v[i].where);
+		free(cands.v[i].problem);
+		free(cands.v[i].model);
+		json_object_put(cands.v[i].list);
+	}
+	free(cands.v);
+	strmap_release(&cands.ids);
+}
 
 /* ------------------------------------------------ the answer and its schema */
 
@@ -626,7 +992,8 @@ static void render_cases(char **paths, int npaths)
 	r.skip_bad = opt.skip_bad;
 	r.rejects = rej_open ? &rej : NULL;
 	while (rft_records_next(&r, &kase) > 0) {
-		struct json_object *root;
+		struct json_object *root, *pv, *shown;
+		struct cand *cand = NULL;
 		const char *id;
 		size_t omitted;
 
@@ -649,11 +1016,28 @@ static void render_cases(char **paths, int npaths)
 		}
 		if (opt.format == F_RFT || opt.references)
 			add_reference_names(&ref);
+		shown = NULL;
+		if (opt.candidates && !(shown = case_candidates(id, &cand, &err))) {
+			rft_records_bad(&r, "%s", err.buf);
+			refused++;
+			json_object_put(kase);
+			continue;
+		}
 		omitted = arrange_present(kase, id);
 		root = json_object_new_object();
 		json_object_object_add(root, "case", json_object_get(kase));
-		json_object_object_add(root, "prompt", prompt_values(kase, omitted));
+		pv = prompt_values(kase, omitted);
+		if (shown) {
+			json_object_object_add(root, "candidates", json_object_get(shown));
+			json_object_object_add(pv, "candidates_count",
+					       json_object_new_int64((int64_t)json_object_array_length(shown)));
+			if (cand->model)
+				json_object_object_add(pv, "candidates_model", json_object_new_string(cand->model));
+			json_object_object_add(pv, "candidates_shuffled", json_object_new_boolean(opt.cand_seeded));
+		}
+		json_object_object_add(root, "prompt", pv);
 		if (put_messages(root, &msgs, &err) < 0) {
+			json_object_put(shown);
 			json_object_put(root);
 			json_object_put(kase);
 			rft_records_bad(&r, "%s", err.buf);
@@ -677,6 +1061,8 @@ static void render_cases(char **paths, int npaths)
 			strbuf_addstr(&line, "{\"messages\":");
 			strbuf_add(&line, msgs.buf, msgs.len);
 			put_id_split_ref(&line, id, kase, &ref);
+			if (shown)
+				put_candidates_record(&line, shown, cand);
 			put_kept(kase, &line);
 			strbuf_addch(&line, '}');
 			break;
@@ -703,6 +1089,8 @@ static void render_cases(char **paths, int npaths)
 				strbuf_addstr(&msgs, "{\"custom_id\":");
 				json_put_str(&msgs, id);
 				put_id_split_ref(&msgs, id, kase, &ref);
+				if (shown)
+					put_candidates_record(&msgs, shown, cand);
 				strbuf_addstr(&msgs, "}\n");
 				rft_output_write(&refs_out, msgs.buf, msgs.len);
 			}
@@ -716,6 +1104,7 @@ static void render_cases(char **paths, int npaths)
 		strbuf_addch(&line, '\n');
 		rft_output_write(&out, line.buf, line.len);
 		count.written++;
+		json_object_put(shown);
 		json_object_put(root);
 		json_object_put(kase);
 	}
@@ -1252,7 +1641,7 @@ static int run_lint(char **paths, int npaths)
 enum { OPT_SYSTEM = 256, OPT_SYSTEM_ROLE, OPT_SEED, OPT_MAX_TERMS, OPT_KEEP, OPT_SCHEMA,
        OPT_SHOW_TEMPLATE, OPT_LINT, OPT_LINT_ROLE, OPT_GRADER, OPT_SKIP_BAD, OPT_REJECTS,
        OPT_STATS, OPT_HGNC, OPT_NO_HGNC, OPT_REFS_ONLY, OPT_REFERENCES, OPT_MAX_COMPLETION_TOKENS,
-       OPT_REASONING_EFFORT };
+       OPT_REASONING_EFFORT, OPT_CANDIDATES, OPT_CANDIDATES_DEPTH, OPT_SHUFFLE_CANDIDATES };
 
 static const struct rft_opt options[] = {
 	{ 'o', "output", RFT_ARG_REQ, "FILE", "write to FILE (atomically) instead of stdout" },
@@ -1263,6 +1652,9 @@ static const struct rft_opt options[] = {
 	{ 'm', "model", RFT_ARG_REQ, "NAME", "the model batch requests name (required with --format batch)" },
 	{ OPT_SEED, "seed", RFT_ARG_REQ, "N", "shuffle each case's present terms, the order depending on N and the case id" },
 	{ OPT_MAX_TERMS, "max-terms", RFT_ARG_REQ, "N", "show at most N present terms (the first N, after any shuffle)" },
+	{ OPT_CANDIDATES, "candidates", RFT_ARG_REQ, "SAMPLES", "hybrid prompts: each case's candidate genes from the sample lines in SAMPLES (joined by id)" },
+	{ OPT_CANDIDATES_DEPTH, "candidates-depth", RFT_ARG_REQ, "N", "with --candidates: the first N genes of each list (default 10)" },
+	{ OPT_SHUFFLE_CANDIDATES, "shuffle-candidates", RFT_ARG_REQ, "SEED", "with --candidates: shuffle them by SEED and the case id" },
 	{ OPT_KEEP, "keep", RFT_ARG_REQ, "KEYS", "also copy these case keys (comma-separated) into rft lines, for graders" },
 	{ OPT_HGNC, "hgnc", RFT_ARG_REQ, "FILE", "HGNC complete set for reference.genes[].names (default $RFT_HGNC, else hgnc/ of the data folder: see rft(1))" },
 	{ OPT_NO_HGNC, "no-hgnc", RFT_ARG_NONE, NULL, "write reference names without HGNC data (symbol and id only)" },
@@ -1288,7 +1680,7 @@ static const struct rft_cmd cmd = {
 	"Render case lines into chat prompts: RFT training lines, OpenAI Batch API requests or\n"
 	"plain chat messages.  With no input, or '-', read stdin.",
 	options,
-	"exit status: 0 ok, 64 usage, 65 bad data (or lint problems), 66 input missing,\n"
+	"exit status: 0 ok, 64 usage, 65 bad data (a case without candidates, lint problems),\n66 input missing, "
 	"74 I/O error, 78 bad template or grader file.  See rft-prompt(1).\n"
 };
 
@@ -1301,8 +1693,31 @@ static void summary(void)
 	strbuf_addf(&sb, ", %llu present terms shown", count.shown);
 	if (opt.max_terms >= 0)
 		strbuf_addf(&sb, " (%llu left out by --max-terms)", count.omitted);
+	if (opt.candidates)
+		strbuf_addf(&sb, "; %zu candidate lines read, %llu repeated names dropped from their lists",
+			    cands.ids.n, cands.repeats);
 	warn("%s", sb.buf);
 	strbuf_release(&sb);
+}
+
+/* the names templates may use: the case's, and the candidates' with --candidates */
+static const struct rft_tpl_contract *the_contract(void)
+{
+	size_t a, b;
+
+	if (!opt.candidates)
+		return &contract;
+	if (!both_names) {
+		for (a = 0; case_names[a]; a++)
+			;
+		for (b = 0; cand_names[b]; b++)
+			;
+		both_names = emalloc((a + b + 1) * sizeof(*both_names));
+		memcpy(both_names, case_names, a * sizeof(*both_names));
+		memcpy(both_names + a, cand_names, (b + 1) * sizeof(*both_names));
+		hybrid_contract.names = both_names;
+	}
+	return &hybrid_contract;
 }
 
 static struct rft_tpl *load_template(const char *path, int flags)
@@ -1312,13 +1727,17 @@ static struct rft_tpl *load_template(const char *path, int flags)
 	int rc;
 
 	if (!path) {
-		t = rft_tpl_parse("<built-in template>", default_template,
-				  sizeof(default_template) - 1, &contract, flags, &err);
+		if (opt.candidates)
+			t = rft_tpl_parse("<built-in hybrid template>", hybrid_template,
+					  sizeof(hybrid_template) - 1, the_contract(), flags, &err);
+		else
+			t = rft_tpl_parse("<built-in template>", default_template,
+					  sizeof(default_template) - 1, the_contract(), flags, &err);
 		if (!t)
 			die(RFT_EX_SOFTWARE, "%s", err.buf);
 		return t;
 	}
-	rc = rft_tpl_load(path, &contract, flags, &t, &err);
+	rc = rft_tpl_load(path, the_contract(), flags, &t, &err);
 	if (rc)
 		die(rc, "%s", err.buf);
 	strbuf_release(&err);
@@ -1355,6 +1774,12 @@ int main(int argc, char **argv)
 		case OPT_SEED: opt.seed = (unsigned long long)rft_opt_count("seed", optarg, 0, RFT_OPT_NO_MAX); opt.seeded = 1; break;
 		case OPT_MAX_TERMS: opt.max_terms = rft_opt_count("max-terms", optarg, 0, RFT_OPT_NO_MAX); break;
 		case OPT_KEEP: opt.keep = optarg; break;
+		case OPT_CANDIDATES: opt.candidates = optarg; break;
+		case OPT_CANDIDATES_DEPTH: opt.cand_depth = rft_opt_count("candidates-depth", optarg, 1, 100000); break;
+		case OPT_SHUFFLE_CANDIDATES:
+			opt.cand_seed = (unsigned long long)rft_opt_count("shuffle-candidates", optarg, 0, RFT_OPT_NO_MAX);
+			opt.cand_seeded = 1;
+			break;
 		case OPT_SCHEMA: opt.schema = 1; break;
 		case OPT_SHOW_TEMPLATE: opt.show_template = 1; break;
 		case OPT_SKIP_BAD: opt.skip_bad = rft_skip_bad_arg(optarg); break;
@@ -1389,8 +1814,24 @@ int main(int argc, char **argv)
 		rft_usage_error("%s needs --lint --grader FILE", "--refs-only");
 	if (opt.hgnc && opt.no_hgnc)
 		rft_usage_error("%s: give --hgnc FILE or --no-hgnc, not both", "--no-hgnc");
+	if (opt.lint && opt.candidates)
+		rft_usage_error("%s is not used with --lint", "--candidates");
 	if (opt.lint)
 		return run_lint(argv + optind, argc - optind);
+	if (!opt.candidates && (opt.cand_depth >= 0 || opt.cand_seeded))
+		rft_usage_error("%s needs --candidates SAMPLES", opt.cand_seeded ? "--shuffle-candidates" :
+			    "--candidates-depth");
+	if (opt.cand_depth < 0)
+		opt.cand_depth = CANDIDATES_DEPTH;
+	if (opt.candidates) {
+		int i, dash = !strcmp(opt.candidates, "-");
+
+		for (i = optind; i < argc; i++)
+			dash += !strcmp(argv[i], "-");
+		if (dash > 1 || (!strcmp(opt.candidates, "-") && optind == argc))
+			rft_usage_error("--candidates %s: the cases and the candidates cannot both come from stdin",
+				    opt.candidates);
+	}
 	if (opt.format == F_BATCH && !opt.model)
 		rft_usage_error("%s needs --model NAME", "--format batch");
 	if (opt.model && opt.format != F_BATCH)
@@ -1403,9 +1844,12 @@ int main(int argc, char **argv)
 	if (opt.keep) {
 		const char *k;
 
-		for (k = opt.keep; *k; k += strcspn(k, ",") + (k[strcspn(k, ",")] == ','))
+		for (k = opt.keep; *k; k += strcspn(k, ",") + (k[strcspn(k, ",")] == ',')) {
 			if (!strncmp(k, "messages", strcspn(k, ",")) && strcspn(k, ",") == 8)
 				rft_usage_error("--keep %s: 'messages' is written by rft-prompt", opt.keep);
+			if (opt.candidates && !strncmp(k, "candidates", strcspn(k, ",")) && strcspn(k, ",") == 10)
+				rft_usage_error("--keep %s: 'candidates' is written by rft-prompt --candidates", opt.keep);
+		}
 	}
 	if (!opt.system_role)
 		opt.system_role = opt.format == F_CHAT ? "system" : "developer";
@@ -1426,7 +1870,10 @@ int main(int argc, char **argv)
 		FILE *fp;
 
 		rft_tpl_free(t);
-		if (!opt.template) {
+		free(both_names);
+		if (!opt.template && opt.candidates) {
+			rft_output_write(&out, hybrid_template, sizeof(hybrid_template) - 1);
+		} else if (!opt.template) {
 			rft_output_write(&out, default_template, sizeof(default_template) - 1);
 		} else if ((fp = fopen(opt.template, "r"))) {
 			char buf[8192];
@@ -1455,12 +1902,17 @@ int main(int argc, char **argv)
 			return rft_finish(RFT_EX_IOERR);
 		rej_open = 1;
 	}
+	if (opt.candidates)
+		load_candidates(opt.candidates, (size_t)opt.cand_depth);
 	render_cases(argv + optind, argc - optind);
 	release_hgnc();
 	rft_tpl_free(tpl);
 	rft_tpl_free(sys_tpl);
 	if (opt.stats || isatty(STDERR_FILENO))
 		summary();
+	if (opt.candidates)
+		release_candidates();
+	free(both_names);
 	if (rej_open && rft_output_commit(&rej) < 0)
 		return rft_finish(RFT_EX_IOERR);
 	if (opt.references && rft_output_commit(&refs_out) < 0)

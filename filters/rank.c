@@ -129,13 +129,15 @@ static void put_term_name(struct strbuf *sb, uint32_t t)
 	strbuf_addf(sb, "%s (%s)", rm.onto.label[t], hpo_id(&rm.onto, t));
 }
 
-/* Explain gene g's score through its unit u. */
-static void explain(struct strbuf *sb, const struct item *it, const struct rank_scratch *s,
-		    uint32_t g, uint32_t u, double score, int rank)
+/*
+ * What makes up gene g's score through its unit u: each present term's best
+ * match and each absent term u is annotated with, largest first, in c
+ * (malloc'd, the caller frees); returns how many.
+ */
+static size_t contributions(const struct item *it, uint32_t u, struct contrib **out)
 {
 	struct contrib *c = emalloc((it->c.present.n + it->c.absent.n + 1) * sizeof(*c));
-	size_t n = 0, i, shown;
-	double other = 0;
+	size_t n = 0, i;
 	/* what one absent term adds: W x IC, or the model's share w x IC / |Q| */
 	double absent_w = opt.model ? model.w[RF_ABSENT] / (double)it->c.present.n : opt.absent_weight;
 
@@ -164,6 +166,57 @@ static void explain(struct strbuf *sb, const struct item *it, const struct rank_
 	}
 	if (n)
 		qsort(c, n, sizeof(*c), cmp_contrib);
+	*out = c;
+	return n;
+}
+
+/*
+ * ,"matched":[{"id","label","as"?,"as_label"?,"ic"}],"absent":[{"id","label","ic","score"}]
+ * of a ranking entry: the terms its explanation names (the first --explain
+ * contributions, both kinds together, largest first), as data.
+ */
+static void put_terms(struct strbuf *sb, const struct item *it, uint32_t u)
+{
+	struct contrib *c;
+	size_t n = contributions(it, u, &c), i, shown = n < (size_t)opt.explain ? n : (size_t)opt.explain;
+	int kind, k;
+
+	for (kind = 0; kind < 2; kind++) {
+		strbuf_addstr(sb, kind ? ",\"absent\":[" : ",\"matched\":[");
+		for (i = k = 0; i < shown; i++) {
+			if (c[i].absent != kind)
+				continue;
+			strbuf_addstr(sb, k++ ? ",{\"id\":" : "{\"id\":");
+			json_put_str(sb, hpo_id(&rm.onto, c[i].q));
+			strbuf_addstr(sb, ",\"label\":");
+			json_put_str(sb, rm.onto.label[c[i].q]);
+			if (c[i].a != c[i].q) {
+				strbuf_addstr(sb, ",\"as\":");
+				json_put_str(sb, hpo_id(&rm.onto, c[i].a));
+				strbuf_addstr(sb, ",\"as_label\":");
+				json_put_str(sb, rm.onto.label[c[i].a]);
+			}
+			strbuf_addstr(sb, ",\"ic\":");
+			json_put_fixed(sb, rm.ic[c[i].a], 4);
+			if (kind) {
+				strbuf_addstr(sb, ",\"score\":");
+				json_put_fixed(sb, c[i].v, 4);
+			}
+			strbuf_addch(sb, '}');
+		}
+		strbuf_addch(sb, ']');
+	}
+	free(c);
+}
+
+/* Explain gene g's score through its unit u. */
+static void explain(struct strbuf *sb, const struct item *it, const struct rank_scratch *s,
+		    uint32_t g, uint32_t u, double score, int rank)
+{
+	struct contrib *c;
+	size_t n = contributions(it, u, &c), i, shown;
+	double other = 0;
+
 	strbuf_addf(sb, "%d. %s %.2f", rank, rm.gene_sym[g], score);
 	if (opt.method == RANK_DISEASE) {
 		uint32_t d = rm.unit_src[u];
@@ -333,6 +386,7 @@ scored:
 		} else {
 			strbuf_addstr(&sample, "null,\"via_label\":null");
 		}
+		put_terms(&sample, it, topu[i]);
 		strbuf_addch(&sample, '}');
 	}
 	strbuf_addf(&sample, "],\"terms\":%s,\"params\":%s,\"data\":%s}", it->c.terms.buf,

@@ -46,6 +46,21 @@ vector a text, deterministic: 16 dimensions, each word (\w+, lower case,
 markers left out) adds +-1 at a place its sha256 chooses (embed() below).
 Faults apply as for chat, the input text standing for the message.
 
+--candidates OPS answers as a known function of the prompt (hybrid prompts,
+rft-prompt --candidates): the candidate list is read out of the last user
+message, the lines "N. SYMBOL ..." (N a number, SYMBOL up to the first
+space, comma or parenthesis, in the order they appear), and each choice's
+genes are that list put through OPS, '+'-separated steps applied in order:
+    same       the list as it is
+    reverse    reversed
+    dropK      without its K-th entry (1-based; nothing when there is none)
+    rotate     choice i (of n) rotated left by i places (i mod its length)
+    addSYM     SYM put first (a gene not in the list)
+    none       the empty list
+e.g. --candidates reverse+drop1 or --candidates rotate.  A message with no
+candidate lines is answered {"genes":[],"explanation":"no candidates ..."}.
+A marker [[cand:OPS]] in the message overrides the server's OPS.
+
 With --tls-cert and --tls-key it speaks HTTPS (ALPN: http/1.1 only).
 
 --log FILE gets one line per request, flushed at once, for the tests:
@@ -80,6 +95,40 @@ def embed(text):
     return v
 
 
+CAND_LINE = re.compile(r"^[ \t]*[0-9]+\.[ \t]+([^\s,(]+)", re.M)
+CAND_MARK = re.compile(r"\[\[cand:([^\]]*)\]\]")
+
+
+def candidates_of(msg):
+    """the candidate symbols a hybrid prompt lists, in its order"""
+    return CAND_LINE.findall(msg)
+
+
+def apply_ops(ops, cands, i):
+    """choice i's genes: cands put through the '+'-separated steps of ops"""
+    g = list(cands)
+    for op in [o.strip() for o in ops.split("+") if o.strip()]:
+        if op == "same":
+            pass
+        elif op == "reverse":
+            g.reverse()
+        elif op.startswith("drop") and op[4:].isdigit():
+            k = int(op[4:])
+            if 1 <= k <= len(g):
+                del g[k - 1]
+        elif op == "rotate":
+            if g:
+                r = i % len(g)
+                g = g[r:] + g[:r]
+        elif op.startswith("add") and len(op) > 3:
+            g = [op[3:]] + g
+        elif op == "none":
+            g = []
+        else:
+            raise ValueError("unknown --candidates step " + op)
+    return g
+
+
 def grader_result(req, msg):
     """the answer to a model grader's request (None: not one)"""
     rf = req.get("response_format") or {}
@@ -107,6 +156,9 @@ class Server:
         self.key = os.environ.get(args.key_env) if args.key_env else None
         self.counts = {}
         self.nconn = 0
+        self.cand_ops = args.candidates
+        if self.cand_ops:
+            apply_ops(self.cand_ops, [], 0)   # refuse an unknown step at start
 
     def action(self, msg):
         m = MARK.search(msg)
@@ -170,17 +222,34 @@ class Server:
             return
         n = int(req.get("n") or 1)
         graded = grader_result(req, msg)
-        content = "plain words, no JSON" if act == "text" else json.dumps(
-            {k: v for k, v in req.items() if k != "messages"}) if act == "echo" else json.dumps(
-            graded if graded is not None else
-            {"genes": ["GENE1", "GENE2"], "explanation": "answer %d to %s" % (k, msg[:40])})
-        if act == "fenced":
-            content = "```json\n" + content + "\n```"
+        mark = CAND_MARK.search(msg)
+        ops = mark.group(1) if mark else self.cand_ops
+
+        def content_of(i):
+            if act == "text":
+                return "plain words, no JSON"
+            if act == "echo":
+                return json.dumps({k: v for k, v in req.items() if k != "messages"})
+            if graded is not None:
+                return json.dumps(graded)
+            if ops:
+                cands = candidates_of(msg)
+                if not cands:
+                    return json.dumps({"genes": [], "explanation": "no candidates in the prompt"})
+                return json.dumps({"genes": apply_ops(ops, cands, i),
+                                   "explanation": "candidates %s, choice %d" % (ops, i)})
+            return json.dumps({"genes": ["GENE1", "GENE2"], "explanation": "answer %d to %s" % (k, msg[:40])})
+
+        def message(i):
+            if act == "refuse":
+                return {"role": "assistant", "content": None, "refusal": "I cannot grade this."}
+            c = content_of(i)
+            if act == "fenced":
+                c = "```json\n" + c + "\n```"
+            return {"role": "assistant", "content": c}
         out = {"id": "chatcmpl-fake%d" % k, "object": "chat.completion",
                "created": int(time.time()), "model": req.get("model") or "fake-model",
-               "choices": [{"index": i, "message": {"role": "assistant", "content": content}
-                            if act != "refuse" else {"role": "assistant", "content": None,
-                                                     "refusal": "I cannot grade this."},
+               "choices": [{"index": i, "message": message(i),
                             "finish_reason": "stop"} for i in range(n)],
                "usage": {"prompt_tokens": len(msg) // 4 + 1, "completion_tokens": 12 * n,
                          "total_tokens": len(msg) // 4 + 1 + 12 * n,
@@ -277,6 +346,7 @@ async def main():
     ap.add_argument("--key-env")
     ap.add_argument("--tls-cert")
     ap.add_argument("--tls-key")
+    ap.add_argument("--candidates", help="answer the prompt's candidates put through OPS (see above)")
     args = ap.parse_args()
     srv = Server(args)
     ctx = None
