@@ -62,6 +62,18 @@ $(BUILD)/gene_rank_py.h: filters/common/grader/gene_rank.py
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/	"/' -e 's/$$/\\n"/' filters/common/grader/gene_rank.py; \
 	  echo '	;'; } > $@.tmp && mv $@.tmp $@
 $(BUILD)/common/grader/gene_rank.o: $(BUILD)/gene_rank_py.h
+# rft-prompt's built-in templates, the same way
+TEMPLATES = pipelines/templates/default.tmpl pipelines/templates/hybrid.tmpl
+$(BUILD)/templates_tmpl.h: $(TEMPLATES)
+	@mkdir -p $(BUILD)
+	{ echo '/* made by the Makefile from $(TEMPLATES): do not edit */'; \
+	  for t in $(TEMPLATES); do \
+	    echo "static const char $$(basename $$t .tmpl)_template[] ="; \
+	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/	"/' -e 's/$$/\\n"/' $$t; \
+	    echo '	;'; \
+	  done; } > $@.tmp && mv $@.tmp $@
+$(BINDIR)/rft-prompt: $(BUILD)/templates_tmpl.h
+$(BINDIR)/rft-prompt: CPPFLAGS += -I$(BUILD)
 $(BUILD)/common/grader/gene_rank.o: CPPFLAGS += -I$(BUILD)
 
 # filters with a library of their own (the asan build sets BINDIR too);

@@ -3,7 +3,7 @@
  * API request lines, or plain chat lines); --lint checks RFT files.
  *
  * Each case is rendered into chat messages by a template (common/template.h;
- * the default is pipelines/templates/default.tmpl, embedded below).  The
+ * the default is pipelines/templates/default.tmpl, built in by make).  The
  * template context is {"case": the case line, "prompt": values computed
  * here}; the names a template may use are the contract below, checked when
  * the template is loaded.  The answer's JSON schema is defined once
@@ -31,94 +31,10 @@
 #include "common/template.h"
 #include "common/util.h"
 
-/* pipelines/templates/default.tmpl, byte for byte (tests/t0300-prompt.sh
- * checks it against the file; regenerate these lines with the sed command given there) */
-static const char default_template[] =
-	"{{! rft-prompt's default template: one user message stating the case (age,\n"
-	"    sex, present and absent features) and asking for a ranked list of\n"
-	"    candidate genes as JSON.  The syntax is in rft-prompt(1), TEMPLATES.\n"
-	"    Print it with `rft-prompt --show-template` to start your own. }}\n"
-	"{{@user}}\n"
-	"Here is the case of a patient with a suspected rare genetic disease.\n"
-	"\n"
-	"Age: {{prompt.age|unknown}}\n"
-	"Sex: {{prompt.sex|unknown}}\n"
-	"\n"
-	"Phenotypic features present (HPO terms):\n"
-	"{{#case.present}}\n"
-	"- {{label|unlabelled term}} ({{id}})\n"
-	"{{/case.present}}\n"
-	"{{^case.present}}\n"
-	"- none recorded\n"
-	"{{/case.present}}\n"
-	"{{#prompt.present_omitted}}\n"
-	"- and {{prompt.present_omitted}} more not listed\n"
-	"{{/prompt.present_omitted}}\n"
-	"\n"
-	"Phenotypic features explicitly absent (the patient was examined for these and does not have them; use them to rule genes out):\n"
-	"{{#case.absent}}\n"
-	"- {{label|unlabelled term}} ({{id}})\n"
-	"{{/case.absent}}\n"
-	"{{^case.absent}}\n"
-	"- none recorded\n"
-	"{{/case.absent}}\n"
-	"\n"
-	"Which genes could cause this patient's disease? Rank the candidate genes from most to least likely, as HGNC gene symbols (for example \"FBN1\"), and explain your reasoning: which present features point to each gene, and which absent features argue against the alternatives.\n"
-	"\n"
-	"Answer with a JSON object only, in this form:\n"
-	"{\"genes\": [\"MOST_LIKELY_SYMBOL\", \"NEXT_SYMBOL\", \"...\"], \"explanation\": \"...\"}\n"
-;
-
-/* pipelines/templates/hybrid.tmpl, byte for byte: the default with
- * --candidates (tests/t0330-prompt-candidates.sh checks it as t0300 does) */
-static const char hybrid_template[] =
-	"{{! rft-prompt's hybrid template, the default with --candidates: the case as\n"
-	"    the default template states it, then the candidate genes a first-stage\n"
-	"    ranker (or model) proposed, with what it matched, and a request to\n"
-	"    re-rank them in the same JSON answer.  The names it may use are in\n"
-	"    rft-prompt(1), CANDIDATES.  Print it with\n"
-	"    `rft-prompt --candidates FILE --show-template` to start your own. }}\n"
-	"{{@user}}\n"
-	"Here is the case of a patient with a suspected rare genetic disease.\n"
-	"\n"
-	"Age: {{prompt.age|unknown}}\n"
-	"Sex: {{prompt.sex|unknown}}\n"
-	"\n"
-	"Phenotypic features present (HPO terms):\n"
-	"{{#case.present}}\n"
-	"- {{label|unlabelled term}} ({{id}})\n"
-	"{{/case.present}}\n"
-	"{{^case.present}}\n"
-	"- none recorded\n"
-	"{{/case.present}}\n"
-	"{{#prompt.present_omitted}}\n"
-	"- and {{prompt.present_omitted}} more not listed\n"
-	"{{/prompt.present_omitted}}\n"
-	"\n"
-	"Phenotypic features explicitly absent (the patient was examined for these and does not have them; use them to rule genes out):\n"
-	"{{#case.absent}}\n"
-	"- {{label|unlabelled term}} ({{id}})\n"
-	"{{/case.absent}}\n"
-	"{{^case.absent}}\n"
-	"- none recorded\n"
-	"{{/case.absent}}\n"
-	"\n"
-	"A phenotype-matching tool proposed these {{prompt.candidates_count}} candidate genes{{#prompt.candidates_shuffled}}, listed in random order{{/prompt.candidates_shuffled}}{{^prompt.candidates_shuffled}}, its best match first{{/prompt.candidates_shuffled}}:\n"
-	"{{#candidates}}\n"
-	"{{@number}}. {{symbol}}{{#hgnc}} ({{hgnc}}){{/hgnc}}{{#score}}, score {{score}}{{/score}}{{#via}}, through the disease {{via_label|}} ({{via}}){{/via}}\n"
-	"{{#matched}}\n"
-	"   - matches the present feature {{label}} ({{id}}){{#as}} through the broader term {{as_label}} ({{as}}){{/as}}\n"
-	"{{/matched}}\n"
-	"{{#absent}}\n"
-	"   - the disease is known for {{label}} ({{id}}), which this patient was examined for and does not have\n"
-	"{{/absent}}\n"
-	"{{/candidates}}\n"
-	"\n"
-	"Re-rank these candidates from most to least likely to cause this patient's disease, weighing the present and the absent features. The tool's list may be incomplete or wrong: leave out candidates that do not fit, and add genes that are not in the list when they explain the case better. If none of the candidates fits, say so in the explanation and list the genes you consider more likely instead (or an empty list if you have none). Name genes by HGNC gene symbol (for example \"FBN1\"), and explain your reasoning: which features point to each gene, and which absent features argue against the alternatives.\n"
-	"\n"
-	"Answer with a JSON object only, in this form:\n"
-	"{\"genes\": [\"MOST_LIKELY_SYMBOL\", \"NEXT_SYMBOL\", \"...\"], \"explanation\": \"...\"}\n"
-;
+/* pipelines/templates/default.tmpl and hybrid.tmpl (the default with
+ * --candidates), built in by the Makefile as default_template[] and
+ * hybrid_template[]: the files are the one copy */
+#include "templates_tmpl.h"
 
 /* ------------------------------------------------------------ contract */
 
