@@ -1376,23 +1376,14 @@ static void set_key(void)
 
 static void load_response_format(const char *path)
 {
-	struct rft_input in;
-	struct strbuf sb = STRBUF_INIT, err = STRBUF_INIT, val = STRBUF_INIT;
-	struct json_object *v = NULL;
+	struct strbuf val = STRBUF_INIT;
+	struct json_object *v = rft_json_load_object(path, 1 << 20, RFT_EX_CONFIG, NULL);
 
-	if (rft_input_open(&in, path) < 0)
-		exit(rft_finish(RFT_EX_NOINPUT));
-	if (rft_input_slurp(&in, &sb, 1 << 20) < 0 || rft_input_close(&in) < 0)
-		exit(rft_finish(RFT_EX_CONFIG));
-	if (rft_json_parse(sb.buf, sb.len, &v, &err) < 0)
-		die(RFT_EX_CONFIG, "%s: %s", path, err.buf);
-	if (!v || !json_object_is_type(v, json_type_object) || !rft_json_get_str(v, "type"))
+	if (!rft_json_get_str(v, "type"))
 		die(RFT_EX_CONFIG, "%s: a response_format is an object with a \"type\"", path);
 	json_put_value(&val, v);
 	response_format = strbuf_detach(&val, NULL);
 	json_object_put(v);
-	strbuf_release(&sb);
-	strbuf_release(&err);
 }
 
 int main(int argc, char **argv)

@@ -128,18 +128,9 @@ static void weight_arg(const char *arg)
 /* the fusion spec rft-train --fuse writes: {"rule","k","depth","weights":{NAME:W}}, other members ignored */
 static void read_spec(const char *path)
 {
-	struct rft_input in;
-	struct strbuf sb = STRBUF_INIT, err = STRBUF_INIT;
-	struct json_object *spec = NULL, *v;
+	struct json_object *v, *spec = rft_json_load_object(path, RFT_MAX_RECORD_DEFAULT, RFT_EX_CONFIG,
+							     "not a fusion spec");
 
-	if (rft_input_open(&in, path) < 0)
-		exit(rft_finish(RFT_EX_NOINPUT));
-	if (rft_input_slurp(&in, &sb, RFT_MAX_RECORD_DEFAULT) < 0 || rft_input_close(&in) < 0)
-		exit(rft_finish(RFT_EX_IOERR));
-	if (rft_json_parse(sb.buf, sb.len, &spec, &err) < 0)
-		die(RFT_EX_CONFIG, "%s: %s", path, err.buf);
-	if (!spec || !json_object_is_type(spec, json_type_object))
-		die(RFT_EX_CONFIG, "%s: a fusion spec is a JSON object", path);
 	if ((v = rft_json_get(spec, "rule")) && !opt.rule_set) {
 		if (!json_object_is_type(v, json_type_string) ||
 		    fuse_rule_parse(json_object_get_string(v), &opt.p.rule) < 0)
@@ -172,8 +163,6 @@ static void read_spec(const char *path)
 		}
 	}
 	json_object_put(spec);
-	strbuf_release(&sb);
-	strbuf_release(&err);
 }
 
 /* ------------------------------------------------------------ output */

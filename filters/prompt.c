@@ -1106,22 +1106,10 @@ static void grader_strings(struct json_object *v)
 /* the grader file, parsed, its {{item.*}} references noted: the caller puts it */
 static struct json_object *load_grader(const char *path)
 {
-	struct rft_input in;
-	struct strbuf sb = STRBUF_INIT, err = STRBUF_INIT;
-	struct json_object *g;
+	struct json_object *g = rft_json_load_object(path, RFT_MAX_RECORD_DEFAULT, RFT_EX_CONFIG,
+						     "not a grader");
 
-	if (rft_input_open(&in, path) < 0)
-		exit(rft_finish(RFT_EX_NOINPUT));
-	if (rft_input_slurp(&in, &sb, RFT_MAX_RECORD_DEFAULT) < 0 || rft_input_close(&in) < 0)
-		exit(rft_finish(RFT_EX_CONFIG));
-	if (rft_json_parse(sb.buf, sb.len, &g, &err) < 0)
-		die(RFT_EX_CONFIG, "%s: not a grader: %s", path, err.buf);
-	if (!g || !json_object_is_type(g, json_type_object))
-		die(RFT_EX_CONFIG, "%s: not a grader: expected a JSON object, got %s", path,
-		    rft_json_type_name(g));
 	grader_strings(g);
-	strbuf_release(&sb);
-	strbuf_release(&err);
 	return g;
 }
 

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "exitcodes.h"
+#include "input.h"
 #include "util.h"
 
 /* one tokener per thread, reused: allocating it per document was measurable.
@@ -1233,4 +1235,25 @@ void rft_json_span_put(const struct rft_json_span *v, struct strbuf *out)
 	strbuf_release(&e);
 	json_put_value(out, o);
 	json_object_put(o);
+}
+
+struct json_object *rft_json_load_object(const char *path, size_t max, int code,
+					 const char *what)
+{
+	struct rft_input in;
+	struct strbuf sb = STRBUF_INIT, err = STRBUF_INIT;
+	struct json_object *o = NULL;
+
+	if (rft_input_open(&in, path) < 0)
+		exit(rft_finish(RFT_EX_NOINPUT));
+	if (rft_input_slurp(&in, &sb, max) < 0 || rft_input_close(&in) < 0)
+		exit(rft_finish(code));
+	if (rft_json_parse(sb.buf, sb.len, &o, &err) < 0)
+		die(code, "%s: %s%s%s", path, what ? what : "", what ? ": " : "", err.buf);
+	if (!o || !json_object_is_type(o, json_type_object))
+		die(code, "%s: %s%sexpected a JSON object, got %s", path, what ? what : "",
+		    what ? ": " : "", rft_json_type_name(o));
+	strbuf_release(&sb);
+	strbuf_release(&err);
+	return o;
 }

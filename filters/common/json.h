@@ -44,6 +44,15 @@ int rft_json_parse(const char *buf, size_t len, struct json_object **out,
  * the offset of the first byte refused and the reason in *why. */
 size_t rft_json_check(const char *buf, size_t len, const char **why);
 void rft_json_thread_done(void);
+/*
+ * The one JSON object in the file PATH (read as rft_input reads it: "-" is
+ * stdin, gzip too), at most max bytes, or the program stops: 66 when PATH
+ * cannot be opened, code when it cannot be read whole or is not one JSON
+ * object, saying "PATH: WHAT: why" ("PATH: why" when what is NULL).  A new
+ * reference: the caller puts it.
+ */
+struct json_object *rft_json_load_object(const char *path, size_t max, int code,
+					 const char *what);
 /* Parse the object in buf building only the members at the dotted paths
  * given (NULL-terminated; "sample.model" builds {"sample":{"model":..}}),
  * while checking the whole document as rft_json_parse does: the same
