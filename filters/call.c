@@ -66,6 +66,7 @@ static struct strbuf url = STRBUF_INIT;
 
 static struct {
 	unsigned long long lines, answered, cached, failed, failed_retryable, samples;
+	unsigned long long n_other;  /* answers with another number of choices than --n */
 	unsigned long long requests, retries;
 	unsigned long long prompt_tokens, completion_tokens, reasoning_tokens, total_tokens;
 	int reachable;               /* some attempt reached the server */
@@ -354,6 +355,8 @@ static int put_samples(struct strbuf *dst, const struct strbuf *line, struct jso
 		else
 			strbuf_addstr(&s, "null");
 		strbuf_addf(&s, ",\"attempts\":%d,\"cached\":%s", attempts, cached ? "true" : "false");
+		if (nwant > 1 && n != (size_t)nwant)   /* the endpoint ignored n: said, not hidden */
+			strbuf_addf(&s, ",\"n_asked\":%d,\"n_returned\":%zu", nwant, n);
 		if (nwant > 1 || n > 1)
 			strbuf_addf(&s, ",\"index\":%lld", rft_json_get(ch, "index") ? get_int(ch, "index") : (long long)i);
 		/* the choice as the endpoint gave it, so graders written against
@@ -371,6 +374,8 @@ static int put_samples(struct strbuf *dst, const struct strbuf *line, struct jso
 								     "reasoning_tokens");
 	}
 	count.samples += n;
+	if (nwant > 1 && n != (size_t)nwant)
+		count.n_other++;
 	strbuf_release(&s);
 	strbuf_release(&text);
 	return (int)n;
@@ -1242,9 +1247,9 @@ static void write_stats(double wall)
 	if (count.nlat)
 		qsort(count.lat, count.nlat, sizeof(*count.lat), cmp_double);
 	strbuf_addf(&sb, "{\"lines\":%llu,\"answered\":%llu,\"cached\":%llu,\"shared\":%llu,\"failed\":%llu,"
-		    "\"failed_retryable\":%llu,\"samples\":%llu,\"requests\":%llu,\"retries\":%llu,"
+		    "\"failed_retryable\":%llu,\"samples\":%llu,\"n_other\":%llu,\"requests\":%llu,\"retries\":%llu,"
 		    "\"latency_ms\":{", count.lines, count.answered, count.cached, twins_answered, count.failed,
-		    count.failed_retryable, count.samples, count.requests, count.retries);
+		    count.failed_retryable, count.samples, count.n_other, count.requests, count.retries);
 	for (i = 0; i < 3; i++) {
 		json_put_key(&sb, qn[i], i == 0);
 		if (count.nlat)
@@ -1538,6 +1543,10 @@ int main(int argc, char **argv)
 		write_stats(wall);
 	if (count.failed || tty)
 		summary(wall);
+	if (count.n_other)
+		warn("warning: %llu answer%s had another number of completions than the n asked (the "
+		     "endpoint may ignore n, as llama.cpp's and Ollama's servers do): their sample lines "
+		     "say \"n_asked\" and \"n_returned\"", count.n_other, count.n_other == 1 ? "" : "s");
 	status = RFT_EX_OK;
 	if (count.requests && !count.reachable) {
 		error("the endpoint %s was never reached: %s", url.buf,

@@ -33,6 +33,8 @@ action Ak (the last one repeats).  Actions:
     drainMS       a normal answer saying the request budget is spent:
                   x-ratelimit-remaining-requests: 0, reset in MS ms (as "0m0.400s")
     refuse        a 200 whose message has no content and a "refusal"
+    one           a normal answer with one choice whatever n asks (as llama.cpp
+                  and Ollama answer)
 
 Model graders (rft-grade's score_model, label_model): a request whose
 response_format is a json_schema with a "result" property is answered
@@ -220,7 +222,7 @@ class Server:
                    "usage": {"prompt_tokens": len(msg) // 4 + 1, "total_tokens": len(msg) // 4 + 1}}
             self.send(writer, 200, json.dumps(out).encode(), extra)
             return
-        n = int(req.get("n") or 1)
+        n = 1 if act == "one" else int(req.get("n") or 1)   # one: a server that ignores n
         graded = grader_result(req, msg)
         mark = CAND_MARK.search(msg)
         ops = mark.group(1) if mark else self.cand_ops
@@ -297,7 +299,7 @@ class Server:
             self.answer(writer, req, k, msg, "ok", {
                 "x-ratelimit-remaining-requests": "0",
                 "x-ratelimit-reset-requests": "%dm%.3fs" % (ms // 60000, (ms % 60000) / 1000.0)})
-        elif act in ("ok", "text", "echo", "fenced", "refuse"):
+        elif act in ("ok", "text", "echo", "fenced", "refuse", "one"):
             self.answer(writer, req, k, msg, act, {"x-ratelimit-remaining-requests": "999"})
         elif act.startswith("429"):
             extra = {}

@@ -57,6 +57,15 @@ test_expect_success 'parameters: options win over the line, the line fills the r
 	call --n 3 n.jsonl > n.out &&
 	test "$(jq -r "[.id, .sample.index] | @tsv" n.out | tr "\t\n" ": ")" = "n1:0 n1:1 n1:2 n2:0 n2:1 n2:2 "
 '
+test_expect_success 'an endpoint that ignores n: fewer lines, each saying n_asked and n_returned, and a warning' '
+	prompt o1 "one only [[fake:one]]" > one.jsonl && prompt o2 "three" >> one.jsonl &&
+	call --n 3 --stats one.stats one.jsonl > one.out 2> one.err &&
+	test "$(jq -r "[.id, .sample.index, .sample.n_asked, .sample.n_returned] | @tsv" one.out | tr "\t\n" ": ")" = \
+		"o1:0:3:1 o2:0:: o2:1:: o2:2:: " &&
+	grep_err "1 answer had another number of completions than the n asked" one.err &&
+	test "$(jq .n_other one.stats)" = 1 &&
+	call --n 3 n.jsonl > n.out 2> n.err && ! grep -q "n asked" n.err
+'
 test_expect_success 'Batch API lines (rft-prompt --format batch) are sent as their body says' '
 	printf "%s\n" "{\"custom_id\":\"b1\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{\"model\":\"bm\",\"messages\":[{\"role\":\"user\",\"content\":\"batch line [[fake:echo]]\"}],\"max_completion_tokens\":9}}" > bl.jsonl &&
 	rft-call --base-url "$(url)" bl.jsonl > bl.out &&
