@@ -19,14 +19,6 @@
 #include "sha256.h"
 #include "util.h"
 
-double rft_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* ------------------------------------------------------ endpoint, headers */
 
 int rft_base_url(struct strbuf *url, const char *given, const char *path, struct strbuf *err)

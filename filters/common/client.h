@@ -40,7 +40,6 @@
 #define RFT_MAX_SERVER_WAIT 120.0   /* seconds: longest pause a server hint may ask */
 #define RFT_MAX_BACKOFF 8.0         /* seconds: the backoff cap (as the OpenAI SDK) */
 
-double rft_now(void);   /* CLOCK_MONOTONIC seconds */
 
 /* URL = given, else $OPENAI_BASE_URL, else RFT_DEFAULT_BASE_URL; trailing
  * '/' dropped, then "/" path appended.  0, or -1 with the reason in err

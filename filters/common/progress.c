@@ -6,19 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #define TTY_EVERY 0.5   /* seconds between redraws on a terminal */
 #define FD_EVERY 1.0    /* seconds between lines on the channel */
-
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void look(struct rft_progress *p)
 {
@@ -97,13 +88,13 @@ void rft_progress_put(struct rft_progress *p, const char *fmt, ...)
 	/* one line, whatever the text holds */
 	while ((nl = strpbrk(p->line.buf, "\r\n")))
 		*nl = ' ';
-	emit(p, mono_s(), 0);
+	emit(p, rft_now(), 0);
 }
 
 void rft_progress_end(struct rft_progress *p)
 {
 	if (p->held)
-		emit(p, mono_s(), 1);
+		emit(p, rft_now(), 1);
 	if (p->drawn)
 		fputc('\n', stderr);
 	if (p->fd >= 0)

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 const char *rft_progname = "rft";
@@ -344,4 +345,12 @@ void rft_parallel_for(size_t n, int nthreads, void (*fn)(size_t i, int thread, v
 		if (pthread_join(th[t], NULL) != 0)
 			die(RFT_EX_SOFTWARE, "cannot join a thread");
 	pthread_mutex_destroy(&p.lock);
+}
+
+double rft_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

@@ -48,6 +48,8 @@ void rft_atexit(void (*fn)(void));
  * without a message.
  */
 int rft_finish(int status);
+/* CLOCK_MONOTONIC seconds: for intervals, rates and rate limits */
+double rft_now(void);
 
 /* Called when a write to stdout failed: quiet exit on EPIPE, else dies. */
 void rft_stdout_failed(void) RFT_NORETURN;
