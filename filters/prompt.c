@@ -199,16 +199,11 @@ static void cand_entries(struct cand *c, struct json_object *sample, const char 
 		n = json_object_array_length(genes);
 		for (i = 0; i < n && json_object_array_length(c->list) < depth; i++) {
 			struct json_object *g = json_object_array_get_idx(genes, i), *o;
-			const char *sym = g && json_object_is_type(g, json_type_string) ?
-				json_object_get_string(g) : rft_json_get_str(g, "symbol");
 			size_t len;
-
 			/* a name as written, ASCII white space around it trimmed (as rft-fuse reads it) */
-			while (sym && strchr(" \t\r\n\f\v", *sym) && *sym)
-				sym++;
-			len = sym ? strlen(sym) : 0;
-			while (len && strchr(" \t\r\n\f\v", sym[len - 1]))
-				len--;
+			const char *sym = rft_trim(g && json_object_is_type(g, json_type_string) ?
+						   json_object_get_string(g) : rft_json_get_str(g, "symbol"), &len);
+
 			if (!len) {
 				cand_problem(c, "sample.output_json.genes[%zu] is %s, not a gene symbol", i,
 					     sym ? "blank" : rft_json_type_name(g));

@@ -39,11 +39,6 @@ void fuse_result_release(struct fuse_result *res)
 	res->n = res->alloc = res->lists = res->unscored = 0;
 }
 
-static int is_trim(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
-
 struct fgene {
 	struct fuse_item it;
 	const char *key;     /* borrowed from the strmap */
@@ -211,22 +206,15 @@ int fuse_rank(const struct fuse_params *p, const struct fuse_list *lists, size_t
 		if (L->weight > 0) {
 			res->lists++;
 			for (i = 0; i < L->n && (!p->depth || c - off[l] < p->depth); i++) {
-				const char *s = L->genes[i];
-				size_t a = 0, b, k;
+				size_t b, k;
+				const char *s = rft_trim(L->genes[i], &b);
 				long idx;
 				int added = 0;
 
-				if (!s)
-					continue;
-				b = strlen(s);
-				while (a < b && is_trim(s[a]))
-					a++;
-				while (b > a && is_trim(s[b - 1]))
-					b--;
-				if (a == b)
+				if (!b)
 					continue;
 				strbuf_reset(&key);
-				for (k = a; k < b; k++)
+				for (k = 0; k < b; k++)
 					strbuf_addch(&key, s[k] >= 'a' && s[k] <= 'z' ? s[k] - 'a' + 'A' : s[k]);
 				idx = strmap_intern(&m, key.buf, &added);
 				if (added) {
@@ -235,8 +223,8 @@ int fuse_rank(const struct fuse_params *p, const struct fuse_list *lists, size_t
 						g = erealloc(g, galloc * sizeof(*g));
 					}
 					memset(&g[ng], 0, sizeof(g[ng]));
-					g[ng].it.symbol = s + a;
-					g[ng].it.symlen = b - a;
+					g[ng].it.symbol = s;
+					g[ng].it.symlen = b;
 					g[ng].it.best = SIZE_MAX;
 					ng++;
 				}

@@ -354,3 +354,25 @@ double rft_now(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
+
+static int ascii_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+const char *rft_trim(const char *s, size_t *len)
+{
+	size_t n;
+
+	if (!s) {
+		*len = 0;
+		return NULL;
+	}
+	while (*s && ascii_space(*s))
+		s++;
+	n = strlen(s);
+	while (n && ascii_space(s[n - 1]))
+		n--;
+	*len = n;
+	return s;
+}

@@ -48,6 +48,9 @@ void rft_atexit(void (*fn)(void));
  * without a message.
  */
 int rft_finish(int status);
+/* s (NULL: none) with ASCII white space (space, \t \n \v \f \r) trimmed from
+ * both ends: its first byte kept, and the kept length in *len (0 for NULL) */
+const char *rft_trim(const char *s, size_t *len);
 /* CLOCK_MONOTONIC seconds: for intervals, rates and rate limits */
 double rft_now(void);
 
